@@ -1,0 +1,39 @@
+//===- RecurDialect.td - The recur dialect -----------------*- tablegen -*-===//
+//
+// The recur dialect: one op per family of sequence mixers. Semantics are fixed
+// in shared/DESIGN.md, section 3; each op's description restates its math.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RECUR_DIALECT_RECUR_IR_RECURDIALECT_TD
+#define RECUR_DIALECT_RECUR_IR_RECURDIALECT_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def Recur_Dialect : Dialect {
+  let name = "recur";
+  let summary = "Linear-recurrence sequence mixers";
+  let description = [{
+    Ops for gated and linear recurrences (`recur.scan`), Mamba's selective scan
+    (`recur.selective_scan`), matrix-state linear attention and the delta rule
+    (`recur.linear_attention`), softmax attention (`recur.attention`) and
+    causal depthwise convolution (`recur.conv1d`).
+
+    Conventions: layout `[B, T, H, D]` (batch, time, heads, features),
+    row-major; inputs in f32, f16 or bf16; accumulation and recurrent state in
+    f32; every op takes an optional initial state and returns its final state,
+    so that a prefill followed by single-token calls chains exactly.
+  }];
+  let cppNamespace = "::mlir::recur";
+  let useDefaultAttributePrinterParser = 1;
+}
+
+class Recur_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Recur_Dialect, mnemonic, traits>;
+
+// Element types the ops accept for activations; state is always f32.
+def Recur_FloatTensor : TensorOf<[F32, F16, BF16]>;
+def Recur_StateTensor : TensorOf<[F32]>;
+
+#endif // RECUR_DIALECT_RECUR_IR_RECURDIALECT_TD

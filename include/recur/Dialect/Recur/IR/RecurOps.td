@@ -1,0 +1,280 @@
+//===- RecurOps.td - Ops of the recur dialect --------------*- tablegen -*-===//
+//
+// One op per mixer family. Each description is the op's semantics; the
+// reference lowering (--recur-lower-to-loops) computes exactly these formulas.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RECUR_DIALECT_RECUR_IR_RECUROPS_TD
+#define RECUR_DIALECT_RECUR_IR_RECUROPS_TD
+
+include "recur/Dialect/Recur/IR/RecurDialect.td"
+include "recur/Dialect/Recur/IR/RecurEnums.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// recur.scan
+//===----------------------------------------------------------------------===//
+
+def Recur_ScanOp : Recur_Op<"scan", [Pure]> {
+  let summary = "diagonal linear recurrence h_t = a_t * h_{t-1} + b_t";
+  let description = [{
+    The elementwise (diagonal) linear recurrence behind minGRU, HGRN, LRU,
+    RG-LRU and S5:
+
+    ```
+    h_t = a_t * h_{t-1} + b_t        (elementwise over the feature dims)
+    h_{-1} = initial_state  (or 0)
+    ```
+
+    `a` and `b` have shape `[B, T, D...]` (one or more feature dims) and the
+    same element type; `a` is a linear transition, so negative values work.
+    With `reverse` the recurrence runs from `t = T-1` down to `t = 0`, and
+    `initial_state` is the state beyond the last step.
+
+    Results: `h [B, T, D...]` in the element type of `b`, and the final state
+    `[B, D...]` in f32 (`h` at the last step taken), which can be passed as
+    `initial_state` to continue the sequence.
+
+    Example:
+    ```mlir
+    %h, %last = recur.scan %a, %b initial(%h0)
+        : (tensor<2x16x64xf32>, tensor<2x16x64xf32>, tensor<2x64xf32>)
+        -> (tensor<2x16x64xf32>, tensor<2x64xf32>)
+    ```
+  }];
+  let arguments = (ins Recur_FloatTensor:$a, Recur_FloatTensor:$b,
+                       Optional<Recur_StateTensor>:$initial_state,
+                       UnitAttr:$reverse);
+  let results = (outs Recur_FloatTensor:$h, Recur_StateTensor:$final_state);
+  let assemblyFormat = [{
+    $a `,` $b (`initial` `(` $initial_state^ `)`)? (`reverse` $reverse^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// recur.selective_scan
+//===----------------------------------------------------------------------===//
+
+def Recur_SelectiveScanOp : Recur_Op<"selective_scan",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "Mamba-1 selective state-space scan (S6)";
+  let description = [{
+    Operands: `u [B, T, D]`, `delta [B, T, D]`, `A [D, N]`,
+    `Bm [B, T, G, N]`, `Cm [B, T, G, N]` with `G` groups (`D % G == 0`;
+    channel `d` uses group `d / (D / G)`), optional `skip` `Dskip [D]`,
+    optional `gate` `z [B, T, D]`, optional `delta_bias [D]`, optional
+    `initial` state `h0 [B, D, N]` (f32).
+
+    ```
+    dt_t[d]     = softplus(delta_t[d] + delta_bias[d])   if delta_softplus
+                  delta_t[d] + delta_bias[d]             otherwise
+    h_t[d, n]   = exp(dt_t[d] * A[d, n]) * h_{t-1}[d, n]
+                  + dt_t[d] * Bm_t[g, n] * u_t[d]
+    y_t[d]      = sum_n Cm_t[g, n] * h_t[d, n] + Dskip[d] * u_t[d]
+    y_t[d]     *= silu(z_t[d])                            if z is given
+    ```
+
+    Results: `y [B, T, D]` in the element type of `u`, and the final state
+    `h_last [B, D, N]` in f32.
+
+    Example:
+    ```mlir
+    %y, %h = recur.selective_scan %u, %dt, %A, %Bm, %Cm skip(%D) gate(%z)
+        delta_bias(%db) delta_softplus
+        : (tensor<1x32x64xf32>, tensor<1x32x64xf32>, tensor<64x16xf32>,
+           tensor<1x32x1x16xf32>, tensor<1x32x1x16xf32>, tensor<64xf32>,
+           tensor<1x32x64xf32>, tensor<64xf32>)
+        -> (tensor<1x32x64xf32>, tensor<1x64x16xf32>)
+    ```
+  }];
+  let arguments = (ins Recur_FloatTensor:$u, Recur_FloatTensor:$delta,
+                       Recur_FloatTensor:$A, Recur_FloatTensor:$Bm,
+                       Recur_FloatTensor:$Cm,
+                       Optional<Recur_FloatTensor>:$D,
+                       Optional<Recur_FloatTensor>:$z,
+                       Optional<Recur_FloatTensor>:$delta_bias,
+                       Optional<Recur_StateTensor>:$initial_state,
+                       UnitAttr:$delta_softplus);
+  let results = (outs Recur_FloatTensor:$y, Recur_StateTensor:$final_state);
+  let assemblyFormat = [{
+    $u `,` $delta `,` $A `,` $Bm `,` $Cm
+    (`skip` `(` $D^ `)`)? (`gate` `(` $z^ `)`)?
+    (`delta_bias` `(` $delta_bias^ `)`)?
+    (`initial` `(` $initial_state^ `)`)?
+    (`delta_softplus` $delta_softplus^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// recur.linear_attention
+//===----------------------------------------------------------------------===//
+
+def Recur_LinearAttentionOp : Recur_Op<"linear_attention",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "matrix-state gated linear attention and delta rule";
+  let description = [{
+    Operands: `q [B, T, H, K]`, `k [B, T, H, K]`, `v [B, T, H, V]` (one
+    element type), an optional decay gate `g` in natural-log space
+    (`decay = exp(g)`, `g <= 0`) whose shape is given by `gate_kind`:
+
+    | gate_kind | g           | models                                   |
+    |-----------|-------------|------------------------------------------|
+    | none      | absent      | linear attention                         |
+    | head      | `[H]`       | RetNet (constant per head)               |
+    | scalar    | `[B, T, H]` | Mamba-2 SSD, simple GLA, mLSTM forget    |
+    | key       | `[B, T, H, K]` | GLA, HGRN2, RWKV-6                    |
+
+    an optional `beta [B, T, H]` (its presence selects the delta rule), an
+    optional `bonus [H, K]` (read before update, RWKV-6), an optional initial
+    state `h0 [B, H, K, V]` (f32), and `scale` (default `K^-0.5`).
+
+    The state `S` of each (batch, head) is `[K, V]`, f32. The gate is
+    broadcast over the rows it does not index.
+
+    ```
+    additive:  S_t  = diag(exp(g_t)) S_{t-1} + k_t v_t^T
+    delta:     S'_t = diag(exp(g_t)) S_{t-1}
+               S_t  = S'_t + beta_t k_t (v_t - S'_t^T k_t)^T
+    read:      o_t  = scale * S_t^T q_t
+    bonus:     o_t  = scale * (S_{t-1}^T q_t + (q_t . (bonus * k_t)) v_t),
+               with the additive update
+    ```
+
+    Results: `o [B, T, H, V]` in the element type of `v`, and the final
+    state `[B, H, K, V]` in f32.
+
+    Mamba-2 SSD maps onto this op with `q = C`, `k = B`, `v = x * dt`,
+    `g = dt * A` (scalar gate), `scale = 1`, and `D * x` added outside.
+
+    Example:
+    ```mlir
+    %o, %s = recur.linear_attention %q, %k, %v gate key(%g) initial(%h0)
+        {scale = 0.125 : f32}
+        : (tensor<2x64x4x64xbf16>, tensor<2x64x4x64xbf16>,
+           tensor<2x64x4x64xbf16>, tensor<2x64x4x64xf32>,
+           tensor<2x4x64x64xf32>)
+        -> (tensor<2x64x4x64xbf16>, tensor<2x4x64x64xf32>)
+    ```
+  }];
+  let arguments = (ins Recur_FloatTensor:$q, Recur_FloatTensor:$k,
+                       Recur_FloatTensor:$v,
+                       Optional<Recur_FloatTensor>:$g,
+                       Optional<Recur_FloatTensor>:$beta,
+                       Optional<Recur_FloatTensor>:$bonus,
+                       Optional<Recur_StateTensor>:$initial_state,
+                       DefaultValuedAttr<Recur_GateKindAttr,
+                                         "::mlir::recur::GateKind::none">:$gate_kind,
+                       OptionalAttr<F32Attr>:$scale);
+  let results = (outs Recur_FloatTensor:$o, Recur_StateTensor:$final_state);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v
+    (`gate` $gate_kind^ `(` $g `)`)?
+    (`beta` `(` $beta^ `)`)?
+    (`bonus` `(` $bonus^ `)`)?
+    (`initial` `(` $initial_state^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The read-out scale: the `scale` attribute, or K^-0.5.
+    float getScaleOrDefault();
+    /// True when `beta` selects the delta-rule update.
+    bool isDeltaRule() { return getBeta() != nullptr; }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// recur.attention
+//===----------------------------------------------------------------------===//
+
+def Recur_AttentionOp : Recur_Op<"attention", [Pure]> {
+  let summary = "softmax attention (causal, sliding window, GQA/MQA)";
+  let description = [{
+    Operands: `q [B, T, H, D]`, `k [B, S, Hkv, D]`, `v [B, S, Hkv, Dv]`
+    (one element type) with `H % Hkv == 0`: query head `h` reads key/value
+    head `h / (H / Hkv)` (grouped-query and multi-query attention).
+
+    Query `i` sees key `j` when
+    ```
+    j <= i + (S - T)                     if causal (bottom-right aligned,
+                                          so a KV cache of S - T entries works)
+    j >  i + (S - T) - window            if window > 0 (sliding window)
+    ```
+    and computes, in f32,
+    ```
+    o_i = sum_j softmax_j(scale * q_i . k_j) v_j     over the visible j
+    ```
+    with `scale` defaulting to `D^-0.5`. A query that sees no key yields 0.
+    A sliding window requires `causal`.
+
+    Result: `o [B, T, H, Dv]` in the element type of `q`.
+
+    Example:
+    ```mlir
+    %o = recur.attention %q, %k, %v causal {window = 256 : i64}
+        : (tensor<1x128x8x64xf16>, tensor<1x128x2x64xf16>,
+           tensor<1x128x2x64xf16>) -> tensor<1x128x8x64xf16>
+    ```
+  }];
+  let arguments = (ins Recur_FloatTensor:$q, Recur_FloatTensor:$k,
+                       Recur_FloatTensor:$v, UnitAttr:$causal,
+                       DefaultValuedAttr<I64Attr, "0">:$window,
+                       OptionalAttr<F32Attr>:$scale);
+  let results = (outs Recur_FloatTensor:$o);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v (`causal` $causal^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The logit scale: the `scale` attribute, or D^-0.5.
+    float getScaleOrDefault();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// recur.conv1d
+//===----------------------------------------------------------------------===//
+
+def Recur_Conv1dOp : Recur_Op<"conv1d", [Pure, AttrSizedOperandSegments]> {
+  let summary = "causal depthwise 1-D convolution with carried state";
+  let description = [{
+    Operands: `x [B, T, C]`, `w [C, W]`, optional `bias [C]`, optional
+    `initial` state `[B, W-1, C]` holding the previous `W-1` inputs (in the
+    element type of `x`), and an `activation` (`none` or `silu`).
+
+    ```
+    y_t[c] = act(bias[c] + sum_{j < W} w[c, j] * x_{t-W+1+j}[c])
+    ```
+    where inputs before `t = 0` come from the state (or are 0).
+
+    Results: `y [B, T, C]` in the element type of `x`, and the new state
+    `[B, W-1, C]`: the last `W-1` inputs of the state followed by `x`.
+
+    Example:
+    ```mlir
+    %y, %s = recur.conv1d %x, %w bias(%b) initial(%s0) activation silu
+        : (tensor<2x16x128xf32>, tensor<128x4xf32>, tensor<128xf32>,
+           tensor<2x3x128xf32>) -> (tensor<2x16x128xf32>, tensor<2x3x128xf32>)
+    ```
+  }];
+  let arguments = (ins Recur_FloatTensor:$x, Recur_FloatTensor:$w,
+                       Optional<Recur_FloatTensor>:$bias,
+                       Optional<Recur_FloatTensor>:$initial_state,
+                       DefaultValuedAttr<Recur_ActivationAttr,
+                                         "::mlir::recur::Activation::none">:$activation);
+  let results = (outs Recur_FloatTensor:$y, Recur_FloatTensor:$final_state);
+  let assemblyFormat = [{
+    $x `,` $w (`bias` `(` $bias^ `)`)? (`initial` `(` $initial_state^ `)`)?
+    (`activation` $activation^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // RECUR_DIALECT_RECUR_IR_RECUROPS_TD

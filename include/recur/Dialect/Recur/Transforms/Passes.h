@@ -1,0 +1,24 @@
+//===- Passes.h - Transforms of recur modules ---------------------*- C++ -*-===//
+
+#ifndef RECUR_DIALECT_RECUR_TRANSFORMS_PASSES_H
+#define RECUR_DIALECT_RECUR_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+namespace recur {
+
+#define GEN_PASS_DECL
+#include "recur/Dialect/Recur/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "recur/Dialect/Recur/Transforms/Passes.h.inc"
+
+} // namespace recur
+} // namespace mlir
+
+#endif // RECUR_DIALECT_RECUR_TRANSFORMS_PASSES_H

@@ -1,0 +1,54 @@
+//===- Passes.td - Transforms of recur modules -------------*- tablegen -*-===//
+
+#ifndef RECUR_DIALECT_RECUR_TRANSFORMS_PASSES_TD
+#define RECUR_DIALECT_RECUR_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def RecurBufferABI : Pass<"recur-buffer-abi", "::mlir::ModuleOp"> {
+  let summary = "Give each public function the caller-owned-buffer interface";
+  let description = [{
+    The first half of the C interface (DESIGN.md section 4). Each public
+    `func.func` taking and returning ranked tensors is renamed to a private
+    body, and a public function of the original name takes its place:
+
+    ```
+    func.func @f(%in: memref<...>, ..., %out: memref<...>, ...)
+      %t = bufferization.to_tensor %in restrict
+      %r = func.call @f.body(%t, ...)
+      bufferization.materialize_in_destination %r in restrict writable %out
+    ```
+
+    Its dynamic dimensions are named: an argument or result may carry
+    `recur.dim_names = ["B", "S"]` (one name per `?` dimension, in order);
+    otherwise a `?` in dimension 0 is `B` and in dimension 1 is `T`. Equal
+    names are one C argument. A `recur.name` string attribute names an
+    argument or result in the C header (default `argN` / `resultN`).
+
+    The interface is recorded on the new function as `recur.c_interface`,
+    which `--recur-c-wrappers` and the header writer read.
+  }];
+  let dependentDialects = [
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
+def RecurCWrappers : Pass<"recur-c-wrappers", "::mlir::ModuleOp"> {
+  let summary = "Export each interface function as a plain C function";
+  let description = [{
+    The second half of the C interface, run on the LLVM dialect. For each
+    `llvm.func` carrying `recur.c_interface`, the function (whose memref
+    arguments are expanded into descriptors) is made internal under the name
+    `<name>.impl`, and a function of the original name is added with the C
+    signature: the named dynamic dimensions as `i64`, then one pointer per
+    argument and result buffer (contiguous, row-major). It builds each
+    descriptor from the pointer and the shape. Every other function defined
+    in the module gets internal linkage, so that only the C entry points are
+    exported and two compiled models link into one program.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // RECUR_DIALECT_RECUR_TRANSFORMS_PASSES_TD

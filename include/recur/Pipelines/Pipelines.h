@@ -1,0 +1,53 @@
+//===- Pipelines.h - recur's compilation pipelines ----------------*- C++ -*-===//
+//
+// The CPU pipeline, in stages, from a model description (recur ops mixed with
+// func/arith/math/linalg/tensor) to the LLVM dialect with plain C entry
+// points. recur-opt registers it as --recur-cpu-pipeline; recur-compile calls
+// the same function.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RECUR_PIPELINES_PIPELINES_H
+#define RECUR_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+namespace recur {
+
+/// How recur ops are lowered. `reference` is the token-by-token oracle;
+/// `default` is the fastest lowering available for each op.
+enum class RecurLowering { Reference, Default };
+
+struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+  PassOptions::Option<std::string> lowering{
+      *this, "lowering",
+      llvm::cl::desc("How recur ops are lowered: 'reference' (token-by-token "
+                     "loops, the oracle) or 'default' (the fastest lowering)"),
+      llvm::cl::init("default")};
+
+  /// Decodes `lowering`, or fails for an unknown name.
+  FailureOr<RecurLowering> getLowering() const;
+};
+
+/// Stage 1: public functions get the caller-owned-buffer interface and recur
+/// ops are lowered (still on tensors).
+LogicalResult populateRecurLoweringPipeline(OpPassManager &pm,
+                                            RecurLowering lowering);
+/// Stage 2: tensors become buffers; temporaries are freed.
+LogicalResult populateBufferizationPipeline(OpPassManager &pm);
+/// Stage 3: loops, memrefs and math to the LLVM dialect, plus C entry points.
+LogicalResult populateLLVMLoweringPipeline(OpPassManager &pm);
+
+/// All three stages.
+LogicalResult populateCPUPipeline(OpPassManager &pm,
+                                  const CPUPipelineOptions &options);
+
+/// Registers --recur-cpu-pipeline with the pass registry (for recur-opt).
+void registerCPUPipeline();
+
+} // namespace recur
+} // namespace mlir
+
+#endif // RECUR_PIPELINES_PIPELINES_H

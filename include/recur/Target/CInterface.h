@@ -1,0 +1,70 @@
+//===- CInterface.h - The C interface of an exported function ----*- C++ -*-===//
+//
+// recur-compile exports each public function as a C function (DESIGN.md
+// section 4):
+//
+//   void name(int64_t B, int64_t T,            // named dynamic dimensions
+//             const float *q, ...,             // inputs, contiguous
+//             float *o, ...);                  // caller-owned outputs
+//
+// CInterface is that signature. --recur-buffer-abi records it on the function
+// as the `recur.c_interface` attribute; --recur-c-wrappers and the header
+// writer read it back, so the three always agree.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RECUR_TARGET_CINTERFACE_H
+#define RECUR_TARGET_CINTERFACE_H
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace mlir {
+namespace recur {
+
+/// One dimension of a buffer: a static size, or a named dynamic dimension.
+struct CDim {
+  int64_t size = 0;
+  std::string name; // empty for a static dimension
+
+  bool isDynamic() const { return !name.empty(); }
+};
+
+/// One buffer argument of the C function.
+struct CBuffer {
+  std::string name;
+  bool isOutput = false;
+  Type elementType;
+  SmallVector<CDim> shape;
+};
+
+struct CInterface {
+  /// Dynamic dimension names, in the order of the C arguments.
+  SmallVector<std::string> dims;
+  /// Inputs first, then outputs, in the order of the C arguments.
+  SmallVector<CBuffer> buffers;
+
+  static constexpr llvm::StringLiteral attrName = "recur.c_interface";
+
+  DictionaryAttr toAttr(MLIRContext *context) const;
+  /// Decodes the attribute written by toAttr; emits an error at `op` and
+  /// fails when it is malformed.
+  static FailureOr<CInterface> fromAttr(Operation *op, Attribute attr);
+};
+
+/// The C spelling of an element type in the interface ("float", "uint16_t"
+/// for the raw bits of f16/bf16, ...), or failure for types C cannot take.
+FailureOr<std::string> getCTypeName(Type elementType);
+
+/// Writes a C header declaring every function of `module` that carries a
+/// C interface, with each argument's shape documented.
+LogicalResult writeCHeader(ModuleOp module, StringRef guard,
+                           llvm::raw_ostream &os);
+
+} // namespace recur
+} // namespace mlir
+
+#endif // RECUR_TARGET_CINTERFACE_H

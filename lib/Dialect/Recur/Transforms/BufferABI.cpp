@@ -1,0 +1,195 @@
+//===- BufferABI.cpp - Caller-owned-buffer interface for public funcs -----===//
+//
+// See the pass description in Passes.td. The original function becomes the
+// private `<name>.body`; the new public function converts memrefs to tensors,
+// calls it, and materializes every result into its output buffer. Inlining
+// and bufferization later remove the call and, where they can, the copies.
+//
+//===----------------------------------------------------------------------===//
+
+#include "recur/Dialect/Recur/Transforms/Passes.h"
+#include "recur/Target/CInterface.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace mlir {
+namespace recur {
+#define GEN_PASS_DEF_RECURBUFFERABI
+#include "recur/Dialect/Recur/Transforms/Passes.h.inc"
+} // namespace recur
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::recur;
+
+static bool isCIdentifier(StringRef name) {
+  if (name.empty() || !(llvm::isAlpha(name[0]) || name[0] == '_'))
+    return false;
+  return llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+}
+
+namespace {
+/// Builds the CInterface of one function from its tensor signature.
+class InterfaceBuilder {
+public:
+  explicit InterfaceBuilder(func::FuncOp func) : func(func) {}
+
+  /// Adds the argument or result `index` of type `type` with attributes
+  /// `attrs`; emits an error and fails on anything C cannot take.
+  LogicalResult addBuffer(bool isOutput, unsigned index, Type type,
+                          DictionaryAttr attrs) {
+    std::string what =
+        (isOutput ? "result " : "argument ") + std::to_string(index);
+    auto tensorType = dyn_cast<RankedTensorType>(type);
+    if (!tensorType)
+      return func.emitError() << what << " of exported function @"
+                              << func.getSymName() << " has type " << type
+                              << "; exported functions take and return ranked "
+                                 "tensors only";
+    if (failed(getCTypeName(tensorType.getElementType())))
+      return func.emitError() << what << " of @" << func.getSymName()
+                              << " has element type "
+                              << tensorType.getElementType()
+                              << ", which has no C equivalent";
+
+    CBuffer buffer;
+    buffer.isOutput = isOutput;
+    buffer.elementType = tensorType.getElementType();
+    buffer.name = (isOutput ? "result" : "arg") + std::to_string(index);
+    if (auto name = attrs ? attrs.getAs<StringAttr>("recur.name") : nullptr)
+      buffer.name = name.str();
+    if (!isCIdentifier(buffer.name))
+      return func.emitError() << "'recur.name' of " << what << " of @"
+                              << func.getSymName() << " is '" << buffer.name
+                              << "', which is not a C identifier";
+    if (!bufferNames.insert(buffer.name).second)
+      return func.emitError() << "two buffers of @" << func.getSymName()
+                              << " are named '" << buffer.name
+                              << "'; set distinct 'recur.name' attributes";
+
+    ArrayAttr dimNames =
+        attrs ? attrs.getAs<ArrayAttr>("recur.dim_names") : nullptr;
+    unsigned nextDimName = 0;
+    for (int64_t dim = 0; dim < tensorType.getRank(); ++dim) {
+      if (!tensorType.isDynamicDim(dim)) {
+        buffer.shape.push_back({tensorType.getDimSize(dim), ""});
+        continue;
+      }
+      std::string dimName;
+      if (dimNames) {
+        auto name = nextDimName < dimNames.size()
+                        ? dyn_cast<StringAttr>(dimNames[nextDimName])
+                        : nullptr;
+        if (!name)
+          return func.emitError()
+                 << "'recur.dim_names' of " << what << " of @"
+                 << func.getSymName()
+                 << " must give one string per dynamic dimension of " << type;
+        dimName = name.str();
+        ++nextDimName;
+      } else if (dim == 0) {
+        dimName = "B";
+      } else if (dim == 1) {
+        dimName = "T";
+      } else {
+        return func.emitError()
+               << "dimension " << dim << " of " << what << " of @"
+               << func.getSymName() << " (" << type
+               << ") is dynamic; name it with 'recur.dim_names' (only "
+                  "dimensions 0 and 1 are named B and T by default)";
+      }
+      if (!isCIdentifier(dimName))
+        return func.emitError() << "dimension name '" << dimName << "' of "
+                                << what << " of @" << func.getSymName()
+                                << " is not a C identifier";
+      if (!llvm::is_contained(iface.dims, dimName))
+        iface.dims.push_back(dimName);
+      buffer.shape.push_back({0, dimName});
+    }
+    if (dimNames && nextDimName != dimNames.size())
+      return func.emitError() << "'recur.dim_names' of " << what << " of @"
+                              << func.getSymName() << " names "
+                              << dimNames.size() << " dimensions, but " << type
+                              << " has " << nextDimName << " dynamic ones";
+    iface.buffers.push_back(std::move(buffer));
+    return success();
+  }
+
+  /// The memref type of a buffer: the tensor's shape, identity layout.
+  static MemRefType getMemRefType(Type tensorType) {
+    auto type = cast<RankedTensorType>(tensorType);
+    return MemRefType::get(type.getShape(), type.getElementType());
+  }
+
+  CInterface iface;
+
+private:
+  func::FuncOp func;
+  llvm::StringSet<> bufferNames;
+};
+
+struct RecurBufferABI : recur::impl::RecurBufferABIBase<RecurBufferABI> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    SmallVector<func::FuncOp> exported;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (func.isPublic() && !func.isExternal())
+        exported.push_back(func);
+    for (func::FuncOp func : exported)
+      if (failed(exportFunction(func, symbols)))
+        return signalPassFailure();
+  }
+
+  LogicalResult exportFunction(func::FuncOp body, SymbolTable &symbols) {
+    FunctionType type = body.getFunctionType();
+    InterfaceBuilder builder(body);
+    for (auto [i, argType] : llvm::enumerate(type.getInputs()))
+      if (failed(builder.addBuffer(false, i, argType, body.getArgAttrDict(i))))
+        return failure();
+    for (auto [i, resultType] : llvm::enumerate(type.getResults()))
+      if (failed(builder.addBuffer(true, i, resultType,
+                                   body.getResultAttrDict(i))))
+        return failure();
+
+    std::string name = body.getSymName().str();
+    OpBuilder b(body);
+    SmallVector<Type> bufferTypes;
+    for (Type t : llvm::concat<const Type>(type.getInputs(), type.getResults()))
+      bufferTypes.push_back(InterfaceBuilder::getMemRefType(t));
+    auto wrapper = func::FuncOp::create(b, body.getLoc(), name,
+                                        b.getFunctionType(bufferTypes, {}));
+    wrapper->setAttr(CInterface::attrName,
+                     builder.iface.toAttr(&getContext()));
+
+    // The body keeps its code under a private name; calls to it follow.
+    if (failed(symbols.rename(body, name + ".body")))
+      return body.emitError() << "cannot rename @" << name;
+    body.setPrivate();
+    symbols.insert(wrapper);
+
+    Block *entry = wrapper.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    Location loc = body.getLoc();
+    SmallVector<Value> inputs;
+    unsigned numInputs = type.getNumInputs();
+    for (auto [i, inputType] : llvm::enumerate(type.getInputs()))
+      inputs.push_back(bufferization::ToTensorOp::create(
+          b, loc, inputType, entry->getArgument(i), /*restrict=*/true,
+          /*writable=*/false));
+    auto call = func::CallOp::create(b, loc, body, inputs);
+    for (auto [i, result] : llvm::enumerate(call.getResults()))
+      bufferization::MaterializeInDestinationOp::create(
+          b, loc, Type(), result, entry->getArgument(numInputs + i),
+          /*restrict=*/true, /*writable=*/true);
+    func::ReturnOp::create(b, loc);
+    return success();
+  }
+};
+} // namespace

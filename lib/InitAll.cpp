@@ -1,0 +1,26 @@
+//===- InitAll.cpp - Register recur and what it builds on -----------------===//
+
+#include "recur/InitAll.h"
+
+#include "recur/Conversion/Passes.h"
+#include "recur/Dialect/Recur/IR/RecurDialect.h"
+#include "recur/Dialect/Recur/Transforms/Passes.h"
+#include "recur/Pipelines/Pipelines.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+
+void mlir::recur::registerAllDialects(DialectRegistry &registry) {
+  registry.insert<RecurDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+}
+
+void mlir::recur::registerAllPasses() {
+  mlir::registerAllPasses();
+  registerRecurConversionPasses();
+  registerRecurPasses();
+  registerCPUPipeline();
+}
