@@ -1,0 +1,79 @@
+"""Helpers for execution tests: random inputs, dtype rounding, comparisons.
+
+Tolerances. The compiled code computes in f32 what the references compute in
+float64, so an f32 result differs by accumulated f32 rounding: a few hundred
+ulps at most for the sizes the tests use (sums over K <= 64 terms repeated
+over T <= 64 steps), hence F32_RTOL = 1e-4 (~800 ulps). A result stored as
+f16 or bf16 is further rounded once to its storage type: half an ulp, i.e.
+2^-11 (f16) or 2^-8 (bf16) relative; the tolerances allow 4 such ulps. Every
+comparison is |actual - expected| <= rtol * (|expected| + typical), where
+`typical` is the RMS of the expected values, so that entries near zero do not
+demand more relative accuracy than the arithmetic around them can give. A
+wrong formula produces errors of order 1 relative, far above these bounds.
+"""
+
+from typing import Dict
+
+import numpy as np
+
+from . import reference
+
+F32_RTOL = 1e-4
+RTOL = {"f32": F32_RTOL, "f16": 4 * 2.0**-11, "bf16": 4 * 2.0**-8}
+
+
+def quantize(x: np.ndarray, dtype: str) -> np.ndarray:
+    """float64 values exactly representable in `dtype` (what the compiled
+    code reads when given `x` in that storage type)."""
+    return reference.round_to_dtype(np.asarray(x, dtype=np.float64), dtype)
+
+
+class Inputs:
+    """Random test inputs, rounded to the dtype they are passed in."""
+
+    def __init__(self, seed: int):
+        self.rng = np.random.default_rng(seed)
+
+    def normal(self, shape, dtype="f32", scale=1.0):
+        return quantize(self.rng.standard_normal(shape) * scale, dtype)
+
+    def uniform(self, shape, low, high, dtype="f32"):
+        return quantize(self.rng.uniform(low, high, shape), dtype)
+
+    def log_decay(self, shape, dtype="f32"):
+        """Gates in log space, g in about [-2, -0.01]: decays of 0.13..0.99."""
+        return quantize(-np.exp(self.rng.uniform(-4.5, 0.7, shape)), dtype)
+
+    def unit_keys(self, shape, dtype="f32"):
+        """Keys with unit L2 norm over the last axis (stable delta rule)."""
+        k = self.rng.standard_normal(shape)
+        return quantize(k / np.linalg.norm(k, axis=-1, keepdims=True), dtype)
+
+
+def check(label: str, actual: np.ndarray, expected: np.ndarray,
+          dtype: str) -> float:
+    """Asserts that `actual` matches `expected` within the tolerance for
+    results stored as `dtype`; returns the worst error relative to it."""
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if actual.shape != expected.shape:
+        raise AssertionError(f"{label}: shape {actual.shape} != {expected.shape}")
+    if not np.all(np.isfinite(actual)):
+        raise AssertionError(f"{label}: non-finite values in the result")
+    typical = float(np.sqrt(np.mean(expected**2))) if expected.size else 0.0
+    bound = RTOL[dtype] * (np.abs(expected) + typical) + 1e-30
+    ratio = np.abs(actual - expected) / bound
+    worst = float(ratio.max()) if ratio.size else 0.0
+    if worst > 1.0:
+        index = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
+        raise AssertionError(
+            f"{label}: mismatch at {index}: got {actual[index]!r}, expected "
+            f"{expected[index]!r} (error {worst:.2f}x the {dtype} tolerance)")
+    print(f"ok {label} (worst error {worst:.3f}x tolerance)")
+    return worst
+
+
+def check_all(label: str, actual: Dict[str, np.ndarray],
+              expected: Dict[str, np.ndarray], dtypes: Dict[str, str]) -> None:
+    for name, value in expected.items():
+        check(f"{label}.{name}", actual[name], value, dtypes[name])
