@@ -1,0 +1,1 @@
+"""recur: Python front end, NumPy references and runner for the recur compiler."""

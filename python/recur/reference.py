@@ -1,0 +1,326 @@
+"""Float64 NumPy reference implementations (the oracles) of the recur ops.
+
+Each function follows the semantics fixed in DESIGN.md section 3 (with the
+layout conventions of section 2) and nothing else: inputs of any float dtype
+are converted to float64, every result is float64, and recurrences are
+computed token by token in the plainest form.  Execution tests compare
+compiled code against these.
+
+Ops: ``scan``, ``selective_scan``, ``linear_attention``, ``attention``,
+``conv1d``.  Helpers: ``to_float64``, ``softplus``, ``sigmoid``, ``silu``,
+``round_to_dtype``, ``bf16_bits``, ``bf16_from_bits``.
+"""
+
+import numpy as np
+
+__all__ = [
+    "to_float64", "softplus", "sigmoid", "silu",
+    "round_to_dtype", "bf16_bits", "bf16_from_bits",
+    "scan", "selective_scan", "linear_attention", "attention", "conv1d",
+]
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+def to_float64(x):
+    """Return ``x`` as a float64 ndarray (None stays None)."""
+    if x is None:
+        return None
+    return np.asarray(x, dtype=np.float64)
+
+
+def softplus(x):
+    """softplus(x) = log1p(exp(x)), and x itself where x > 20 (as PyTorch)."""
+    x = to_float64(x)
+    return np.where(x > 20.0, x, np.log1p(np.exp(np.minimum(x, 20.0))))
+
+
+def sigmoid(x):
+    """sigmoid(x) = 1 / (1 + exp(-x)), computed without overflow."""
+    x = to_float64(x)
+    e = np.exp(-np.abs(x))  # in (0, 1]
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def silu(x):
+    """silu(x) = x * sigmoid(x)."""
+    x = to_float64(x)
+    return x * sigmoid(x)
+
+
+def bf16_bits(x):
+    """Float array -> uint16 array of bfloat16 bits.
+
+    The value is first taken to float32, then rounded to the upper 16 bits of
+    its bit pattern with round-to-nearest-even.  NaN stays a (quiet) NaN with
+    its sign; overflow rounds to infinity as IEEE rounding does.
+    """
+    with np.errstate(over="ignore"):
+        f = np.asarray(x, dtype=np.float32)
+    bits = f.view(np.uint32).astype(np.uint64)
+    lsb = (bits >> np.uint64(16)) & np.uint64(1)
+    rounded = (bits + np.uint64(0x7FFF) + lsb) >> np.uint64(16)
+    nan = (bits >> np.uint64(16)) | np.uint64(0x0040)  # keep sign, force quiet
+    out = np.where(np.isnan(f), nan, rounded)
+    return out.astype(np.uint16)
+
+
+def bf16_from_bits(bits):
+    """uint16 array of bfloat16 bits -> float32 array (exact)."""
+    b = np.asarray(bits, dtype=np.uint16).astype(np.uint32) << np.uint32(16)
+    return b.view(np.float32)
+
+
+_DTYPE_ALIASES = {
+    "f64": "f64", "float64": "f64",
+    "f32": "f32", "float32": "f32",
+    "f16": "f16", "float16": "f16",
+    "bf16": "bf16", "bfloat16": "bf16",
+}
+
+
+def round_to_dtype(x, dtype):
+    """Round float64 values to what storage ``dtype`` holds; return float64.
+
+    ``dtype`` is "f64", "f32", "f16" or "bf16" (or the long names
+    "float32", ...).  bf16 goes through float32 and then round-to-nearest-even
+    on the float32 bit pattern (see ``bf16_bits``).
+    """
+    x = to_float64(x)
+    kind = _DTYPE_ALIASES.get(str(dtype))
+    if kind is None:
+        raise ValueError(f"unknown dtype {dtype!r}")
+    if kind == "f64":
+        return x.copy()
+    with np.errstate(over="ignore"):          # overflow rounds to +-inf
+        if kind == "f32":
+            return x.astype(np.float32).astype(np.float64)
+        if kind == "f16":
+            return x.astype(np.float16).astype(np.float64)
+    return bf16_from_bits(bf16_bits(x)).astype(np.float64)
+
+
+# --------------------------------------------------------------------------
+# recur.scan
+# --------------------------------------------------------------------------
+
+def scan(a, b, h0=None, reverse=False):
+    """Diagonal linear recurrence.
+
+    a, b: [B, T, D...]; h0: [B, D...] or None (zeros).
+    Forward:  h_t = a_t * h_{t-1} + b_t,  h_{-1} = h0,  t = 0 .. T-1.
+    Reverse:  h_t = a_t * h_{t+1} + b_t,  h_{T}  = h0,  t = T-1 .. 0.
+    Returns (h [B, T, D...], h_last [B, D...]), h_last being the state after
+    the last step taken (t = T-1 forward, t = 0 reverse; h0 when T == 0).
+    """
+    a, b = to_float64(a), to_float64(b)
+    if a.shape != b.shape or a.ndim < 3:
+        raise ValueError(f"a {a.shape} and b {b.shape} must both be [B,T,D...]")
+    state_shape = (a.shape[0],) + a.shape[2:]
+    h_prev = np.zeros(state_shape) if h0 is None else to_float64(h0).copy()
+    if h_prev.shape != state_shape:
+        raise ValueError(f"h0 {h_prev.shape} must be {state_shape}")
+    T = a.shape[1]
+    h = np.empty_like(a)
+    steps = range(T - 1, -1, -1) if reverse else range(T)
+    for t in steps:
+        h_prev = a[:, t] * h_prev + b[:, t]
+        h[:, t] = h_prev
+    return h, h_prev
+
+
+# --------------------------------------------------------------------------
+# recur.selective_scan (Mamba-1 S6)
+# --------------------------------------------------------------------------
+
+def selective_scan(u, delta, A, Bm, Cm, D=None, z=None, delta_bias=None,
+                   h0=None, delta_softplus=False):
+    """Mamba-1 selective scan.
+
+    u, delta: [B,T,D]; A: [D,N]; Bm, Cm: [B,T,G,N] (channel d uses group
+    g = d // (D/G)); D (skip): [D]; z: [B,T,D]; delta_bias: [D]; h0: [B,D,N].
+      dt = softplus(delta + delta_bias) if delta_softplus else delta + delta_bias
+      h_t[d,n] = exp(dt_t[d] A[d,n]) h_{t-1}[d,n] + dt_t[d] Bm_t[g,n] u_t[d]
+      y_t[d]   = sum_n Cm_t[g,n] h_t[d,n] + D[d] u_t[d]
+      y_t[d]  *= silu(z_t[d])                      (if z is given)
+    Returns (y [B,T,D], h_last [B,D,N]).
+    """
+    u, delta, A = to_float64(u), to_float64(delta), to_float64(A)
+    Bm, Cm = to_float64(Bm), to_float64(Cm)
+    Bsz, T, Dch = u.shape
+    N = A.shape[1]
+    G = Bm.shape[2]
+    if Dch % G != 0:
+        raise ValueError(f"D={Dch} is not a multiple of G={G}")
+    if A.shape != (Dch, N) or Bm.shape != (Bsz, T, G, N) or Cm.shape != Bm.shape:
+        raise ValueError("inconsistent shapes for A / Bm / Cm")
+
+    dt = delta if delta_bias is None else delta + to_float64(delta_bias)
+    if delta_softplus:
+        dt = softplus(dt)
+    # Give every channel its group's B and C: [B,T,G,N] -> [B,T,D,N].
+    Bd = np.repeat(Bm, Dch // G, axis=2)
+    Cd = np.repeat(Cm, Dch // G, axis=2)
+
+    h = np.zeros((Bsz, Dch, N)) if h0 is None else to_float64(h0).copy()
+    y = np.empty((Bsz, T, Dch))
+    for t in range(T):
+        dt_t = dt[:, t, :, None]                                   # [B,D,1]
+        h = np.exp(dt_t * A) * h + dt_t * Bd[:, t] * u[:, t, :, None]
+        y[:, t] = np.sum(Cd[:, t] * h, axis=-1)
+    if D is not None:
+        y = y + to_float64(D) * u
+    if z is not None:
+        y = y * silu(z)
+    return y, h
+
+
+# --------------------------------------------------------------------------
+# recur.linear_attention
+# --------------------------------------------------------------------------
+
+def _decay(g, gate_kind, t):
+    """exp(g_t), shaped to broadcast against the state S [B,H,K,V]."""
+    if gate_kind == "none":
+        return 1.0
+    if gate_kind == "head":          # g [H]
+        return np.exp(g)[None, :, None, None]
+    if gate_kind == "scalar":        # g [B,T,H]
+        return np.exp(g[:, t])[:, :, None, None]
+    return np.exp(g[:, t])[..., None]  # "key": g [B,T,H,K]
+
+
+def linear_attention(q, k, v, g=None, gate_kind="none", beta=None, bonus=None,
+                     h0=None, scale=None):
+    """Matrix-state gated linear attention / delta rule.
+
+    q, k: [B,T,H,K]; v: [B,T,H,V]; state S per (batch, head) is [K,V].
+    Gate g (log space, decay = exp(g)) by gate_kind: "none" (g is None),
+    "head" g [H], "scalar" g [B,T,H], "key" g [B,T,H,K]; the decay scales
+    the K rows of S.  beta [B,T,H] selects the delta rule; bonus [H,K] the
+    RWKV-6 read-before-update; h0 [B,H,K,V]; scale defaults to K**-0.5.
+      additive: S_t = diag(exp(g_t)) S_{t-1} + k_t v_t^T
+      delta:    S'_t = diag(exp(g_t)) S_{t-1}
+                S_t  = S'_t + beta_t k_t (v_t - S'_t^T k_t)^T
+      read:     o_t = scale * S_t^T q_t
+      bonus:    o_t = scale * (S_{t-1}^T q_t + (q_t . (bonus * k_t)) v_t),
+                additive update.
+    Returns (o [B,T,H,V], h_last [B,H,K,V]).
+    """
+    q, k, v = to_float64(q), to_float64(k), to_float64(v)
+    Bsz, T, H, K = q.shape
+    V = v.shape[-1]
+    if k.shape != q.shape or v.shape[:3] != (Bsz, T, H):
+        raise ValueError("inconsistent shapes for q / k / v")
+    if gate_kind not in ("none", "head", "scalar", "key"):
+        raise ValueError(f"unknown gate_kind {gate_kind!r}")
+    if (g is None) != (gate_kind == "none"):
+        raise ValueError(f"gate_kind {gate_kind!r} with g={'absent' if g is None else 'given'}")
+    if beta is not None and bonus is not None:
+        raise ValueError("bonus and beta (delta rule) cannot be combined")
+    g = to_float64(g)
+    expected_g = {"none": None, "head": (H,), "scalar": (Bsz, T, H),
+                  "key": (Bsz, T, H, K)}[gate_kind]
+    if g is not None and g.shape != expected_g:
+        raise ValueError(f"g {g.shape} must be {expected_g} for gate_kind {gate_kind!r}")
+    beta, bonus = to_float64(beta), to_float64(bonus)
+    scale = K ** -0.5 if scale is None else float(scale)
+
+    S = np.zeros((Bsz, H, K, V)) if h0 is None else to_float64(h0).copy()
+    o = np.empty((Bsz, T, H, V))
+    for t in range(T):
+        q_t, k_t, v_t = q[:, t], k[:, t], v[:, t]          # [B,H,K], [B,H,V]
+        S_decayed = _decay(g, gate_kind, t) * S
+        if bonus is not None:
+            u = np.sum(q_t * bonus * k_t, axis=-1)[..., None]  # [B,H,1]
+            o[:, t] = scale * (np.einsum("bhkv,bhk->bhv", S, q_t) + u * v_t)
+            S = S_decayed + k_t[..., :, None] * v_t[..., None, :]
+            continue
+        if beta is None:
+            S = S_decayed + k_t[..., :, None] * v_t[..., None, :]
+        else:
+            v_old = np.einsum("bhkv,bhk->bhv", S_decayed, k_t)
+            delta = beta[:, t, :, None] * (v_t - v_old)        # [B,H,V]
+            S = S_decayed + k_t[..., :, None] * delta[..., None, :]
+        o[:, t] = scale * np.einsum("bhkv,bhk->bhv", S, q_t)
+    return o, S
+
+
+# --------------------------------------------------------------------------
+# recur.attention
+# --------------------------------------------------------------------------
+
+def attention(q, k, v, causal=False, window=0, scale=None):
+    """Softmax attention with GQA, causal (bottom-right aligned) and window.
+
+    q: [B,T,H,D]; k: [B,S,Hkv,D]; v: [B,S,Hkv,Dv]; query head h reads kv
+    head h // (H/Hkv).  Query i sees key j when
+      j <= i + (S - T)            (if causal)
+      j >  i + (S - T) - window   (if window > 0)
+    o_i = sum_j softmax_j(scale * q_i . k_j) v_j over visible j, 0 if none;
+    scale defaults to D**-0.5.  Returns o [B,T,H,Dv].
+    """
+    q, k, v = to_float64(q), to_float64(k), to_float64(v)
+    Bsz, T, H, Dh = q.shape
+    S, Hkv = k.shape[1], k.shape[2]
+    if H % Hkv != 0:
+        raise ValueError(f"H={H} is not a multiple of Hkv={Hkv}")
+    scale = Dh ** -0.5 if scale is None else float(scale)
+    k = np.repeat(k, H // Hkv, axis=2)                     # [B,S,H,D]
+    v = np.repeat(v, H // Hkv, axis=2)                     # [B,S,H,Dv]
+
+    i = np.arange(T)[:, None]
+    j = np.arange(S)[None, :]
+    visible = np.ones((T, S), dtype=bool)
+    if causal:
+        visible &= j <= i + (S - T)
+    if window > 0:
+        visible &= j > i + (S - T) - window
+
+    s = scale * np.einsum("bthd,bshd->bhts", q, k)
+    s = np.where(visible, s, -np.inf)
+    m = np.max(s, axis=-1, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)                   # rows that see nothing
+    p = np.where(visible, np.exp(s - m), 0.0)
+    denom = np.sum(p, axis=-1, keepdims=True)
+    p = p / np.where(denom > 0, denom, 1.0)
+    return np.einsum("bhts,bshv->bthv", p, v)
+
+
+# --------------------------------------------------------------------------
+# recur.conv1d
+# --------------------------------------------------------------------------
+
+def conv1d(x, w, bias=None, state=None, activation="none"):
+    """Causal depthwise convolution.
+
+    x: [B,T,C]; w: [C,W]; bias: [C]; state: [B,W-1,C] (previous W-1 inputs).
+    With xp = concat(state or zeros, x) along time (so x_s = xp[W-1+s]):
+      y_t[c] = act(bias[c] + sum_{j<W} w[c,j] * xp[t+j][c]),  act in {none, silu}
+      state_out = the last W-1 rows of xp.
+    Returns (y [B,T,C], state_out [B,W-1,C]).
+    """
+    x, w = to_float64(x), to_float64(w)
+    Bsz, T, C = x.shape
+    W = w.shape[1]
+    if w.shape[0] != C:
+        raise ValueError(f"w {w.shape} must be [C={C}, W]")
+    if activation not in ("none", "silu"):
+        raise ValueError(f"unknown activation {activation!r}")
+    if state is None:
+        state = np.zeros((Bsz, W - 1, C))
+    state = to_float64(state)
+    if state.shape != (Bsz, W - 1, C):
+        raise ValueError(f"state {state.shape} must be {(Bsz, W - 1, C)}")
+
+    xp = np.concatenate([state, x], axis=1)                # [B, W-1+T, C]
+    y = np.zeros((Bsz, T, C))
+    for j in range(W):
+        y += w[:, j] * xp[:, j:j + T]
+    if bias is not None:
+        y += to_float64(bias)
+    if activation == "silu":
+        y = silu(y)
+    return y, xp[:, T:].copy()
