@@ -53,7 +53,7 @@ LogicalResult mlir::recur::populateBufferizationPipeline(OpPassManager &pm) {
 LogicalResult mlir::recur::populateLLVMLoweringPipeline(OpPassManager &pm) {
   return addPasses(
       pm, "func.func(convert-linalg-to-loops),loop-invariant-code-motion,"
-          "expand-strided-metadata,lower-affine,"
+          "recur-lower-expand-shape,expand-strided-metadata,lower-affine,"
           "arith-expand{include-bf16=true},"
           "convert-scf-to-cf,convert-math-to-llvm,convert-math-to-libm,"
           "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"

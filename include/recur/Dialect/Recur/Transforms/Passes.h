@@ -3,6 +3,7 @@
 #ifndef RECUR_DIALECT_RECUR_TRANSFORMS_PASSES_H
 #define RECUR_DIALECT_RECUR_TRANSFORMS_PASSES_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"

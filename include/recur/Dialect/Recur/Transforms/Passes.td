@@ -51,4 +51,21 @@ def RecurCWrappers : Pass<"recur-c-wrappers", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def RecurLowerExpandShape : Pass<"recur-lower-expand-shape"> {
+  let summary = "Rewrite memref.expand_shape as memref.reinterpret_cast";
+  let description = [{
+    Upstream `--expand-strided-metadata` in LLVM/MLIR 22 crashes on a
+    `memref.expand_shape` that splits one dimension into several dynamic
+    ones (`[B * T] -> [B, T]`, which every model that reshapes tokens does).
+    This pass rewrites each expand_shape first: the source's base, offset and
+    strides come from `memref.extract_strided_metadata`, and within each
+    reassociation group the strides of the new dimensions are products of
+    the sizes to their right times the source stride.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
 #endif // RECUR_DIALECT_RECUR_TRANSFORMS_PASSES_TD
