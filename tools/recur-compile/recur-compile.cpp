@@ -126,8 +126,10 @@ std::unique_ptr<llvm::TargetMachine> createHostTargetMachine(std::string &error)
       featureSet.AddFeature(feature, enabled);
     features = featureSet.getString();
   }
+  // Ask a subtarget of the generic CPU, so that LLVM prints no warning of
+  // its own for an unknown name.
   std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
-      llvmTarget->createMCSubtargetInfo(triple, cpu, ""));
+      llvmTarget->createMCSubtargetInfo(triple, "generic", ""));
   if (!subtarget || !subtarget->isCPUStringValid(cpu)) {
     error = "unknown CPU '" + cpu + "' for " + triple.str();
     return nullptr;
@@ -197,6 +199,8 @@ int main(int argc, char **argv) {
   registerAllToLLVMIRTranslations(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  // Diagnostics point at the model description; the op dump adds nothing.
+  context.printOpOnDiagnostic(false);
 
   std::string ioError;
   std::unique_ptr<llvm::MemoryBuffer> input = openInputFile(inputFile, &ioError);
