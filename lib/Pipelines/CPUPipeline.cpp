@@ -14,14 +14,6 @@
 using namespace mlir;
 using namespace mlir::recur;
 
-FailureOr<RecurLowering> CPUPipelineOptions::getLowering() const {
-  if (lowering == "reference")
-    return RecurLowering::Reference;
-  if (lowering == "default")
-    return RecurLowering::Default;
-  return failure();
-}
-
 static LogicalResult addPasses(OpPassManager &pm, StringRef pipeline) {
   std::string errors;
   llvm::raw_string_ostream errorStream(errors);
@@ -64,13 +56,7 @@ LogicalResult mlir::recur::populateLLVMLoweringPipeline(OpPassManager &pm) {
 LogicalResult
 mlir::recur::populateCPUPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options) {
-  FailureOr<RecurLowering> lowering = options.getLowering();
-  if (failed(lowering)) {
-    llvm::errs() << "error: unknown lowering '" << options.lowering
-                 << "' (expected 'reference' or 'default')\n";
-    return failure();
-  }
-  return success(succeeded(populateRecurLoweringPipeline(pm, *lowering)) &&
+  return success(succeeded(populateRecurLoweringPipeline(pm, options.lowering)) &&
                  succeeded(populateBufferizationPipeline(pm)) &&
                  succeeded(populateLLVMLoweringPipeline(pm)));
 }

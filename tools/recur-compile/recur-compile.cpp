@@ -72,11 +72,14 @@ cl::opt<std::string> headerFile(
     cl::desc("Where to write the C header (default: beside the object file, "
              "with .h; 'none' for no header)"),
     cl::value_desc("file"), cl::cat(category));
-cl::opt<std::string> pipeline(
-    "pipeline",
-    cl::desc("How recur ops are lowered: 'default' (the fastest lowering) or "
-             "'reference' (token-by-token loops, the oracle)"),
-    cl::init("default"), cl::cat(category));
+cl::opt<recur::RecurLowering> pipeline(
+    "pipeline", cl::desc("How recur ops are lowered"),
+    cl::init(recur::RecurLowering::Default),
+    cl::values(clEnumValN(recur::RecurLowering::Default, "default",
+                          "the fastest lowering available for each op"),
+               clEnumValN(recur::RecurLowering::Reference, "reference",
+                          "token-by-token loops, the oracle")),
+    cl::cat(category));
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level 0-3 "
                                          "(default 2)"),
                            cl::Prefix, cl::init(2), cl::cat(category));
@@ -188,9 +191,6 @@ int main(int argc, char **argv) {
                 " (expected 0 to 3)");
   recur::CPUPipelineOptions pipelineOptions;
   pipelineOptions.lowering = pipeline;
-  if (failed(pipelineOptions.getLowering()))
-    return fail("unknown pipeline '" + pipeline +
-                "' (expected 'default' or 'reference')");
 
   // Parse and verify the model description.
   DialectRegistry registry;

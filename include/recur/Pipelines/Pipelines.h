@@ -21,14 +21,14 @@ namespace recur {
 enum class RecurLowering { Reference, Default };
 
 struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
-  PassOptions::Option<std::string> lowering{
-      *this, "lowering",
-      llvm::cl::desc("How recur ops are lowered: 'reference' (token-by-token "
-                     "loops, the oracle) or 'default' (the fastest lowering)"),
-      llvm::cl::init("default")};
-
-  /// Decodes `lowering`, or fails for an unknown name.
-  FailureOr<RecurLowering> getLowering() const;
+  PassOptions::Option<RecurLowering> lowering{
+      *this, "lowering", llvm::cl::desc("How recur ops are lowered"),
+      llvm::cl::init(RecurLowering::Default),
+      llvm::cl::values(
+          clEnumValN(RecurLowering::Default, "default",
+                     "the fastest lowering available for each op"),
+          clEnumValN(RecurLowering::Reference, "reference",
+                     "token-by-token loops, the oracle"))};
 };
 
 /// Stage 1: public functions get the caller-owned-buffer interface and recur

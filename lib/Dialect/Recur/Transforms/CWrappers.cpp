@@ -84,26 +84,41 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
     auto constant = [&](int64_t value) -> Value {
       return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(value));
     };
-    auto dimValue = [&](const CDim &dim) -> Value {
+    // Sizes and strides fold to constants where the shape is static.
+    struct Extent {
+      Value value;
+      std::optional<int64_t> known;
+    };
+    auto dimExtent = [&](const CDim &dim) -> Extent {
       if (!dim.isDynamic())
-        return constant(dim.size);
+        return {constant(dim.size), dim.size};
       auto *it = llvm::find(iface->dims, dim.name);
-      return entry->getArgument(std::distance(iface->dims.begin(), it));
+      return {entry->getArgument(std::distance(iface->dims.begin(), it)),
+              std::nullopt};
+    };
+    auto multiply = [&](Extent lhs, Extent rhs) -> Extent {
+      if (lhs.known && rhs.known)
+        return {constant(*lhs.known * *rhs.known), *lhs.known * *rhs.known};
+      return {LLVM::MulOp::create(b, loc, lhs.value, rhs.value), std::nullopt};
     };
 
+    Value zero = constant(0);
     SmallVector<Value> descriptors;
     for (auto [i, buffer] : llvm::enumerate(iface->buffers)) {
       Value data = entry->getArgument(iface->dims.size() + i);
-      SmallVector<Value> sizes, strides(buffer.shape.size());
+      SmallVector<Extent> sizes;
       for (const CDim &dim : buffer.shape)
-        sizes.push_back(dimValue(dim));
-      Value stride = constant(1);
+        sizes.push_back(dimExtent(dim));
+      SmallVector<Value> strides(sizes.size());
+      Extent stride = {constant(1), 1};
       for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
-        strides[d] = stride;
-        stride = LLVM::MulOp::create(b, loc, stride, sizes[d]);
+        strides[d] = stride.value;
+        if (d > 0)
+          stride = multiply(stride, sizes[d]);
       }
-      descriptors.append({data, data, constant(0)});
-      descriptors.append(sizes);
+      descriptors.append({data, data, zero});
+      for (const Extent &size : sizes)
+        descriptors.push_back(size.value);
       descriptors.append(strides);
     }
     LLVM::CallOp::create(b, loc, impl, descriptors);

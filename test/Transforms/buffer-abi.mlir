@@ -1,0 +1,80 @@
+// RUN: recur-opt %s --recur-buffer-abi --split-input-file --verify-diagnostics | FileCheck %s
+
+// The public function becomes the interface over buffers and calls the
+// original body, now private; names and dynamic dimensions are recorded.
+
+// CHECK-LABEL: func.func @mixer(
+// CHECK-SAME: %[[Q:.*]]: memref<?x?x4xf32>, %[[K:.*]]: memref<?x?x4xf32>, %[[O:.*]]: memref<?x?x4xf32>)
+// CHECK-SAME: recur.c_interface = {buffers = [{element_type = f32, name = "q", output = false, shape = ["B", "S", 4]}, {element_type = f32, name = "k", output = false, shape = ["B", "T", 4]}, {element_type = f32, name = "out", output = true, shape = ["B", "T", 4]}], dims = ["B", "S", "T"]}
+// CHECK: %[[QT:.*]] = bufferization.to_tensor %[[Q]] restrict
+// CHECK: %[[KT:.*]] = bufferization.to_tensor %[[K]] restrict
+// CHECK: %[[R:.*]] = call @mixer.body(%[[QT]], %[[KT]])
+// CHECK: bufferization.materialize_in_destination %[[R]] in restrict writable %[[O]]
+// CHECK: return
+// CHECK: func.func private @mixer.body(
+func.func @mixer(%q: tensor<?x?x4xf32> {recur.name = "q", recur.dim_names = ["B", "S"]},
+                 %k: tensor<?x?x4xf32> {recur.name = "k"})
+    -> (tensor<?x?x4xf32> {recur.name = "out"}) {
+  return %k : tensor<?x?x4xf32>
+}
+
+// Private and external functions are left alone; calls to an exported
+// function go to its body.
+// CHECK-LABEL: func.func private @helper(
+// CHECK: call @caller.body
+func.func private @helper(%a: tensor<2xf32>) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+func.func @caller(%a: tensor<2xf32>) -> tensor<2xf32> {
+  %r = func.call @helper(%a) : (tensor<2xf32>) -> tensor<2xf32>
+  return %r : tensor<2xf32>
+}
+func.func @second(%a: tensor<2xf32>) -> tensor<2xf32> {
+  %r = func.call @caller(%a) : (tensor<2xf32>) -> tensor<2xf32>
+  return %r : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{two buffers of @f are named 'x'; set distinct 'recur.name' attributes}}
+func.func @f(%a: tensor<2xf32> {recur.name = "x"}, %b: tensor<2xf32> {recur.name = "x"}) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'recur.name' of argument 0 of @f is 'not valid', which is not a C identifier}}
+func.func @f(%a: tensor<2xf32> {recur.name = "not valid"}) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'recur.dim_names' of argument 0 of @f must give one string per dynamic dimension of 'tensor<?x?xf32>'}}
+func.func @f(%a: tensor<?x?xf32> {recur.dim_names = ["B"]}) -> tensor<2xf32> {
+  %c = arith.constant dense<0.0> : tensor<2xf32>
+  return %c : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'recur.dim_names' of result 0 of @f names 3 dimensions, but 'tensor<?x?xf32>' has 2 dynamic ones}}
+func.func @f(%a: tensor<?x?xf32>) -> (tensor<?x?xf32> {recur.dim_names = ["B", "T", "X"]}) {
+  return %a : tensor<?x?xf32>
+}
+
+// -----
+
+// expected-error @+1 {{dimension name 'two words' of argument 0 of @f is not a C identifier}}
+func.func @f(%a: tensor<?xf32> {recur.dim_names = ["two words"]}) -> tensor<2xf32> {
+  %c = arith.constant dense<0.0> : tensor<2xf32>
+  return %c : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{argument 0 of @f has element type 'complex<f32>', which has no C equivalent}}
+func.func @f(%a: tensor<2xcomplex<f32>>) -> tensor<2xf32> {
+  %c = arith.constant dense<0.0> : tensor<2xf32>
+  return %c : tensor<2xf32>
+}
