@@ -12,7 +12,7 @@ demand more relative accuracy than the arithmetic around them can give. A
 wrong formula produces errors of order 1 relative, far above these bounds.
 """
 
-from typing import Dict
+from typing import Dict, Sequence, Tuple
 
 import numpy as np
 
@@ -77,3 +77,31 @@ def check_all(label: str, actual: Dict[str, np.ndarray],
               expected: Dict[str, np.ndarray], dtypes: Dict[str, str]) -> None:
     for name, value in expected.items():
         check(f"{label}.{name}", actual[name], value, dtypes[name])
+
+
+def check_chained(model, function: str, inputs: Dict[str, np.ndarray],
+                  per_token: Sequence[str], state: Tuple[str, str],
+                  outputs: Dict[str, str], split: int,
+                  state_dtype: str = "f32") -> None:
+    """Checks that calling `function` on the first `split` tokens and then on
+    one token at a time, passing the final state (output `state[1]`) back as
+    the initial state (input `state[0]`), gives what one call over all tokens
+    gives. `per_token` names the inputs with time on axis 1; `outputs` maps
+    each per-token output to its dtype; the state is compared as
+    `state_dtype`."""
+    state_in, state_out = state
+    batch, time = inputs[per_token[0]].shape[:2]
+    whole = model.run(function, inputs, {"B": batch, "T": time})
+    carried = inputs[state_in]
+    pieces = [(0, split)] + [(t, t + 1) for t in range(split, time)]
+    for start, stop in pieces:
+        step = {name: (value[:, start:stop] if name in per_token else value)
+                for name, value in inputs.items()}
+        step[state_in] = carried
+        out = model.run(function, step, {"B": batch, "T": stop - start})
+        for name, dtype in outputs.items():
+            check(f"{function}.chained.{name}[{start}:{stop}]", out[name],
+                  whole[name][:, start:stop], dtype)
+        carried = out[state_out]
+    check(f"{function}.chained.{state_out}", carried, whole[state_out],
+          state_dtype)

@@ -9,7 +9,7 @@ import sys
 from recur import reference
 from recur.model import Module
 from recur.runner import compile_module
-from recur.testing import Inputs, check
+from recur.testing import Inputs, check, check_chained
 
 C = 10
 # name: (width, bias, state, activation, dtype)
@@ -63,17 +63,9 @@ def main(workdir: str) -> None:
 
         if not has_state:
             continue
-        inputs = make_inputs(rand, variant, 2, 16)
-        whole = model.run(variant, inputs, {"B": 2, "T": 16})
-        state = inputs["state"]
-        for start, stop in [(0, 13), (13, 14), (14, 15), (15, 16)]:
-            step = dict(inputs, x=inputs["x"][:, start:stop], state=state)
-            out = model.run(variant, step, {"B": 2, "T": stop - start})
-            check(f"{variant}.chained.y[{start}:{stop}]", out["y"],
-                  whole["y"][:, start:stop], dtype)
-            state = out["state_out"]
-        check(f"{variant}.chained.state_out", state, whole["state_out"], dtype)
-
+        check_chained(model, variant, make_inputs(rand, variant, 2, 16),
+                      per_token=("x",), state=("state", "state_out"),
+                      outputs={"y": dtype}, split=13, state_dtype=dtype)
 
 if __name__ == "__main__":
     main(sys.argv[1])

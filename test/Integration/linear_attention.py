@@ -9,7 +9,7 @@ import sys
 from recur import reference
 from recur.model import Module
 from recur.runner import compile_module
-from recur.testing import Inputs, check
+from recur.testing import Inputs, check, check_chained
 
 B, T, H, K, V = 2, 37, 3, 16, 8
 DYN = (None, None)  # dynamic batch and sequence length
@@ -81,17 +81,11 @@ def expected(variant: str, inputs):
     return o, h_last
 
 
-def slice_time(inputs, start, stop):
-    """The inputs of tokens [start, stop), keeping h0 and per-head tensors."""
-    return {name: (value[:, start:stop] if value.ndim >= 3 and
-                   name not in ("h0",) else value)
-            for name, value in inputs.items()}
-
 
 def main(workdir: str) -> None:
     model = compile_module(build_module().to_mlir(), workdir)
     rand = Inputs(seed=7)
-    for variant, (_, _, _, dtype) in VARIANTS.items():
+    for variant, (gate_kind, _, _, dtype) in VARIANTS.items():
         for batch, time in ((B, T), (1, 1), (3, 5)):
             inputs = make_inputs(rand, variant, batch, time)
             out = model.run(variant, inputs, {"B": batch, "T": time})
@@ -101,19 +95,10 @@ def main(workdir: str) -> None:
             check(f"{label}.h_last", out["h_last"], h_last, "f32")
 
         # A prefill of 29 tokens then 8 single-token steps equals one call.
-        inputs = make_inputs(rand, variant, B, T)
-        whole = model.run(variant, inputs, {"B": B, "T": T})
-        state = inputs["h0"]
-        pieces = [(0, 29)] + [(t, t + 1) for t in range(29, T)]
-        for start, stop in pieces:
-            step = slice_time(inputs, start, stop)
-            step["h0"] = state
-            out = model.run(variant, step, {"B": B, "T": stop - start})
-            check(f"{variant}.chained.o[{start}:{stop}]", out["o"],
-                  whole["o"][:, start:stop], dtype)
-            state = out["h_last"]
-        check(f"{variant}.chained.h_last", state, whole["h_last"], "f32")
-
+        check_chained(model, variant, make_inputs(rand, variant, B, T),
+                      per_token=("q", "k", "v", "beta") +
+                      (("g",) if gate_kind in ("scalar", "key") else ()),
+                      state=("h0", "h_last"), outputs={"o": dtype}, split=29)
 
 if __name__ == "__main__":
     main(sys.argv[1])

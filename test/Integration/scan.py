@@ -9,7 +9,7 @@ import sys
 from recur import reference
 from recur.model import Module
 from recur.runner import compile_module
-from recur.testing import Inputs, check
+from recur.testing import Inputs, check, check_chained
 
 # name: (feature dims, dtype, reverse)
 VARIANTS = {
@@ -63,17 +63,9 @@ def main(workdir: str) -> None:
         if reverse:
             continue
         # Prefill then single steps, carrying the state, equals one call.
-        inputs = make_inputs(rand, features, dtype, 2, 20)
-        whole = model.run(name, inputs, {"B": 2, "T": 20})
-        state = inputs["h0"]
-        for start, stop in [(0, 17), (17, 18), (18, 19), (19, 20)]:
-            step = {"a": inputs["a"][:, start:stop],
-                    "b": inputs["b"][:, start:stop], "h0": state}
-            out = model.run(name, step, {"B": 2, "T": stop - start})
-            check(f"{name}.chained.h[{start}:{stop}]", out["h"],
-                  whole["h"][:, start:stop], dtype)
-            state = out["h_last"]
-        check(f"{name}.chained.h_last", state, whole["h_last"], "f32")
+        check_chained(model, name, make_inputs(rand, features, dtype, 2, 20),
+                      per_token=("a", "b"), state=("h0", "h_last"),
+                      outputs={"h": dtype}, split=17)
 
     inputs = make_inputs(rand, (8,), "f32", 2, 13)
     del inputs["h0"]

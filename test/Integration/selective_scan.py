@@ -11,7 +11,7 @@ import numpy as np
 from recur import reference
 from recur.model import Module
 from recur.runner import compile_module
-from recur.testing import Inputs, check
+from recur.testing import Inputs, check, check_chained
 
 D, N = 12, 6
 # name: (groups, dtype, skip, gate, delta bias, softplus)
@@ -88,19 +88,9 @@ def main(workdir: str) -> None:
             check(f"{label}.y", out["y"], y, dtype)
             check(f"{label}.h_last", out["h_last"], h_last, "f32")
 
-        inputs = make_inputs(rand, variant, 2, 24)
-        whole = model.run(variant, inputs, {"B": 2, "T": 24})
-        state = inputs["h0"]
-        for start, stop in [(0, 21), (21, 22), (22, 23), (23, 24)]:
-            step = {name: (value[:, start:stop] if name in per_token else value)
-                    for name, value in inputs.items()}
-            step["h0"] = state
-            out = model.run(variant, step, {"B": 2, "T": stop - start})
-            check(f"{variant}.chained.y[{start}:{stop}]", out["y"],
-                  whole["y"][:, start:stop], dtype)
-            state = out["h_last"]
-        check(f"{variant}.chained.h_last", state, whole["h_last"], "f32")
-
+        check_chained(model, variant, make_inputs(rand, variant, 2, 24),
+                      per_token=per_token, state=("h0", "h_last"),
+                      outputs={"y": dtype}, split=21)
 
 if __name__ == "__main__":
     main(sys.argv[1])
