@@ -183,11 +183,14 @@ LogicalResult LinearAttentionOp::verify() {
       failed(shapes.checkSameElementType("v", getV(), "q", getQ())) ||
       failed(shapes.checkSameElementType("o", getO(), "v", getV())))
     return failure();
-  if (ShapedType::isDynamic(
-          cast<RankedTensorType>(getQ().getType()).getDimSize(3)) &&
-      !getScale())
+  // The default scale K^-0.5 needs a static, nonzero K.
+  int64_t keyDim = cast<RankedTensorType>(getQ().getType()).getDimSize(3);
+  if (ShapedType::isDynamic(keyDim) && !getScale())
     return emitOpError() << "a dynamic key dimension K needs an explicit "
                             "'scale'";
+  if (keyDim == 0 && !getScale())
+    return emitOpError() << "a key dimension K = 0 needs an explicit 'scale' "
+                            "(the default K^-0.5 is infinite)";
   return verifyScale(*this, getScale());
 }
 
@@ -219,22 +222,28 @@ LogicalResult AttentionOp::verify() {
                          << " must be a multiple of the key/value heads Hkv = "
                          << *kvHeads;
 
-  if (getWindow() < 0)
+  // The I64Attr accessor returns uint64_t; read the window as signed so that
+  // a negative window is caught.
+  int64_t window = static_cast<int64_t>(getWindow());
+  if (window < 0)
     return emitOpError() << "'window' must be >= 0 (0 = unlimited), got "
-                         << getWindow();
-  if (getWindow() > 0 && !getCausal())
-    return emitOpError() << "a sliding window (window = " << getWindow()
+                         << window;
+  if (window > 0 && !getCausal())
+    return emitOpError() << "a sliding window (window = " << window
                          << ") requires 'causal'";
 
   if (failed(shapes.checkSameElementType("k", getK(), "q", getQ())) ||
       failed(shapes.checkSameElementType("v", getV(), "q", getQ())) ||
       failed(shapes.checkSameElementType("o", getO(), "q", getQ())))
     return failure();
-  if (ShapedType::isDynamic(
-          cast<RankedTensorType>(getQ().getType()).getDimSize(3)) &&
-      !getScale())
+  // The default scale D^-0.5 needs a static, nonzero D.
+  int64_t headDim = cast<RankedTensorType>(getQ().getType()).getDimSize(3);
+  if (ShapedType::isDynamic(headDim) && !getScale())
     return emitOpError() << "a dynamic head dimension D needs an explicit "
                             "'scale'";
+  if (headDim == 0 && !getScale())
+    return emitOpError() << "a head dimension D = 0 needs an explicit 'scale' "
+                            "(the default D^-0.5 is infinite)";
   return verifyScale(*this, getScale());
 }
 
