@@ -173,7 +173,7 @@ def Recur_LinearAttentionOp : Recur_Op<"linear_attention",
   let results = (outs Recur_FloatTensor:$o, Recur_StateTensor:$final_state);
   let assemblyFormat = [{
     $q `,` $k `,` $v
-    (`gate` $gate_kind^ `(` $g `)`)?
+    (`gate` `` $gate_kind^ `(` $g `)`)?
     (`beta` `(` $beta^ `)`)?
     (`bonus` `(` $bonus^ `)`)?
     (`initial` `(` $initial_state^ `)`)?
@@ -271,7 +271,7 @@ def Recur_Conv1dOp : Recur_Op<"conv1d", [Pure, AttrSizedOperandSegments]> {
   let results = (outs Recur_FloatTensor:$y, Recur_FloatTensor:$final_state);
   let assemblyFormat = [{
     $x `,` $w (`bias` `(` $bias^ `)`)? (`initial` `(` $initial_state^ `)`)?
-    (`activation` $activation^)?
+    (`activation` `` $activation^)?
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
