@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The sanitizer configuration: builds recur's own code with ASan and UBSan in
+# build-asan/ and runs the whole lit suite with those tools. Not part of CI
+# (it doubles the build); run it after changes to passes or verifiers.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$root/scripts/setup.sh"
+if ! dpkg-query -W -f='${Status}' libclang-rt-22-dev 2>/dev/null | grep -q 'install ok installed'; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libclang-rt-22-dev >/dev/null
+fi
+build="$root/build-asan"
+if [ ! -f "$build/build.ninja" ]; then
+  BUILD_DIR="$build" bash "$root/scripts/build.sh" --version >/dev/null
+  cmake "$build" -DRECUR_ENABLE_SANITIZERS=ON >/dev/null
+fi
+ninja -C "$build" recur-opt recur-compile >/dev/null
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  exec /usr/lib/llvm-22/bin/lit -sv "$build/test"
