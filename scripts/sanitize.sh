@@ -10,10 +10,7 @@ if ! dpkg-query -W -f='${Status}' libclang-rt-22-dev 2>/dev/null | grep -q 'inst
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libclang-rt-22-dev >/dev/null
 fi
 build="$root/build-asan"
-if [ ! -f "$build/build.ninja" ]; then
-  BUILD_DIR="$build" bash "$root/scripts/build.sh" --version >/dev/null
-  cmake "$build" -DRECUR_ENABLE_SANITIZERS=ON >/dev/null
-fi
-ninja -C "$build" recur-opt recur-compile >/dev/null
+BUILD_DIR="$build" RECUR_CMAKE_ARGS=-DRECUR_ENABLE_SANITIZERS=ON \
+  bash "$root/scripts/build.sh" recur-opt recur-compile >/dev/null
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   exec /usr/lib/llvm-22/bin/lit -sv "$build/test"
