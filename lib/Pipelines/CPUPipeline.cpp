@@ -35,7 +35,7 @@ LogicalResult mlir::recur::populateRecurLoweringPipeline(
 
 LogicalResult mlir::recur::populateBufferizationPipeline(OpPassManager &pm) {
   return addPasses(
-      pm, "eliminate-empty-tensors,"
+      pm, "func.func(convert-elementwise-to-linalg),eliminate-empty-tensors,"
           "one-shot-bufferize{bufferize-function-boundaries "
           "function-boundary-type-conversion=identity-layout-map},"
           "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
@@ -47,7 +47,8 @@ LogicalResult mlir::recur::populateLLVMLoweringPipeline(OpPassManager &pm) {
       pm, "func.func(convert-linalg-to-loops),loop-invariant-code-motion,"
           "recur-lower-expand-shape,expand-strided-metadata,lower-affine,"
           "arith-expand{include-bf16=true},"
-          "convert-scf-to-cf,convert-math-to-llvm,convert-math-to-libm,"
+          "convert-scf-to-cf,convert-math-to-llvm{approximate-log1p=false},"
+          "convert-math-to-libm,"
           "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
           "convert-cf-to-llvm,convert-func-to-llvm,reconcile-unrealized-casts,"
           "recur-c-wrappers,canonicalize,cse");

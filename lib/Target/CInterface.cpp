@@ -6,6 +6,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 
@@ -129,14 +130,15 @@ LogicalResult mlir::recur::writeCHeader(ModuleOp module, StringRef guard,
      << "/* Buffers are contiguous and row-major; outputs are written, never\n"
      << "   allocated. Inputs must not overlap outputs. */\n\n";
 
-  WalkResult walk = module.walk([&](Operation *op) {
-    Attribute attr = op->getAttr(CInterface::attrName);
-    if (!attr)
-      return WalkResult::advance();
-    FailureOr<CInterface> iface = CInterface::fromAttr(op, attr);
+  for (Operation &op : module.getBody()->getOperations()) {
+    Attribute attr = op.getAttr(CInterface::attrName);
+    auto symbol = dyn_cast<SymbolOpInterface>(op);
+    if (!attr || !symbol)
+      continue;
+    FailureOr<CInterface> iface = CInterface::fromAttr(&op, attr);
     if (failed(iface))
-      return WalkResult::interrupt();
-    StringRef name = SymbolTable::getSymbolName(op).getValue();
+      return failure();
+    StringRef name = symbol.getName();
 
     os << "/* " << name << "\n";
     for (const std::string &dim : iface->dims)
@@ -152,21 +154,17 @@ LogicalResult mlir::recur::writeCHeader(ModuleOp module, StringRef guard,
       params.push_back("int64_t " + dim);
     for (const CBuffer &buffer : iface->buffers) {
       FailureOr<std::string> cType = getCTypeName(buffer.elementType);
-      if (failed(cType)) {
-        op->emitError() << "element type " << buffer.elementType << " of '"
-                        << buffer.name << "' has no C equivalent";
-        return WalkResult::interrupt();
-      }
+      if (failed(cType))
+        return op.emitError() << "element type " << buffer.elementType
+                              << " of '" << buffer.name
+                              << "' has no C equivalent";
       params.push_back((buffer.isOutput ? "" : "const ") + *cType + " *" +
                        buffer.name);
     }
     if (params.empty())
       os << "void";
     os << llvm::join(params, ", ") << ");\n\n";
-    return WalkResult::advance();
-  });
-  if (walk.wasInterrupted())
-    return failure();
+  }
 
   os << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
   return success();

@@ -36,7 +36,7 @@ func.func @second(%a: tensor<2xf32>) -> tensor<2xf32> {
 
 // -----
 
-// expected-error @+1 {{two buffers of @f are named 'x'; set distinct 'recur.name' attributes}}
+// expected-error @+1 {{two parameters of @f are named 'x'; set distinct 'recur.name' attributes}}
 func.func @f(%a: tensor<2xf32> {recur.name = "x"}, %b: tensor<2xf32> {recur.name = "x"}) -> tensor<2xf32> {
   return %a : tensor<2xf32>
 }
@@ -77,4 +77,40 @@ func.func @f(%a: tensor<?xf32> {recur.dim_names = ["two words"]}) -> tensor<2xf3
 func.func @f(%a: tensor<2xcomplex<f32>>) -> tensor<2xf32> {
   %c = arith.constant dense<0.0> : tensor<2xf32>
   return %c : tensor<2xf32>
+}
+
+// -----
+
+// A dimension and a buffer cannot share a C parameter name.
+// expected-error @+1 {{dimension name 'x' of argument 1 of @f is also the name of a buffer}}
+func.func @f(%a: tensor<2xf32> {recur.name = "x"}, %b: tensor<?xf32> {recur.dim_names = ["x"]}) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{exported function @free needs a C identifier as its name (not a C keyword or C library function)}}
+func.func @free(%a: tensor<2xf32>) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{exported function @my-fn needs a C identifier as its name}}
+func.func @"my-fn"(%a: tensor<2xf32>) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'recur.name' of argument 0 of @f is 'int', which is not a C identifier}}
+func.func @f(%a: tensor<2xf32> {recur.name = "int"}) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'recur.c_interface' is set by --recur-buffer-abi, not by hand}}
+func.func @f(%a: tensor<2xf32>) -> tensor<2xf32> attributes {recur.c_interface = {dims = [], buffers = []}} {
+  return %a : tensor<2xf32>
 }

@@ -30,3 +30,11 @@ func.func @strided_source(%src: memref<?xf32, strided<[?], offset: ?>>, %n: inde
       : memref<?xf32, strided<[?], offset: ?>> into memref<2x?xf32, strided<[?, ?], offset: ?>>
   return %e : memref<2x?xf32, strided<[?, ?], offset: ?>>
 }
+
+// A rank-0 source: every new dimension has size 1 and stride 1.
+// CHECK-LABEL: func.func @from_scalar(
+// CHECK: memref.reinterpret_cast %{{.*}} to offset: [0], sizes: [1, 1], strides: [1, 1]
+func.func @from_scalar(%src: memref<f32>) -> memref<1x1xf32> {
+  %e = memref.expand_shape %src [] output_shape [1, 1] : memref<f32> into memref<1x1xf32>
+  return %e : memref<1x1xf32>
+}

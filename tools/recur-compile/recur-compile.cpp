@@ -13,6 +13,7 @@
 #include "recur/Pipelines/Pipelines.h"
 #include "recur/Target/CInterface.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -147,6 +148,35 @@ std::unique_ptr<llvm::TargetMachine> createHostTargetMachine(std::string &error)
       std::nullopt, level));
 }
 
+/// Reports the first op the pipeline left outside the LLVM dialect (an
+/// upstream op it cannot lower yet), and a module that exports nothing.
+LogicalResult verifyLowered(ModuleOp module) {
+  // Casts left between lowered and unlowered types only follow from another
+  // leftover op, which is the one to name.
+  Operation *leftover = nullptr;
+  module.walk([&](Operation *op) {
+    if (isa<ModuleOp>(op) ||
+        isa_and_nonnull<LLVM::LLVMDialect>(op->getDialect()))
+      return WalkResult::advance();
+    if (!leftover || isa<UnrealizedConversionCastOp>(leftover))
+      leftover = op;
+    return isa<UnrealizedConversionCastOp>(op) ? WalkResult::advance()
+                                               : WalkResult::interrupt();
+  });
+  if (leftover)
+    return leftover->emitError() << "'" << leftover->getName()
+                                 << "' is not supported by the CPU pipeline";
+  bool exportsSomething = llvm::any_of(
+      module.getOps<LLVM::LLVMFuncOp>(), [](LLVM::LLVMFuncOp func) {
+        return func->hasAttr(recur::CInterface::attrName);
+      });
+  if (!exportsSomething)
+    return module.emitError()
+           << "nothing to export: the module has no public func.func with a "
+              "body at its top level";
+  return success();
+}
+
 void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
   llvm::LoopAnalysisManager loopAM;
   llvm::FunctionAnalysisManager functionAM;
@@ -216,13 +246,15 @@ int main(int argc, char **argv) {
   PassManager pm(&context);
   if (failed(recur::populateCPUPipeline(pm, pipelineOptions)))
     return 1;
-  if (failed(pm.run(*module)))
+  if (failed(pm.run(*module)) || failed(verifyLowered(*module)))
     return 1;
 
   // Render every output in memory first, so that a failure writes nothing.
   std::string outputText;
   llvm::SmallVector<char, 0> outputBinary;
   std::string headerText;
+  if (outputFile.empty() && inputFile == "-")
+    return fail("reading from standard input needs an output file (-o)");
   std::string outputName =
       outputFile.empty() ? defaultOutputName() : outputFile.getValue();
   std::string headerName = headerFile;
@@ -231,6 +263,10 @@ int main(int argc, char **argv) {
     llvm::sys::path::replace_extension(path, ".h");
     headerName = std::string(path);
   }
+  if (headerName == outputName ||
+      (!headerName.empty() && llvm::sys::fs::equivalent(headerName, outputName)))
+    return fail("the header and the output are the same file '" + outputName +
+                "'");
   if (!headerName.empty() && headerName != "none") {
     llvm::raw_string_ostream headerStream(headerText);
     if (failed(recur::writeCHeader(*module, headerGuard(headerName),
@@ -293,9 +329,20 @@ int main(int argc, char **argv) {
     output->os() << outputText;
   else
     output->os().write(outputBinary.data(), outputBinary.size());
-  output->os().flush();
-  if (output->os().has_error())
-    return fail("cannot write '" + outputName + "'");
+  // Check (and clear, or the stream aborts when closed) every write error.
+  std::string unwritten;
+  for (auto &[file, name] : {std::pair(output.get(), outputName),
+                             std::pair(header.get(), headerName)}) {
+    if (!file)
+      continue;
+    file->os().flush();
+    if (file->os().has_error()) {
+      file->os().clear_error();
+      unwritten = name;
+    }
+  }
+  if (!unwritten.empty())
+    return fail("cannot write '" + unwritten + "'");
   output->keep();
   if (header)
     header->keep();

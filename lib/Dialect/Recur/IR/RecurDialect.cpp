@@ -40,3 +40,40 @@ void RecurDialect::initialize() {
 #include "recur/Dialect/Recur/IR/RecurOps.cpp.inc"
       >();
 }
+
+/// Checks one `recur.*` attribute of a function argument or result.
+static LogicalResult verifyInterfaceAttribute(Operation *op, StringRef where,
+                                              NamedAttribute attr) {
+  StringRef name = attr.getName().strref();
+  if (name == "recur.name") {
+    if (!isa<StringAttr>(attr.getValue()))
+      return op->emitError() << "'recur.name' of " << where
+                             << " must be a string, got " << attr.getValue();
+    return success();
+  }
+  if (name == "recur.dim_names") {
+    auto names = dyn_cast<ArrayAttr>(attr.getValue());
+    if (!names || !llvm::all_of(names, llvm::IsaPred<StringAttr>))
+      return op->emitError() << "'recur.dim_names' of " << where
+                             << " must be an array of strings, got "
+                             << attr.getValue();
+    return success();
+  }
+  return op->emitError() << "unknown attribute '" << name << "' on " << where
+                         << " (expected 'recur.name' or 'recur.dim_names')";
+}
+
+LogicalResult RecurDialect::verifyRegionArgAttribute(Operation *op, unsigned,
+                                                     unsigned argIndex,
+                                                     NamedAttribute attr) {
+  return verifyInterfaceAttribute(op, "argument " + std::to_string(argIndex),
+                                  attr);
+}
+
+LogicalResult RecurDialect::verifyRegionResultAttribute(Operation *op,
+                                                        unsigned,
+                                                        unsigned resultIndex,
+                                                        NamedAttribute attr) {
+  return verifyInterfaceAttribute(op, "result " + std::to_string(resultIndex),
+                                  attr);
+}

@@ -26,10 +26,24 @@ namespace recur {
 using namespace mlir;
 using namespace mlir::recur;
 
+/// A name usable for a C function, parameter or dimension: an identifier
+/// that is no C keyword and none of the C library functions the generated
+/// code calls or users link beside it.
 static bool isCIdentifier(StringRef name) {
   if (name.empty() || !(llvm::isAlpha(name[0]) || name[0] == '_'))
     return false;
-  return llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+  if (!llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; }))
+    return false;
+  static const char *const reserved[] = {
+      "auto", "break", "case", "char", "const", "continue", "default", "do",
+      "double", "else", "enum", "extern", "float", "for", "goto", "if",
+      "inline", "int", "long", "register", "restrict", "return", "short",
+      "signed", "sizeof", "static", "struct", "switch", "typedef", "union",
+      "unsigned", "void", "volatile", "while", "bool", "int64_t", "uint16_t",
+      "malloc", "free", "calloc", "realloc", "aligned_alloc", "memcpy",
+      "memmove", "memset", "abort", "puts", "memrefCopy", "expf", "logf",
+      "log1pf", "tanhf", "sqrtf", "powf", "erff", "main"};
+  return !llvm::is_contained(reserved, name);
 }
 
 namespace {
@@ -66,8 +80,8 @@ public:
       return func.emitError() << "'recur.name' of " << what << " of @"
                               << func.getSymName() << " is '" << buffer.name
                               << "', which is not a C identifier";
-    if (!bufferNames.insert(buffer.name).second)
-      return func.emitError() << "two buffers of @" << func.getSymName()
+    if (!names.insert(buffer.name).second)
+      return func.emitError() << "two parameters of @" << func.getSymName()
                               << " are named '" << buffer.name
                               << "'; set distinct 'recur.name' attributes";
 
@@ -106,8 +120,13 @@ public:
         return func.emitError() << "dimension name '" << dimName << "' of "
                                 << what << " of @" << func.getSymName()
                                 << " is not a C identifier";
-      if (!llvm::is_contained(iface.dims, dimName))
+      if (!llvm::is_contained(iface.dims, dimName)) {
+        if (!names.insert(dimName).second)
+          return func.emitError() << "dimension name '" << dimName << "' of "
+                                  << what << " of @" << func.getSymName()
+                                  << " is also the name of a buffer";
         iface.dims.push_back(dimName);
+      }
       buffer.shape.push_back({0, dimName});
     }
     if (dimNames && nextDimName != dimNames.size())
@@ -129,7 +148,8 @@ public:
 
 private:
   func::FuncOp func;
-  llvm::StringSet<> bufferNames;
+  /// Buffer and dimension names: one C parameter list.
+  llvm::StringSet<> names;
 };
 
 struct RecurBufferABI : recur::impl::RecurBufferABIBase<RecurBufferABI> {
@@ -148,6 +168,13 @@ struct RecurBufferABI : recur::impl::RecurBufferABIBase<RecurBufferABI> {
   }
 
   LogicalResult exportFunction(func::FuncOp body, SymbolTable &symbols) {
+    if (body->hasAttr(CInterface::attrName))
+      return body.emitError() << "'" << CInterface::attrName
+                              << "' is set by --recur-buffer-abi, not by hand";
+    if (!isCIdentifier(body.getSymName()))
+      return body.emitError() << "exported function @" << body.getSymName()
+                              << " needs a C identifier as its name (not a "
+                                 "C keyword or C library function)";
     FunctionType type = body.getFunctionType();
     InterfaceBuilder builder(body);
     for (auto [i, argType] : llvm::enumerate(type.getInputs()))
@@ -168,8 +195,11 @@ struct RecurBufferABI : recur::impl::RecurBufferABIBase<RecurBufferABI> {
     wrapper->setAttr(CInterface::attrName,
                      builder.iface.toAttr(&getContext()));
 
-    // The body keeps its code under a private name; calls to it follow.
-    if (failed(symbols.rename(body, name + ".body")))
+    // The body keeps its code under a fresh private name; calls follow it.
+    std::string bodyName = name + ".body";
+    for (unsigned suffix = 0; symbols.lookup(bodyName); ++suffix)
+      bodyName = name + ".body" + std::to_string(suffix);
+    if (failed(symbols.rename(body, bodyName)))
       return body.emitError() << "cannot rename @" << name;
     body.setPrivate();
     symbols.insert(wrapper);

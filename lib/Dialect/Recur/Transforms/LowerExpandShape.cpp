@@ -59,7 +59,8 @@ struct ExpandShapeToReinterpretCast
     };
 
     SmallVector<OpFoldResult> sizes = op.getMixedOutputShape();
-    SmallVector<OpFoldResult> strides(sizes.size());
+    // Dimensions in no group (from a rank-0 source) have size 1; stride 1.
+    SmallVector<OpFoldResult> strides(sizes.size(), rewriter.getIndexAttr(1));
     for (auto [sourceDim, group] :
          llvm::enumerate(op.getReassociationIndices())) {
       OpFoldResult stride = staticOr(sourceStrides[sourceDim],

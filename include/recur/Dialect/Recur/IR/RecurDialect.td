@@ -27,6 +27,10 @@ def Recur_Dialect : Dialect {
   }];
   let cppNamespace = "::mlir::recur";
   let useDefaultAttributePrinterParser = 1;
+  // `recur.name` and `recur.dim_names` on function arguments and results name
+  // the C interface (see --recur-buffer-abi); their verifiers reject typos.
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
 }
 
 class Recur_Op<string mnemonic, list<Trait> traits = []>
