@@ -40,6 +40,8 @@ def expected(inputs, batch, time):
 
 def main():
     build = os.path.abspath(sys.argv[1])
+    if len(sys.argv) not in (2, 5):
+        sys.exit("usage: run_gla_mixer.py <build dir> [B T repetitions]")
     batch, time, repetitions = (int(a) for a in (sys.argv[2:5] or (2, 256, 10)))
     work = os.path.join(build, "example")
     os.makedirs(work, exist_ok=True)

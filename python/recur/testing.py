@@ -5,7 +5,8 @@ float64, so an f32 result differs by accumulated f32 rounding: a few hundred
 ulps at most for the sizes the tests use (sums over K <= 64 terms repeated
 over T <= 64 steps), hence F32_RTOL = 1e-4 (~800 ulps). A result stored as
 f16 or bf16 is further rounded once to its storage type: half an ulp, i.e.
-2^-11 (f16) or 2^-8 (bf16) relative; the tolerances allow 4 such ulps. Every
+2^-11 (f16) or 2^-8 (bf16) relative; the tolerances allow 4 such half-ulps
+(2 ulps). Every
 comparison is |actual - expected| <= rtol * (|expected| + typical), where
 `typical` is the RMS of the expected values, so that entries near zero do not
 demand more relative accuracy than the arithmetic around them can give. A
