@@ -14,10 +14,12 @@ def RecurLowerToLoops : Pass<"recur-lower-to-loops"> {
     lowering is tested against it.
 
     Inputs in f16/bf16 are extended to f32 on load; results are truncated to
-    their element type on store.
+    their element type on store. Divisibility the verifier can only check on
+    static sizes (H % Hkv, D % G) becomes a `cf.assert` for dynamic ones.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::cf::ControlFlowDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect",

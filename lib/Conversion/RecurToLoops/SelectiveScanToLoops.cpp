@@ -33,7 +33,11 @@ struct SelectiveScanToLoops : OpRewritePattern<SelectiveScanOp> {
     ReferenceBuilder r(b);
     Value batch = r.dim(op.getU(), 0), time = r.dim(op.getU(), 1),
           channels = r.dim(op.getU(), 2), stateDim = r.dim(op.getA(), 1);
-    Value channelsPerGroup = r.divIndex(channels, r.dim(op.getBm(), 2));
+    Value groups = r.dim(op.getBm(), 2);
+    r.checkDivisible(channels, groups,
+                     "recur.selective_scan: channels D must be a multiple of "
+                     "the groups G > 0");
+    Value channelsPerGroup = r.divIndex(channels, groups);
 
     Value y = r.empty(op.getY().getType(), {batch, time, channels});
     Value state = r.initialOrZeros(op.getInitialState(),
