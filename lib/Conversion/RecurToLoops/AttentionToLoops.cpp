@@ -38,7 +38,7 @@ struct AttentionToLoops : OpRewritePattern<AttentionOp> {
           keys = r.dim(op.getK(), 1), kvHeads = r.dim(op.getK(), 2),
           valueDim = r.dim(op.getV(), 3);
     r.checkDivisible(heads, kvHeads,
-                     "recur.attention: query heads H must be a positive "
+                     "attention: query heads H must be a positive "
                      "multiple of the key/value heads Hkv");
     Value headsPerKv = r.divIndex(heads, kvHeads);
     Value cacheOffset = r.subIndex(keys, queries);

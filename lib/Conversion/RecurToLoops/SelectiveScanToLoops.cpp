@@ -35,7 +35,7 @@ struct SelectiveScanToLoops : OpRewritePattern<SelectiveScanOp> {
           channels = r.dim(op.getU(), 2), stateDim = r.dim(op.getA(), 1);
     Value groups = r.dim(op.getBm(), 2);
     r.checkDivisible(channels, groups,
-                     "recur.selective_scan: channels D must be a multiple of "
+                     "selective_scan: channels D must be a multiple of "
                      "the groups G > 0");
     Value channelsPerGroup = r.divIndex(channels, groups);
 
