@@ -36,12 +36,34 @@ static std::optional<float> getScaleValue(std::optional<APFloat> scale) {
   return scale->convertToFloat();
 }
 
+/// `scale`, or the default (last dimension of `query`)^-0.5.
+static float getScaleOrDefault(std::optional<APFloat> scale, Value query) {
+  if (std::optional<float> value = getScaleValue(scale))
+    return *value;
+  int64_t dim = cast<RankedTensorType>(query.getType()).getDimSize(3);
+  return 1.0f / std::sqrt(static_cast<float>(dim));
+}
+
+/// Checks an explicit `scale`, or that the default one, computed from the
+/// last dimension of `query` (`dimName`, e.g. "key dimension K"), is finite.
 static LogicalResult verifyScale(Operation *op,
-                                 std::optional<APFloat> scaleAttr) {
+                                 std::optional<APFloat> scaleAttr, Value query,
+                                 StringRef dimName) {
   std::optional<float> scale = getScaleValue(scaleAttr);
   if (scale && (!std::isfinite(*scale) || *scale <= 0.0f))
     return op->emitOpError() << "'scale' must be finite and positive, got "
                              << *scale;
+  if (scale)
+    return success();
+  int64_t dim = cast<RankedTensorType>(query.getType()).getDimSize(3);
+  StringRef symbol = dimName.rsplit(' ').second;
+  if (ShapedType::isDynamic(dim))
+    return op->emitOpError() << "a dynamic " << dimName
+                             << " needs an explicit 'scale'";
+  if (dim == 0)
+    return op->emitOpError() << "a " << dimName << " = 0 needs an explicit "
+                             << "'scale' (the default " << symbol
+                             << "^-0.5 is infinite)";
   return success();
 }
 
@@ -127,10 +149,7 @@ LogicalResult SelectiveScanOp::verify() {
 //===----------------------------------------------------------------------===//
 
 float LinearAttentionOp::getScaleOrDefault() {
-  if (std::optional<float> scale = getScaleValue(getScale()))
-    return *scale;
-  int64_t keyDim = cast<RankedTensorType>(getQ().getType()).getDimSize(3);
-  return 1.0f / std::sqrt(static_cast<float>(keyDim));
+  return ::getScaleOrDefault(getScale(), getQ());
 }
 
 LogicalResult LinearAttentionOp::verify() {
@@ -183,15 +202,7 @@ LogicalResult LinearAttentionOp::verify() {
       failed(shapes.checkSameElementType("v", getV(), "q", getQ())) ||
       failed(shapes.checkSameElementType("o", getO(), "v", getV())))
     return failure();
-  // The default scale K^-0.5 needs a static, nonzero K.
-  int64_t keyDim = cast<RankedTensorType>(getQ().getType()).getDimSize(3);
-  if (ShapedType::isDynamic(keyDim) && !getScale())
-    return emitOpError() << "a dynamic key dimension K needs an explicit "
-                            "'scale'";
-  if (keyDim == 0 && !getScale())
-    return emitOpError() << "a key dimension K = 0 needs an explicit 'scale' "
-                            "(the default K^-0.5 is infinite)";
-  return verifyScale(*this, getScale());
+  return verifyScale(*this, getScale(), getQ(), "key dimension K");
 }
 
 //===----------------------------------------------------------------------===//
@@ -199,10 +210,7 @@ LogicalResult LinearAttentionOp::verify() {
 //===----------------------------------------------------------------------===//
 
 float AttentionOp::getScaleOrDefault() {
-  if (std::optional<float> scale = getScaleValue(getScale()))
-    return *scale;
-  int64_t headDim = cast<RankedTensorType>(getQ().getType()).getDimSize(3);
-  return 1.0f / std::sqrt(static_cast<float>(headDim));
+  return ::getScaleOrDefault(getScale(), getQ());
 }
 
 LogicalResult AttentionOp::verify() {
@@ -236,15 +244,7 @@ LogicalResult AttentionOp::verify() {
       failed(shapes.checkSameElementType("v", getV(), "q", getQ())) ||
       failed(shapes.checkSameElementType("o", getO(), "q", getQ())))
     return failure();
-  // The default scale D^-0.5 needs a static, nonzero D.
-  int64_t headDim = cast<RankedTensorType>(getQ().getType()).getDimSize(3);
-  if (ShapedType::isDynamic(headDim) && !getScale())
-    return emitOpError() << "a dynamic head dimension D needs an explicit "
-                            "'scale'";
-  if (headDim == 0 && !getScale())
-    return emitOpError() << "a head dimension D = 0 needs an explicit 'scale' "
-                            "(the default D^-0.5 is infinite)";
-  return verifyScale(*this, getScale());
+  return verifyScale(*this, getScale(), getQ(), "head dimension D");
 }
 
 //===----------------------------------------------------------------------===//
