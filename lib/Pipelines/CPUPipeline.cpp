@@ -25,12 +25,16 @@ static LogicalResult addPasses(OpPassManager &pm, StringRef pipeline) {
 }
 
 LogicalResult mlir::recur::populateRecurLoweringPipeline(
-    OpPassManager &pm, RecurLowering lowering) {
-  // Only the reference lowering exists so far: `default` will pick the
-  // chunked lowerings as they land, and keeps the oracle until then.
-  (void)lowering;
-  return addPasses(pm, "recur-buffer-abi,inline,symbol-dce,"
-                       "recur-lower-to-loops,canonicalize,cse");
+    OpPassManager &pm, const CPUPipelineOptions &options) {
+  if (failed(addPasses(pm, "recur-buffer-abi,inline,symbol-dce")))
+    return failure();
+  // `default` takes the chunked form of every op that has one; the
+  // reference lowering takes the rest (and everything under `reference`).
+  if (options.lowering == RecurLowering::Default &&
+      failed(addPasses(pm, "recur-chunk{chunk-size=" +
+                               std::to_string(options.chunkSize) + "}")))
+    return failure();
+  return addPasses(pm, "recur-lower-to-loops,canonicalize,cse");
 }
 
 LogicalResult mlir::recur::populateBufferizationPipeline(OpPassManager &pm) {
@@ -44,7 +48,9 @@ LogicalResult mlir::recur::populateBufferizationPipeline(OpPassManager &pm) {
 
 LogicalResult mlir::recur::populateLLVMLoweringPipeline(OpPassManager &pm) {
   return addPasses(
-      pm, "func.func(convert-linalg-to-loops),loop-invariant-code-motion,"
+      pm, "func.func(recur-copy-to-linalg,scf-forall-to-parallel,"
+          "convert-linalg-to-loops),"
+          "loop-invariant-code-motion,"
           "recur-lower-expand-shape,expand-strided-metadata,lower-affine,"
           "arith-expand{include-bf16=true},"
           "convert-scf-to-cf,convert-math-to-llvm{approximate-log1p=false},"
@@ -57,7 +63,7 @@ LogicalResult mlir::recur::populateLLVMLoweringPipeline(OpPassManager &pm) {
 LogicalResult
 mlir::recur::populateCPUPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options) {
-  return success(succeeded(populateRecurLoweringPipeline(pm, options.lowering)) &&
+  return success(succeeded(populateRecurLoweringPipeline(pm, options)) &&
                  succeeded(populateBufferizationPipeline(pm)) &&
                  succeeded(populateLLVMLoweringPipeline(pm)));
 }

@@ -81,6 +81,10 @@ cl::opt<recur::RecurLowering> pipeline(
                clEnumValN(recur::RecurLowering::Reference, "reference",
                           "token-by-token loops, the oracle")),
     cl::cat(category));
+cl::opt<int64_t> chunkSize(
+    "chunk-size",
+    cl::desc("Tokens per chunk of the chunked forms, 1 to 1024 (default 64)"),
+    cl::init(64), cl::cat(category));
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level 0-3 "
                                          "(default 2)"),
                            cl::Prefix, cl::init(2), cl::cat(category));
@@ -219,8 +223,12 @@ int main(int argc, char **argv) {
   if (optLevel > 3)
     return fail("unknown optimization level -O" + llvm::Twine(optLevel.getValue()) +
                 " (expected 0 to 3)");
+  if (chunkSize < 1 || chunkSize > 1024)
+    return fail("--chunk-size must be in [1, 1024], got " +
+                llvm::Twine(chunkSize.getValue()));
   recur::CPUPipelineOptions pipelineOptions;
   pipelineOptions.lowering = pipeline;
+  pipelineOptions.chunkSize = chunkSize;
 
   // Parse and verify the model description.
   DialectRegistry registry;

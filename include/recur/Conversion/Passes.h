@@ -3,6 +3,7 @@
 #ifndef RECUR_CONVERSION_PASSES_H
 #define RECUR_CONVERSION_PASSES_H
 
+#include "recur/Conversion/RecurToChunks/RecurToChunks.h"
 #include "recur/Conversion/RecurToLoops/RecurToLoops.h"
 
 #include "mlir/Pass/Pass.h"

@@ -27,4 +27,33 @@ def RecurLowerToLoops : Pass<"recur-lower-to-loops"> {
   ];
 }
 
+def RecurChunk : Pass<"recur-chunk"> {
+  let summary = "Lower recur ops to their chunked forms (linalg on chunk tiles)";
+  let description = [{
+    Rewrites each recur op that has a chunked form into an `scf.forall` over
+    its independent dimensions (batch and heads), an `scf.for` over chunks
+    of `chunk-size` tokens carrying the recurrent state, and linalg ops
+    (matmuls and elementwise maps) on static tiles of the chunk, with f32
+    accumulation. The last chunk is zero-padded, so every tile is static.
+    The math of each form is at the top of its file in
+    `lib/Conversion/RecurToChunks` and in `docs/chunked-forms.md`.
+
+    Ops without a chunked form are left unchanged for
+    `--recur-lower-to-loops`. Chunked today: `recur.linear_attention` (every
+    gate kind, the delta rule, the bonus).
+  }];
+  let options = [
+    Option<"chunkSize", "chunk-size", "int64_t", /*default=*/"64",
+           "Tokens per chunk (1 to 1024; multiples of 16 use the "
+           "sub-chunk factorization of the key gate)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // RECUR_CONVERSION_PASSES_TD

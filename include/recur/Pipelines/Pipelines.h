@@ -29,12 +29,16 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "the fastest lowering available for each op"),
           clEnumValN(RecurLowering::Reference, "reference",
                      "token-by-token loops, the oracle"))};
+  PassOptions::Option<int64_t> chunkSize{
+      *this, "chunk-size",
+      llvm::cl::desc("Tokens per chunk of the chunked forms (default 64)"),
+      llvm::cl::init(64)};
 };
 
 /// Stage 1: public functions get the caller-owned-buffer interface and recur
 /// ops are lowered (still on tensors).
 LogicalResult populateRecurLoweringPipeline(OpPassManager &pm,
-                                            RecurLowering lowering);
+                                            const CPUPipelineOptions &options);
 /// Stage 2: tensors become buffers; temporaries are freed.
 LogicalResult populateBufferizationPipeline(OpPassManager &pm);
 /// Stage 3: loops, memrefs and math to the LLVM dialect, plus C entry points.

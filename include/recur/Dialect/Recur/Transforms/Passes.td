@@ -68,4 +68,18 @@ def RecurLowerExpandShape : Pass<"recur-lower-expand-shape"> {
   ];
 }
 
+def RecurCopyToLinalg : Pass<"recur-copy-to-linalg"> {
+  let summary = "Rewrite strided memref.copy into linalg.copy";
+  let description = [{
+    MLIR's LLVM lowering turns a `memref.copy` between buffers that are not
+    both contiguous (e.g. into a subview, as bufferized `tensor.pad` and
+    `tensor.insert_slice` produce) into a call to `memrefCopy`, a function
+    of MLIR's C runner utilities library, which a compiled model must not
+    depend on. This pass rewrites those copies into `linalg.copy`, which
+    lowers to loops like any other linalg op. Copies between contiguous
+    buffers stay: they become `llvm.memcpy`.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // RECUR_DIALECT_RECUR_TRANSFORMS_PASSES_TD

@@ -1,0 +1,30 @@
+//===- RecurToChunks.h - The chunked lowering ---------------------*- C++ -*-===//
+
+#ifndef RECUR_CONVERSION_RECURTOCHUNKS_RECURTOCHUNKS_H
+#define RECUR_CONVERSION_RECURTOCHUNKS_RECURTOCHUNKS_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class RewritePatternSet;
+
+namespace recur {
+
+#define GEN_PASS_DECL_RECURCHUNK
+#include "recur/Conversion/Passes.h.inc"
+
+/// Adds the patterns that rewrite recur ops into their chunked forms: an
+/// scf.forall over the independent dimensions, a loop over chunks of
+/// `chunkSize` tokens, and linalg ops on static tiles.
+void populateRecurToChunksPatterns(RewritePatternSet &patterns,
+                                   int64_t chunkSize);
+
+} // namespace recur
+} // namespace mlir
+
+#endif // RECUR_CONVERSION_RECURTOCHUNKS_RECURTOCHUNKS_H

@@ -1,0 +1,418 @@
+//===- LinearAttentionToChunks.cpp - recur.linear_attention in chunks -----===//
+//
+// The chunked form of the matrix-state recurrence. Every (batch, head) pair
+// is independent: an scf.forall runs over them, and each walks the sequence
+// in chunks of C tokens (the last one zero-padded: a padding row has no key,
+// no value, log-gate 0 and beta 0, so it changes nothing), carrying the
+// [K, V] state S from chunk to chunk. Within a chunk, with rows i, j in
+// [0, C), Q already multiplied by the scale, and g the log-gates:
+//
+//   b_i   = sum_{m <= i} g_m            cumulative log-decay (per row, or
+//                                       per row and key for the key gate)
+//   b'_i  = b_{i-1} (b'_0 = 0)          with the bonus, which reads the
+//                                       state before the update; else b
+//   A_ij  = sum_k q_ik k_jk exp(b'_ik - b_jk)   for j <= i (j < i: bonus)
+//
+//   additive:  W = V
+//   delta:     L = tril(diag(beta) [sum_k k_ik k_jk exp(b_ik - b_jk)], -1)
+//              T = (I + L)^-1 diag(beta)      (forward substitution)
+//              W = T V - T (K * exp(b)) S     (the WY / UT transform)
+//   bonus:     A_ii = sum_k q_ik bonus_k k_ik
+//
+//   O     = (Q * exp(b')) S + A W
+//   S_new = diag(exp(b_last)) S + (K * exp(b_last - b))^T W
+//
+// Every exponent above is <= 0 because g <= 0, except inside A (and L) when
+// it is computed as a product of two factors: exp(b_i) exp(-b_j) overflows
+// for strong decay. For the scalar and head gates A is (Q K^T) times the
+// C x C mask exp(b_i - b_j), computed directly. For the key gate the rows
+// are split into sub-chunks of 16: between sub-chunk I and an earlier row j
+// the exponent is split at r = b' at I's first row,
+//   exp(b'_ik - b_jk) = exp(b'_ik - r_k) exp(r_k - b_jk),  both factors <= 1,
+// so the off-diagonal blocks are matmuls, and the 16 x 16 diagonal blocks
+// are summed elementwise with the exact exponent.
+//
+// Derivation of the delta form: with S_i = Gamma_i S + sum_{j<=i}
+// Gamma_i Gamma_j^-1 k_j w_j^T (Gamma the cumulative decay), the update
+// gives w_i = beta_i (v_i - Gamma_i-decayed S^T k_i - sum_{j<i} (...) w_j),
+// i.e. (I + L) W = diag(beta) (V - (K * exp(b)) S).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Patterns.h"
+#include "TileBuilder.h"
+
+#include "../RecurToLoops/ReferenceBuilder.h"
+
+#include "recur/Dialect/Recur/IR/RecurOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace mlir::recur;
+
+namespace {
+
+/// How the decay of a chunk is represented: not at all, one log-gate per
+/// row ([C]: the head and scalar gates), or one per row and key ([C, K]).
+enum class Decay { None, Row, Key };
+
+/// Sub-chunk size of the key-gate factorization.
+constexpr int64_t kSubChunk = 16;
+
+/// The chunk tiles of one (batch, head), f32, padded to C rows.
+struct ChunkTiles {
+  Value q, k, v;
+  Value gate; // [C] or [C, K]; null without decay
+  Value beta; // [C]; null without the delta rule
+};
+
+/// Emits the math of one chunk (the formulas at the top of this file).
+class ChunkEmitter {
+public:
+  ChunkEmitter(TileBuilder &t, ReferenceBuilder &r, Decay decay,
+               int64_t chunk, OpFoldResult keyDim, OpFoldResult valueDim)
+      : t(t), r(r), decay(decay), chunk(chunk), keyDim(keyDim),
+        valueDim(valueDim) {}
+
+  /// The chunk's output [C, V] and the state after it.
+  std::pair<Value, Value> emit(const ChunkTiles &tiles, Value state,
+                               Value bonus);
+
+private:
+  OpFoldResult size(int64_t value) {
+    return t.builder().getIndexAttr(value);
+  }
+  OpFoldResult rows() { return size(chunk); }
+
+  Value prefixSum(Value gate, bool inclusive);
+  Value pairScores(Value x, Value bx, Value y, Value by, bool strict);
+  Value keyPairScores(Value x, Value bx, Value y, Value by, bool strict);
+  Value forwardSubstitute(Value lower, Value beta);
+  /// x * exp(logDecay), row-wise or elementwise.
+  Value decayRows(Value x, Value logDecay);
+  /// x * exp(last - b): decay from each row to the end of the chunk.
+  Value decayToEnd(Value x, Value b, Value last);
+  Value decayState(Value state, Value last);
+  /// The mask of visible pairs: j <= i, or j < i when strict.
+  Value visible(Value i, Value j, bool strict) {
+    return strict ? t.less(j, i) : t.lessEqual(j, i);
+  }
+
+  TileBuilder &t;
+  ReferenceBuilder &r;
+  Decay decay;
+  int64_t chunk;
+  OpFoldResult keyDim, valueDim;
+};
+} // namespace
+
+Value ChunkEmitter::prefixSum(Value gate, bool inclusive) {
+  auto body = [&](unsigned rowDim, unsigned sumDim) {
+    return [&, rowDim, sumDim](ValueRange g) {
+      Value i = t.index(rowDim), j = t.index(sumDim);
+      return t.select(visible(i, j, !inclusive), g[0], t.f32(0.0));
+    };
+  };
+  if (decay == Decay::Row)
+    return t.sum({rows()}, {gate}, {t.dims(2, {1})}, body(0, 1));
+  return t.sum({rows(), keyDim}, {gate}, {t.dims(3, {2, 1})}, body(0, 2));
+}
+
+Value ChunkEmitter::pairScores(Value x, Value bx, Value y, Value by,
+                               bool strict) {
+  if (decay == Decay::Key)
+    return keyPairScores(x, bx, y, by, strict);
+  Value products = t.matmulTransposeB(x, y, t.zeros({rows(), rows()}));
+  if (decay == Decay::None)
+    return t.map({rows(), rows()}, {products}, {t.identity(2)},
+                 [&](ValueRange e) {
+                   Value mask = visible(t.index(0), t.index(1), strict);
+                   return t.select(mask, e[0], t.f32(0.0));
+                 });
+  return t.map({rows(), rows()}, {products, bx, by},
+               {t.identity(2), t.dims(2, {0}), t.dims(2, {1})},
+               [&](ValueRange e) {
+                 Value mask = visible(t.index(0), t.index(1), strict);
+                 Value exponent =
+                     t.select(mask, t.sub(e[1], e[2]), t.f32(0.0));
+                 return t.select(mask, t.mul(e[0], t.exp(exponent)),
+                                 t.f32(0.0));
+               });
+}
+
+Value ChunkEmitter::keyPairScores(Value x, Value bx, Value y, Value by,
+                                  bool strict) {
+  int64_t sub = chunk % kSubChunk == 0 ? kSubChunk : chunk;
+  OpFoldResult zero = size(0);
+  Value scores = t.zeros({rows(), rows()});
+  return r.forEach(
+      r.index(chunk / sub), {scores},
+      [&](Value block, ValueRange carried) -> SmallVector<Value> {
+        Value start = r.mulIndex(block, r.index(sub));
+        Value ref = t.slice(bx, {start, zero}, {size(1), keyDim}, {0});
+        Value xBlock = t.slice(x, {start, zero}, {size(sub), keyDim});
+        Value bxBlock = t.slice(bx, {start, zero}, {size(sub), keyDim});
+        Value yBlock = t.slice(y, {start, zero}, {size(sub), keyDim});
+        Value byBlock = t.slice(by, {start, zero}, {size(sub), keyDim});
+
+        // Rows of the block against all earlier rows: a matmul of factors
+        // split at the block's first row.
+        Value xScaled = t.map(
+            {size(sub), keyDim}, {xBlock, bxBlock, ref},
+            {t.identity(2), t.identity(2), t.dims(2, {1})},
+            [&](ValueRange e) { return t.mul(e[0], t.exp(t.sub(e[1], e[2]))); });
+        Value yScaled = t.map(
+            {rows(), keyDim}, {y, by, ref},
+            {t.identity(2), t.identity(2), t.dims(2, {1})},
+            [&](ValueRange e) {
+              Value earlier = t.less(t.index(0), start);
+              Value exponent =
+                  t.select(earlier, t.sub(e[2], e[1]), t.f32(0.0));
+              return t.select(earlier, t.mul(e[0], t.exp(exponent)),
+                              t.f32(0.0));
+            });
+        Value blockRows = t.matmulTransposeB(xScaled, yScaled,
+                                             t.zeros({size(sub), rows()}));
+
+        // The diagonal block, with the exact exponent of each pair.
+        Value diagonal = t.sum(
+            {size(sub), size(sub)}, {xBlock, bxBlock, yBlock, byBlock},
+            {t.dims(3, {0, 2}), t.dims(3, {0, 2}), t.dims(3, {1, 2}),
+             t.dims(3, {1, 2})},
+            [&](ValueRange e) {
+              Value mask = visible(t.index(0), t.index(1), strict);
+              Value exponent = t.select(mask, t.sub(e[1], e[3]), t.f32(0.0));
+              Value term = t.mul(t.mul(e[0], e[2]), t.exp(exponent));
+              return t.select(mask, term, t.f32(0.0));
+            });
+        blockRows = t.insert(diagonal, blockRows, {zero, start});
+        return {t.insert(blockRows, carried[0], {start, zero})};
+      })[0];
+}
+
+Value ChunkEmitter::forwardSubstitute(Value lower, Value beta) {
+  // Row i of T = (I + L)^-1 diag(beta):  T_i = beta_i e_i - sum_{j<i} L_ij T_j.
+  // Rows not yet solved are zero and L is strictly lower, so the sum may
+  // run over all j.
+  Value solution = t.zeros({rows(), rows()});
+  return r.forEach(
+      r.index(chunk), {solution},
+      [&](Value i, ValueRange carried) -> SmallVector<Value> {
+        Value lowerRow = t.slice(lower, {i, size(0)}, {size(1), rows()}, {0});
+        Value combined = t.vecmat(lowerRow, carried[0], t.zeros({rows()}));
+        Value betaI = tensor::ExtractOp::create(t.builder(), beta, i);
+        Value row = t.map({rows()}, {combined}, {t.identity(1)},
+                          [&](ValueRange e) {
+                            Value diagonal = t.select(t.equal(t.index(0), i),
+                                                      betaI, t.f32(0.0));
+                            return t.sub(diagonal, e[0]);
+                          });
+        return {t.insert(row, carried[0], {i, size(0)})};
+      })[0];
+}
+
+Value ChunkEmitter::decayRows(Value x, Value logDecay) {
+  SmallVector<OpFoldResult> shape =
+      tensor::getMixedSizes(t.builder(), t.builder().getLoc(), x);
+  AffineMap decayMap =
+      decay == Decay::Row ? t.dims(2, {0}) : t.identity(2);
+  return t.map(shape, {x, logDecay}, {t.identity(2), decayMap},
+               [&](ValueRange e) { return t.mul(e[0], t.exp(e[1])); });
+}
+
+Value ChunkEmitter::decayToEnd(Value x, Value b, Value last) {
+  if (decay == Decay::Row)
+    return t.map({rows(), keyDim}, {x, b}, {t.identity(2), t.dims(2, {0})},
+                 [&](ValueRange e) {
+                   return t.mul(e[0], t.exp(t.sub(last, e[1])));
+                 });
+  return t.map({rows(), keyDim}, {x, b, last},
+               {t.identity(2), t.identity(2), t.dims(2, {1})},
+               [&](ValueRange e) {
+                 return t.mul(e[0], t.exp(t.sub(e[2], e[1])));
+               });
+}
+
+Value ChunkEmitter::decayState(Value state, Value last) {
+  if (decay == Decay::Row)
+    return t.update(state, {}, {},
+                    [&](ValueRange e) { return t.mul(e[0], t.exp(last)); });
+  return t.update(state, {last}, {t.dims(2, {0})},
+                  [&](ValueRange e) { return t.mul(e[1], t.exp(e[0])); });
+}
+
+std::pair<Value, Value> ChunkEmitter::emit(const ChunkTiles &tiles,
+                                           Value state, Value bonus) {
+  ImplicitLocOpBuilder &b = t.builder();
+  bool hasDecay = decay != Decay::None;
+  Value logDecay, readDecay, lastDecay;
+  if (hasDecay) {
+    logDecay = prefixSum(tiles.gate, /*inclusive=*/true);
+    readDecay = bonus ? prefixSum(tiles.gate, /*inclusive=*/false) : logDecay;
+    Value lastRow = r.index(chunk - 1);
+    lastDecay = decay == Decay::Row
+                    ? tensor::ExtractOp::create(b, logDecay, lastRow).getResult()
+                    : t.slice(logDecay, {lastRow, size(0)}, {size(1), keyDim},
+                              {0});
+  }
+
+  Value values = tiles.v;
+  if (tiles.beta) {
+    Value keyScores =
+        pairScores(tiles.k, logDecay, tiles.k, logDecay, /*strict=*/true);
+    Value lower = t.map({rows(), rows()}, {keyScores, tiles.beta},
+                        {t.identity(2), t.dims(2, {0})},
+                        [&](ValueRange e) { return t.mul(e[1], e[0]); });
+    Value transform = forwardSubstitute(lower, tiles.beta);
+    Value u = t.matmul(transform, tiles.v, t.zeros({rows(), valueDim}));
+    Value keys = hasDecay ? decayRows(tiles.k, logDecay) : tiles.k;
+    Value w = t.matmul(transform, keys, t.zeros({rows(), keyDim}));
+    Value correction = t.matmul(w, state, t.zeros({rows(), valueDim}));
+    values = t.map({rows(), valueDim}, {u, correction},
+                   {t.identity(2), t.identity(2)},
+                   [&](ValueRange e) { return t.sub(e[0], e[1]); });
+  }
+
+  Value scores = pairScores(tiles.q, readDecay, tiles.k, logDecay,
+                            /*strict=*/bonus != nullptr);
+  if (bonus) {
+    Value current = t.sum({rows()}, {tiles.q, tiles.k, bonus},
+                          {t.dims(2, {0, 1}), t.dims(2, {0, 1}),
+                           t.dims(2, {1})},
+                          [&](ValueRange e) {
+                            return t.mul(t.mul(e[0], e[2]), e[1]);
+                          });
+    scores = t.map({rows(), rows()}, {scores, current},
+                   {t.identity(2), t.dims(2, {0})}, [&](ValueRange e) {
+                     Value diagonal = t.equal(t.index(0), t.index(1));
+                     return t.select(diagonal, t.add(e[0], e[1]), e[0]);
+                   });
+  }
+  Value queries = hasDecay ? decayRows(tiles.q, readDecay) : tiles.q;
+  Value fromState = t.matmul(queries, state, t.zeros({rows(), valueDim}));
+  Value output = t.matmul(scores, values, fromState);
+
+  Value carried = hasDecay ? decayState(state, lastDecay) : state;
+  Value keys = hasDecay ? decayToEnd(tiles.k, logDecay, lastDecay) : tiles.k;
+  Value next = t.matmulTransposeA(keys, values, carried);
+  return {output, next};
+}
+
+namespace {
+struct LinearAttentionToChunks : OpRewritePattern<LinearAttentionOp> {
+  LinearAttentionToChunks(MLIRContext *context, int64_t chunkSize)
+      : OpRewritePattern(context), chunkSize(chunkSize) {}
+
+  LogicalResult matchAndRewrite(LinearAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    ReferenceBuilder r(b);
+    TileBuilder t(b);
+    Location loc = op.getLoc();
+    Value batch = r.dim(op.getQ(), 0), time = r.dim(op.getQ(), 1),
+          heads = r.dim(op.getQ(), 2);
+    OpFoldResult keyDim = tensor::getMixedSize(b, loc, op.getQ(), 3);
+    OpFoldResult valueDim = tensor::getMixedSize(b, loc, op.getV(), 3);
+    OpFoldResult timeSize = getAsOpFoldResult(time);
+    GateKind gateKind = op.getGateKind();
+    Decay decay = gateKind == GateKind::none ? Decay::None
+                  : gateKind == GateKind::key ? Decay::Key
+                                              : Decay::Row;
+
+    Value outputInit = r.empty(op.getO().getType(),
+                               {batch, time, heads, r.dim(op.getV(), 3)});
+    Value stateInit = r.initialOrZeros(
+        op.getInitialState(), op.getFinalState().getType(),
+        {batch, heads, r.dim(op.getQ(), 3), r.dim(op.getV(), 3)});
+
+    auto forall = scf::ForallOp::create(
+        b, ArrayRef<OpFoldResult>{getAsOpFoldResult(batch),
+                                  getAsOpFoldResult(heads)},
+        ValueRange{outputInit, stateInit}, std::nullopt);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(forall.getTerminator());
+      Value bi = forall.getInductionVar(0), hi = forall.getInductionVar(1);
+      Value outputs = forall.getRegionIterArgs()[0];
+      Value states = forall.getRegionIterArgs()[1];
+      OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+      SmallVector<OpFoldResult> outputOffsets = {bi, zero, hi, zero};
+      SmallVector<OpFoldResult> outputSizes = {one, timeSize, one, valueDim};
+      SmallVector<OpFoldResult> stateOffsets = {bi, hi, zero, zero};
+      SmallVector<OpFoldResult> stateSizes = {one, one, keyDim, valueDim};
+
+      Value headOutput = t.slice(outputs, outputOffsets, outputSizes, {0, 2});
+      Value headState = t.slice(states, stateOffsets, stateSizes, {0, 1});
+      Value headGate, bonus;
+      if (gateKind == GateKind::head)
+        headGate = t.widen(tensor::ExtractOp::create(b, op.getG(), hi));
+      if (op.getBonus())
+        bonus = t.map({keyDim},
+                      {t.slice(op.getBonus(), {hi, zero}, {one, keyDim}, {0})},
+                      {t.identity(1)},
+                      [&](ValueRange e) { return t.widen(e[0]); });
+
+      ChunkEmitter emitter(t, r, decay, chunkSize, keyDim, valueDim);
+      Value numChunks = arith::CeilDivUIOp::create(b, time, r.index(chunkSize));
+      SmallVector<Value> results = r.forEach(
+          numChunks, {headOutput, headState},
+          [&](Value chunk, ValueRange carried) -> SmallVector<Value> {
+            Value start = r.mulIndex(chunk, r.index(chunkSize));
+            Value rows = r.minIndex(r.index(chunkSize), r.subIndex(time, start));
+            auto load = [&](Value source, bool perKey) {
+              SmallVector<OpFoldResult> offsets = {bi, start, hi};
+              if (perKey)
+                offsets.push_back(zero);
+              return t.loadRows(source, offsets, rows, chunkSize, perKey);
+            };
+            ChunkTiles tiles;
+            Value scale = t.f32(op.getScaleOrDefault());
+            tiles.q = t.map({b.getIndexAttr(chunkSize), keyDim},
+                            {load(op.getQ(), true)}, {t.identity(2)},
+                            [&](ValueRange e) { return t.mul(e[0], scale); });
+            tiles.k = load(op.getK(), true);
+            tiles.v = load(op.getV(), true);
+            if (gateKind == GateKind::key)
+              tiles.gate = load(op.getG(), true);
+            else if (gateKind == GateKind::scalar)
+              tiles.gate = load(op.getG(), false);
+            else if (gateKind == GateKind::head)
+              tiles.gate = t.map({b.getIndexAttr(chunkSize)}, {}, {},
+                                 [&](ValueRange) {
+                                   return t.select(t.less(t.index(0), rows),
+                                                   headGate, t.f32(0.0));
+                                 });
+            if (op.isDeltaRule())
+              tiles.beta = load(op.getBeta(), false);
+
+            auto [output, state] = emitter.emit(tiles, carried[1], bonus);
+            return {t.storeRows(output, carried[0], start, rows), state};
+          });
+
+      b.setInsertionPointToStart(forall.getTerminator().getBody());
+      SmallVector<OpFoldResult> unitStrides(4, one);
+      tensor::ParallelInsertSliceOp::create(b, results[0], outputs,
+                                            outputOffsets, outputSizes,
+                                            unitStrides);
+      tensor::ParallelInsertSliceOp::create(b, results[1], states, stateOffsets,
+                                            stateSizes, unitStrides);
+    }
+    rewriter.replaceOp(op, forall.getResults());
+    return success();
+  }
+
+private:
+  int64_t chunkSize;
+};
+} // namespace
+
+void mlir::recur::populateLinearAttentionToChunksPattern(
+    RewritePatternSet &patterns, int64_t chunkSize) {
+  patterns.add<LinearAttentionToChunks>(patterns.getContext(), chunkSize);
+}

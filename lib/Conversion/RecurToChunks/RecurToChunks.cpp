@@ -1,0 +1,51 @@
+//===- RecurToChunks.cpp - The chunked lowering pass ----------------------===//
+//
+// Rewrites the recur ops that have a chunked form (one file per op in this
+// directory); the others are left for the reference lowering.
+//
+//===----------------------------------------------------------------------===//
+
+#include "recur/Conversion/RecurToChunks/RecurToChunks.h"
+
+#include "Patterns.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir {
+namespace recur {
+#define GEN_PASS_DEF_RECURCHUNK
+#include "recur/Conversion/Passes.h.inc"
+} // namespace recur
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::recur;
+
+void mlir::recur::populateRecurToChunksPatterns(RewritePatternSet &patterns,
+                                                int64_t chunkSize) {
+  populateLinearAttentionToChunksPattern(patterns, chunkSize);
+}
+
+namespace {
+struct RecurChunk : recur::impl::RecurChunkBase<RecurChunk> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (chunkSize < 1 || chunkSize > 1024) {
+      getOperation()->emitError()
+          << "--recur-chunk: chunk-size must be in [1, 1024], got "
+          << chunkSize;
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    populateRecurToChunksPatterns(patterns, chunkSize);
+    // Only the recur ops are rewritten; nothing else is folded or erased.
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingOps);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config)))
+      return signalPassFailure();
+  }
+};
+} // namespace

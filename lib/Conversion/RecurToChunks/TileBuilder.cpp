@@ -1,0 +1,255 @@
+//===- TileBuilder.cpp - linalg on chunk tiles, for the chunked forms -----===//
+
+#include "TileBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
+using namespace mlir;
+using namespace mlir::recur;
+
+std::optional<int64_t> mlir::recur::staticSize(OpFoldResult ofr) {
+  return getConstantIntValue(ofr);
+}
+
+/// Constant sizes as attributes, so that the ops built from them get static
+/// result types.
+static SmallVector<OpFoldResult> folded(ArrayRef<OpFoldResult> sizes) {
+  SmallVector<OpFoldResult> result;
+  for (OpFoldResult size : sizes)
+    result.push_back(isa<Value>(size) ? getAsOpFoldResult(cast<Value>(size))
+                                      : size);
+  return result;
+}
+
+/// The tensor type of `shape` (static where the sizes are constants).
+static RankedTensorType tileType(ArrayRef<OpFoldResult> shape,
+                                 Type elementType) {
+  SmallVector<int64_t> staticShape;
+  for (OpFoldResult size : shape)
+    staticShape.push_back(staticSize(size).value_or(ShapedType::kDynamic));
+  return RankedTensorType::get(staticShape, elementType);
+}
+
+Value TileBuilder::generic(ArrayRef<OpFoldResult> shape, ValueRange inputs,
+                           ArrayRef<AffineMap> inputMaps, Value init,
+                           bool reduce, bool readInit, Body body) {
+  unsigned rank = shape.size() + (reduce ? 1 : 0);
+  SmallVector<AffineMap> maps(inputMaps);
+  SmallVector<unsigned> outputDims;
+  for (unsigned d = 0; d < shape.size(); ++d)
+    outputDims.push_back(d);
+  maps.push_back(dims(rank, outputDims));
+  SmallVector<utils::IteratorType> iterators(shape.size(),
+                                             utils::IteratorType::parallel);
+  if (reduce)
+    iterators.push_back(utils::IteratorType::reduction);
+  auto op = linalg::GenericOp::create(
+      b, TypeRange{init.getType()}, inputs, ValueRange{init}, maps, iterators,
+      /*doc=*/"", /*libraryCall=*/"",
+      [&](OpBuilder &nested, Location, ValueRange args) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nested.getInsertionBlock(),
+                            nested.getInsertionPoint());
+        // A map's body does not read the (uninitialized) output element.
+        Value result = body(reduce || readInit ? args : args.drop_back());
+        if (reduce)
+          result = add(args.back(), result);
+        linalg::YieldOp::create(b, result);
+      });
+  return op.getResult(0);
+}
+
+Value TileBuilder::map(ArrayRef<OpFoldResult> shape, ValueRange inputs,
+                       ArrayRef<AffineMap> inputMaps, Body body,
+                       Type elementType) {
+  if (!elementType)
+    elementType = b.getF32Type();
+  Value init = tensor::EmptyOp::create(b, folded(shape), elementType);
+  return generic(shape, inputs, inputMaps, init, /*reduce=*/false,
+                 /*readInit=*/false, body);
+}
+
+Value TileBuilder::update(Value tile, ValueRange inputs,
+                          ArrayRef<AffineMap> inputMaps, Body body) {
+  SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, b.getLoc(), tile);
+  return generic(shape, inputs, inputMaps, tile, /*reduce=*/false,
+                 /*readInit=*/true, body);
+}
+
+Value TileBuilder::sum(ArrayRef<OpFoldResult> shape, ValueRange inputs,
+                       ArrayRef<AffineMap> inputMaps, Body body) {
+  return generic(shape, inputs, inputMaps, zeros(shape), /*reduce=*/true,
+                 /*readInit=*/true, [&](ValueRange elements) {
+                   return body(elements.drop_back());
+                 });
+}
+
+Value TileBuilder::index(unsigned dim) {
+  return linalg::IndexOp::create(b, dim);
+}
+
+Value TileBuilder::matmul(Value a, Value bMatrix, Value acc) {
+  return linalg::MatmulOp::create(b, TypeRange{acc.getType()},
+                                  ValueRange{a, bMatrix}, ValueRange{acc})
+      .getResult(0);
+}
+
+Value TileBuilder::matmulTransposeA(Value a, Value bMatrix, Value acc) {
+  return linalg::MatmulTransposeAOp::create(b, b.getLoc(),
+                                            TypeRange{acc.getType()},
+                                            ValueRange{a, bMatrix},
+                                            ValueRange{acc})
+      .getResult(0);
+}
+
+Value TileBuilder::matmulTransposeB(Value a, Value bMatrix, Value acc) {
+  return linalg::MatmulTransposeBOp::create(b, b.getLoc(),
+                                            TypeRange{acc.getType()},
+                                            ValueRange{a, bMatrix},
+                                            ValueRange{acc})
+      .getResult(0);
+}
+
+Value TileBuilder::vecmat(Value x, Value m, Value acc) {
+  return linalg::VecmatOp::create(b, TypeRange{acc.getType()},
+                                  ValueRange{x, m}, ValueRange{acc})
+      .getResult(0);
+}
+
+Value TileBuilder::zeros(ArrayRef<OpFoldResult> shape) {
+  Value empty = tensor::EmptyOp::create(b, folded(shape), b.getF32Type());
+  return linalg::FillOp::create(b, f32(0.0), empty).getResult(0);
+}
+
+AffineMap TileBuilder::dims(unsigned numDims, ArrayRef<unsigned> selected) {
+  SmallVector<AffineExpr> results;
+  for (unsigned d : selected)
+    results.push_back(b.getAffineDimExpr(d));
+  return AffineMap::get(numDims, 0, results, b.getContext());
+}
+
+AffineMap TileBuilder::identity(unsigned numDims) {
+  return AffineMap::getMultiDimIdentityMap(numDims, b.getContext());
+}
+
+Value TileBuilder::loadRows(Value source, ArrayRef<OpFoldResult> offsets,
+                            OpFoldResult rows, int64_t chunk,
+                            bool keepLastDim) {
+  auto sourceType = cast<RankedTensorType>(source.getType());
+  int64_t rank = sourceType.getRank();
+  SmallVector<OpFoldResult> sizes(rank, b.getIndexAttr(1));
+  sizes[1] = rows;
+  SmallVector<OpFoldResult> tileShape = {b.getIndexAttr(chunk)};
+  SmallVector<int64_t> sliceShape = {ShapedType::kDynamic};
+  if (keepLastDim) {
+    OpFoldResult width = tensor::getMixedSize(b, b.getLoc(), source, rank - 1);
+    sizes[rank - 1] = width;
+    tileShape.push_back(width);
+    sliceShape.push_back(sourceType.getDimSize(rank - 1));
+  }
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  Type elementType = sourceType.getElementType();
+  Value rowsSlice = tensor::ExtractSliceOp::create(
+      b, RankedTensorType::get(sliceShape, elementType), source,
+      folded(offsets), folded(sizes), strides);
+
+  // Padding rows are zeros: no key, no value, no decay (log-gate 0), beta 0.
+  SmallVector<OpFoldResult> low(tileShape.size(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> high(tileShape.size(), b.getIndexAttr(0));
+  high[0] = arith::SubIOp::create(b, constantIndex(chunk),
+                                  getValueOrCreateConstantIndexOp(
+                                      b, b.getLoc(), rows))
+                .getResult();
+  Value padValue = arith::ConstantOp::create(b, b.getZeroAttr(elementType));
+  Value padded = tensor::PadOp::create(b, tileType(tileShape, elementType),
+                                       rowsSlice, ArrayRef<OpFoldResult>(low),
+                                       ArrayRef<OpFoldResult>(high), padValue);
+  if (elementType.isF32())
+    return padded;
+  unsigned tileRank = tileShape.size();
+  return map(tileShape, {padded}, {identity(tileRank)},
+             [&](ValueRange x) { return widen(x[0]); });
+}
+
+Value TileBuilder::storeRows(Value tile, Value dest, OpFoldResult offset,
+                             OpFoldResult rows) {
+  auto destType = cast<RankedTensorType>(dest.getType());
+  Type elementType = destType.getElementType();
+  SmallVector<OpFoldResult> tileShape =
+      tensor::getMixedSizes(b, b.getLoc(), tile);
+  if (!elementType.isF32())
+    tile = map(tileShape, {tile}, {identity(tileShape.size())},
+               [&](ValueRange x) -> Value {
+                 return arith::TruncFOp::create(b, elementType, x[0]);
+               },
+               elementType);
+  Value rowsSlice =
+      slice(tile, {b.getIndexAttr(0), b.getIndexAttr(0)}, {rows, tileShape[1]});
+  return insert(rowsSlice, dest, {offset, b.getIndexAttr(0)});
+}
+
+Value TileBuilder::slice(Value tile, ArrayRef<OpFoldResult> offsets,
+                         ArrayRef<OpFoldResult> sliceSizes,
+                         ArrayRef<unsigned> dropUnitDims) {
+  SmallVector<OpFoldResult> sizes = folded(sliceSizes);
+  auto type = cast<RankedTensorType>(tile.getType());
+  SmallVector<OpFoldResult> kept;
+  for (auto [d, size] : llvm::enumerate(sizes))
+    if (!llvm::is_contained(dropUnitDims, d))
+      kept.push_back(size);
+  SmallVector<OpFoldResult> strides(sizes.size(), b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b,
+                                        tileType(kept, type.getElementType()),
+                                        tile, folded(offsets), sizes, strides);
+}
+
+Value TileBuilder::insert(Value tile, Value dest,
+                          ArrayRef<OpFoldResult> offsets) {
+  auto destRank = cast<RankedTensorType>(dest.getType()).getRank();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, b.getLoc(), tile);
+  // A rank-reduced tile (a row) fills leading unit dimensions.
+  while (static_cast<int64_t>(sizes.size()) < destRank)
+    sizes.insert(sizes.begin(), b.getIndexAttr(1));
+  SmallVector<OpFoldResult> strides(destRank, b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(b, tile, dest, folded(offsets),
+                                       folded(sizes), strides);
+}
+
+Value TileBuilder::f32(double value) {
+  return arith::ConstantOp::create(b, b.getF32FloatAttr(value));
+}
+Value TileBuilder::add(Value lhs, Value rhs) {
+  return arith::AddFOp::create(b, lhs, rhs);
+}
+Value TileBuilder::sub(Value lhs, Value rhs) {
+  return arith::SubFOp::create(b, lhs, rhs);
+}
+Value TileBuilder::mul(Value lhs, Value rhs) {
+  return arith::MulFOp::create(b, lhs, rhs);
+}
+Value TileBuilder::exp(Value x) { return math::ExpOp::create(b, x); }
+Value TileBuilder::select(Value cond, Value onTrue, Value onFalse) {
+  return arith::SelectOp::create(b, cond, onTrue, onFalse);
+}
+Value TileBuilder::widen(Value x) {
+  if (x.getType().isF32())
+    return x;
+  return arith::ExtFOp::create(b, b.getF32Type(), x);
+}
+Value TileBuilder::lessEqual(Value lhs, Value rhs) {
+  return arith::CmpIOp::create(b, arith::CmpIPredicate::ule, lhs, rhs);
+}
+Value TileBuilder::less(Value lhs, Value rhs) {
+  return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, lhs, rhs);
+}
+Value TileBuilder::equal(Value lhs, Value rhs) {
+  return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lhs, rhs);
+}
+Value TileBuilder::constantIndex(int64_t value) {
+  return arith::ConstantIndexOp::create(b, value);
+}

@@ -1,0 +1,109 @@
+//===- TileBuilder.h - linalg on chunk tiles, for the chunked forms -*- C++ -*-===//
+//
+// The chunked lowerings compute on small f32 tiles ([chunk, K], [K, V],
+// [chunk, chunk], ...) with linalg ops, so that the later tiling and
+// vectorization stages (CPU and GPU alike) see structured ops. These helpers
+// keep the per-op files close to their formulas: elementwise maps and
+// reductions written as a scalar body, the matmul forms, and moving a chunk
+// of tokens between a [B, T, H, ...] tensor and a zero-padded tile.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RECUR_LIB_CONVERSION_RECURTOCHUNKS_TILEBUILDER_H
+#define RECUR_LIB_CONVERSION_RECURTOCHUNKS_TILEBUILDER_H
+
+#include "mlir/IR/AffineMap.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/OpDefinition.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+namespace mlir {
+namespace recur {
+
+class TileBuilder {
+public:
+  explicit TileBuilder(ImplicitLocOpBuilder &builder) : b(builder) {}
+
+  /// The scalar body of a map or reduction: receives the input elements
+  /// (and, for reductions, the accumulator last) and returns the new value.
+  /// `index(dim)` is valid inside it.
+  using Body = llvm::function_ref<Value(ValueRange elements)>;
+
+  /// out[d...] = body(inputs[maps[i](d...)]...) over an all-parallel space
+  /// of `shape`; the result has element type `elementType` (f32 if null).
+  Value map(ArrayRef<OpFoldResult> shape, ValueRange inputs,
+            ArrayRef<AffineMap> inputMaps, Body body, Type elementType = {});
+  /// tile[d...] = body(inputs[maps[i](d...)]..., tile[d...]), written into
+  /// `tile` itself (its destination), so a carried state is updated in place.
+  Value update(Value tile, ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+               Body body);
+  /// out[d...] = sum_r body(inputs[maps[i](d..., r)]...) in f32, where `r`
+  /// is the last dimension of the iteration space (its extent comes from
+  /// the inputs).
+  Value sum(ArrayRef<OpFoldResult> shape, ValueRange inputs,
+            ArrayRef<AffineMap> inputMaps, Body body);
+
+  /// The iteration index `dim` of the map or reduction being built.
+  Value index(unsigned dim);
+
+  /// acc + a b, acc + a^T b, acc + a b^T, acc + x m (x a vector).
+  Value matmul(Value a, Value bMatrix, Value acc);
+  Value matmulTransposeA(Value a, Value bMatrix, Value acc);
+  Value matmulTransposeB(Value a, Value bMatrix, Value acc);
+  Value vecmat(Value x, Value m, Value acc);
+
+  /// An f32 tile of `shape` filled with zeros.
+  Value zeros(ArrayRef<OpFoldResult> shape);
+
+  /// Affine maps over `numDims` iteration dims selecting `dims` of them.
+  AffineMap dims(unsigned numDims, ArrayRef<unsigned> dims);
+  AffineMap identity(unsigned numDims);
+
+  /// Rows [offsets[1], offsets[1] + rows) of `source` at the other offsets,
+  /// as a tile of `chunk` rows (zero-padded past `rows`) and, when
+  /// `keepLastDim`, the full last dimension; widened to f32. `source` has
+  /// time on dimension 1 ([B, T, H] or [B, T, H, N]).
+  Value loadRows(Value source, ArrayRef<OpFoldResult> offsets,
+                 OpFoldResult rows, int64_t chunk, bool keepLastDim);
+  /// Writes the first `rows` rows of the f32 tile `tile` ([chunk, N]) into
+  /// `dest` ([T, N], dest's element type) at row `offset`.
+  Value storeRows(Value tile, Value dest, OpFoldResult offset,
+                  OpFoldResult rows);
+
+  /// A sub-tile [offsets, offsets + sizes) of `tile`, dropping the unit
+  /// dimensions listed in `dropUnitDims`.
+  Value slice(Value tile, ArrayRef<OpFoldResult> offsets,
+              ArrayRef<OpFoldResult> sizes, ArrayRef<unsigned> dropUnitDims = {});
+  Value insert(Value tile, Value dest, ArrayRef<OpFoldResult> offsets);
+
+  // Scalar arithmetic for bodies, so the per-op files read as formulas.
+  Value f32(double value);
+  Value add(Value lhs, Value rhs);
+  Value sub(Value lhs, Value rhs);
+  Value mul(Value lhs, Value rhs);
+  Value exp(Value x);
+  Value select(Value cond, Value onTrue, Value onFalse);
+  Value widen(Value x);
+  /// Index comparisons.
+  Value lessEqual(Value lhs, Value rhs);
+  Value less(Value lhs, Value rhs);
+  Value equal(Value lhs, Value rhs);
+  Value constantIndex(int64_t value);
+
+  ImplicitLocOpBuilder &builder() { return b; }
+
+private:
+  Value generic(ArrayRef<OpFoldResult> shape, ValueRange inputs,
+                ArrayRef<AffineMap> inputMaps, Value init, bool reduce,
+                bool readInit, Body body);
+
+  ImplicitLocOpBuilder &b;
+};
+
+/// The static size of `ofr`, if it is one.
+std::optional<int64_t> staticSize(OpFoldResult ofr);
+
+} // namespace recur
+} // namespace mlir
+
+#endif // RECUR_LIB_CONVERSION_RECURTOCHUNKS_TILEBUILDER_H
