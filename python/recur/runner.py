@@ -13,7 +13,7 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -192,16 +192,18 @@ class CompiledModule:
 
 
 def compile_module(mlir_text: str, workdir: str, stem: str = "model",
-                   pipeline: str = "default") -> CompiledModule:
-    """Writes `mlir_text` to workdir/stem.mlir and compiles it with recur-compile."""
+                   pipeline: str = "default",
+                   options: Sequence[str] = ()) -> CompiledModule:
+    """Writes `mlir_text` to workdir/stem.mlir and compiles it with
+    recur-compile, adding `options` (e.g. "--chunk-size=16") to its command."""
     os.makedirs(workdir, exist_ok=True)
     source = os.path.join(workdir, f"{stem}.mlir")
     with open(source, "w") as f:
         f.write(mlir_text)
     tool = os.environ.get("RECUR_COMPILE", "recur-compile")
     obj = os.path.join(workdir, f"{stem}.o")
-    _run([tool, source, "--target=cpu", f"--pipeline={pipeline}", "-o", obj],
-         "recur-compile")
+    _run([tool, source, "--target=cpu", f"--pipeline={pipeline}", *options,
+          "-o", obj], "recur-compile")
     with open(os.path.join(workdir, f"{stem}.h")) as f:
         signatures = parse_header(f.read())
     return CompiledModule(workdir, stem, signatures)

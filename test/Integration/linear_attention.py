@@ -28,20 +28,24 @@ VARIANTS = {
     "gdn_f16": ("scalar", True, False, "f16"),
     "rwkv6_bf16": ("key", False, True, "bf16"),
 }
-GATE_SHAPES = {"head": (H,), "scalar": DYN + (H,), "key": DYN + (H, K)}
 
 
-def build_module() -> Module:
+def gate_shape(gate_kind: str, key: int = K):
+    return {"head": (H,), "scalar": DYN + (H,), "key": DYN + (H, key)}[gate_kind]
+
+
+def build_module(key: int = K, value: int = V, variants=VARIANTS) -> Module:
     m = Module()
-    for name, (gate_kind, delta, bonus, dtype) in VARIANTS.items():
+    for name in variants:
+        gate_kind, delta, bonus, dtype = VARIANTS[name]
         f = m.function(name)
-        q = f.arg("q", DYN + (H, K), dtype)
-        k = f.arg("k", DYN + (H, K), dtype)
-        v = f.arg("v", DYN + (H, V), dtype)
-        g = f.arg("g", GATE_SHAPES[gate_kind]) if gate_kind != "none" else None
+        q = f.arg("q", DYN + (H, key), dtype)
+        k = f.arg("k", DYN + (H, key), dtype)
+        v = f.arg("v", DYN + (H, value), dtype)
+        g = f.arg("g", gate_shape(gate_kind, key)) if gate_kind != "none" else None
         beta = f.arg("beta", DYN + (H,)) if delta else None
-        u = f.arg("bonus", (H, K)) if bonus else None
-        h0 = f.arg("h0", (None, H, K, V))
+        u = f.arg("bonus", (H, key)) if bonus else None
+        h0 = f.arg("h0", (None, H, key, value))
         scale = 0.5 if name == "mamba2" else None
         o, state = f.linear_attention(q, k, v, g=g, gate_kind=gate_kind,
                                       beta=beta, bonus=u, h0=h0, scale=scale)
@@ -50,24 +54,25 @@ def build_module() -> Module:
     return m
 
 
-def make_inputs(rand: Inputs, variant: str, batch: int, time: int):
+def make_inputs(rand: Inputs, variant: str, batch: int, time: int,
+                key: int = K, value: int = V):
     gate_kind, delta, bonus, dtype = VARIANTS[variant]
     inputs = {
-        "q": rand.normal((batch, time, H, K), dtype),
-        "k": (rand.unit_keys if delta else rand.normal)((batch, time, H, K),
+        "q": rand.normal((batch, time, H, key), dtype),
+        "k": (rand.unit_keys if delta else rand.normal)((batch, time, H, key),
                                                        dtype),
-        "v": rand.normal((batch, time, H, V), dtype),
-        "h0": rand.normal((batch, H, K, V), "f32", scale=0.5),
+        "v": rand.normal((batch, time, H, value), dtype),
+        "h0": rand.normal((batch, H, key, value), "f32", scale=0.5),
     }
     if gate_kind == "head":
         inputs["g"] = rand.log_decay((H,))
     elif gate_kind != "none":
-        shape = (batch, time) + GATE_SHAPES[gate_kind][2:]
+        shape = (batch, time) + gate_shape(gate_kind, key)[2:]
         inputs["g"] = rand.log_decay(shape)
     if delta:
         inputs["beta"] = rand.uniform((batch, time, H), 0.0, 1.0)
     if bonus:
-        inputs["bonus"] = rand.normal((H, K), scale=0.5)
+        inputs["bonus"] = rand.normal((H, key), scale=0.5)
     return inputs
 
 
