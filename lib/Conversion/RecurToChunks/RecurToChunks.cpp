@@ -35,7 +35,7 @@ struct RecurChunk : recur::impl::RecurChunkBase<RecurChunk> {
     if (chunkSize < 1 || chunkSize > 1024) {
       getOperation()->emitError()
           << "--recur-chunk: chunk-size must be in [1, 1024], got "
-          << chunkSize;
+          << static_cast<int64_t>(chunkSize);
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());

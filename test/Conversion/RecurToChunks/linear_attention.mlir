@@ -1,0 +1,97 @@
+// RUN: recur-opt %s --recur-chunk=chunk-size=32 --split-input-file | FileCheck %s
+// RUN: recur-opt %s --recur-chunk --split-input-file | FileCheck %s --check-prefix=DEFAULT
+// RUN: not recur-opt %s --recur-chunk=chunk-size=0 --split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
+
+// BAD: chunk-size must be in [1, 1024], got 0
+
+// The key gate (GLA): a forall over (batch, head), a loop over ceil(T / 32)
+// chunks carrying the head's output rows and its [K, V] state, zero-padded
+// static tiles, the cumulative log-gate as a masked reduction, the
+// sub-chunk loop (2 sub-chunks of 16) for the intra-chunk scores, and the
+// state update as a transposed matmul accumulating into the decayed state.
+// CHECK-LABEL: func.func @gla(
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<?x?x4x16xf32>
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG: %[[B:.*]] = tensor.dim %[[Q]], %c0
+// CHECK-DAG: %[[T:.*]] = tensor.dim %[[Q]], %c1
+// CHECK: %[[RES:.*]]:2 = scf.forall (%[[BI:[^,]+]], %[[HI:[^)]+]]) in (%[[B]], 4) shared_outs(%[[O_ALL:[^ ]+]] = %{{[^,]+}}, %[[S_ALL:[^ ]+]] = %{{[^)]+}})
+// CHECK: %[[O_HEAD:.*]] = tensor.extract_slice %[[O_ALL]][%[[BI]], 0, %[[HI]], 0] [1, %[[T]], 1, 8] [1, 1, 1, 1] : tensor<?x?x4x8xf32> to tensor<?x8xf32>
+// CHECK: %[[S_HEAD:.*]] = tensor.extract_slice %[[S_ALL]][%[[BI]], %[[HI]], 0, 0] [1, 1, 16, 8] [1, 1, 1, 1] : tensor<?x4x16x8xf32> to tensor<16x8xf32>
+// CHECK: %[[N:.*]] = arith.ceildivui %[[T]], %[[C32]]
+// CHECK: %[[CHUNKS:.*]]:2 = scf.for %[[CI:[^ ]+]] = %c0 to %[[N]] step %c1 iter_args(%[[O:[^ ]+]] = %[[O_HEAD]], %[[S:[^ ]+]] = %[[S_HEAD]]) -> (tensor<?x8xf32>, tensor<16x8xf32>)
+// CHECK: %[[START:.*]] = arith.muli %[[CI]], %[[C32]]
+// CHECK: tensor.extract_slice %[[Q]][%[[BI]], %[[START]], %[[HI]], 0] [1, %[[ROWS:.*]], 1, 16]
+// CHECK: } : tensor<?x16xf32> to tensor<32x16xf32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: scf.for {{.*}} = %c0 to %c2 step %c1 iter_args({{.*}}) -> (tensor<32x32xf32>)
+// CHECK: linalg.matmul{{.*}} ins({{.*}} : tensor<16x16xf32>, tensor<32x16xf32>) outs({{.*}} : tensor<16x32xf32>)
+// CHECK: math.exp
+// CHECK: linalg.matmul{{.*}} ins({{.*}} : tensor<32x16xf32>, tensor<16x8xf32>) outs({{.*}} : tensor<32x8xf32>)
+// CHECK: linalg.matmul{{.*}} ins({{.*}} : tensor<32x32xf32>, tensor<32x8xf32>) outs({{.*}} : tensor<32x8xf32>)
+// CHECK: %[[DECAYED:.*]] = linalg.generic {{.*}} outs(%[[S]] : tensor<16x8xf32>)
+// CHECK: %[[NEXT:.*]] = linalg.matmul{{.*}} ins({{.*}} : tensor<32x16xf32>, tensor<32x8xf32>) outs(%[[DECAYED]] : tensor<16x8xf32>)
+// CHECK: %[[WRITTEN:.*]] = tensor.insert_slice {{.*}} into %[[O]][%[[START]], 0]
+// CHECK: scf.yield %[[WRITTEN]], %[[NEXT]]
+// CHECK: scf.forall.in_parallel
+// CHECK: tensor.parallel_insert_slice %[[CHUNKS]]#0 into %[[O_ALL]][%[[BI]], 0, %[[HI]], 0] [1, %[[T]], 1, 8]
+// CHECK: tensor.parallel_insert_slice %[[CHUNKS]]#1 into %[[S_ALL]][%[[BI]], %[[HI]], 0, 0] [1, 1, 16, 8]
+// CHECK: return %[[RES]]#0, %[[RES]]#1
+// DEFAULT-LABEL: func.func @gla(
+// DEFAULT: arith.constant 64 : index
+// DEFAULT: } : tensor<?x16xf32> to tensor<64x16xf32>
+// DEFAULT: scf.for {{.*}} = %c0 to %c4 step %c1 iter_args({{.*}}) -> (tensor<64x64xf32>)
+func.func @gla(%q: tensor<?x?x4x16xf32>, %k: tensor<?x?x4x16xf32>,
+               %v: tensor<?x?x4x8xf32>, %g: tensor<?x?x4x16xf32>,
+               %h0: tensor<?x4x16x8xf32>)
+    -> (tensor<?x?x4x8xf32>, tensor<?x4x16x8xf32>) {
+  %o, %s = recur.linear_attention %q, %k, %v gate key(%g) initial(%h0)
+      : (tensor<?x?x4x16xf32>, tensor<?x?x4x16xf32>, tensor<?x?x4x8xf32>,
+         tensor<?x?x4x16xf32>, tensor<?x4x16x8xf32>)
+      -> (tensor<?x?x4x8xf32>, tensor<?x4x16x8xf32>)
+  return %o, %s : tensor<?x?x4x8xf32>, tensor<?x4x16x8xf32>
+}
+
+// -----
+
+// The gated delta rule (scalar gate): the state starts at zero, the
+// per-row decay mask is one elementwise map over Q K^T, and the UT
+// transform is a forward substitution of 32 rows (a vecmat per row); bf16
+// inputs are widened on load and the output narrowed on store.
+// CHECK-LABEL: func.func @gated_delta(
+// CHECK: %[[ZERO_STATE:.*]] = linalg.fill {{.*}} -> tensor<2x3x16x8xf32>
+// CHECK: scf.forall {{.*}} in (2, 3) shared_outs({{.*}} = %[[ZERO_STATE]])
+// CHECK: } : tensor<?x16xbf16> to tensor<32x16xbf16>
+// CHECK: arith.extf {{.*}} : bf16 to f32
+// CHECK: } : tensor<?xf32> to tensor<32xf32>
+// CHECK: linalg.matmul{{.*}} ins({{.*}} : tensor<32x16xf32>, tensor<32x16xf32>) outs({{.*}} : tensor<32x32xf32>)
+// CHECK: scf.for %[[ROW:[^ ]+]] = %c0 to %c32 step %c1 iter_args({{.*}}) -> (tensor<32x32xf32>)
+// CHECK: linalg.vecmat
+// CHECK: tensor.extract %{{.*}}[%[[ROW]]] : tensor<32xf32>
+// CHECK: arith.truncf {{.*}} : f32 to bf16
+func.func @gated_delta(%q: tensor<2x?x3x16xbf16>, %k: tensor<2x?x3x16xbf16>,
+                       %v: tensor<2x?x3x8xbf16>, %g: tensor<2x?x3xf32>,
+                       %beta: tensor<2x?x3xf32>)
+    -> (tensor<2x?x3x8xbf16>, tensor<2x3x16x8xf32>) {
+  %o, %s = recur.linear_attention %q, %k, %v gate scalar(%g) beta(%beta)
+      : (tensor<2x?x3x16xbf16>, tensor<2x?x3x16xbf16>, tensor<2x?x3x8xbf16>,
+         tensor<2x?x3xf32>, tensor<2x?x3xf32>)
+      -> (tensor<2x?x3x8xbf16>, tensor<2x3x16x8xf32>)
+  return %o, %s : tensor<2x?x3x8xbf16>, tensor<2x3x16x8xf32>
+}
+
+// -----
+
+// Ungated, static shapes: no exp at all, only the causal mask.
+// CHECK-LABEL: func.func @plain(
+// CHECK: scf.forall {{.*}} in (1, 2)
+// CHECK: scf.for {{.*}} iter_args
+// CHECK-NOT: math.exp
+// CHECK: return
+func.func @plain(%q: tensor<1x40x2x8xf32>, %k: tensor<1x40x2x8xf32>,
+                 %v: tensor<1x40x2x8xf32>)
+    -> (tensor<1x40x2x8xf32>, tensor<1x2x8x8xf32>) {
+  %o, %s = recur.linear_attention %q, %k, %v
+      : (tensor<1x40x2x8xf32>, tensor<1x40x2x8xf32>, tensor<1x40x2x8xf32>)
+      -> (tensor<1x40x2x8xf32>, tensor<1x2x8x8xf32>)
+  return %o, %s : tensor<1x40x2x8xf32>, tensor<1x2x8x8xf32>
+}
