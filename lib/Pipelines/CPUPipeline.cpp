@@ -48,7 +48,8 @@ LogicalResult mlir::recur::populateBufferizationPipeline(OpPassManager &pm) {
 
 LogicalResult mlir::recur::populateLLVMLoweringPipeline(OpPassManager &pm) {
   return addPasses(
-      pm, "func.func(recur-copy-to-linalg,scf-forall-to-parallel,"
+      pm, "func.func(recur-copy-to-linalg,recur-cpu-loop-order,"
+          "scf-forall-to-parallel,"
           "convert-linalg-to-loops),"
           "loop-invariant-code-motion,"
           "recur-lower-expand-shape,expand-strided-metadata,lower-affine,"

@@ -82,4 +82,19 @@ def RecurCopyToLinalg : Pass<"recur-copy-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def RecurCPULoopOrder : Pass<"recur-cpu-loop-order"> {
+  let summary = "Order linalg loops so the innermost one is unit-stride and parallel";
+  let description = [{
+    A stop-gap of the CPU tail until linalg ops are vectorized explicitly:
+    `convert-linalg-to-loops` nests loops in the order of an op's iteration
+    dimensions, which for a matmul puts the reduction innermost, a loop
+    LLVM cannot vectorize without reassociating. This pass generalizes
+    named linalg ops and interchanges each generic op (upstream's
+    `interchangeGenericOp`) so that the parallel dimension indexing the
+    innermost dimension of its output runs innermost: `(i, j, k)` of a
+    matmul becomes `(i, k, j)`, whose inner loop LLVM vectorizes.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // RECUR_DIALECT_RECUR_TRANSFORMS_PASSES_TD
