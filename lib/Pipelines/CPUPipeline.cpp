@@ -31,8 +31,12 @@ LogicalResult mlir::recur::populateRecurLoweringPipeline(
   // `default` takes the chunked form of every op that has one; the
   // reference lowering takes the rest (and everything under `reference`).
   if (options.lowering == RecurLowering::Default &&
-      failed(addPasses(pm, "recur-chunk{chunk-size=" +
-                               std::to_string(options.chunkSize) + "}")))
+      failed(addPasses(
+          pm, "recur-chunk{chunk-size=" + std::to_string(options.chunkSize) +
+                  " state-pass=" +
+                  (options.statePass == StatePass::Parallel ? "parallel"
+                                                            : "sequential") +
+                  "}")))
     return failure();
   return addPasses(pm, "recur-lower-to-loops,canonicalize,cse");
 }

@@ -85,6 +85,15 @@ cl::opt<int64_t> chunkSize(
     "chunk-size",
     cl::desc("Tokens per chunk of the chunked forms, 1 to 1024 (default 64)"),
     cl::init(64), cl::cat(category));
+cl::opt<recur::StatePass> statePass(
+    "state-pass", cl::desc("How the state crosses chunks in the chunked forms"),
+    cl::init(recur::StatePass::Sequential),
+    cl::values(clEnumValN(recur::StatePass::Sequential, "sequential",
+                          "one loop carries the state (default)"),
+               clEnumValN(recur::StatePass::Parallel, "parallel",
+                          "chunk summaries in parallel, then chunk outputs "
+                          "in parallel (scans)")),
+    cl::cat(category));
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level 0-3 "
                                          "(default 2)"),
                            cl::Prefix, cl::init(2), cl::cat(category));
@@ -229,6 +238,7 @@ int main(int argc, char **argv) {
   recur::CPUPipelineOptions pipelineOptions;
   pipelineOptions.lowering = pipeline;
   pipelineOptions.chunkSize = chunkSize;
+  pipelineOptions.statePass = statePass;
 
   // Parse and verify the model description.
   DialectRegistry registry;

@@ -40,12 +40,22 @@ def RecurChunk : Pass<"recur-chunk"> {
 
     Ops without a chunked form are left unchanged for
     `--recur-lower-to-loops`. Chunked today: `recur.linear_attention` (every
-    gate kind, the delta rule, the bonus).
+    gate kind, the delta rule, the bonus), `recur.scan` and
+    `recur.selective_scan` (two-level scans; `state-pass=parallel` computes
+    the chunks' summaries in parallel).
   }];
   let options = [
     Option<"chunkSize", "chunk-size", "int64_t", /*default=*/"64",
            "Tokens per chunk (1 to 1024; multiples of 16 use the "
            "sub-chunk factorization of the key gate)">,
+    Option<"statePass", "state-pass", "::mlir::recur::StatePass",
+           /*default=*/"::mlir::recur::StatePass::Sequential",
+           "How the state crosses chunks", [{::llvm::cl::values(
+             clEnumValN(::mlir::recur::StatePass::Sequential, "sequential",
+                        "one loop carries the state from chunk to chunk"),
+             clEnumValN(::mlir::recur::StatePass::Parallel, "parallel",
+                        "chunk summaries in parallel, a cheap combine, "
+                        "then chunk outputs in parallel (scans)"))}]>,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -10,6 +10,8 @@
 #ifndef RECUR_PIPELINES_PIPELINES_H
 #define RECUR_PIPELINES_PIPELINES_H
 
+#include "recur/Conversion/RecurToChunks/RecurToChunks.h"
+
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -33,6 +35,16 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "chunk-size",
       llvm::cl::desc("Tokens per chunk of the chunked forms (default 64)"),
       llvm::cl::init(64)};
+  PassOptions::Option<StatePass> statePass{
+      *this, "state-pass",
+      llvm::cl::desc("How the state crosses chunks in the chunked forms"),
+      llvm::cl::init(StatePass::Sequential),
+      llvm::cl::values(
+          clEnumValN(StatePass::Sequential, "sequential",
+                     "one loop carries the state from chunk to chunk"),
+          clEnumValN(StatePass::Parallel, "parallel",
+                     "chunk summaries in parallel, then chunk outputs in "
+                     "parallel"))};
 };
 
 /// Stage 1: public functions get the caller-owned-buffer interface and recur

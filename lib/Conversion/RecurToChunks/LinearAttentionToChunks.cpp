@@ -331,81 +331,90 @@ struct LinearAttentionToChunks : OpRewritePattern<LinearAttentionOp> {
         op.getInitialState(), op.getFinalState().getType(),
         {batch, heads, r.dim(op.getQ(), 3), r.dim(op.getV(), 3)});
 
-    auto forall = scf::ForallOp::create(
-        b, ArrayRef<OpFoldResult>{getAsOpFoldResult(batch),
-                                  getAsOpFoldResult(heads)},
-        ValueRange{outputInit, stateInit}, std::nullopt);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPoint(forall.getTerminator());
-      Value bi = forall.getInductionVar(0), hi = forall.getInductionVar(1);
-      Value outputs = forall.getRegionIterArgs()[0];
-      Value states = forall.getRegionIterArgs()[1];
-      OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
-      SmallVector<OpFoldResult> outputOffsets = {bi, zero, hi, zero};
-      SmallVector<OpFoldResult> outputSizes = {one, timeSize, one, valueDim};
-      SmallVector<OpFoldResult> stateOffsets = {bi, hi, zero, zero};
-      SmallVector<OpFoldResult> stateSizes = {one, one, keyDim, valueDim};
+    OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+    SmallVector<Value> results = t.forall(
+        {getAsOpFoldResult(batch), getAsOpFoldResult(heads)},
+        {outputInit, stateInit},
+        [&](ValueRange ivs, ValueRange shared) -> SmallVector<ParallelTile> {
+          Value bi = ivs[0], hi = ivs[1];
+          SmallVector<OpFoldResult> outputOffsets = {bi, zero, hi, zero};
+          SmallVector<OpFoldResult> stateOffsets = {bi, hi, zero, zero};
+          SmallVector<OpFoldResult> outputSizes = {one, timeSize, one,
+                                                   valueDim};
+          SmallVector<OpFoldResult> stateSizes = {one, one, keyDim, valueDim};
+          Value headOutput =
+              t.slice(shared[0], outputOffsets, outputSizes, {0, 2});
+          Value headState =
+              t.slice(shared[1], stateOffsets, stateSizes, {0, 1});
+          Value headGate, bonus;
+          if (gateKind == GateKind::head)
+            headGate = t.widen(tensor::ExtractOp::create(b, op.getG(), hi));
+          if (op.getBonus())
+            bonus = t.map(
+                {keyDim},
+                {t.slice(op.getBonus(), {hi, zero}, {one, keyDim}, {0})},
+                {t.identity(1)}, [&](ValueRange e) { return t.widen(e[0]); });
 
-      Value headOutput = t.slice(outputs, outputOffsets, outputSizes, {0, 2});
-      Value headState = t.slice(states, stateOffsets, stateSizes, {0, 1});
-      Value headGate, bonus;
-      if (gateKind == GateKind::head)
-        headGate = t.widen(tensor::ExtractOp::create(b, op.getG(), hi));
-      if (op.getBonus())
-        bonus = t.map({keyDim},
-                      {t.slice(op.getBonus(), {hi, zero}, {one, keyDim}, {0})},
-                      {t.identity(1)},
-                      [&](ValueRange e) { return t.widen(e[0]); });
-
-      ChunkEmitter emitter(t, r, decay, chunkSize, keyDim, valueDim);
-      Value numChunks = arith::CeilDivUIOp::create(b, time, r.index(chunkSize));
-      SmallVector<Value> results = r.forEach(
-          numChunks, {headOutput, headState},
-          [&](Value chunk, ValueRange carried) -> SmallVector<Value> {
-            Value start = r.mulIndex(chunk, r.index(chunkSize));
-            Value rows = r.minIndex(r.index(chunkSize), r.subIndex(time, start));
-            auto load = [&](Value source, bool perKey) {
-              SmallVector<OpFoldResult> offsets = {bi, start, hi};
-              if (perKey)
-                offsets.push_back(zero);
-              return t.loadRows(source, offsets, rows, chunkSize, perKey);
-            };
-            ChunkTiles tiles;
-            Value scale = t.f32(op.getScaleOrDefault());
-            tiles.q = t.map({b.getIndexAttr(chunkSize), keyDim},
-                            {load(op.getQ(), true)}, {t.identity(2)},
-                            [&](ValueRange e) { return t.mul(e[0], scale); });
-            tiles.k = load(op.getK(), true);
-            tiles.v = load(op.getV(), true);
-            if (gateKind == GateKind::key)
-              tiles.gate = load(op.getG(), true);
-            else if (gateKind == GateKind::scalar)
-              tiles.gate = load(op.getG(), false);
-            else if (gateKind == GateKind::head)
-              tiles.gate = t.map({b.getIndexAttr(chunkSize)}, {}, {},
-                                 [&](ValueRange) {
-                                   return t.select(t.less(t.index(0), rows),
-                                                   headGate, t.f32(0.0));
-                                 });
-            if (op.isDeltaRule())
-              tiles.beta = load(op.getBeta(), false);
-
-            auto [output, state] = emitter.emit(tiles, carried[1], bonus);
-            return {t.storeRows(output, carried[0], start, rows), state};
-          });
-
-      b.setInsertionPointToStart(forall.getTerminator().getBody());
-      SmallVector<OpFoldResult> unitStrides(4, one);
-      tensor::ParallelInsertSliceOp::create(b, results[0], outputs,
-                                            outputOffsets, outputSizes,
-                                            unitStrides);
-      tensor::ParallelInsertSliceOp::create(b, results[1], states, stateOffsets,
-                                            stateSizes, unitStrides);
-    }
-    rewriter.replaceOp(op, forall.getResults());
+          ChunkEmitter emitter(t, r, decay, chunkSize, keyDim, valueDim);
+          Value numChunks =
+              arith::CeilDivUIOp::create(b, time, r.index(chunkSize));
+          SmallVector<Value> chunked = r.forEach(
+              numChunks, {headOutput, headState},
+              [&](Value chunk, ValueRange carried) -> SmallVector<Value> {
+                Value start = r.mulIndex(chunk, r.index(chunkSize));
+                Value rows = r.minIndex(r.index(chunkSize),
+                                        r.subIndex(time, start));
+                return emitChunk(op, t, emitter, {bi, start, hi}, rows,
+                                 headGate, bonus, carried);
+              });
+          return {{chunked[0], outputOffsets, outputSizes},
+                  {chunked[1], stateOffsets, stateSizes}};
+        });
+    rewriter.replaceOp(op, results);
     return success();
   }
+
+private:
+  /// Loads one chunk's tiles of the head at `offsets` (batch, first token,
+  /// head) and emits its math; returns {output rows, next state}.
+  SmallVector<Value> emitChunk(LinearAttentionOp op, TileBuilder &t,
+                               ChunkEmitter &emitter,
+                               ArrayRef<Value> offsets, Value rows,
+                               Value headGate, Value bonus,
+                               ValueRange carried) const {
+    ImplicitLocOpBuilder &b = t.builder();
+    OpFoldResult keyDim = tensor::getMixedSize(b, b.getLoc(), op.getQ(), 3);
+    OpFoldResult chunkRows = b.getIndexAttr(chunkSize);
+    auto load = [&](Value source, bool perKey) {
+      SmallVector<OpFoldResult> tileOffsets = getAsOpFoldResult(offsets);
+      if (perKey)
+        tileOffsets.push_back(b.getIndexAttr(0));
+      return t.loadRows(source, tileOffsets, rows, chunkSize, perKey);
+    };
+    ChunkTiles tiles;
+    Value scale = t.f32(op.getScaleOrDefault());
+    tiles.q = t.map({chunkRows, keyDim}, {load(op.getQ(), true)},
+                    {t.identity(2)},
+                    [&](ValueRange e) { return t.mul(e[0], scale); });
+    tiles.k = load(op.getK(), true);
+    tiles.v = load(op.getV(), true);
+    GateKind gateKind = op.getGateKind();
+    if (gateKind == GateKind::key)
+      tiles.gate = load(op.getG(), true);
+    else if (gateKind == GateKind::scalar)
+      tiles.gate = load(op.getG(), false);
+    else if (gateKind == GateKind::head)
+      tiles.gate = t.map({chunkRows}, {}, {}, [&](ValueRange) {
+        return t.select(t.less(t.index(0), rows), headGate, t.f32(0.0));
+      });
+    if (op.isDeltaRule())
+      tiles.beta = load(op.getBeta(), false);
+
+    auto [output, state] = emitter.emit(tiles, carried[1], bonus);
+    return {t.storeRows(output, carried[0], offsets[1], rows), state};
+  }
+
+public:
 
 private:
   int64_t chunkSize;

@@ -3,6 +3,8 @@
 #ifndef RECUR_LIB_CONVERSION_RECURTOCHUNKS_PATTERNS_H
 #define RECUR_LIB_CONVERSION_RECURTOCHUNKS_PATTERNS_H
 
+#include "recur/Conversion/RecurToChunks/RecurToChunks.h"
+
 #include <cstdint>
 
 namespace mlir {
@@ -11,6 +13,11 @@ namespace recur {
 
 void populateLinearAttentionToChunksPattern(RewritePatternSet &patterns,
                                             int64_t chunkSize);
+void populateScanToChunksPattern(RewritePatternSet &patterns,
+                                 int64_t chunkSize, StatePass statePass);
+void populateSelectiveScanToChunksPattern(RewritePatternSet &patterns,
+                                          int64_t chunkSize,
+                                          StatePass statePass);
 
 } // namespace recur
 } // namespace mlir

@@ -23,8 +23,11 @@ using namespace mlir;
 using namespace mlir::recur;
 
 void mlir::recur::populateRecurToChunksPatterns(RewritePatternSet &patterns,
-                                                int64_t chunkSize) {
+                                                int64_t chunkSize,
+                                                StatePass statePass) {
   populateLinearAttentionToChunksPattern(patterns, chunkSize);
+  populateScanToChunksPattern(patterns, chunkSize, statePass);
+  populateSelectiveScanToChunksPattern(patterns, chunkSize, statePass);
 }
 
 namespace {
@@ -39,7 +42,7 @@ struct RecurChunk : recur::impl::RecurChunkBase<RecurChunk> {
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    populateRecurToChunksPatterns(patterns, chunkSize);
+    populateRecurToChunksPatterns(patterns, chunkSize, statePass);
     // Only the recur ops are rewritten; nothing else is folded or erased.
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);

@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 
@@ -121,6 +122,34 @@ Value TileBuilder::vecmat(Value x, Value m, Value acc) {
       .getResult(0);
 }
 
+SmallVector<Value> TileBuilder::forall(ArrayRef<OpFoldResult> upperBounds,
+                                       ValueRange inits, ForallBody body) {
+  auto loop = scf::ForallOp::create(b, folded(upperBounds), inits,
+                                    std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(loop.getTerminator());
+  SmallVector<ParallelTile> tiles =
+      body(loop.getInductionVars(), loop.getRegionIterArgs());
+  // Sizes are computed here: the terminator holds only the insertions.
+  for (auto [tile, dest] : llvm::zip(tiles, loop.getRegionIterArgs())) {
+    int64_t destRank = cast<RankedTensorType>(dest.getType()).getRank();
+    if (!tile.sizes.empty())
+      continue;
+    tile.sizes = tensor::getMixedSizes(b, b.getLoc(), tile.tile);
+    while (static_cast<int64_t>(tile.sizes.size()) < destRank)
+      tile.sizes.insert(tile.sizes.begin(), b.getIndexAttr(1));
+  }
+  b.setInsertionPointToStart(loop.getTerminator().getBody());
+  for (auto [tile, dest] : llvm::zip(tiles, loop.getRegionIterArgs())) {
+    int64_t destRank = cast<RankedTensorType>(dest.getType()).getRank();
+    SmallVector<OpFoldResult> strides(destRank, b.getIndexAttr(1));
+    tensor::ParallelInsertSliceOp::create(b, tile.tile, dest,
+                                          folded(tile.offsets),
+                                          folded(tile.sizes), strides);
+  }
+  return SmallVector<Value>(loop.getResults());
+}
+
 Value TileBuilder::zeros(ArrayRef<OpFoldResult> shape) {
   Value empty = tensor::EmptyOp::create(b, folded(shape), b.getF32Type());
   return linalg::FillOp::create(b, f32(0.0), empty).getResult(0);
@@ -182,12 +211,7 @@ Value TileBuilder::storeRows(Value tile, Value dest, OpFoldResult offset,
   Type elementType = destType.getElementType();
   SmallVector<OpFoldResult> tileShape =
       tensor::getMixedSizes(b, b.getLoc(), tile);
-  if (!elementType.isF32())
-    tile = map(tileShape, {tile}, {identity(tileShape.size())},
-               [&](ValueRange x) -> Value {
-                 return arith::TruncFOp::create(b, elementType, x[0]);
-               },
-               elementType);
+  tile = narrow(tile, elementType);
   Value rowsSlice =
       slice(tile, {b.getIndexAttr(0), b.getIndexAttr(0)}, {rows, tileShape[1]});
   return insert(rowsSlice, dest, {offset, b.getIndexAttr(0)});
@@ -218,6 +242,23 @@ Value TileBuilder::insert(Value tile, Value dest,
   SmallVector<OpFoldResult> strides(destRank, b.getIndexAttr(1));
   return tensor::InsertSliceOp::create(b, tile, dest, folded(offsets),
                                        folded(sizes), strides);
+}
+
+Value TileBuilder::narrow(Value tile, Type elementType) {
+  if (elementType.isF32())
+    return tile;
+  SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, b.getLoc(), tile);
+  return map(shape, {tile}, {identity(shape.size())},
+             [&](ValueRange x) -> Value {
+               return arith::TruncFOp::create(b, elementType, x[0]);
+             },
+             elementType);
+}
+
+Value TileBuilder::castTo(Value value, Type type) {
+  if (value.getType() == type)
+    return value;
+  return tensor::CastOp::create(b, type, value);
 }
 
 Value TileBuilder::f32(double value) {

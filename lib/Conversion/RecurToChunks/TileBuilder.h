@@ -20,6 +20,15 @@
 namespace mlir {
 namespace recur {
 
+/// A tile an scf.forall iteration inserts into one of its shared outputs.
+struct ParallelTile {
+  Value tile;
+  SmallVector<OpFoldResult> offsets;
+  /// The sizes in the destination; by default the tile's own, after
+  /// leading unit dimensions for the ones it lacks.
+  SmallVector<OpFoldResult> sizes = {};
+};
+
 class TileBuilder {
 public:
   explicit TileBuilder(ImplicitLocOpBuilder &builder) : b(builder) {}
@@ -52,6 +61,14 @@ public:
   Value matmulTransposeB(Value a, Value bMatrix, Value acc);
   Value vecmat(Value x, Value m, Value acc);
 
+  /// `scf.forall (ivs) in (upperBounds) shared_outs(inits)`: `body` returns,
+  /// for each shared output (in order), the tile to insert and where (a
+  /// rank-reduced tile fills leading unit dimensions). Returns the results.
+  using ForallBody = llvm::function_ref<SmallVector<ParallelTile>(
+      ValueRange ivs, ValueRange shared)>;
+  SmallVector<Value> forall(ArrayRef<OpFoldResult> upperBounds,
+                            ValueRange inits, ForallBody body);
+
   /// An f32 tile of `shape` filled with zeros.
   Value zeros(ArrayRef<OpFoldResult> shape);
 
@@ -75,6 +92,10 @@ public:
   Value slice(Value tile, ArrayRef<OpFoldResult> offsets,
               ArrayRef<OpFoldResult> sizes, ArrayRef<unsigned> dropUnitDims = {});
   Value insert(Value tile, Value dest, ArrayRef<OpFoldResult> offsets);
+  /// The f32 tile `tile` in `elementType` (itself when that is f32).
+  Value narrow(Value tile, Type elementType);
+  /// `value` as `type` (a tensor.cast where the static sizes differ).
+  Value castTo(Value value, Type type);
 
   // Scalar arithmetic for bodies, so the per-op files read as formulas.
   Value f32(double value);

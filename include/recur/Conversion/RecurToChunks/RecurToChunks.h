@@ -15,6 +15,12 @@ class RewritePatternSet;
 
 namespace recur {
 
+/// How the state crosses chunk boundaries: one loop carrying it from chunk
+/// to chunk, or (where the op's chunks compose associatively) a summary of
+/// every chunk in parallel, a cheap combine, and every chunk's outputs in
+/// parallel.
+enum class StatePass { Sequential, Parallel };
+
 #define GEN_PASS_DECL_RECURCHUNK
 #include "recur/Conversion/Passes.h.inc"
 
@@ -22,7 +28,7 @@ namespace recur {
 /// scf.forall over the independent dimensions, a loop over chunks of
 /// `chunkSize` tokens, and linalg ops on static tiles.
 void populateRecurToChunksPatterns(RewritePatternSet &patterns,
-                                   int64_t chunkSize);
+                                   int64_t chunkSize, StatePass statePass);
 
 } // namespace recur
 } // namespace mlir

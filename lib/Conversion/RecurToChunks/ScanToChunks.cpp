@@ -1,0 +1,184 @@
+//===- ScanToChunks.cpp - recur.scan as a two-level chunked scan ----------===//
+//
+// The feature dimensions are collapsed into one, D. An scf.forall runs over
+// the batch; each row is scanned in chunks of C steps (ChunkedScan.h) on
+// [D] vectors:
+//
+//   run chunk from s:   for each step t: s = a_t * s + b_t;  h_t = s
+//   summary of chunk:   P = prod_t a_t,  E = (run from 0) end state
+//
+// With `reverse` the steps run from T-1 down to 0 and chunks cover the
+// sequence from its end.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ChunkedScan.h"
+#include "Patterns.h"
+#include "TileBuilder.h"
+
+#include "../RecurToLoops/ReferenceBuilder.h"
+
+#include "recur/Dialect/Recur/IR/RecurOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace mlir::recur;
+
+/// `value` with all dimensions from `first` on collapsed into one.
+static Value collapseFrom(ImplicitLocOpBuilder &b, Value value,
+                          int64_t first) {
+  int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
+  if (rank == first + 1)
+    return value;
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t d = 0; d < first; ++d)
+    groups.push_back({d});
+  ReassociationIndices tail;
+  for (int64_t d = first; d < rank; ++d)
+    tail.push_back(d);
+  groups.push_back(tail);
+  return tensor::CollapseShapeOp::create(b, value, groups);
+}
+
+/// The inverse of collapseFrom, to `type` with the sizes of `like`.
+static Value expandLike(ImplicitLocOpBuilder &b, Value value, Type type,
+                        Value like, int64_t first) {
+  auto resultType = cast<RankedTensorType>(type);
+  int64_t rank = resultType.getRank();
+  if (rank == first + 1)
+    return value;
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t d = 0; d < first; ++d)
+    groups.push_back({d});
+  ReassociationIndices tail;
+  for (int64_t d = first; d < rank; ++d)
+    tail.push_back(d);
+  groups.push_back(tail);
+  SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, b.getLoc(), like);
+  return tensor::ExpandShapeOp::create(b, resultType, value, groups, shape);
+}
+
+namespace {
+struct ScanToChunks : OpRewritePattern<ScanOp> {
+  ScanToChunks(MLIRContext *context, int64_t chunkSize, StatePass statePass)
+      : OpRewritePattern(context), chunkSize(chunkSize), statePass(statePass) {}
+
+  LogicalResult matchAndRewrite(ScanOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    ReferenceBuilder r(b);
+    TileBuilder t(b);
+    Value a = collapseFrom(b, op.getA(), 2);
+    Value input = collapseFrom(b, op.getB(), 2);
+    Value batch = r.dim(a, 0), time = r.dim(a, 1);
+    OpFoldResult features = tensor::getMixedSize(b, b.getLoc(), a, 2);
+    OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+    OpFoldResult timeSize = getAsOpFoldResult(time);
+    OpFoldResult batchSize = getAsOpFoldResult(batch);
+    Type outputType =
+        cast<RankedTensorType>(op.getH().getType()).getElementType();
+    bool reverse = op.getReverse();
+
+    Value outputInit =
+        tensor::EmptyOp::create(b, {batchSize, timeSize, features}, outputType);
+    Value stateInit;
+    if (Value initial = op.getInitialState())
+      stateInit = collapseFrom(b, initial, 1);
+    else
+      stateInit = t.zeros({batchSize, features});
+
+    SmallVector<Value> results = t.forall(
+        {batchSize}, {outputInit, stateInit},
+        [&](ValueRange ivs, ValueRange shared) -> SmallVector<ParallelTile> {
+          Value bi = ivs[0];
+          auto row = [&](Value source, Value step) {
+            return t.slice(source, {bi, step, zero}, {one, one, features},
+                           {0, 1});
+          };
+          auto run = [&](Value start, Value rows, Value state,
+                         ValueRange outputs,
+                         Value origin) -> SmallVector<Value> {
+            return r.forEach(
+                rows, {state, outputs[0]},
+                [&](Value step, ValueRange carried) -> SmallVector<Value> {
+                  Value tt = timeOfStep(r, r.addIndex(start, step), time,
+                                        reverse);
+                  Value next = t.update(
+                      carried[0], {row(a, tt), row(input, tt)},
+                      {t.identity(1), t.identity(1)}, [&](ValueRange e) {
+                        return t.add(t.mul(t.widen(e[0]), e[2]),
+                                     t.widen(e[1]));
+                      });
+                  Value stored = t.narrow(next, outputType);
+                  return {next, t.insert(stored, carried[1],
+                                         {r.subIndex(tt, origin), zero})};
+                });
+          };
+          auto summarize = [&](Value start, Value rows) {
+            Value ones = t.map({features}, {}, {},
+                               [&](ValueRange) { return t.f32(1.0); });
+            SmallVector<Value> summary = r.forEach(
+                rows, {ones, t.zeros({features})},
+                [&](Value step, ValueRange carried) -> SmallVector<Value> {
+                  Value tt = timeOfStep(r, r.addIndex(start, step), time,
+                                        reverse);
+                  Value at = row(a, tt);
+                  AffineMap vector = t.identity(1);
+                  Value product = t.update(carried[0], {at}, {vector},
+                                           [&](ValueRange e) {
+                                             return t.mul(t.widen(e[0]), e[1]);
+                                           });
+                  Value end = t.update(carried[1], {at, row(input, tt)},
+                                       {vector, vector}, [&](ValueRange e) {
+                                         return t.add(
+                                             t.mul(t.widen(e[0]), e[2]),
+                                             t.widen(e[1]));
+                                       });
+                  return {product, end};
+                });
+            return std::pair(summary[0], summary[1]);
+          };
+          Value headOutput = t.slice(shared[0], {bi, zero, zero},
+                                     {one, timeSize, features}, {0});
+          Value headState =
+              t.slice(shared[1], {bi, zero}, {one, features}, {0});
+          SmallVector<Value> scanned =
+              emitChunkedScan(t, r, {run, summarize}, time, chunkSize,
+                              reverse, statePass, headState, {headOutput});
+          return {{scanned[1], {bi, zero, zero}}, {scanned[0], {bi, zero}}};
+        });
+
+    Value h = expandLike(b, results[0], op.getH().getType(), op.getB(), 2);
+    Value state = results[1];
+    auto stateType = cast<RankedTensorType>(op.getFinalState().getType());
+    if (stateType.getRank() > 2) {
+      SmallVector<OpFoldResult> shape =
+          tensor::getMixedSizes(b, b.getLoc(), op.getA());
+      shape.erase(shape.begin() + 1);
+      SmallVector<ReassociationIndices> groups = {{0}};
+      ReassociationIndices tail;
+      for (int64_t d = 1; d < stateType.getRank(); ++d)
+        tail.push_back(d);
+      groups.push_back(tail);
+      state = tensor::ExpandShapeOp::create(b, stateType, state, groups, shape);
+    }
+    rewriter.replaceOp(op, {t.castTo(h, op.getH().getType()),
+                            t.castTo(state, stateType)});
+    return success();
+  }
+
+private:
+  int64_t chunkSize;
+  StatePass statePass;
+};
+} // namespace
+
+void mlir::recur::populateScanToChunksPattern(RewritePatternSet &patterns,
+                                              int64_t chunkSize,
+                                              StatePass statePass) {
+  patterns.add<ScanToChunks>(patterns.getContext(), chunkSize, statePass);
+}
