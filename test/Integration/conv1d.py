@@ -1,9 +1,12 @@
 # Execution test of recur.conv1d against the float64 reference: bias, SiLU,
 # carried state in and out, widths 1 and 4, T shorter than the history,
-# f16/bf16, and prefill + single-token steps against one long call.
+# f16/bf16, and prefill + single-token steps against one long call. The
+# default pipeline (upstream's depthwise convolution) is also compared with
+# the reference lowering on the same inputs.
 #
 # RUN: rm -rf %t && %python %s %t
 
+import os
 import sys
 
 from recur import reference
@@ -48,7 +51,10 @@ def make_inputs(rand, variant, batch, time):
 
 
 def main(workdir: str) -> None:
-    model = compile_module(build_module().to_mlir(), workdir)
+    text = build_module().to_mlir()
+    model = compile_module(text, workdir)
+    oracle = compile_module(text, os.path.join(workdir, "reference"),
+                            pipeline="reference")
     rand = Inputs(seed=13)
     for variant, (width, _, has_state, activation, dtype) in VARIANTS.items():
         for batch, time in ((2, 31), (1, 1), (3, 2)):
@@ -60,6 +66,10 @@ def main(workdir: str) -> None:
             label = f"{variant}[B={batch},T={time}]"
             check(f"{label}.y", out["y"], y, dtype)
             check(f"{label}.state_out", out["state_out"], state_out, dtype)
+            ref = oracle.run(variant, inputs, {"B": batch, "T": time})
+            check(f"{label}.y~reference", out["y"], ref["y"], dtype)
+            check(f"{label}.state_out~reference", out["state_out"],
+                  ref["state_out"], dtype)
 
         if not has_state:
             continue

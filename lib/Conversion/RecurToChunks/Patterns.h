@@ -13,6 +13,7 @@ namespace recur {
 
 void populateLinearAttentionToChunksPattern(RewritePatternSet &patterns,
                                             int64_t chunkSize);
+void populateConv1dToLinalgPattern(RewritePatternSet &patterns);
 void populateScanToChunksPattern(RewritePatternSet &patterns,
                                  int64_t chunkSize, StatePass statePass);
 void populateSelectiveScanToChunksPattern(RewritePatternSet &patterns,
