@@ -45,8 +45,10 @@ struct Conv1dToLinalg : OpRewritePattern<Conv1dOp> {
     OpFoldResult time = tensor::getMixedSize(b, loc, x, 1);
     OpFoldResult channels = tensor::getMixedSize(b, loc, x, 2);
     OpFoldResult width = tensor::getMixedSize(b, loc, op.getW(), 1);
-    OpFoldResult stateRows = getAsOpFoldResult(
-        r.subIndex(getValueOrCreateConstantIndexOp(b, loc, width), r.index(1)));
+    std::optional<int64_t> staticWidth = staticSize(width);
+    OpFoldResult stateRows =
+        staticWidth ? OpFoldResult(b.getIndexAttr(*staticWidth - 1))
+                    : OpFoldResult(r.subIndex(cast<Value>(width), r.index(1)));
 
     Value state = op.getInitialState();
     if (!state)
