@@ -38,11 +38,14 @@ def RecurChunk : Pass<"recur-chunk"> {
     The math of each form is at the top of its file in
     `lib/Conversion/RecurToChunks` and in `docs/chunked-forms.md`.
 
-    Ops without a chunked form are left unchanged for
-    `--recur-lower-to-loops`. Chunked today: `recur.linear_attention` (every
-    gate kind, the delta rule, the bonus), `recur.scan` and
-    `recur.selective_scan` (two-level scans; `state-pass=parallel` computes
-    the chunks' summaries in parallel).
+    Every recur op has such a form: `recur.linear_attention` (every gate
+    kind, the delta rule through the WY/UT transform, the bonus),
+    `recur.scan` and `recur.selective_scan` (two-level scans;
+    `state-pass=parallel` computes the chunks' summaries in parallel),
+    `recur.attention` (tiled online softmax over query and key tiles of
+    `chunk-size`, skipping masked key tiles, one key/value tile read per
+    GQA group) and `recur.conv1d` (upstream's depthwise convolution with a
+    fused epilogue).
   }];
   let options = [
     Option<"chunkSize", "chunk-size", "int64_t", /*default=*/"64",

@@ -13,6 +13,8 @@ namespace recur {
 
 void populateLinearAttentionToChunksPattern(RewritePatternSet &patterns,
                                             int64_t chunkSize);
+void populateAttentionToChunksPattern(RewritePatternSet &patterns,
+                                      int64_t chunkSize);
 void populateConv1dToLinalgPattern(RewritePatternSet &patterns);
 void populateScanToChunksPattern(RewritePatternSet &patterns,
                                  int64_t chunkSize, StatePass statePass);

@@ -26,6 +26,7 @@ void mlir::recur::populateRecurToChunksPatterns(RewritePatternSet &patterns,
                                                 int64_t chunkSize,
                                                 StatePass statePass) {
   populateLinearAttentionToChunksPattern(patterns, chunkSize);
+  populateAttentionToChunksPattern(patterns, chunkSize);
   populateConv1dToLinalgPattern(patterns);
   populateScanToChunksPattern(patterns, chunkSize, statePass);
   populateSelectiveScanToChunksPattern(patterns, chunkSize, statePass);

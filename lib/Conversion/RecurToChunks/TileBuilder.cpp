@@ -10,6 +10,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::recur;
 
@@ -38,7 +40,9 @@ static RankedTensorType tileType(ArrayRef<OpFoldResult> shape,
 
 Value TileBuilder::generic(ArrayRef<OpFoldResult> shape, ValueRange inputs,
                            ArrayRef<AffineMap> inputMaps, Value init,
-                           bool reduce, bool readInit, Body body) {
+                           bool readInit, Body body,
+                           llvm::function_ref<Value(Value, Value)> combine) {
+  bool reduce = static_cast<bool>(combine);
   unsigned rank = shape.size() + (reduce ? 1 : 0);
   SmallVector<AffineMap> maps(inputMaps);
   SmallVector<unsigned> outputDims;
@@ -56,10 +60,11 @@ Value TileBuilder::generic(ArrayRef<OpFoldResult> shape, ValueRange inputs,
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nested.getInsertionBlock(),
                             nested.getInsertionPoint());
-        // A map's body does not read the (uninitialized) output element.
-        Value result = body(reduce || readInit ? args : args.drop_back());
+        // A map's body does not read the (uninitialized) output element; a
+        // reduction's body does not see the accumulator.
+        Value result = body(readInit ? args : args.drop_back());
         if (reduce)
-          result = add(args.back(), result);
+          result = combine(args.back(), result);
         linalg::YieldOp::create(b, result);
       });
   return op.getResult(0);
@@ -71,23 +76,29 @@ Value TileBuilder::map(ArrayRef<OpFoldResult> shape, ValueRange inputs,
   if (!elementType)
     elementType = b.getF32Type();
   Value init = tensor::EmptyOp::create(b, folded(shape), elementType);
-  return generic(shape, inputs, inputMaps, init, /*reduce=*/false,
-                 /*readInit=*/false, body);
+  return generic(shape, inputs, inputMaps, init, /*readInit=*/false, body);
 }
 
 Value TileBuilder::update(Value tile, ValueRange inputs,
                           ArrayRef<AffineMap> inputMaps, Body body) {
   SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, b.getLoc(), tile);
-  return generic(shape, inputs, inputMaps, tile, /*reduce=*/false,
-                 /*readInit=*/true, body);
+  return generic(shape, inputs, inputMaps, tile, /*readInit=*/true, body);
 }
 
 Value TileBuilder::sum(ArrayRef<OpFoldResult> shape, ValueRange inputs,
                        ArrayRef<AffineMap> inputMaps, Body body) {
-  return generic(shape, inputs, inputMaps, zeros(shape), /*reduce=*/true,
-                 /*readInit=*/true, [&](ValueRange elements) {
-                   return body(elements.drop_back());
-                 });
+  return generic(shape, inputs, inputMaps, zeros(shape), /*readInit=*/false,
+                 body, [&](Value acc, Value x) { return add(acc, x); });
+}
+
+Value TileBuilder::max(ArrayRef<OpFoldResult> shape, ValueRange inputs,
+                       ArrayRef<AffineMap> inputMaps, Body body) {
+  Value empty = tensor::EmptyOp::create(b, folded(shape), b.getF32Type());
+  Value lowest = arith::ConstantOp::create(
+      b, b.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
+  Value init = linalg::FillOp::create(b, lowest, empty).getResult(0);
+  return generic(shape, inputs, inputMaps, init, /*readInit=*/false, body,
+                 [&](Value acc, Value x) { return maximum(acc, x); });
 }
 
 Value TileBuilder::index(unsigned dim) {
@@ -277,16 +288,22 @@ Value TileBuilder::exp(Value x) { return math::ExpOp::create(b, x); }
 Value TileBuilder::select(Value cond, Value onTrue, Value onFalse) {
   return arith::SelectOp::create(b, cond, onTrue, onFalse);
 }
+Value TileBuilder::maximum(Value lhs, Value rhs) {
+  return arith::MaximumFOp::create(b, lhs, rhs);
+}
+Value TileBuilder::div(Value lhs, Value rhs) {
+  return arith::DivFOp::create(b, lhs, rhs);
+}
 Value TileBuilder::widen(Value x) {
   if (x.getType().isF32())
     return x;
   return arith::ExtFOp::create(b, b.getF32Type(), x);
 }
 Value TileBuilder::lessEqual(Value lhs, Value rhs) {
-  return arith::CmpIOp::create(b, arith::CmpIPredicate::ule, lhs, rhs);
+  return arith::CmpIOp::create(b, arith::CmpIPredicate::sle, lhs, rhs);
 }
 Value TileBuilder::less(Value lhs, Value rhs) {
-  return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, lhs, rhs);
+  return arith::CmpIOp::create(b, arith::CmpIPredicate::slt, lhs, rhs);
 }
 Value TileBuilder::equal(Value lhs, Value rhs) {
   return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lhs, rhs);

@@ -52,6 +52,10 @@ public:
   Value sum(ArrayRef<OpFoldResult> shape, ValueRange inputs,
             ArrayRef<AffineMap> inputMaps, Body body);
 
+  /// out[d...] = max_r body(...) (init -inf), like `sum`.
+  Value max(ArrayRef<OpFoldResult> shape, ValueRange inputs,
+            ArrayRef<AffineMap> inputMaps, Body body);
+
   /// The iteration index `dim` of the map or reduction being built.
   Value index(unsigned dim);
 
@@ -104,8 +108,10 @@ public:
   Value mul(Value lhs, Value rhs);
   Value exp(Value x);
   Value select(Value cond, Value onTrue, Value onFalse);
+  Value maximum(Value lhs, Value rhs);
+  Value div(Value lhs, Value rhs);
   Value widen(Value x);
-  /// Index comparisons.
+  /// Signed index comparisons.
   Value lessEqual(Value lhs, Value rhs);
   Value less(Value lhs, Value rhs);
   Value equal(Value lhs, Value rhs);
@@ -114,9 +120,12 @@ public:
   ImplicitLocOpBuilder &builder() { return b; }
 
 private:
+  /// A generic over `shape` (plus a trailing reduction dimension when
+  /// `combine` is given, folding body values into the output with it).
   Value generic(ArrayRef<OpFoldResult> shape, ValueRange inputs,
-                ArrayRef<AffineMap> inputMaps, Value init, bool reduce,
-                bool readInit, Body body);
+                ArrayRef<AffineMap> inputMaps, Value init, bool readInit,
+                Body body,
+                llvm::function_ref<Value(Value, Value)> combine = nullptr);
 
   ImplicitLocOpBuilder &b;
 };

@@ -1,0 +1,272 @@
+//===- AttentionToChunks.cpp - recur.attention as tiled online softmax ----===//
+//
+// A flash-attention form. An scf.forall runs over (batch, key/value head,
+// query tile). A query tile holds Tq query positions of all G = H / Hkv
+// query heads that share the key/value head, as one [Tq * G, D] block
+// (q[b, i0 : i0 + Tq, hkv * G : (hkv + 1) * G, :] is one box of q), so each
+// key/value tile is read once for the whole group. Row r is query position
+// i = i0 + r / G. Over the key tiles [j0, j0 + Tk) that the mask can reach:
+//
+//   s     = scale * Q K^T, with -inf where key j is not visible from i
+//   m'    = max(m, rowmax s)
+//   p     = exp(s - m')                 (0 where masked)
+//   alpha = exp(m - m')                 (1 while the row has seen no key)
+//   l     = alpha l + rowsum p
+//   acc   = alpha acc + p V
+//   m     = m'
+//
+// and finally o = acc / l (0 for a query that sees no key). The key tiles
+// visited are those between the window's first visible key and the causal
+// limit of the tile's last query; tiles entirely masked are skipped.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Patterns.h"
+#include "TileBuilder.h"
+
+#include "../RecurToLoops/ReferenceBuilder.h"
+
+#include "recur/Dialect/Recur/IR/RecurOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::recur;
+
+namespace {
+struct AttentionToChunks : OpRewritePattern<AttentionOp> {
+  AttentionToChunks(MLIRContext *context, int64_t chunkSize)
+      : OpRewritePattern(context), chunkSize(chunkSize) {}
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    ReferenceBuilder r(b);
+    TileBuilder t(b);
+    Location loc = op.getLoc();
+    Value batch = r.dim(op.getQ(), 0), queries = r.dim(op.getQ(), 1),
+          heads = r.dim(op.getQ(), 2), kvHeads = r.dim(op.getK(), 2);
+    r.checkDivisible(heads, kvHeads,
+                     "attention: query heads H must be a multiple of the "
+                     "key/value heads Hkv > 0");
+    Value groupSize = r.divIndex(heads, kvHeads);
+    std::optional<int64_t> staticHeads = getConstantIntValue(heads),
+                           staticKVHeads = getConstantIntValue(kvHeads);
+    OpFoldResult group = groupSize;
+    if (staticHeads && staticKVHeads) // verified divisible and nonzero
+      group = b.getIndexAttr(*staticHeads / *staticKVHeads);
+    // Static group: Tq positions per head so that a block has about
+    // `chunkSize` rows; otherwise Tq = chunkSize.
+    int64_t queryTile = chunkSize;
+    if (std::optional<int64_t> g = staticSize(group))
+      queryTile = std::max<int64_t>(1, chunkSize / *g);
+
+    OpFoldResult valueDim = tensor::getMixedSize(b, loc, op.getV(), 3);
+    Type outputType =
+        cast<RankedTensorType>(op.getO().getType()).getElementType();
+    Value outputInit = r.empty(op.getO().getType(),
+                               {batch, queries, heads, r.dim(op.getV(), 3)});
+    Value numQueryTiles =
+        arith::CeilDivUIOp::create(b, queries, r.index(queryTile));
+    OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+
+    SmallVector<Value> results = t.forall(
+        {getAsOpFoldResult(batch), getAsOpFoldResult(kvHeads),
+         getAsOpFoldResult(numQueryTiles)},
+        {outputInit},
+        [&](ValueRange ivs, ValueRange) -> SmallVector<ParallelTile> {
+          Value bi = ivs[0], kvHead = ivs[1];
+          Value firstQuery = r.mulIndex(ivs[2], r.index(queryTile));
+          Value queryRows = r.minIndex(r.index(queryTile),
+                                       r.subIndex(queries, firstQuery));
+          Value firstHead = r.mulIndex(kvHead, groupSize);
+          Value block = emitQueryTile(op, t, r, bi, kvHead, firstQuery,
+                                      queryRows, firstHead, groupSize, group,
+                                      queryTile);
+          // [Tq * G, Dv] -> [Tq, G, Dv] -> the valid rows, into o.
+          Value narrowed = t.narrow(block, outputType);
+          auto expandedType = RankedTensorType::get(
+              {queryTile, staticSize(group).value_or(ShapedType::kDynamic),
+               cast<RankedTensorType>(block.getType()).getDimSize(1)},
+              outputType);
+          Value expanded = tensor::ExpandShapeOp::create(
+              b, expandedType, narrowed,
+              SmallVector<ReassociationIndices>{{0, 1}, {2}},
+              SmallVector<OpFoldResult>{b.getIndexAttr(queryTile), group,
+                                        valueDim});
+          Value rows = t.slice(expanded, {zero, zero, zero},
+                               {queryRows, group, valueDim});
+          return {{rows,
+                   {bi, firstQuery, firstHead, zero},
+                   {one, queryRows, group, valueDim}}};
+        });
+    rewriter.replaceOp(op, results[0]);
+    return success();
+  }
+
+private:
+  /// The f32 output block [Tq * G, Dv] of one query tile.
+  Value emitQueryTile(AttentionOp op, TileBuilder &t, ReferenceBuilder &r,
+                      Value bi, Value kvHead, Value firstQuery,
+                      Value queryRows, Value firstHead, Value groupSize,
+                      OpFoldResult group, int64_t queryTile) const {
+    ImplicitLocOpBuilder &b = t.builder();
+    Location loc = b.getLoc();
+    OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+    OpFoldResult headDim = tensor::getMixedSize(b, loc, op.getQ(), 3);
+    OpFoldResult valueDim = tensor::getMixedSize(b, loc, op.getV(), 3);
+    Value queries = r.dim(op.getQ(), 1), keys = r.dim(op.getK(), 1);
+    Type inputType =
+        cast<RankedTensorType>(op.getQ().getType()).getElementType();
+
+    // The query block: one box of q, padded to Tq positions, rows (i, g).
+    auto boxType = RankedTensorType::get(
+        {ShapedType::kDynamic,
+         staticSize(group).value_or(ShapedType::kDynamic),
+         cast<RankedTensorType>(op.getQ().getType()).getDimSize(3)},
+        inputType);
+    Value box = tensor::ExtractSliceOp::create(
+        b, boxType, op.getQ(),
+        SmallVector<OpFoldResult>{bi, firstQuery, firstHead, zero},
+        SmallVector<OpFoldResult>{one, queryRows, group, headDim},
+        SmallVector<OpFoldResult>(4, one));
+    auto paddedType = RankedTensorType::get(
+        {queryTile, boxType.getDimSize(1), boxType.getDimSize(2)}, inputType);
+    Value padded = tensor::PadOp::create(
+        b, paddedType, box, ArrayRef<OpFoldResult>{zero, zero, zero},
+        ArrayRef<OpFoldResult>{
+            r.subIndex(r.index(queryTile), queryRows), zero, zero},
+        r.zero(inputType));
+    Value collapsed = tensor::CollapseShapeOp::create(
+        b, padded, SmallVector<ReassociationIndices>{{0, 1}, {2}});
+    OpFoldResult blockRows =
+        staticSize(group)
+            ? OpFoldResult(b.getIndexAttr(queryTile * *staticSize(group)))
+            : OpFoldResult(r.mulIndex(r.index(queryTile), groupSize));
+    Value scale = t.f32(op.getScaleOrDefault());
+    Value queryBlock = t.map({blockRows, headDim}, {collapsed},
+                             {t.identity(2)}, [&](ValueRange e) {
+                               return t.mul(t.widen(e[0]), scale);
+                             });
+
+    // The key range the tile's queries can see.
+    bool causal = op.getCausal();
+    int64_t window = op.getWindow();
+    Value offset = r.subIndex(keys, queries); // may be negative
+    Value lastQuery = r.subIndex(r.addIndex(firstQuery, queryRows), r.index(1));
+    Value lower = r.index(0);
+    if (window > 0)
+      lower = r.maxIndex(lower, r.addIndex(r.subIndex(firstQuery, r.index(window)),
+                                           r.addIndex(offset, r.index(1))));
+    Value upper = keys;
+    if (causal)
+      upper = r.maxIndex(
+          r.index(0),
+          r.minIndex(keys, r.addIndex(lastQuery, r.addIndex(offset, r.index(1)))));
+    Value keyTile = r.index(chunkSize);
+    Value firstTile = r.divIndex(lower, keyTile);
+    Value endTile = arith::CeilDivUIOp::create(b, upper, keyTile);
+
+    float infinity = std::numeric_limits<float>::infinity();
+    Value minusInfinity = t.f32(-infinity);
+    Value runningMax = t.map({blockRows}, {}, {}, [&](ValueRange) {
+      return minusInfinity;
+    });
+    Value runningSum = t.zeros({blockRows});
+    Value accumulator = t.zeros({blockRows, valueDim});
+    OpFoldResult tileKeys = b.getIndexAttr(chunkSize);
+    AffineMap matrix = t.identity(2), perRow = t.dims(2, {0});
+
+    SmallVector<Value> swept = r.forRange(
+        firstTile, endTile, {runningMax, runningSum, accumulator},
+        [&](Value tile, ValueRange carried) -> SmallVector<Value> {
+          Value firstKey = r.mulIndex(tile, keyTile);
+          Value keyRows = r.minIndex(keyTile, r.subIndex(keys, firstKey));
+          SmallVector<OpFoldResult> offsets = {bi, firstKey, kvHead, zero};
+          Value keyBlock =
+              t.loadRows(op.getK(), offsets, keyRows, chunkSize, true);
+          Value valueBlock =
+              t.loadRows(op.getV(), offsets, keyRows, chunkSize, true);
+          Value products = t.matmulTransposeB(queryBlock, keyBlock,
+                                              t.zeros({blockRows, tileKeys}));
+          Value scores = t.map(
+              {blockRows, tileKeys}, {products}, {matrix}, [&](ValueRange e) {
+                Value i = r.addIndex(firstQuery,
+                                     r.divIndex(t.index(0), groupSize));
+                Value j = r.addIndex(firstKey, t.index(1));
+                Value visible = t.less(j, keys);
+                Value shifted = r.addIndex(i, offset);
+                if (causal)
+                  visible = arith::AndIOp::create(b, visible,
+                                                  t.lessEqual(j, shifted));
+                if (window > 0)
+                  visible = arith::AndIOp::create(
+                      b, visible,
+                      t.less(r.subIndex(shifted, r.index(window)), j));
+                return t.select(visible, e[0], minusInfinity);
+              });
+          Value tileMax =
+              t.max({blockRows}, {scores}, {matrix},
+                    [&](ValueRange e) { return e[0]; });
+          auto isMinusInfinity = [&](Value x) {
+            return arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, x,
+                                         minusInfinity);
+          };
+          // alpha = exp(m - m'), from the old running max, before m is
+          // updated in place.
+          Value rescale = t.map(
+              {blockRows}, {carried[0], tileMax},
+              {t.identity(1), t.identity(1)}, [&](ValueRange e) {
+                Value next = t.maximum(e[0], e[1]);
+                Value fresh = isMinusInfinity(next);
+                Value exponent = t.select(fresh, t.f32(0.0), t.sub(e[0], next));
+                return t.select(fresh, t.f32(1.0), t.exp(exponent));
+              });
+          Value newMax = t.update(carried[0], {tileMax}, {t.identity(1)},
+                                  [&](ValueRange e) {
+                                    return t.maximum(e[1], e[0]);
+                                  });
+          Value weights = t.map(
+              {blockRows, tileKeys}, {scores, newMax}, {matrix, perRow},
+              [&](ValueRange e) {
+                Value masked = isMinusInfinity(e[0]);
+                Value exponent = t.select(masked, t.f32(0.0), t.sub(e[0], e[1]));
+                return t.select(masked, t.f32(0.0), t.exp(exponent));
+              });
+          Value weightSum = t.sum({blockRows}, {weights}, {matrix},
+                                  [&](ValueRange e) { return e[0]; });
+          Value sum = t.update(carried[1], {rescale, weightSum},
+                               {t.identity(1), t.identity(1)},
+                               [&](ValueRange e) {
+                                 return t.add(t.mul(e[0], e[2]), e[1]);
+                               });
+          Value scaled = t.update(carried[2], {rescale}, {perRow},
+                                  [&](ValueRange e) {
+                                    return t.mul(e[0], e[1]);
+                                  });
+          Value updated = t.matmul(weights, valueBlock, scaled);
+          return {newMax, sum, updated};
+        });
+
+    return t.map({blockRows, valueDim}, {swept[2], swept[1]},
+                 {matrix, perRow}, [&](ValueRange e) {
+                   Value seen = arith::CmpFOp::create(
+                       b, arith::CmpFPredicate::OGT, e[1], t.f32(0.0));
+                   Value safe = t.select(seen, e[1], t.f32(1.0));
+                   return t.select(seen, t.div(e[0], safe), t.f32(0.0));
+                 });
+  }
+
+  int64_t chunkSize;
+};
+} // namespace
+
+void mlir::recur::populateAttentionToChunksPattern(RewritePatternSet &patterns,
+                                                   int64_t chunkSize) {
+  patterns.add<AttentionToChunks>(patterns.getContext(), chunkSize);
+}
