@@ -1,6 +1,7 @@
 # Differential test of the chunked form of recur.linear_attention (the
 # `default` pipeline) against the reference lowering and the float64
-# reference: every variant of linear_attention.py, chunk sizes 16, 32 and 64,
+# reference: every variant of linear_attention.py, chunk sizes 16, 32 and 64
+# with the sequential state pass and 16 with the chunk-parallel one,
 # T not a multiple of the chunk, T = 1, T smaller than a chunk, T equal to
 # a chunk, B > 1, odd head sizes (K = 48, V = 80), and prefill + decode steps
 # through the chunked form.
@@ -16,7 +17,9 @@ import linear_attention as la  # noqa: E402
 from recur.runner import compile_module  # noqa: E402
 from recur.testing import Inputs, check, check_chained  # noqa: E402
 
-CHUNK_SIZES = (16, 32, 64)
+# (chunk size, state pass)
+CONFIGS = ((16, "sequential"), (32, "sequential"), (64, "sequential"),
+           (16, "parallel"))
 # (batch, time): several chunks with a partial last one, one token, less
 # than a chunk, exactly one chunk of 16.
 SHAPES = ((2, 100), (1, 1), (3, 11), (1, 16))
@@ -39,18 +42,22 @@ def main(workdir: str) -> None:
     reference = compile_module(text, os.path.join(workdir, "reference"),
                                pipeline="reference")
     rand = Inputs(seed=11)
-    for chunk in CHUNK_SIZES:
-        model = compile_module(text, os.path.join(workdir, f"chunk{chunk}"),
-                               options=[f"--chunk-size={chunk}"])
+    for chunk, state_pass in CONFIGS:
+        model = compile_module(text,
+                               os.path.join(workdir, f"{state_pass}{chunk}"),
+                               options=[f"--chunk-size={chunk}",
+                                        f"--state-pass={state_pass}"])
         for variant, (gate_kind, _, _, dtype) in la.VARIANTS.items():
             for batch, time in SHAPES:
                 inputs = la.make_inputs(rand, variant, batch, time)
                 dims = {"B": batch, "T": time}
-                compare(f"{variant}[C={chunk},B={batch},T={time}]",
+                compare(f"{variant}[{state_pass},C={chunk},B={batch},"
+                        f"T={time}]",
                         model.run(variant, inputs, dims),
                         reference.run(variant, inputs, dims), inputs, variant,
                         dtype)
         if chunk == 16:
+            # (both state passes)
             # A prefill spanning chunks, then single-token steps.
             for variant, (gate_kind, _, _, dtype) in la.VARIANTS.items():
                 check_chained(

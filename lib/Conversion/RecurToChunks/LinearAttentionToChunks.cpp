@@ -39,6 +39,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ChunkedScan.h"
 #include "Patterns.h"
 #include "TileBuilder.h"
 
@@ -83,6 +84,10 @@ public:
   /// The chunk's output [C, V] and the state after it.
   std::pair<Value, Value> emit(const ChunkTiles &tiles, Value state,
                                Value bonus);
+  /// For the additive update, the chunk's action on the state as
+  /// S -> P * S + E (elementwise, [K, V]): P = exp(b_last) broadcast over
+  /// the rows it decays, E = (K * exp(b_last - b))^T V.
+  std::pair<Value, Value> summarize(const ChunkTiles &tiles);
 
 private:
   OpFoldResult size(int64_t value) {
@@ -99,6 +104,8 @@ private:
   /// x * exp(last - b): decay from each row to the end of the chunk.
   Value decayToEnd(Value x, Value b, Value last);
   Value decayState(Value state, Value last);
+  /// b_last: row C-1 of the cumulative log-gate (a scalar or a [K] row).
+  Value lastRow(Value logDecay);
   /// The mask of visible pairs: j <= i, or j < i when strict.
   Value visible(Value i, Value j, bool strict) {
     return strict ? t.less(j, i) : t.lessEqual(j, i);
@@ -247,19 +254,41 @@ Value ChunkEmitter::decayState(Value state, Value last) {
                   [&](ValueRange e) { return t.mul(e[1], t.exp(e[0])); });
 }
 
+Value ChunkEmitter::lastRow(Value logDecay) {
+  Value last = r.index(chunk - 1);
+  if (decay == Decay::Row)
+    return tensor::ExtractOp::create(t.builder(), logDecay, last);
+  return t.slice(logDecay, {last, size(0)}, {size(1), keyDim}, {0});
+}
+
+std::pair<Value, Value> ChunkEmitter::summarize(const ChunkTiles &tiles) {
+  Value transition, keys = tiles.k;
+  if (decay == Decay::None) {
+    transition = t.map({keyDim, valueDim}, {}, {},
+                       [&](ValueRange) { return t.f32(1.0); });
+  } else {
+    Value logDecay = prefixSum(tiles.gate, /*inclusive=*/true);
+    Value last = lastRow(logDecay);
+    keys = decayToEnd(tiles.k, logDecay, last);
+    transition =
+        decay == Decay::Row
+            ? t.map({keyDim, valueDim}, {}, {},
+                    [&](ValueRange) { return t.exp(last); })
+            : t.map({keyDim, valueDim}, {last}, {t.dims(2, {0})},
+                    [&](ValueRange e) { return t.exp(e[0]); });
+  }
+  Value end = t.matmulTransposeA(keys, tiles.v, t.zeros({keyDim, valueDim}));
+  return {transition, end};
+}
+
 std::pair<Value, Value> ChunkEmitter::emit(const ChunkTiles &tiles,
                                            Value state, Value bonus) {
-  ImplicitLocOpBuilder &b = t.builder();
   bool hasDecay = decay != Decay::None;
   Value logDecay, readDecay, lastDecay;
   if (hasDecay) {
     logDecay = prefixSum(tiles.gate, /*inclusive=*/true);
     readDecay = bonus ? prefixSum(tiles.gate, /*inclusive=*/false) : logDecay;
-    Value lastRow = r.index(chunk - 1);
-    lastDecay = decay == Decay::Row
-                    ? tensor::ExtractOp::create(b, logDecay, lastRow).getResult()
-                    : t.slice(logDecay, {lastRow, size(0)}, {size(1), keyDim},
-                              {0});
+    lastDecay = lastRow(logDecay);
   }
 
   Value values = tiles.v;
@@ -300,14 +329,20 @@ std::pair<Value, Value> ChunkEmitter::emit(const ChunkTiles &tiles,
 
   Value carried = hasDecay ? decayState(state, lastDecay) : state;
   Value keys = hasDecay ? decayToEnd(tiles.k, logDecay, lastDecay) : tiles.k;
-  Value next = t.matmulTransposeA(keys, values, carried);
+  // The chunk's contribution is summed from zero and then added once, so the
+  // state's rounding grows with the number of chunks, not of tokens.
+  Value contribution =
+      t.matmulTransposeA(keys, values, t.zeros({keyDim, valueDim}));
+  Value next = t.update(carried, {contribution}, {t.identity(2)},
+                        [&](ValueRange e) { return t.add(e[1], e[0]); });
   return {output, next};
 }
 
 namespace {
 struct LinearAttentionToChunks : OpRewritePattern<LinearAttentionOp> {
-  LinearAttentionToChunks(MLIRContext *context, int64_t chunkSize)
-      : OpRewritePattern(context), chunkSize(chunkSize) {}
+  LinearAttentionToChunks(MLIRContext *context, int64_t chunkSize,
+                          StatePass statePass)
+      : OpRewritePattern(context), chunkSize(chunkSize), statePass(statePass) {}
 
   LogicalResult matchAndRewrite(LinearAttentionOp op,
                                 PatternRewriter &rewriter) const override {
@@ -356,17 +391,27 @@ struct LinearAttentionToChunks : OpRewritePattern<LinearAttentionOp> {
                 {t.identity(1)}, [&](ValueRange e) { return t.widen(e[0]); });
 
           ChunkEmitter emitter(t, r, decay, chunkSize, keyDim, valueDim);
-          Value numChunks =
-              arith::CeilDivUIOp::create(b, time, r.index(chunkSize));
-          SmallVector<Value> chunked = r.forEach(
-              numChunks, {headOutput, headState},
-              [&](Value chunk, ValueRange carried) -> SmallVector<Value> {
-                Value start = r.mulIndex(chunk, r.index(chunkSize));
-                Value rows = r.minIndex(r.index(chunkSize),
-                                        r.subIndex(time, start));
-                return emitChunk(op, t, emitter, {bi, start, hi}, rows,
-                                 headGate, bonus, carried);
-              });
+          auto run = [&](Value start, Value rows, Value state,
+                         ValueRange outputs,
+                         Value origin) -> SmallVector<Value> {
+            ChunkTiles tiles =
+                loadChunk(op, t, {bi, start, hi}, rows, headGate);
+            auto [output, next] = emitter.emit(tiles, state, bonus);
+            return {next, t.storeRows(output, outputs[0],
+                                      r.subIndex(start, origin), rows)};
+          };
+          auto summarize = [&](Value start, Value rows) {
+            return emitter.summarize(
+                loadChunk(op, t, {bi, start, hi}, rows, headGate));
+          };
+          // The delta rule's chunk transition is a [K, K] matrix, not an
+          // elementwise one: its state pass stays sequential.
+          StatePass pass =
+              op.isDeltaRule() ? StatePass::Sequential : statePass;
+          SmallVector<Value> scanned = emitChunkedScan(
+              t, r, {run, summarize}, time, chunkSize, /*reverse=*/false, pass,
+              headState, {headOutput});
+          SmallVector<Value> chunked = {scanned[1], scanned[0]};
           return {{chunked[0], outputOffsets, outputSizes},
                   {chunked[1], stateOffsets, stateSizes}};
         });
@@ -376,12 +421,10 @@ struct LinearAttentionToChunks : OpRewritePattern<LinearAttentionOp> {
 
 private:
   /// Loads one chunk's tiles of the head at `offsets` (batch, first token,
-  /// head) and emits its math; returns {output rows, next state}.
-  SmallVector<Value> emitChunk(LinearAttentionOp op, TileBuilder &t,
-                               ChunkEmitter &emitter,
-                               ArrayRef<Value> offsets, Value rows,
-                               Value headGate, Value bonus,
-                               ValueRange carried) const {
+  /// head): f32, padded to the chunk, q multiplied by the scale.
+  ChunkTiles loadChunk(LinearAttentionOp op, TileBuilder &t,
+                       ArrayRef<Value> offsets, Value rows,
+                       Value headGate) const {
     ImplicitLocOpBuilder &b = t.builder();
     OpFoldResult keyDim = tensor::getMixedSize(b, b.getLoc(), op.getQ(), 3);
     OpFoldResult chunkRows = b.getIndexAttr(chunkSize);
@@ -409,19 +452,16 @@ private:
       });
     if (op.isDeltaRule())
       tiles.beta = load(op.getBeta(), false);
-
-    auto [output, state] = emitter.emit(tiles, carried[1], bonus);
-    return {t.storeRows(output, carried[0], offsets[1], rows), state};
+    return tiles;
   }
 
-public:
-
-private:
   int64_t chunkSize;
+  StatePass statePass;
 };
 } // namespace
 
 void mlir::recur::populateLinearAttentionToChunksPattern(
-    RewritePatternSet &patterns, int64_t chunkSize) {
-  patterns.add<LinearAttentionToChunks>(patterns.getContext(), chunkSize);
+    RewritePatternSet &patterns, int64_t chunkSize, StatePass statePass) {
+  patterns.add<LinearAttentionToChunks>(patterns.getContext(), chunkSize,
+                                        statePass);
 }

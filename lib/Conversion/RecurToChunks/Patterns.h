@@ -12,7 +12,8 @@ class RewritePatternSet;
 namespace recur {
 
 void populateLinearAttentionToChunksPattern(RewritePatternSet &patterns,
-                                            int64_t chunkSize);
+                                            int64_t chunkSize,
+                                            StatePass statePass);
 void populateAttentionToChunksPattern(RewritePatternSet &patterns,
                                       int64_t chunkSize);
 void populateConv1dToLinalgPattern(RewritePatternSet &patterns);

@@ -25,7 +25,7 @@ using namespace mlir::recur;
 void mlir::recur::populateRecurToChunksPatterns(RewritePatternSet &patterns,
                                                 int64_t chunkSize,
                                                 StatePass statePass) {
-  populateLinearAttentionToChunksPattern(patterns, chunkSize);
+  populateLinearAttentionToChunksPattern(patterns, chunkSize, statePass);
   populateAttentionToChunksPattern(patterns, chunkSize);
   populateConv1dToLinalgPattern(patterns);
   populateScanToChunksPattern(patterns, chunkSize, statePass);

@@ -1,5 +1,6 @@
 // RUN: recur-opt %s --recur-chunk=chunk-size=32 --split-input-file | FileCheck %s
 // RUN: recur-opt %s --recur-chunk --split-input-file | FileCheck %s --check-prefix=DEFAULT
+// RUN: recur-opt %s --recur-chunk=state-pass=parallel --split-input-file | FileCheck %s --check-prefix=PARALLEL
 // RUN: not recur-opt %s --recur-chunk=chunk-size=0 --split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 
 // BAD: chunk-size must be in [1, 1024], got 0
@@ -8,7 +9,8 @@
 // chunks carrying the head's output rows and its [K, V] state, zero-padded
 // static tiles, the cumulative log-gate as a masked reduction, the
 // sub-chunk loop (2 sub-chunks of 16) for the intra-chunk scores, and the
-// state update as a transposed matmul accumulating into the decayed state.
+// state update: the chunk's contribution (a transposed matmul from zero)
+// added to the decayed state.
 // CHECK-LABEL: func.func @gla(
 // CHECK-SAME: %[[Q:[^:]*]]: tensor<?x?x4x16xf32>
 // CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
@@ -18,7 +20,7 @@
 // CHECK: %[[O_HEAD:.*]] = tensor.extract_slice %[[O_ALL]][%[[BI]], 0, %[[HI]], 0] [1, %[[T]], 1, 8] [1, 1, 1, 1] : tensor<?x?x4x8xf32> to tensor<?x8xf32>
 // CHECK: %[[S_HEAD:.*]] = tensor.extract_slice %[[S_ALL]][%[[BI]], %[[HI]], 0, 0] [1, 1, 16, 8] [1, 1, 1, 1] : tensor<?x4x16x8xf32> to tensor<16x8xf32>
 // CHECK: %[[N:.*]] = arith.ceildivui %[[T]], %[[C32]]
-// CHECK: %[[CHUNKS:.*]]:2 = scf.for %[[CI:[^ ]+]] = %c0 to %[[N]] step %c1 iter_args(%[[O:[^ ]+]] = %[[O_HEAD]], %[[S:[^ ]+]] = %[[S_HEAD]]) -> (tensor<?x8xf32>, tensor<16x8xf32>)
+// CHECK: %[[CHUNKS:.*]]:2 = scf.for %[[CI:[^ ]+]] = %c0 to %[[N]] step %c1 iter_args(%[[S:[^ ]+]] = %[[S_HEAD]], %[[O:[^ ]+]] = %[[O_HEAD]]) -> (tensor<16x8xf32>, tensor<?x8xf32>)
 // CHECK: %[[START:.*]] = arith.muli %[[CI]], %[[C32]]
 // CHECK: tensor.extract_slice %[[Q]][%[[BI]], %[[START]], %[[HI]], 0] [1, %[[ROWS:.*]], 1, 16]
 // CHECK: } : tensor<?x16xf32> to tensor<32x16xf32>
@@ -29,13 +31,28 @@
 // CHECK: linalg.matmul{{.*}} ins({{.*}} : tensor<32x16xf32>, tensor<16x8xf32>) outs({{.*}} : tensor<32x8xf32>)
 // CHECK: linalg.matmul{{.*}} ins({{.*}} : tensor<32x32xf32>, tensor<32x8xf32>) outs({{.*}} : tensor<32x8xf32>)
 // CHECK: %[[DECAYED:.*]] = linalg.generic {{.*}} outs(%[[S]] : tensor<16x8xf32>)
-// CHECK: %[[NEXT:.*]] = linalg.matmul{{.*}} ins({{.*}} : tensor<32x16xf32>, tensor<32x8xf32>) outs(%[[DECAYED]] : tensor<16x8xf32>)
-// CHECK: %[[WRITTEN:.*]] = tensor.insert_slice {{.*}} into %[[O]][%[[START]], 0]
-// CHECK: scf.yield %[[WRITTEN]], %[[NEXT]]
+// CHECK: %[[ADDED:.*]] = linalg.matmul{{.*}} ins({{.*}} : tensor<32x16xf32>, tensor<32x8xf32>) outs(%{{.*}} : tensor<16x8xf32>)
+// CHECK: %[[NEXT:.*]] = linalg.generic {{.*}} ins(%[[ADDED]] : tensor<16x8xf32>) outs(%[[DECAYED]] : tensor<16x8xf32>)
+// CHECK: %[[WRITTEN:.*]] = tensor.insert_slice {{.*}} into %[[O]][%{{.*}}, 0]
+// CHECK: scf.yield %[[NEXT]], %[[WRITTEN]]
 // CHECK: scf.forall.in_parallel
-// CHECK: tensor.parallel_insert_slice %[[CHUNKS]]#0 into %[[O_ALL]][%[[BI]], 0, %[[HI]], 0] [1, %[[T]], 1, 8]
-// CHECK: tensor.parallel_insert_slice %[[CHUNKS]]#1 into %[[S_ALL]][%[[BI]], %[[HI]], 0, 0] [1, 1, 16, 8]
+// CHECK: tensor.parallel_insert_slice %[[CHUNKS]]#1 into %[[O_ALL]][%[[BI]], 0, %[[HI]], 0] [1, %[[T]], 1, 8]
+// CHECK: tensor.parallel_insert_slice %[[CHUNKS]]#0 into %[[S_ALL]][%[[BI]], %[[HI]], 0, 0] [1, 1, 16, 8]
 // CHECK: return %[[RES]]#0, %[[RES]]#1
+// With the chunk-parallel state pass: a forall of chunk summaries, one
+// loop combining them, a forall of chunk outputs.
+// PARALLEL-LABEL: func.func @gla(
+// PARALLEL: scf.forall ({{.*}}) in (%{{.*}}, 4)
+// PARALLEL: %[[SUMMARIES:.*]]:2 = scf.forall ({{.*}}) in (%{{.*}}) shared_outs({{.*}}) -> (tensor<?x16x8xf32>, tensor<?x16x8xf32>)
+// PARALLEL: %[[CARRIES:.*]]:2 = scf.for {{.*}} -> (tensor<16x8xf32>, tensor<?x16x8xf32>)
+// PARALLEL: tensor.extract_slice %[[SUMMARIES]]#0
+// PARALLEL: scf.forall ({{.*}}) in (%{{.*}}) shared_outs({{.*}}) -> (tensor<?x8xf32>)
+// PARALLEL: tensor.extract_slice %[[CARRIES]]#1
+// The delta rule keeps the sequential pass.
+// PARALLEL-LABEL: func.func @gated_delta(
+// PARALLEL: scf.forall
+// PARALLEL-NOT: scf.forall (
+// PARALLEL: return
 // DEFAULT-LABEL: func.func @gla(
 // DEFAULT: arith.constant 64 : index
 // DEFAULT: } : tensor<?x16xf32> to tensor<64x16xf32>
