@@ -4,7 +4,7 @@
 
 #include "recur/Conversion/Passes.h"
 #include "recur/Dialect/Recur/IR/RecurDialect.h"
-#include "recur/Dialect/Recur/Transforms/Passes.h"
+#include "recur/Transforms/Passes.h"
 #include "recur/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"

@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "recur/Dialect/Recur/Transforms/Passes.h"
+#include "recur/Transforms/Passes.h"
 #include "recur/Target/CInterface.h"
 
 #include "mlir/IR/Builders.h"
@@ -19,7 +19,7 @@
 namespace mlir {
 namespace recur {
 #define GEN_PASS_DEF_RECURBUFFERABI
-#include "recur/Dialect/Recur/Transforms/Passes.h.inc"
+#include "recur/Transforms/Passes.h.inc"
 } // namespace recur
 } // namespace mlir
 

@@ -1,6 +1,6 @@
 //===- CPULoopOrder.cpp - A unit-stride parallel innermost loop -----------===//
 
-#include "recur/Dialect/Recur/Transforms/Passes.h"
+#include "recur/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
@@ -8,7 +8,7 @@
 namespace mlir {
 namespace recur {
 #define GEN_PASS_DEF_RECURCPULOOPORDER
-#include "recur/Dialect/Recur/Transforms/Passes.h.inc"
+#include "recur/Transforms/Passes.h.inc"
 } // namespace recur
 } // namespace mlir
 

@@ -1,6 +1,6 @@
 //===- CopyToLinalg.cpp - Strided memref.copy as linalg.copy --------------===//
 
-#include "recur/Dialect/Recur/Transforms/Passes.h"
+#include "recur/Transforms/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -8,7 +8,7 @@
 namespace mlir {
 namespace recur {
 #define GEN_PASS_DEF_RECURCOPYTOLINALG
-#include "recur/Dialect/Recur/Transforms/Passes.h.inc"
+#include "recur/Transforms/Passes.h.inc"
 } // namespace recur
 } // namespace mlir
 

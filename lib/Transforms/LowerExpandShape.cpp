@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "recur/Dialect/Recur/Transforms/Passes.h"
+#include "recur/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -16,7 +16,7 @@
 namespace mlir {
 namespace recur {
 #define GEN_PASS_DEF_RECURLOWEREXPANDSHAPE
-#include "recur/Dialect/Recur/Transforms/Passes.h.inc"
+#include "recur/Transforms/Passes.h.inc"
 } // namespace recur
 } // namespace mlir
 

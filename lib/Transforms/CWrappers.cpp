@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "recur/Dialect/Recur/Transforms/Passes.h"
+#include "recur/Transforms/Passes.h"
 #include "recur/Target/CInterface.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -17,7 +17,7 @@
 namespace mlir {
 namespace recur {
 #define GEN_PASS_DEF_RECURCWRAPPERS
-#include "recur/Dialect/Recur/Transforms/Passes.h.inc"
+#include "recur/Transforms/Passes.h.inc"
 } // namespace recur
 } // namespace mlir
 

@@ -1,7 +1,12 @@
-//===- Passes.td - Transforms of recur modules -------------*- tablegen -*-===//
+//===- Passes.td - recur's transforms outside the dialect --*- tablegen -*-===//
+//
+// Passes of the pipelines that do not touch recur ops: the two halves of
+// the C interface and stop-gaps of the CPU tail.
+//
+//===----------------------------------------------------------------------===//
 
-#ifndef RECUR_DIALECT_RECUR_TRANSFORMS_PASSES_TD
-#define RECUR_DIALECT_RECUR_TRANSFORMS_PASSES_TD
+#ifndef RECUR_TRANSFORMS_PASSES_TD
+#define RECUR_TRANSFORMS_PASSES_TD
 
 include "mlir/Pass/PassBase.td"
 
@@ -56,8 +61,10 @@ def RecurLowerExpandShape : Pass<"recur-lower-expand-shape"> {
   let description = [{
     Upstream `--expand-strided-metadata` in LLVM/MLIR 22 crashes on a
     `memref.expand_shape` that splits one dimension into several dynamic
-    ones (`[B * T] -> [B, T]`, which every model that reshapes tokens does).
-    This pass rewrites each expand_shape first: the source's base, offset and
+    ones (`[B * T] -> [B, T]`, which every model that reshapes tokens does):
+    llvm/llvm-project issue #186830, fixed after 22 by pull request #187844,
+    which computes the sizes from `output_shape`. Drop this pass once the
+    project builds against a release with that fix. This pass rewrites each expand_shape first: the source's base, offset and
     strides come from `memref.extract_strided_metadata`, and within each
     reassociation group the strides of the new dimensions are products of
     the sizes to their right times the source stride.
@@ -97,4 +104,4 @@ def RecurCPULoopOrder : Pass<"recur-cpu-loop-order"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
-#endif // RECUR_DIALECT_RECUR_TRANSFORMS_PASSES_TD
+#endif // RECUR_TRANSFORMS_PASSES_TD

@@ -1,7 +1,7 @@
-//===- Passes.h - Transforms of recur modules ---------------------*- C++ -*-===//
+//===- Passes.h - recur's transforms outside the dialect ----------*- C++ -*-===//
 
-#ifndef RECUR_DIALECT_RECUR_TRANSFORMS_PASSES_H
-#define RECUR_DIALECT_RECUR_TRANSFORMS_PASSES_H
+#ifndef RECUR_TRANSFORMS_PASSES_H
+#define RECUR_TRANSFORMS_PASSES_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -15,12 +15,12 @@ namespace mlir {
 namespace recur {
 
 #define GEN_PASS_DECL
-#include "recur/Dialect/Recur/Transforms/Passes.h.inc"
+#include "recur/Transforms/Passes.h.inc"
 
 #define GEN_PASS_REGISTRATION
-#include "recur/Dialect/Recur/Transforms/Passes.h.inc"
+#include "recur/Transforms/Passes.h.inc"
 
 } // namespace recur
 } // namespace mlir
 
-#endif // RECUR_DIALECT_RECUR_TRANSFORMS_PASSES_H
+#endif // RECUR_TRANSFORMS_PASSES_H
