@@ -1,76 +1,95 @@
 //===- CPUPipeline.cpp - The CPU compilation pipeline ---------------------===//
 //
-// Upstream passes are named in textual form: it reads like the pipeline a
-// developer would type into recur-opt, and parsePassPipeline reports unknown
-// passes or options. A bare list is parsed onto the module-level manager.
+// Built from typed pass constructors, so that a pass or option that does not
+// exist is a compile error rather than a run-time parse failure.
 //
 //===----------------------------------------------------------------------===//
 
 #include "recur/Pipelines/Pipelines.h"
 
+#include "recur/Conversion/Passes.h"
+#include "recur/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
-#include "llvm/Support/raw_ostream.h"
+#include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 using namespace mlir::recur;
 
-static LogicalResult addPasses(OpPassManager &pm, StringRef pipeline) {
-  std::string errors;
-  llvm::raw_string_ostream errorStream(errors);
-  if (succeeded(parsePassPipeline(pipeline, pm, errorStream)))
-    return success();
-  llvm::errs() << "internal error: bad pass pipeline '" << pipeline
-               << "': " << errors << "\n";
-  return failure();
-}
-
-LogicalResult mlir::recur::populateRecurLoweringPipeline(
+void mlir::recur::buildRecurLoweringPipeline(
     OpPassManager &pm, const CPUPipelineOptions &options) {
-  if (failed(addPasses(pm, "recur-buffer-abi,inline,symbol-dce")))
-    return failure();
-  // `default` takes the chunked form of every op that has one; the
-  // reference lowering takes the rest (and everything under `reference`).
-  if (options.lowering == RecurLowering::Default &&
-      failed(addPasses(
-          pm, "recur-chunk{chunk-size=" + std::to_string(options.chunkSize) +
-                  " state-pass=" +
-                  (options.statePass == StatePass::Parallel ? "parallel"
-                                                            : "sequential") +
-                  "}")))
-    return failure();
-  return addPasses(pm, "recur-lower-to-loops,canonicalize,cse");
+  pm.addPass(createRecurBufferABI());
+  pm.addPass(createInlinerPass());
+  pm.addPass(createSymbolDCEPass());
+  // `default` takes the chunked form of every op; the reference lowering
+  // takes everything under `reference` (and anything left, as a safety).
+  if (options.lowering == RecurLowering::Default) {
+    RecurChunkOptions chunking;
+    chunking.chunkSize = options.chunkSize;
+    chunking.statePass = options.statePass;
+    pm.addPass(createRecurChunk(chunking));
+  }
+  pm.addPass(createRecurLowerToLoops());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
-LogicalResult mlir::recur::populateBufferizationPipeline(OpPassManager &pm) {
-  return addPasses(
-      pm, "func.func(convert-elementwise-to-linalg),eliminate-empty-tensors,"
-          "one-shot-bufferize{bufferize-function-boundaries "
-          "function-boundary-type-conversion=identity-layout-map},"
-          "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
-          "canonicalize,cse");
+void mlir::recur::buildBufferizationPipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
-LogicalResult mlir::recur::populateLLVMLoweringPipeline(OpPassManager &pm) {
-  return addPasses(
-      pm, "func.func(recur-copy-to-linalg,recur-cpu-loop-order,"
-          "scf-forall-to-parallel,"
-          "convert-linalg-to-loops),"
-          "loop-invariant-code-motion,"
-          "recur-lower-expand-shape,expand-strided-metadata,lower-affine,"
-          "arith-expand{include-bf16=true},"
-          "convert-scf-to-cf,convert-math-to-llvm{approximate-log1p=false},"
-          "convert-math-to-libm,"
-          "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
-          "convert-cf-to-llvm,convert-func-to-llvm,reconcile-unrealized-casts,"
-          "recur-c-wrappers,canonicalize,cse");
+void mlir::recur::buildLLVMLoweringPipeline(OpPassManager &pm) {
+  OpPassManager &funcs = pm.nest<func::FuncOp>();
+  funcs.addPass(createRecurCopyToLinalg());
+  funcs.addPass(createRecurCPULoopOrder());
+  funcs.addPass(createForallToParallelLoopPass());
+  funcs.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createLoopInvariantCodeMotionPass());
+  pm.addPass(createRecurLowerExpandShape());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
+  pm.addPass(createSCFToControlFlowPass());
+  ConvertMathToLLVMPassOptions math;
+  math.approximateLog1p = false; // exact log1p, as the references compute
+  pm.addPass(createConvertMathToLLVMPass(math));
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createRecurCWrappers());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
-LogicalResult
-mlir::recur::populateCPUPipeline(OpPassManager &pm,
-                                 const CPUPipelineOptions &options) {
-  return success(succeeded(populateRecurLoweringPipeline(pm, options)) &&
-                 succeeded(populateBufferizationPipeline(pm)) &&
-                 succeeded(populateLLVMLoweringPipeline(pm)));
+void mlir::recur::buildCPUPipeline(OpPassManager &pm,
+                                   const CPUPipelineOptions &options) {
+  buildRecurLoweringPipeline(pm, options);
+  buildBufferizationPipeline(pm);
+  buildLLVMLoweringPipeline(pm);
 }
 
 void mlir::recur::registerCPUPipeline() {
@@ -79,6 +98,6 @@ void mlir::recur::registerCPUPipeline() {
       "Lower a recur model description to the LLVM dialect with C entry "
       "points",
       [](OpPassManager &pm, const CPUPipelineOptions &options) {
-        return populateCPUPipeline(pm, options);
+        buildCPUPipeline(pm, options);
       });
 }

@@ -25,13 +25,13 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LLVMContext.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
-#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -73,27 +73,20 @@ cl::opt<std::string> headerFile(
     cl::desc("Where to write the C header (default: beside the object file, "
              "with .h; 'none' for no header)"),
     cl::value_desc("file"), cl::cat(category));
-cl::opt<recur::RecurLowering> pipeline(
-    "pipeline", cl::desc("How recur ops are lowered"),
-    cl::init(recur::RecurLowering::Default),
-    cl::values(clEnumValN(recur::RecurLowering::Default, "default",
-                          "the fastest lowering available for each op"),
-               clEnumValN(recur::RecurLowering::Reference, "reference",
-                          "token-by-token loops, the oracle")),
-    cl::cat(category));
-cl::opt<int64_t> chunkSize(
-    "chunk-size",
-    cl::desc("Tokens per chunk of the chunked forms, 1 to 1024 (default 64)"),
-    cl::init(64), cl::cat(category));
-cl::opt<recur::StatePass> statePass(
-    "state-pass", cl::desc("How the state crosses chunks in the chunked forms"),
-    cl::init(recur::StatePass::Sequential),
-    cl::values(clEnumValN(recur::StatePass::Sequential, "sequential",
-                          "one loop carries the state (default)"),
-               clEnumValN(recur::StatePass::Parallel, "parallel",
-                          "chunk summaries in parallel, then chunk outputs "
-                          "in parallel (scans)")),
-    cl::cat(category));
+cl::opt<recur::RecurLowering> pipeline("pipeline",
+                                       cl::desc(recur::kLoweringDescription),
+                                       cl::init(recur::RecurLowering::Default),
+                                       recur::loweringOptionValues(),
+                                       cl::cat(category));
+cl::opt<int64_t> chunkSize("chunk-size",
+                           cl::desc(recur::kChunkSizeDescription),
+                           cl::init(recur::kDefaultChunkSize),
+                           cl::cat(category));
+cl::opt<recur::StatePass> statePass("state-pass",
+                                    cl::desc(recur::kStatePassDescription),
+                                    cl::init(recur::StatePass::Sequential),
+                                    recur::statePassOptionValues(),
+                                    cl::cat(category));
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level 0-3 "
                                          "(default 2)"),
                            cl::Prefix, cl::init(2), cl::cat(category));
@@ -190,29 +183,135 @@ LogicalResult verifyLowered(ModuleOp module) {
   return success();
 }
 
-void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
-  llvm::LoopAnalysisManager loopAM;
-  llvm::FunctionAnalysisManager functionAM;
-  llvm::CGSCCAnalysisManager cgsccAM;
-  llvm::ModuleAnalysisManager moduleAM;
-  llvm::PassBuilder builder(&machine);
-  builder.registerModuleAnalyses(moduleAM);
-  builder.registerCGSCCAnalyses(cgsccAM);
-  builder.registerFunctionAnalyses(functionAM);
-  builder.registerLoopAnalyses(loopAM);
-  builder.crossRegisterProxies(loopAM, functionAM, cgsccAM, moduleAM);
-  llvm::OptimizationLevel level = llvm::OptimizationLevel::O2;
-  if (optLevel == 0)
-    level = llvm::OptimizationLevel::O0;
-  else if (optLevel == 1)
-    level = llvm::OptimizationLevel::O1;
-  else if (optLevel >= 3)
-    level = llvm::OptimizationLevel::O3;
-  llvm::ModulePassManager passes =
-      level == llvm::OptimizationLevel::O0
-          ? builder.buildO0DefaultPipeline(level)
-          : builder.buildPerModuleDefaultPipeline(level);
-  passes.run(module, moduleAM);
+/// Runs LLVM's default optimization pipeline at -O<optLevel> for `machine`
+/// (upstream's helper, as MLIR's execution engine uses it).
+LogicalResult optimize(llvm::Module &module, llvm::TargetMachine &machine) {
+  auto transformer =
+      makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, &machine);
+  if (llvm::Error error = transformer(&module)) {
+    llvm::errs() << "recur-compile: error: LLVM optimization failed: "
+                 << llvm::toString(std::move(error)) << "\n";
+    return failure();
+  }
+  return success();
+}
+
+/// Stage 1: reads and verifies the model description. Diagnostics go
+/// through the handler installed on `context` for `sourceMgr`.
+OwningOpRef<ModuleOp> parseModel(llvm::SourceMgr &sourceMgr,
+                                 MLIRContext &context) {
+  return parseSourceFile<ModuleOp>(sourceMgr, &context);
+}
+
+/// Stage 2: runs the CPU pipeline and checks that everything was lowered.
+LogicalResult lowerModel(ModuleOp module) {
+  recur::CPUPipelineOptions options;
+  options.lowering = pipeline;
+  options.chunkSize = chunkSize;
+  options.statePass = statePass;
+  PassManager pm(module.getContext());
+  recur::buildCPUPipeline(pm, options);
+  if (failed(pm.run(module)))
+    return failure();
+  return verifyLowered(module);
+}
+
+/// What the emit stage renders, in memory, so that a failure writes nothing.
+struct Rendered {
+  std::string text;                 // LLVM IR, MLIR
+  llvm::SmallVector<char, 0> binary; // object file, assembly
+  std::string header;               // the C header, if asked for
+};
+
+/// Stage 3: renders the header and the requested output.
+LogicalResult emitModel(ModuleOp module, const std::string &headerName,
+                        Rendered &rendered) {
+  if (!headerName.empty() && headerName != "none") {
+    llvm::raw_string_ostream headerStream(rendered.header);
+    if (failed(recur::writeCHeader(module, headerGuard(headerName),
+                                   headerStream)))
+      return failure();
+  }
+  if (emit == EmitKind::MLIR) {
+    llvm::raw_string_ostream os(rendered.text);
+    module->print(os);
+    return success();
+  }
+
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  std::string targetError;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createHostTargetMachine(targetError);
+  if (!machine)
+    return (fail(targetError), failure());
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext, inputFile);
+  if (!llvmModule)
+    return (fail("cannot translate the lowered module to LLVM IR"), failure());
+  llvmModule->setDataLayout(machine->createDataLayout());
+  llvmModule->setTargetTriple(machine->getTargetTriple());
+  if (failed(optimize(*llvmModule, *machine)))
+    return failure();
+  if (llvm::verifyModule(*llvmModule, &llvm::errs()))
+    return (fail("internal error: the optimized LLVM IR does not verify"),
+            failure());
+
+  if (emit == EmitKind::LLVMIR) {
+    llvm::raw_string_ostream os(rendered.text);
+    llvmModule->print(os, nullptr);
+    return success();
+  }
+  llvm::raw_svector_ostream os(rendered.binary);
+  llvm::legacy::PassManager codegen;
+  auto fileType = emit == EmitKind::Object ? llvm::CodeGenFileType::ObjectFile
+                                           : llvm::CodeGenFileType::AssemblyFile;
+  if (machine->addPassesToEmitFile(codegen, os, nullptr, fileType))
+    return (fail("the target cannot emit this file type"), failure());
+  codegen.run(*llvmModule);
+  return success();
+}
+
+/// Writes the rendered output and header; ToolOutputFile removes both
+/// unless every write succeeded.
+int writeOutputs(const Rendered &rendered, const std::string &outputName,
+                 const std::string &headerName) {
+  std::string writeError;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputName, &writeError);
+  if (!output)
+    return fail(writeError);
+  std::unique_ptr<llvm::ToolOutputFile> header;
+  if (!rendered.header.empty()) {
+    header = openOutputFile(headerName, &writeError);
+    if (!header)
+      return fail(writeError);
+    header->os() << rendered.header;
+  }
+  if (rendered.binary.empty())
+    output->os() << rendered.text;
+  else
+    output->os().write(rendered.binary.data(), rendered.binary.size());
+  // Check (and clear, or the stream aborts when closed) every write error.
+  std::string unwritten;
+  for (auto &[file, name] : {std::pair(output.get(), outputName),
+                             std::pair(header.get(), headerName)}) {
+    if (!file)
+      continue;
+    file->os().flush();
+    if (file->os().has_error()) {
+      file->os().clear_error();
+      unwritten = name;
+    }
+  }
+  if (!unwritten.empty())
+    return fail("cannot write '" + unwritten + "'");
+  output->keep();
+  if (header)
+    header->keep();
+  return 0;
 }
 } // namespace
 
@@ -235,12 +334,21 @@ int main(int argc, char **argv) {
   if (chunkSize < 1 || chunkSize > 1024)
     return fail("--chunk-size must be in [1, 1024], got " +
                 llvm::Twine(chunkSize.getValue()));
-  recur::CPUPipelineOptions pipelineOptions;
-  pipelineOptions.lowering = pipeline;
-  pipelineOptions.chunkSize = chunkSize;
-  pipelineOptions.statePass = statePass;
+  if (outputFile.empty() && inputFile == "-")
+    return fail("reading from standard input needs an output file (-o)");
+  std::string outputName =
+      outputFile.empty() ? defaultOutputName() : outputFile.getValue();
+  std::string headerName = headerFile;
+  if (headerName.empty() && emit == EmitKind::Object && outputName != "-") {
+    llvm::SmallString<128> path(outputName);
+    llvm::sys::path::replace_extension(path, ".h");
+    headerName = std::string(path);
+  }
+  if (headerName == outputName ||
+      (!headerName.empty() && llvm::sys::fs::equivalent(headerName, outputName)))
+    return fail("the header and the output are the same file '" + outputName +
+                "'");
 
-  // Parse and verify the model description.
   DialectRegistry registry;
   recur::registerAllDialects(registry);
   recur::registerAllPasses();
@@ -257,112 +365,12 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  if (!module)
+
+  OwningOpRef<ModuleOp> module = parseModel(sourceMgr, context);
+  if (!module || failed(lowerModel(*module)))
     return 1;
-
-  PassManager pm(&context);
-  if (failed(recur::populateCPUPipeline(pm, pipelineOptions)))
+  Rendered rendered;
+  if (failed(emitModel(*module, headerName, rendered)))
     return 1;
-  if (failed(pm.run(*module)) || failed(verifyLowered(*module)))
-    return 1;
-
-  // Render every output in memory first, so that a failure writes nothing.
-  std::string outputText;
-  llvm::SmallVector<char, 0> outputBinary;
-  std::string headerText;
-  if (outputFile.empty() && inputFile == "-")
-    return fail("reading from standard input needs an output file (-o)");
-  std::string outputName =
-      outputFile.empty() ? defaultOutputName() : outputFile.getValue();
-  std::string headerName = headerFile;
-  if (headerName.empty() && emit == EmitKind::Object && outputName != "-") {
-    llvm::SmallString<128> path(outputName);
-    llvm::sys::path::replace_extension(path, ".h");
-    headerName = std::string(path);
-  }
-  if (headerName == outputName ||
-      (!headerName.empty() && llvm::sys::fs::equivalent(headerName, outputName)))
-    return fail("the header and the output are the same file '" + outputName +
-                "'");
-  if (!headerName.empty() && headerName != "none") {
-    llvm::raw_string_ostream headerStream(headerText);
-    if (failed(recur::writeCHeader(*module, headerGuard(headerName),
-                                   headerStream)))
-      return 1;
-  }
-
-  if (emit == EmitKind::MLIR) {
-    llvm::raw_string_ostream os(outputText);
-    module->print(os);
-  } else {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    std::string targetError;
-    std::unique_ptr<llvm::TargetMachine> machine =
-        createHostTargetMachine(targetError);
-    if (!machine)
-      return fail(targetError);
-
-    llvm::LLVMContext llvmContext;
-    std::unique_ptr<llvm::Module> llvmModule =
-        translateModuleToLLVMIR(*module, llvmContext, inputFile);
-    if (!llvmModule)
-      return fail("cannot translate the lowered module to LLVM IR");
-    llvmModule->setDataLayout(machine->createDataLayout());
-    llvmModule->setTargetTriple(machine->getTargetTriple());
-    optimize(*llvmModule, *machine);
-    if (llvm::verifyModule(*llvmModule, &llvm::errs()))
-      return fail("internal error: the optimized LLVM IR does not verify");
-
-    if (emit == EmitKind::LLVMIR) {
-      llvm::raw_string_ostream os(outputText);
-      llvmModule->print(os, nullptr);
-    } else {
-      llvm::raw_svector_ostream os(outputBinary);
-      llvm::legacy::PassManager codegen;
-      auto fileType = emit == EmitKind::Object
-                          ? llvm::CodeGenFileType::ObjectFile
-                          : llvm::CodeGenFileType::AssemblyFile;
-      if (machine->addPassesToEmitFile(codegen, os, nullptr, fileType))
-        return fail("the target cannot emit this file type");
-      codegen.run(*llvmModule);
-    }
-  }
-
-  // Write the outputs; ToolOutputFile removes them unless kept.
-  std::string writeError;
-  std::unique_ptr<llvm::ToolOutputFile> output =
-      openOutputFile(outputName, &writeError);
-  if (!output)
-    return fail(writeError);
-  std::unique_ptr<llvm::ToolOutputFile> header;
-  if (!headerText.empty()) {
-    header = openOutputFile(headerName, &writeError);
-    if (!header)
-      return fail(writeError);
-    header->os() << headerText;
-  }
-  if (outputBinary.empty())
-    output->os() << outputText;
-  else
-    output->os().write(outputBinary.data(), outputBinary.size());
-  // Check (and clear, or the stream aborts when closed) every write error.
-  std::string unwritten;
-  for (auto &[file, name] : {std::pair(output.get(), outputName),
-                             std::pair(header.get(), headerName)}) {
-    if (!file)
-      continue;
-    file->os().flush();
-    if (file->os().has_error()) {
-      file->os().clear_error();
-      unwritten = name;
-    }
-  }
-  if (!unwritten.empty())
-    return fail("cannot write '" + unwritten + "'");
-  output->keep();
-  if (header)
-    header->keep();
-  return 0;
+  return writeOutputs(rendered, outputName, headerName);
 }

@@ -3,7 +3,8 @@
 // The CPU pipeline, in stages, from a model description (recur ops mixed with
 // func/arith/math/linalg/tensor) to the LLVM dialect with plain C entry
 // points. recur-opt registers it as --recur-cpu-pipeline; recur-compile calls
-// the same function.
+// the same function, with options parsed from the same definitions
+// (`LoweringOptionValues`, `StatePassOptionValues`, ...).
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,46 +20,57 @@ namespace mlir {
 namespace recur {
 
 /// How recur ops are lowered. `reference` is the token-by-token oracle;
-/// `default` is the fastest lowering available for each op.
+/// `default` is the chunked form of every op.
 enum class RecurLowering { Reference, Default };
+
+// One definition of each pipeline option, for --recur-cpu-pipeline and for
+// recur-compile's command line.
+inline constexpr const char *kLoweringDescription =
+    "How recur ops are lowered";
+inline auto loweringOptionValues() {
+  return llvm::cl::values(
+      clEnumValN(RecurLowering::Default, "default",
+                 "the chunked form of every op (default)"),
+      clEnumValN(RecurLowering::Reference, "reference",
+                 "token-by-token loops, the oracle"));
+}
+inline constexpr int64_t kDefaultChunkSize = 64;
+inline constexpr const char *kChunkSizeDescription =
+    "Tokens per chunk of the chunked forms, 1 to 1024 (default 64)";
+inline constexpr const char *kStatePassDescription =
+    "How the state crosses chunks in the chunked forms";
+inline auto statePassOptionValues() {
+  return llvm::cl::values(
+      clEnumValN(StatePass::Sequential, "sequential",
+                 "one loop carries the state from chunk to chunk (default)"),
+      clEnumValN(StatePass::Parallel, "parallel",
+                 "chunk summaries in parallel, a combine, then chunk outputs "
+                 "in parallel (scans and non-delta linear attention)"));
+}
 
 struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<RecurLowering> lowering{
-      *this, "lowering", llvm::cl::desc("How recur ops are lowered"),
-      llvm::cl::init(RecurLowering::Default),
-      llvm::cl::values(
-          clEnumValN(RecurLowering::Default, "default",
-                     "the fastest lowering available for each op"),
-          clEnumValN(RecurLowering::Reference, "reference",
-                     "token-by-token loops, the oracle"))};
+      *this, "lowering", llvm::cl::desc(kLoweringDescription),
+      llvm::cl::init(RecurLowering::Default), loweringOptionValues()};
   PassOptions::Option<int64_t> chunkSize{
-      *this, "chunk-size",
-      llvm::cl::desc("Tokens per chunk of the chunked forms (default 64)"),
-      llvm::cl::init(64)};
+      *this, "chunk-size", llvm::cl::desc(kChunkSizeDescription),
+      llvm::cl::init(kDefaultChunkSize)};
   PassOptions::Option<StatePass> statePass{
-      *this, "state-pass",
-      llvm::cl::desc("How the state crosses chunks in the chunked forms"),
-      llvm::cl::init(StatePass::Sequential),
-      llvm::cl::values(
-          clEnumValN(StatePass::Sequential, "sequential",
-                     "one loop carries the state from chunk to chunk"),
-          clEnumValN(StatePass::Parallel, "parallel",
-                     "chunk summaries in parallel, then chunk outputs in "
-                     "parallel"))};
+      *this, "state-pass", llvm::cl::desc(kStatePassDescription),
+      llvm::cl::init(StatePass::Sequential), statePassOptionValues()};
 };
 
 /// Stage 1: public functions get the caller-owned-buffer interface and recur
 /// ops are lowered (still on tensors).
-LogicalResult populateRecurLoweringPipeline(OpPassManager &pm,
-                                            const CPUPipelineOptions &options);
+void buildRecurLoweringPipeline(OpPassManager &pm,
+                                const CPUPipelineOptions &options);
 /// Stage 2: tensors become buffers; temporaries are freed.
-LogicalResult populateBufferizationPipeline(OpPassManager &pm);
+void buildBufferizationPipeline(OpPassManager &pm);
 /// Stage 3: loops, memrefs and math to the LLVM dialect, plus C entry points.
-LogicalResult populateLLVMLoweringPipeline(OpPassManager &pm);
+void buildLLVMLoweringPipeline(OpPassManager &pm);
 
 /// All three stages.
-LogicalResult populateCPUPipeline(OpPassManager &pm,
-                                  const CPUPipelineOptions &options);
+void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 
 /// Registers --recur-cpu-pipeline with the pass registry (for recur-opt).
 void registerCPUPipeline();
