@@ -3,6 +3,7 @@
 #include "ReferenceBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -11,7 +12,6 @@
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 
-#include <functional>
 
 using namespace mlir;
 using namespace mlir::recur;
@@ -34,19 +34,17 @@ SmallVector<Value> ReferenceBuilder::forRange(Value lower, Value upper,
 SmallVector<Value> ReferenceBuilder::forNest(ArrayRef<Value> uppers,
                                              ValueRange carried,
                                              NestBody body) {
-  SmallVector<Value> ivs;
-  std::function<SmallVector<Value>(unsigned, ValueRange)> nest =
-      [&](unsigned depth, ValueRange values) -> SmallVector<Value> {
-    if (depth == uppers.size())
-      return body(ivs, values);
-    return forEach(uppers[depth], values, [&](Value iv, ValueRange inner) {
-      ivs.push_back(iv);
-      SmallVector<Value> next = nest(depth + 1, inner);
-      ivs.pop_back();
-      return next;
-    });
-  };
-  return nest(0, carried);
+  SmallVector<Value> lowers(uppers.size(), index(0));
+  SmallVector<Value> steps(uppers.size(), index(1));
+  scf::LoopNest nest = scf::buildLoopNest(
+      b, b.getLoc(), lowers, uppers, steps, carried,
+      [&](OpBuilder &nested, Location, ValueRange ivs, ValueRange iterArgs) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nested.getInsertionBlock(),
+                            nested.getInsertionPoint());
+        return scf::ValueVector(body(ivs, iterArgs));
+      });
+  return SmallVector<Value>(nest.results);
 }
 
 Value ReferenceBuilder::ifElse(Value cond,
@@ -110,18 +108,13 @@ Value ReferenceBuilder::store(Value value, Value tensor, ValueRange indices) {
 }
 
 Value ReferenceBuilder::dim(Value tensor, int64_t dim) {
-  int64_t size = cast<RankedTensorType>(tensor.getType()).getDimSize(dim);
-  if (!ShapedType::isDynamic(size))
-    return index(size);
-  return tensor::DimOp::create(b, tensor, dim);
+  return getValueOrCreateConstantIndexOp(
+      b, b.getLoc(), tensor::getMixedSize(b, b.getLoc(), tensor, dim));
 }
 
 SmallVector<Value> ReferenceBuilder::dims(Value tensor) {
-  SmallVector<Value> sizes;
-  for (int64_t i = 0, e = cast<RankedTensorType>(tensor.getType()).getRank();
-       i < e; ++i)
-    sizes.push_back(dim(tensor, i));
-  return sizes;
+  return getValueOrCreateConstantIndexOp(
+      b, b.getLoc(), tensor::getMixedSizes(b, b.getLoc(), tensor));
 }
 
 Value ReferenceBuilder::empty(Type tensorType, ArrayRef<Value> sizes) {
