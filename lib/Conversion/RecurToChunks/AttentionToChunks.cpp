@@ -197,8 +197,8 @@ private:
           Value scores = t.map(
               {blockRows, tileKeys}, {products}, {matrix}, [&](ValueRange e) {
                 Value i = r.addIndex(firstQuery,
-                                     r.divIndex(t.index(0), groupSize));
-                Value j = r.addIndex(firstKey, t.index(1));
+                                     r.divIndex(t.loopIndex(0), groupSize));
+                Value j = r.addIndex(firstKey, t.loopIndex(1));
                 Value visible = t.less(j, keys);
                 Value shifted = r.addIndex(i, offset);
                 if (causal)
@@ -211,7 +211,7 @@ private:
                 return t.select(visible, e[0], minusInfinity);
               });
           Value tileMax =
-              t.max({blockRows}, {scores}, {matrix},
+              t.maxOver({blockRows}, {scores}, {matrix},
                     [&](ValueRange e) { return e[0]; });
           auto isMinusInfinity = [&](Value x) {
             return arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, x,
@@ -222,14 +222,14 @@ private:
           Value rescale = t.map(
               {blockRows}, {carried[0], tileMax},
               {t.identity(1), t.identity(1)}, [&](ValueRange e) {
-                Value next = t.maximum(e[0], e[1]);
+                Value next = t.max(e[0], e[1]);
                 Value fresh = isMinusInfinity(next);
                 Value exponent = t.select(fresh, t.f32(0.0), t.sub(e[0], next));
                 return t.select(fresh, t.f32(1.0), t.exp(exponent));
               });
           Value newMax = t.update(carried[0], {tileMax}, {t.identity(1)},
                                   [&](ValueRange e) {
-                                    return t.maximum(e[1], e[0]);
+                                    return t.max(e[1], e[0]);
                                   });
           Value weights = t.map(
               {blockRows, tileKeys}, {scores, newMax}, {matrix, perRow},

@@ -122,7 +122,7 @@ private:
 Value ChunkEmitter::prefixSum(Value gate, bool inclusive) {
   auto body = [&](unsigned rowDim, unsigned sumDim) {
     return [&, rowDim, sumDim](ValueRange g) {
-      Value i = t.index(rowDim), j = t.index(sumDim);
+      Value i = t.loopIndex(rowDim), j = t.loopIndex(sumDim);
       return t.select(visible(i, j, !inclusive), g[0], t.f32(0.0));
     };
   };
@@ -139,13 +139,13 @@ Value ChunkEmitter::pairScores(Value x, Value bx, Value y, Value by,
   if (decay == Decay::None)
     return t.map({rows(), rows()}, {products}, {t.identity(2)},
                  [&](ValueRange e) {
-                   Value mask = visible(t.index(0), t.index(1), strict);
+                   Value mask = visible(t.loopIndex(0), t.loopIndex(1), strict);
                    return t.select(mask, e[0], t.f32(0.0));
                  });
   return t.map({rows(), rows()}, {products, bx, by},
                {t.identity(2), t.dims(2, {0}), t.dims(2, {1})},
                [&](ValueRange e) {
-                 Value mask = visible(t.index(0), t.index(1), strict);
+                 Value mask = visible(t.loopIndex(0), t.loopIndex(1), strict);
                  Value exponent =
                      t.select(mask, t.sub(e[1], e[2]), t.f32(0.0));
                  return t.select(mask, t.mul(e[0], t.exp(exponent)),
@@ -178,7 +178,7 @@ Value ChunkEmitter::keyPairScores(Value x, Value bx, Value y, Value by,
             {rows(), keyDim}, {y, by, ref},
             {t.identity(2), t.identity(2), t.dims(2, {1})},
             [&](ValueRange e) {
-              Value earlier = t.less(t.index(0), start);
+              Value earlier = t.less(t.loopIndex(0), start);
               Value exponent =
                   t.select(earlier, t.sub(e[2], e[1]), t.f32(0.0));
               return t.select(earlier, t.mul(e[0], t.exp(exponent)),
@@ -193,7 +193,7 @@ Value ChunkEmitter::keyPairScores(Value x, Value bx, Value y, Value by,
             {t.dims(3, {0, 2}), t.dims(3, {0, 2}), t.dims(3, {1, 2}),
              t.dims(3, {1, 2})},
             [&](ValueRange e) {
-              Value mask = visible(t.index(0), t.index(1), strict);
+              Value mask = visible(t.loopIndex(0), t.loopIndex(1), strict);
               Value exponent = t.select(mask, t.sub(e[1], e[3]), t.f32(0.0));
               Value term = t.mul(t.mul(e[0], e[2]), t.exp(exponent));
               return t.select(mask, term, t.f32(0.0));
@@ -216,7 +216,7 @@ Value ChunkEmitter::forwardSubstitute(Value lower, Value beta) {
         Value betaI = tensor::ExtractOp::create(t.builder(), beta, i);
         Value row = t.map({rows()}, {combined}, {t.identity(1)},
                           [&](ValueRange e) {
-                            Value diagonal = t.select(t.equal(t.index(0), i),
+                            Value diagonal = t.select(t.equal(t.loopIndex(0), i),
                                                       betaI, t.f32(0.0));
                             return t.sub(diagonal, e[0]);
                           });
@@ -319,7 +319,7 @@ std::pair<Value, Value> ChunkEmitter::emit(const ChunkTiles &tiles,
                           });
     scores = t.map({rows(), rows()}, {scores, current},
                    {t.identity(2), t.dims(2, {0})}, [&](ValueRange e) {
-                     Value diagonal = t.equal(t.index(0), t.index(1));
+                     Value diagonal = t.equal(t.loopIndex(0), t.loopIndex(1));
                      return t.select(diagonal, t.add(e[0], e[1]), e[0]);
                    });
   }
@@ -448,7 +448,7 @@ private:
       tiles.gate = load(op.getG(), false);
     else if (gateKind == GateKind::head)
       tiles.gate = t.map({chunkRows}, {}, {}, [&](ValueRange) {
-        return t.select(t.less(t.index(0), rows), headGate, t.f32(0.0));
+        return t.select(t.less(t.loopIndex(0), rows), headGate, t.f32(0.0));
       });
     if (op.isDeltaRule())
       tiles.beta = load(op.getBeta(), false);

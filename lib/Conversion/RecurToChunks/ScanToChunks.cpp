@@ -28,38 +28,38 @@
 using namespace mlir;
 using namespace mlir::recur;
 
+/// The reassociation that keeps dimensions [0, first) and merges the rest
+/// of `rank` into one.
+static SmallVector<ReassociationIndices> mergeFrom(int64_t rank,
+                                                   int64_t first) {
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t d = 0; d < first; ++d)
+    groups.push_back({d});
+  ReassociationIndices tail;
+  for (int64_t d = first; d < rank; ++d)
+    tail.push_back(d);
+  groups.push_back(tail);
+  return groups;
+}
+
 /// `value` with all dimensions from `first` on collapsed into one.
 static Value collapseFrom(ImplicitLocOpBuilder &b, Value value,
                           int64_t first) {
   int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
   if (rank == first + 1)
     return value;
-  SmallVector<ReassociationIndices> groups;
-  for (int64_t d = 0; d < first; ++d)
-    groups.push_back({d});
-  ReassociationIndices tail;
-  for (int64_t d = first; d < rank; ++d)
-    tail.push_back(d);
-  groups.push_back(tail);
-  return tensor::CollapseShapeOp::create(b, value, groups);
+  return tensor::CollapseShapeOp::create(b, value, mergeFrom(rank, first));
 }
 
-/// The inverse of collapseFrom, to `type` with the sizes of `like`.
-static Value expandLike(ImplicitLocOpBuilder &b, Value value, Type type,
-                        Value like, int64_t first) {
+/// The inverse of collapseFrom, to `type` with the sizes `shape`.
+static Value expandTo(ImplicitLocOpBuilder &b, Value value, Type type,
+                      ArrayRef<OpFoldResult> shape, int64_t first) {
   auto resultType = cast<RankedTensorType>(type);
   int64_t rank = resultType.getRank();
   if (rank == first + 1)
     return value;
-  SmallVector<ReassociationIndices> groups;
-  for (int64_t d = 0; d < first; ++d)
-    groups.push_back({d});
-  ReassociationIndices tail;
-  for (int64_t d = first; d < rank; ++d)
-    tail.push_back(d);
-  groups.push_back(tail);
-  SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, b.getLoc(), like);
-  return tensor::ExpandShapeOp::create(b, resultType, value, groups, shape);
+  return tensor::ExpandShapeOp::create(b, resultType, value,
+                                       mergeFrom(rank, first), shape);
 }
 
 namespace {
@@ -152,20 +152,12 @@ struct ScanToChunks : OpRewritePattern<ScanOp> {
           return {{scanned[1], {bi, zero, zero}}, {scanned[0], {bi, zero}}};
         });
 
-    Value h = expandLike(b, results[0], op.getH().getType(), op.getB(), 2);
-    Value state = results[1];
+    SmallVector<OpFoldResult> shape =
+        tensor::getMixedSizes(b, b.getLoc(), op.getB());
+    Value h = expandTo(b, results[0], op.getH().getType(), shape, 2);
     auto stateType = cast<RankedTensorType>(op.getFinalState().getType());
-    if (stateType.getRank() > 2) {
-      SmallVector<OpFoldResult> shape =
-          tensor::getMixedSizes(b, b.getLoc(), op.getA());
-      shape.erase(shape.begin() + 1);
-      SmallVector<ReassociationIndices> groups = {{0}};
-      ReassociationIndices tail;
-      for (int64_t d = 1; d < stateType.getRank(); ++d)
-        tail.push_back(d);
-      groups.push_back(tail);
-      state = tensor::ExpandShapeOp::create(b, stateType, state, groups, shape);
-    }
+    shape.erase(shape.begin() + 1); // [B, D...]
+    Value state = expandTo(b, results[1], stateType, shape, 1);
     rewriter.replaceOp(op, {t.castTo(h, op.getH().getType()),
                             t.castTo(state, stateType)});
     return success();

@@ -80,9 +80,9 @@ struct SelectiveScanToChunks : OpRewritePattern<SelectiveScanOp> {
           };
           // The element of a [G, N] row for channel index(0), n = index(1).
           auto perGroup = [&](Value groupTile) {
-            Value group = r.divIndex(t.index(0), channelsPerGroup);
+            Value group = r.divIndex(t.loopIndex(0), channelsPerGroup);
             return t.widen(tensor::ExtractOp::create(
-                b, groupTile, ValueRange{group, t.index(1)}));
+                b, groupTile, ValueRange{group, t.loopIndex(1)}));
           };
           auto stepSize = [&](Value tt) {
             SmallVector<Value> inputs = {row(op.getDelta(), tt)};

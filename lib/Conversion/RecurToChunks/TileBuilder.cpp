@@ -91,17 +91,17 @@ Value TileBuilder::sum(ArrayRef<OpFoldResult> shape, ValueRange inputs,
                  body, [&](Value acc, Value x) { return add(acc, x); });
 }
 
-Value TileBuilder::max(ArrayRef<OpFoldResult> shape, ValueRange inputs,
-                       ArrayRef<AffineMap> inputMaps, Body body) {
+Value TileBuilder::maxOver(ArrayRef<OpFoldResult> shape, ValueRange inputs,
+                           ArrayRef<AffineMap> inputMaps, Body body) {
   Value empty = tensor::EmptyOp::create(b, folded(shape), b.getF32Type());
   Value lowest = arith::ConstantOp::create(
       b, b.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
   Value init = linalg::FillOp::create(b, lowest, empty).getResult(0);
   return generic(shape, inputs, inputMaps, init, /*readInit=*/false, body,
-                 [&](Value acc, Value x) { return maximum(acc, x); });
+                 [&](Value acc, Value x) { return max(acc, x); });
 }
 
-Value TileBuilder::index(unsigned dim) {
+Value TileBuilder::loopIndex(unsigned dim) {
   return linalg::IndexOp::create(b, dim);
 }
 
@@ -201,7 +201,7 @@ Value TileBuilder::loadRows(Value source, ArrayRef<OpFoldResult> offsets,
   // Padding rows are zeros: no key, no value, no decay (log-gate 0), beta 0.
   SmallVector<OpFoldResult> low(tileShape.size(), b.getIndexAttr(0));
   SmallVector<OpFoldResult> high(tileShape.size(), b.getIndexAttr(0));
-  high[0] = arith::SubIOp::create(b, constantIndex(chunk),
+  high[0] = arith::SubIOp::create(b, index(chunk),
                                   getValueOrCreateConstantIndexOp(
                                       b, b.getLoc(), rows))
                 .getResult();
@@ -272,42 +272,3 @@ Value TileBuilder::castTo(Value value, Type type) {
   return tensor::CastOp::create(b, type, value);
 }
 
-Value TileBuilder::f32(double value) {
-  return arith::ConstantOp::create(b, b.getF32FloatAttr(value));
-}
-Value TileBuilder::add(Value lhs, Value rhs) {
-  return arith::AddFOp::create(b, lhs, rhs);
-}
-Value TileBuilder::sub(Value lhs, Value rhs) {
-  return arith::SubFOp::create(b, lhs, rhs);
-}
-Value TileBuilder::mul(Value lhs, Value rhs) {
-  return arith::MulFOp::create(b, lhs, rhs);
-}
-Value TileBuilder::exp(Value x) { return math::ExpOp::create(b, x); }
-Value TileBuilder::select(Value cond, Value onTrue, Value onFalse) {
-  return arith::SelectOp::create(b, cond, onTrue, onFalse);
-}
-Value TileBuilder::maximum(Value lhs, Value rhs) {
-  return arith::MaximumFOp::create(b, lhs, rhs);
-}
-Value TileBuilder::div(Value lhs, Value rhs) {
-  return arith::DivFOp::create(b, lhs, rhs);
-}
-Value TileBuilder::widen(Value x) {
-  if (x.getType().isF32())
-    return x;
-  return arith::ExtFOp::create(b, b.getF32Type(), x);
-}
-Value TileBuilder::lessEqual(Value lhs, Value rhs) {
-  return arith::CmpIOp::create(b, arith::CmpIPredicate::sle, lhs, rhs);
-}
-Value TileBuilder::less(Value lhs, Value rhs) {
-  return arith::CmpIOp::create(b, arith::CmpIPredicate::slt, lhs, rhs);
-}
-Value TileBuilder::equal(Value lhs, Value rhs) {
-  return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lhs, rhs);
-}
-Value TileBuilder::constantIndex(int64_t value) {
-  return arith::ConstantIndexOp::create(b, value);
-}

@@ -12,10 +12,10 @@
 #ifndef RECUR_LIB_CONVERSION_RECURTOCHUNKS_TILEBUILDER_H
 #define RECUR_LIB_CONVERSION_RECURTOCHUNKS_TILEBUILDER_H
 
+#include "../FormulaBuilder.h"
+
 #include "mlir/IR/AffineMap.h"
-#include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/OpDefinition.h"
-#include "llvm/ADT/STLFunctionalExtras.h"
 
 namespace mlir {
 namespace recur {
@@ -29,13 +29,15 @@ struct ParallelTile {
   SmallVector<OpFoldResult> sizes = {};
 };
 
-class TileBuilder {
+/// Tile-level helpers on top of FormulaBuilder (whose scalar arithmetic the
+/// map and reduction bodies use).
+class TileBuilder : public FormulaBuilder {
 public:
-  explicit TileBuilder(ImplicitLocOpBuilder &builder) : b(builder) {}
+  using FormulaBuilder::FormulaBuilder;
 
   /// The scalar body of a map or reduction: receives the input elements
   /// (and, for reductions, the accumulator last) and returns the new value.
-  /// `index(dim)` is valid inside it.
+  /// `loopIndex(dim)` is valid inside it.
   using Body = llvm::function_ref<Value(ValueRange elements)>;
 
   /// out[d...] = body(inputs[maps[i](d...)]...) over an all-parallel space
@@ -53,11 +55,11 @@ public:
             ArrayRef<AffineMap> inputMaps, Body body);
 
   /// out[d...] = max_r body(...) (init -inf), like `sum`.
-  Value max(ArrayRef<OpFoldResult> shape, ValueRange inputs,
-            ArrayRef<AffineMap> inputMaps, Body body);
+  Value maxOver(ArrayRef<OpFoldResult> shape, ValueRange inputs,
+                ArrayRef<AffineMap> inputMaps, Body body);
 
   /// The iteration index `dim` of the map or reduction being built.
-  Value index(unsigned dim);
+  Value loopIndex(unsigned dim);
 
   /// acc + a b, acc + a^T b, acc + a b^T, acc + x m (x a vector).
   Value matmul(Value a, Value bMatrix, Value acc);
@@ -101,24 +103,6 @@ public:
   /// `value` as `type` (a tensor.cast where the static sizes differ).
   Value castTo(Value value, Type type);
 
-  // Scalar arithmetic for bodies, so the per-op files read as formulas.
-  Value f32(double value);
-  Value add(Value lhs, Value rhs);
-  Value sub(Value lhs, Value rhs);
-  Value mul(Value lhs, Value rhs);
-  Value exp(Value x);
-  Value select(Value cond, Value onTrue, Value onFalse);
-  Value maximum(Value lhs, Value rhs);
-  Value div(Value lhs, Value rhs);
-  Value widen(Value x);
-  /// Signed index comparisons.
-  Value lessEqual(Value lhs, Value rhs);
-  Value less(Value lhs, Value rhs);
-  Value equal(Value lhs, Value rhs);
-  Value constantIndex(int64_t value);
-
-  ImplicitLocOpBuilder &builder() { return b; }
-
 private:
   /// A generic over `shape` (plus a trailing reduction dimension when
   /// `combine` is given, folding body values into the output with it).
@@ -126,8 +110,6 @@ private:
                 ArrayRef<AffineMap> inputMaps, Value init, bool readInit,
                 Body body,
                 llvm::function_ref<Value(Value, Value)> combine = nullptr);
-
-  ImplicitLocOpBuilder &b;
 };
 
 /// The static size of `ofr`, if it is one.

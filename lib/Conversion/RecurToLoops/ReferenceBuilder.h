@@ -1,46 +1,27 @@
 //===- ReferenceBuilder.h - Loop-building helpers for the oracle -*- C++ -*-===//
 //
 // The reference lowering writes every op as scf.for nests over tensors. These
-// helpers keep the per-op files close to the formulas: loops that thread
-// tensors through iter_args, loads that widen to f32 and stores that narrow
-// back, f32 reductions, and the scalar activations shared by the ops.
+// helpers keep the per-op files close to the formulas: loads that widen to
+// f32 and stores that narrow back, f32 reductions, sizes (loops and scalar
+// arithmetic come from FormulaBuilder).
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef RECUR_LIB_CONVERSION_RECURTOLOOPS_REFERENCEBUILDER_H
 #define RECUR_LIB_CONVERSION_RECURTOLOOPS_REFERENCEBUILDER_H
 
+#include "../FormulaBuilder.h"
+
 #include "mlir/IR/BuiltinTypes.h"
-#include "mlir/IR/ImplicitLocOpBuilder.h"
-#include "llvm/ADT/STLFunctionalExtras.h"
 
 namespace mlir {
 namespace recur {
 
-class ReferenceBuilder {
+/// The oracle's helpers on top of FormulaBuilder: element loads and stores
+/// on tensors, f32 reductions as loops, sizes, and run-time checks.
+class ReferenceBuilder : public FormulaBuilder {
 public:
-  explicit ReferenceBuilder(ImplicitLocOpBuilder &builder) : b(builder) {}
-
-  using LoopBody =
-      llvm::function_ref<SmallVector<Value>(Value iv, ValueRange carried)>;
-  using NestBody =
-      llvm::function_ref<SmallVector<Value>(ValueRange ivs, ValueRange carried)>;
-
-  /// `for iv in [lower, upper)` threading `carried` through iter_args; the
-  /// body returns the next carried values. Returns the final ones.
-  SmallVector<Value> forRange(Value lower, Value upper, ValueRange carried,
-                              LoopBody body);
-  SmallVector<Value> forEach(Value upper, ValueRange carried, LoopBody body) {
-    return forRange(index(0), upper, carried, body);
-  }
-  /// A perfect nest of forEach loops over `uppers`, outermost first.
-  SmallVector<Value> forNest(ArrayRef<Value> uppers, ValueRange carried,
-                             NestBody body);
-
-  /// `cond ? thenValue() : elseValue()`, evaluating only the chosen side
-  /// (for loads that would be out of bounds on the other).
-  Value ifElse(Value cond, llvm::function_ref<Value()> thenValue,
-               llvm::function_ref<Value()> elseValue);
+  using FormulaBuilder::FormulaBuilder;
 
   /// Aborts at run time with `message` unless `lhs % rhs == 0` and rhs > 0,
   /// for the divisibility the verifier can only check on static sizes.
@@ -66,41 +47,11 @@ public:
   Value dim(Value tensor, int64_t dim);
   /// Sizes of all dimensions of `tensor`.
   SmallVector<Value> dims(Value tensor);
-  /// An uninitialized tensor of ranked tensor `type` whose dynamic sizes come from `sizes`
-  /// (one value per dimension).
+  /// An uninitialized tensor of ranked tensor `type` whose dynamic sizes come
+  /// from `sizes` (one value per dimension).
   Value empty(Type type, ArrayRef<Value> sizes);
   /// `initial` when given, else a zero-filled tensor of `type` and `sizes`.
   Value initialOrZeros(Value initial, Type type, ArrayRef<Value> sizes);
-
-  Value index(int64_t value);
-  /// The zero of `type`.
-  Value zero(Type type);
-  Value f32(double value);
-
-  // Scalar f32 arithmetic, written out so the per-op files read as formulas.
-  Value add(Value lhs, Value rhs);
-  Value sub(Value lhs, Value rhs);
-  Value mul(Value lhs, Value rhs);
-  Value div(Value lhs, Value rhs);
-  Value max(Value lhs, Value rhs);
-  Value exp(Value x);
-  /// x * sigmoid(x).
-  Value silu(Value x);
-  /// log(1 + exp(x)), returning x itself above 20 as PyTorch does.
-  Value softplus(Value x);
-
-  // Index arithmetic.
-  Value addIndex(Value lhs, Value rhs);
-  Value subIndex(Value lhs, Value rhs);
-  Value mulIndex(Value lhs, Value rhs);
-  Value divIndex(Value lhs, Value rhs);
-  Value minIndex(Value lhs, Value rhs);
-  Value maxIndex(Value lhs, Value rhs);
-
-  ImplicitLocOpBuilder &builder() { return b; }
-
-private:
-  ImplicitLocOpBuilder &b;
 };
 
 } // namespace recur
