@@ -4,7 +4,7 @@ A `Module` holds `Function`s; a `Function` has named tensor arguments, recur
 ops called as methods, and named results. Shapes use None for a dynamic
 dimension, whose C name is given by `dim_names` (default: B for dimension 0,
 T for dimension 1, as recur-compile assumes). Result types follow the op
-semantics of DESIGN.md section 3, so a description written here verifies.
+semantics of docs/ops.md, so a description written here verifies.
 
     m = Module()
     f = m.function("mixer")

@@ -1,7 +1,7 @@
 """Float64 NumPy reference implementations (the oracles) of the recur ops.
 
-Each function follows the semantics fixed in DESIGN.md section 3 (with the
-layout conventions of section 2) and nothing else: inputs of any float dtype
+Each function follows the op semantics of docs/ops.md (the ops' ODS
+descriptions) and nothing else: inputs of any float dtype
 are converted to float64, every result is float64, and recurrences are
 computed token by token in the plainest form.  Execution tests compare
 compiled code against these.

@@ -233,7 +233,7 @@ def test_selective_scan_chaining():
 
 def test_selective_scan_matches_ssd_linear_attention():
     # Mamba-2 SSD: per head h, P channels share dt_h and A_h; k = B, q = C,
-    # v = x * dt, g = dt * A (scalar gate), scale = 1 (DESIGN.md section 3).
+    # v = x * dt, g = dt * A (scalar gate), scale = 1 (docs/ops.md).
     r = rng(7)
     Bsz, T, H, P, N = 2, 6, 3, 2, 4
     x = r.standard_normal((Bsz, T, H, P))

@@ -30,21 +30,25 @@ def RecurLowerToLoops : Pass<"recur-lower-to-loops"> {
 def RecurChunk : Pass<"recur-chunk"> {
   let summary = "Lower recur ops to their chunked forms (linalg on chunk tiles)";
   let description = [{
-    Rewrites each recur op that has a chunked form into an `scf.forall` over
-    its independent dimensions (batch and heads), an `scf.for` over chunks
-    of `chunk-size` tokens carrying the recurrent state, and linalg ops
-    (matmuls and elementwise maps) on static tiles of the chunk, with f32
-    accumulation. The last chunk is zero-padded, so every tile is static.
+    Rewrites each recur op into its chunked form: an `scf.forall` over its
+    independent dimensions (batch; heads for linear attention; kv heads and
+    query tiles for attention), an `scf.for` over chunks of `chunk-size`
+    tokens carrying the recurrent state, and linalg ops (matmuls and
+    elementwise maps) on chunk tiles, with f32 accumulation. Linear attention
+    and attention zero-pad the last chunk, so their tiles have a static
+    number of rows; the scans step through a chunk token by token on the
+    state. `state-pass=parallel` computes every chunk's summary in parallel
+    for the scans and for linear attention without the delta rule.
     The math of each form is at the top of its file in
     `lib/Conversion/RecurToChunks` and in `docs/chunked-forms.md`.
 
     Every recur op has such a form: `recur.linear_attention` (every gate
     kind, the delta rule through the WY/UT transform, the bonus),
-    `recur.scan` and `recur.selective_scan` (two-level scans;
-    `state-pass=parallel` computes the chunks' summaries in parallel),
-    `recur.attention` (tiled online softmax over query and key tiles of
-    `chunk-size`, skipping masked key tiles, one key/value tile read per
-    GQA group) and `recur.conv1d` (upstream's depthwise convolution with a
+    `recur.scan` and `recur.selective_scan` (two-level scans),
+    `recur.attention` (tiled online softmax over key tiles of `chunk-size`
+    and query tiles of `chunk-size / G` positions of all G heads of a GQA
+    group, skipping masked key tiles, one key/value tile read per group) and
+    `recur.conv1d` (upstream's depthwise convolution with a
     fused epilogue).
   }];
   let options = [
@@ -58,7 +62,8 @@ def RecurChunk : Pass<"recur-chunk"> {
                         "one loop carries the state from chunk to chunk"),
              clEnumValN(::mlir::recur::StatePass::Parallel, "parallel",
                         "chunk summaries in parallel, a cheap combine, "
-                        "then chunk outputs in parallel (scans)"))}]>,
+                        "then chunk outputs in parallel (scans and "
+                        "non-delta linear attention)"))}]>,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

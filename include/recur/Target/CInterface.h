@@ -1,7 +1,7 @@
 //===- CInterface.h - The C interface of an exported function ----*- C++ -*-===//
 //
-// recur-compile exports each public function as a C function (DESIGN.md
-// section 4):
+// recur-compile exports each public function as a C function (README, "The C
+// interface"):
 //
 //   void name(int64_t B, int64_t T,            // named dynamic dimensions
 //             const float *q, ...,             // inputs, contiguous

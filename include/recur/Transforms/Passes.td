@@ -13,7 +13,7 @@ include "mlir/Pass/PassBase.td"
 def RecurBufferABI : Pass<"recur-buffer-abi", "::mlir::ModuleOp"> {
   let summary = "Give each public function the caller-owned-buffer interface";
   let description = [{
-    The first half of the C interface (DESIGN.md section 4). Each public
+    The first half of the C interface (README, "The C interface"). Each public
     `func.func` taking and returning ranked tensors is renamed to a private
     body, and a public function of the original name takes its place:
 

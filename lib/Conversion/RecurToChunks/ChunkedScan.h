@@ -1,10 +1,10 @@
 //===- ChunkedScan.h - Two-level scans over chunks of tokens ----*- C++ -*-===//
 //
-// The schedule shared by the diagonal recurrences (recur.scan,
-// recur.selective_scan): a state s (a tile of any shape) follows
-// s_t = a_t * s_{t-1} + b_t elementwise, so a chunk of steps acts on the
-// state entering it as an affine map s -> P * s + E, with P the product of
-// its transitions and E its end state from zero. Combining two chunks is the
+// The schedule shared by the recurrences whose chunks act elementwise on the
+// state (recur.scan, recur.selective_scan, and recur.linear_attention
+// without the delta rule): a chunk of steps acts on the state entering it as
+// an affine map s -> P * s + E, with P the product of its (elementwise)
+// transitions and E its end state from zero. Combining two chunks is the
 // associative operator (P1, E1) o (P2, E2) = (P1 P2, P2 E1 + E2).
 //
 //   sequential:  for chunk c: run c from s (writing its outputs); s = its end

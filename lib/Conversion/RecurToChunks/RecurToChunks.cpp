@@ -1,7 +1,8 @@
 //===- RecurToChunks.cpp - The chunked lowering pass ----------------------===//
 //
-// Rewrites the recur ops that have a chunked form (one file per op in this
-// directory); the others are left for the reference lowering.
+// Rewrites every recur op into its chunked form (one file per op in this
+// directory). The pipelines run the reference lowering afterwards, which
+// would take any op a future pattern declines.
 //
 //===----------------------------------------------------------------------===//
 

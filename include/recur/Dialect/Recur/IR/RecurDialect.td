@@ -1,7 +1,7 @@
 //===- RecurDialect.td - The recur dialect -----------------*- tablegen -*-===//
 //
-// The recur dialect: one op per family of sequence mixers. Semantics are fixed
-// in shared/DESIGN.md, section 3; each op's description restates its math.
+// The recur dialect: one op per family of sequence mixers. Each op's
+// description is its semantics (collected in docs/ops.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,8 +22,9 @@ def Recur_Dialect : Dialect {
 
     Conventions: layout `[B, T, H, D]` (batch, time, heads, features),
     row-major; inputs in f32, f16 or bf16; accumulation and recurrent state in
-    f32; every op takes an optional initial state and returns its final state,
-    so that a prefill followed by single-token calls chains exactly.
+    f32; every op with a recurrent state takes an optional initial state and
+    returns its final state, so that a prefill followed by single-token calls
+    chains exactly (`recur.attention` reads a KV cache instead).
   }];
   let cppNamespace = "::mlir::recur";
   let useDefaultAttributePrinterParser = 1;

@@ -120,7 +120,9 @@ def Recur_LinearAttentionOp : Recur_Op<"linear_attention",
   let description = [{
     Operands: `q [B, T, H, K]`, `k [B, T, H, K]`, `v [B, T, H, V]` (one
     element type), an optional decay gate `g` in natural-log space
-    (`decay = exp(g)`, `g <= 0`) whose shape is given by `gate_kind`:
+    (`decay = exp(g)`, `g <= 0`: a precondition on the values, which the
+    chunked lowering relies on to keep every exponential <= 1; results for
+    g > 0 are unspecified) whose shape is given by `gate_kind`:
 
     | gate_kind | g           | models                                   |
     |-----------|-------------|------------------------------------------|
