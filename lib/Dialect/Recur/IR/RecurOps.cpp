@@ -21,6 +21,16 @@ using namespace mlir::recur;
 #define GET_OP_CLASSES
 #include "recur/Dialect/Recur/IR/RecurOps.cpp.inc"
 
+/// A layout-table entry of an operand (`value` may be null when absent).
+static NamedLayout operand(StringRef name, Value value,
+                           ArrayRef<std::string> dims) {
+  return {name.str(), value, SmallVector<std::string>(dims), false};
+}
+static NamedLayout result(StringRef name, Value value,
+                          ArrayRef<std::string> dims) {
+  return {name.str(), value, SmallVector<std::string>(dims), true};
+}
+
 /// Static size of dimension `dim` of a ranked tensor value, if known.
 static std::optional<int64_t> staticDim(Value value, unsigned dim) {
   int64_t size = cast<RankedTensorType>(value.getType()).getDimSize(dim);
@@ -71,6 +81,21 @@ static LogicalResult verifyScale(Operation *op,
 // ScanOp
 //===----------------------------------------------------------------------===//
 
+LayoutTable ScanOp::getLayouts() {
+  // One feature dimension D0, D1, ... per dimension of `a` after [B, T].
+  auto aType = dyn_cast<RankedTensorType>(getA().getType());
+  int64_t features = aType ? std::max<int64_t>(aType.getRank() - 2, 1) : 1;
+  SmallVector<std::string> sequence = {"B", "T"}, state = {"B"};
+  for (int64_t i = 0; i < features; ++i) {
+    sequence.push_back("D" + std::to_string(i));
+    state.push_back("D" + std::to_string(i));
+  }
+  return {operand("a", getA(), sequence), operand("b", getB(), sequence),
+          result("h", getH(), sequence),
+          result("final_state", getFinalState(), state),
+          operand("initial_state", getInitialState(), state)};
+}
+
 LogicalResult ScanOp::verify() {
   ShapeVerifier shapes(*this);
   auto aType = dyn_cast<RankedTensorType>(getA().getType());
@@ -78,22 +103,7 @@ LogicalResult ScanOp::verify() {
     return emitOpError() << "'a' must be a ranked tensor [B, T, D...] with at "
                             "least one feature dimension, but has type "
                          << getA().getType();
-
-  SmallVector<std::string> sequenceLayout = {"B", "T"};
-  SmallVector<std::string> stateLayout = {"B"};
-  for (int64_t i = 2; i < aType.getRank(); ++i) {
-    std::string feature = "D" + std::to_string(i - 2);
-    sequenceLayout.push_back(feature);
-    stateLayout.push_back(feature);
-  }
-
-  if (failed(shapes.check("a", getA(), sequenceLayout)) ||
-      failed(shapes.check("b", getB(), sequenceLayout)) ||
-      failed(shapes.check("h", getH(), sequenceLayout)) ||
-      failed(shapes.check("final_state", getFinalState(), stateLayout)))
-    return failure();
-  if (getInitialState() &&
-      failed(shapes.check("initial_state", getInitialState(), stateLayout)))
+  if (failed(shapes.check(getLayouts())))
     return failure();
   if (failed(shapes.checkSameElementType("b", getB(), "a", getA())) ||
       failed(shapes.checkSameElementType("h", getH(), "b", getB())))
@@ -105,26 +115,23 @@ LogicalResult ScanOp::verify() {
 // SelectiveScanOp
 //===----------------------------------------------------------------------===//
 
+LayoutTable SelectiveScanOp::getLayouts() {
+  return {operand("u", getU(), {"B", "T", "D"}),
+          operand("delta", getDelta(), {"B", "T", "D"}),
+          operand("A", getA(), {"D", "N"}),
+          operand("Bm", getBm(), {"B", "T", "G", "N"}),
+          operand("Cm", getCm(), {"B", "T", "G", "N"}),
+          result("y", getY(), {"B", "T", "D"}),
+          result("final_state", getFinalState(), {"B", "D", "N"}),
+          operand("D", getD(), {"D"}),
+          operand("z", getZ(), {"B", "T", "D"}),
+          operand("delta_bias", getDeltaBias(), {"D"}),
+          operand("initial_state", getInitialState(), {"B", "D", "N"})};
+}
+
 LogicalResult SelectiveScanOp::verify() {
   ShapeVerifier shapes(*this);
-  if (failed(shapes.check("u", getU(), {"B", "T", "D"})) ||
-      failed(shapes.check("delta", getDelta(), {"B", "T", "D"})) ||
-      failed(shapes.check("A", getA(), {"D", "N"})) ||
-      failed(shapes.check("Bm", getBm(), {"B", "T", "G", "N"})) ||
-      failed(shapes.check("Cm", getCm(), {"B", "T", "G", "N"})) ||
-      failed(shapes.check("y", getY(), {"B", "T", "D"})) ||
-      failed(shapes.check("final_state", getFinalState(), {"B", "D", "N"})))
-    return failure();
-  if (getD() && failed(shapes.check("D", getD(), {"D"})))
-    return failure();
-  if (getZ() && failed(shapes.check("z", getZ(), {"B", "T", "D"})))
-    return failure();
-  if (getDeltaBias() &&
-      failed(shapes.check("delta_bias", getDeltaBias(), {"D"})))
-    return failure();
-  if (getInitialState() && failed(shapes.check("initial_state",
-                                               getInitialState(),
-                                               {"B", "D", "N"})))
+  if (failed(shapes.check(getLayouts())))
     return failure();
 
   std::optional<int64_t> channels = shapes.staticSize("D");
@@ -152,47 +159,44 @@ float LinearAttentionOp::getScaleOrDefault() {
   return ::getScaleOrDefault(getScale(), getQ());
 }
 
+LayoutTable LinearAttentionOp::getLayouts() {
+  LayoutTable table = {operand("q", getQ(), {"B", "T", "H", "K"}),
+                       operand("k", getK(), {"B", "T", "H", "K"}),
+                       operand("v", getV(), {"B", "T", "H", "V"}),
+                       result("o", getO(), {"B", "T", "H", "V"}),
+                       result("final_state", getFinalState(),
+                              {"B", "H", "K", "V"})};
+  // The gate's layout follows its kind (a kind without a gate operand, or
+  // a gate without a kind, is the verifier's own error).
+  switch (getGateKind()) {
+  case GateKind::head:
+    table.push_back(operand("g", getG(), {"H"}));
+    break;
+  case GateKind::scalar:
+    table.push_back(operand("g", getG(), {"B", "T", "H"}));
+    break;
+  case GateKind::key:
+    table.push_back(operand("g", getG(), {"B", "T", "H", "K"}));
+    break;
+  case GateKind::none:
+    break;
+  }
+  table.push_back(operand("beta", getBeta(), {"B", "T", "H"}));
+  table.push_back(operand("bonus", getBonus(), {"H", "K"}));
+  table.push_back(
+      operand("initial_state", getInitialState(), {"B", "H", "K", "V"}));
+  return table;
+}
+
 LogicalResult LinearAttentionOp::verify() {
   ShapeVerifier shapes(*this);
-  if (failed(shapes.check("q", getQ(), {"B", "T", "H", "K"})) ||
-      failed(shapes.check("k", getK(), {"B", "T", "H", "K"})) ||
-      failed(shapes.check("v", getV(), {"B", "T", "H", "V"})) ||
-      failed(shapes.check("o", getO(), {"B", "T", "H", "V"})) ||
-      failed(shapes.check("final_state", getFinalState(),
-                          {"B", "H", "K", "V"})))
-    return failure();
-
   GateKind gateKind = getGateKind();
   if ((gateKind == GateKind::none) != (getG() == nullptr))
     return emitOpError() << "gate kind '" << stringifyGateKind(gateKind)
                          << "' "
                          << (getG() ? "takes no gate operand"
                                     : "needs a gate operand 'g'");
-  if (getG()) {
-    LogicalResult gateShape = success();
-    switch (gateKind) {
-    case GateKind::head:
-      gateShape = shapes.check("g", getG(), {"H"});
-      break;
-    case GateKind::scalar:
-      gateShape = shapes.check("g", getG(), {"B", "T", "H"});
-      break;
-    case GateKind::key:
-      gateShape = shapes.check("g", getG(), {"B", "T", "H", "K"});
-      break;
-    case GateKind::none:
-      break;
-    }
-    if (failed(gateShape))
-      return failure();
-  }
-  if (getBeta() && failed(shapes.check("beta", getBeta(), {"B", "T", "H"})))
-    return failure();
-  if (getBonus() && failed(shapes.check("bonus", getBonus(), {"H", "K"})))
-    return failure();
-  if (getInitialState() &&
-      failed(shapes.check("initial_state", getInitialState(),
-                          {"B", "H", "K", "V"})))
+  if (failed(shapes.check(getLayouts())))
     return failure();
   if (getBonus() && getBeta())
     return emitOpError() << "'bonus' (read before an additive update) cannot "
@@ -213,12 +217,16 @@ float AttentionOp::getScaleOrDefault() {
   return ::getScaleOrDefault(getScale(), getQ());
 }
 
+LayoutTable AttentionOp::getLayouts() {
+  return {operand("q", getQ(), {"B", "T", "H", "D"}),
+          operand("k", getK(), {"B", "S", "Hkv", "D"}),
+          operand("v", getV(), {"B", "S", "Hkv", "Dv"}),
+          result("o", getO(), {"B", "T", "H", "Dv"})};
+}
+
 LogicalResult AttentionOp::verify() {
   ShapeVerifier shapes(*this);
-  if (failed(shapes.check("q", getQ(), {"B", "T", "H", "D"})) ||
-      failed(shapes.check("k", getK(), {"B", "S", "Hkv", "D"})) ||
-      failed(shapes.check("v", getV(), {"B", "S", "Hkv", "Dv"})) ||
-      failed(shapes.check("o", getO(), {"B", "T", "H", "Dv"})))
+  if (failed(shapes.check(getLayouts())))
     return failure();
 
   std::optional<int64_t> heads = shapes.staticSize("H");
@@ -251,19 +259,18 @@ LogicalResult AttentionOp::verify() {
 // Conv1dOp
 //===----------------------------------------------------------------------===//
 
+LayoutTable Conv1dOp::getLayouts() {
+  return {operand("x", getX(), {"B", "T", "C"}),
+          operand("w", getW(), {"C", "W"}),
+          result("y", getY(), {"B", "T", "C"}),
+          result("final_state", getFinalState(), {"B", "W - 1", "C"}),
+          operand("bias", getBias(), {"C"}),
+          operand("initial_state", getInitialState(), {"B", "W - 1", "C"})};
+}
+
 LogicalResult Conv1dOp::verify() {
   ShapeVerifier shapes(*this);
-  if (failed(shapes.check("x", getX(), {"B", "T", "C"})) ||
-      failed(shapes.check("w", getW(), {"C", "W"})) ||
-      failed(shapes.check("y", getY(), {"B", "T", "C"})) ||
-      failed(shapes.check("final_state", getFinalState(),
-                          {"B", "W - 1", "C"})))
-    return failure();
-  if (getBias() && failed(shapes.check("bias", getBias(), {"C"})))
-    return failure();
-  if (getInitialState() && failed(shapes.check("initial_state",
-                                               getInitialState(),
-                                               {"B", "W - 1", "C"})))
+  if (failed(shapes.check(getLayouts())))
     return failure();
 
   std::optional<int64_t> width = staticDim(getW(), 1);
@@ -290,3 +297,19 @@ LogicalResult Conv1dOp::verify() {
     return failure();
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Shape reification: every result dimension from the layout table
+//===----------------------------------------------------------------------===//
+
+#define RECUR_REIFY_FROM_LAYOUTS(Op)                                           \
+  LogicalResult Op::reifyResultShapes(OpBuilder &builder,                      \
+                                      ReifiedRankedShapedTypeDims &reified) {  \
+    return reifyFromLayouts(builder, getLoc(), getLayouts(), reified);         \
+  }
+RECUR_REIFY_FROM_LAYOUTS(ScanOp)
+RECUR_REIFY_FROM_LAYOUTS(SelectiveScanOp)
+RECUR_REIFY_FROM_LAYOUTS(LinearAttentionOp)
+RECUR_REIFY_FROM_LAYOUTS(AttentionOp)
+RECUR_REIFY_FROM_LAYOUTS(Conv1dOp)
+#undef RECUR_REIFY_FROM_LAYOUTS

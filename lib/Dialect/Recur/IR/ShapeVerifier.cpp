@@ -51,6 +51,13 @@ LogicalResult ShapeVerifier::check(StringRef name, Value value,
   return success();
 }
 
+LogicalResult ShapeVerifier::check(ArrayRef<NamedLayout> table) {
+  for (const NamedLayout &entry : table)
+    if (entry.value && failed(check(entry.name, entry.value, entry.dims)))
+      return failure();
+  return success();
+}
+
 LogicalResult ShapeVerifier::checkDimEquals(StringRef name, Value value,
                                             unsigned dim,
                                             std::optional<int64_t> expected,

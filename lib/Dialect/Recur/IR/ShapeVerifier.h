@@ -10,6 +10,8 @@
 #ifndef RECUR_LIB_DIALECT_RECUR_IR_SHAPEVERIFIER_H
 #define RECUR_LIB_DIALECT_RECUR_IR_SHAPEVERIFIER_H
 
+#include "recur/Dialect/Recur/IR/RecurLayout.h"
+
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Operation.h"
 #include "llvm/ADT/StringMap.h"
@@ -30,6 +32,9 @@ public:
   LogicalResult check(StringRef name, Value value, ArrayRef<std::string> layout);
   LogicalResult check(StringRef name, Value value,
                       std::initializer_list<const char *> layout);
+
+  /// Checks every present entry of an op's layout table, in order.
+  LogicalResult check(ArrayRef<NamedLayout> table);
 
   /// Checks that dimension `dim` of `name` equals `expected` when both are
   /// static; `what` says where `expected` comes from (e.g. "W - 1").

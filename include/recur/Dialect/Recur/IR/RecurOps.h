@@ -7,9 +7,11 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "recur/Dialect/Recur/IR/RecurDialect.h"
+#include "recur/Dialect/Recur/IR/RecurLayout.h"
 
 #include "recur/Dialect/Recur/IR/RecurEnums.h.inc"
 

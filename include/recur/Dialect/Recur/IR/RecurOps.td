@@ -10,13 +10,16 @@
 
 include "recur/Dialect/Recur/IR/RecurDialect.td"
 include "recur/Dialect/Recur/IR/RecurEnums.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 //===----------------------------------------------------------------------===//
 // recur.scan
 //===----------------------------------------------------------------------===//
 
-def Recur_ScanOp : Recur_Op<"scan", [Pure]> {
+def Recur_ScanOp : Recur_Op<"scan",
+    [Pure, DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                               ["reifyResultShapes"]>]> {
   let summary = "diagonal linear recurrence h_t = a_t * h_{t-1} + b_t";
   let description = [{
     The elementwise (diagonal) linear recurrence behind minGRU, HGRN, LRU,
@@ -52,6 +55,11 @@ def Recur_ScanOp : Recur_Op<"scan", [Pure]> {
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The layout of every operand and result (RecurLayout.h): what the
+    /// verifier checks and shape reification reads.
+    LayoutTable getLayouts();
+  }];
 }
 
 //===----------------------------------------------------------------------===//
@@ -59,7 +67,9 @@ def Recur_ScanOp : Recur_Op<"scan", [Pure]> {
 //===----------------------------------------------------------------------===//
 
 def Recur_SelectiveScanOp : Recur_Op<"selective_scan",
-    [Pure, AttrSizedOperandSegments]> {
+    [Pure, AttrSizedOperandSegments,
+     DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                               ["reifyResultShapes"]>]> {
   let summary = "Mamba-1 selective state-space scan (S6)";
   let description = [{
     Operands: `u [B, T, D]`, `delta [B, T, D]`, `A [D, N]`,
@@ -108,6 +118,11 @@ def Recur_SelectiveScanOp : Recur_Op<"selective_scan",
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The layout of every operand and result (RecurLayout.h): what the
+    /// verifier checks and shape reification reads.
+    LayoutTable getLayouts();
+  }];
 }
 
 //===----------------------------------------------------------------------===//
@@ -115,7 +130,9 @@ def Recur_SelectiveScanOp : Recur_Op<"selective_scan",
 //===----------------------------------------------------------------------===//
 
 def Recur_LinearAttentionOp : Recur_Op<"linear_attention",
-    [Pure, AttrSizedOperandSegments]> {
+    [Pure, AttrSizedOperandSegments,
+     DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                               ["reifyResultShapes"]>]> {
   let summary = "matrix-state gated linear attention and delta rule";
   let description = [{
     Operands: `q [B, T, H, K]`, `k [B, T, H, K]`, `v [B, T, H, V]` (one
@@ -183,6 +200,9 @@ def Recur_LinearAttentionOp : Recur_Op<"linear_attention",
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
+    /// The layout of every operand and result (RecurLayout.h): what the
+    /// verifier checks and shape reification reads.
+    LayoutTable getLayouts();
     /// The read-out scale: the `scale` attribute, or K^-0.5.
     float getScaleOrDefault();
     /// True when `beta` selects the delta-rule update.
@@ -194,7 +214,9 @@ def Recur_LinearAttentionOp : Recur_Op<"linear_attention",
 // recur.attention
 //===----------------------------------------------------------------------===//
 
-def Recur_AttentionOp : Recur_Op<"attention", [Pure]> {
+def Recur_AttentionOp : Recur_Op<"attention",
+    [Pure, DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                               ["reifyResultShapes"]>]> {
   let summary = "softmax attention (causal, sliding window, GQA/MQA)";
   let description = [{
     Operands: `q [B, T, H, D]`, `k [B, S, Hkv, D]`, `v [B, S, Hkv, Dv]`
@@ -234,6 +256,9 @@ def Recur_AttentionOp : Recur_Op<"attention", [Pure]> {
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
+    /// The layout of every operand and result (RecurLayout.h): what the
+    /// verifier checks and shape reification reads.
+    LayoutTable getLayouts();
     /// The logit scale: the `scale` attribute, or D^-0.5.
     float getScaleOrDefault();
   }];
@@ -243,7 +268,10 @@ def Recur_AttentionOp : Recur_Op<"attention", [Pure]> {
 // recur.conv1d
 //===----------------------------------------------------------------------===//
 
-def Recur_Conv1dOp : Recur_Op<"conv1d", [Pure, AttrSizedOperandSegments]> {
+def Recur_Conv1dOp : Recur_Op<"conv1d",
+    [Pure, AttrSizedOperandSegments,
+     DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                               ["reifyResultShapes"]>]> {
   let summary = "causal depthwise 1-D convolution with carried state";
   let description = [{
     Operands: `x [B, T, C]`, `w [C, W]`, optional `bias [C]`, optional
@@ -277,6 +305,11 @@ def Recur_Conv1dOp : Recur_Op<"conv1d", [Pure, AttrSizedOperandSegments]> {
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The layout of every operand and result (RecurLayout.h): what the
+    /// verifier checks and shape reification reads.
+    LayoutTable getLayouts();
+  }];
 }
 
 #endif // RECUR_DIALECT_RECUR_IR_RECUROPS_TD

@@ -1,0 +1,43 @@
+//===- RecurLayout.h - The layout table of each recur op ----------*- C++ -*-===//
+//
+// Every recur op states its operands and results as layouts of named
+// dimensions (`q [B, T, H, K]`, `final_state [B, H, K, V]`). Each op returns
+// that table from `getLayouts()`, and the table is the one source for the
+// verifier (every present entry is checked, binding each name), for shape
+// reification (a result dimension is read off the first operand with the
+// same name) and for the tiling of independent dimensions.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RECUR_DIALECT_RECUR_IR_RECURLAYOUT_H
+#define RECUR_DIALECT_RECUR_IR_RECURLAYOUT_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Value.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+
+#include <string>
+
+namespace mlir {
+namespace recur {
+
+/// One operand or result and its dimension names. A name "X - 1" means one
+/// less than the dimension X (the conv1d state).
+struct NamedLayout {
+  std::string name;  // as diagnostics call it: "q", "final_state"
+  Value value;       // null for an absent optional operand
+  SmallVector<std::string> dims;
+  bool isResult = false;
+};
+using LayoutTable = SmallVector<NamedLayout>;
+
+/// The sizes of every result of `table`, each dynamic dimension read from
+/// the first operand that has its name (`ReifyRankedShapedTypeOpInterface`).
+LogicalResult reifyFromLayouts(OpBuilder &builder, Location loc,
+                               ArrayRef<NamedLayout> table,
+                               ReifiedRankedShapedTypeDims &reified);
+
+} // namespace recur
+} // namespace mlir
+
+#endif // RECUR_DIALECT_RECUR_IR_RECURLAYOUT_H
