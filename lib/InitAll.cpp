@@ -4,6 +4,7 @@
 
 #include "recur/Conversion/Passes.h"
 #include "recur/Dialect/Recur/IR/RecurDialect.h"
+#include "recur/Dialect/Recur/Transforms/Passes.h"
 #include "recur/Transforms/Passes.h"
 #include "recur/Pipelines/Pipelines.h"
 
@@ -22,5 +23,6 @@ void mlir::recur::registerAllPasses() {
   mlir::registerAllPasses();
   registerRecurConversionPasses();
   registerRecurPasses();
+  registerRecurDialectPasses();
   registerCPUPipeline();
 }

@@ -8,6 +8,7 @@
 #include "recur/Pipelines/Pipelines.h"
 
 #include "recur/Conversion/Passes.h"
+#include "recur/Dialect/Recur/Transforms/Passes.h"
 #include "recur/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -32,6 +33,9 @@ void mlir::recur::buildRecurLoweringPipeline(
   // `default` takes the chunked form of every op; the reference lowering
   // takes everything under `reference` (and anything left, as a safety).
   if (options.lowering == RecurLowering::Default) {
+    // One sequence of one head per tile (upstream tiling through the ops'
+    // TilingInterface), then each tile in chunks.
+    pm.addPass(createRecurTileBatchHeads());
     RecurChunkOptions chunking;
     chunking.chunkSize = options.chunkSize;
     chunking.statePass = options.statePass;

@@ -39,6 +39,7 @@ void RecurDialect::initialize() {
 #define GET_OP_LIST
 #include "recur/Dialect/Recur/IR/RecurOps.cpp.inc"
       >();
+  attachLayoutTilingModels(*getContext());
 }
 
 /// Checks one `recur.*` attribute of a function argument or result.

@@ -12,6 +12,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
 
@@ -21,14 +22,23 @@ using namespace mlir::recur;
 #define GET_OP_CLASSES
 #include "recur/Dialect/Recur/IR/RecurOps.cpp.inc"
 
-/// A layout-table entry of an operand (`value` may be null when absent).
-static NamedLayout operand(StringRef name, Value value,
+/// Layout-table entries of a required operand, an optional one (absent:
+/// no value) and a result.
+static NamedLayout operand(StringRef name, OpOperand &use,
                            ArrayRef<std::string> dims) {
-  return {name.str(), value, SmallVector<std::string>(dims), false};
+  return {name.str(), use.get(), SmallVector<std::string>(dims), false,
+          use.getOperandNumber()};
+}
+static NamedLayout operand(StringRef name, MutableOperandRange uses,
+                           ArrayRef<std::string> dims) {
+  if (uses.empty())
+    return {name.str(), Value(), SmallVector<std::string>(dims), false, 0};
+  return operand(name, uses[0], dims);
 }
 static NamedLayout result(StringRef name, Value value,
                           ArrayRef<std::string> dims) {
-  return {name.str(), value, SmallVector<std::string>(dims), true};
+  return {name.str(), value, SmallVector<std::string>(dims), true,
+          cast<OpResult>(value).getResultNumber()};
 }
 
 /// Static size of dimension `dim` of a ranked tensor value, if known.
@@ -90,10 +100,17 @@ LayoutTable ScanOp::getLayouts() {
     sequence.push_back("D" + std::to_string(i));
     state.push_back("D" + std::to_string(i));
   }
-  return {operand("a", getA(), sequence), operand("b", getB(), sequence),
+  return {operand("a", getAMutable(), sequence), operand("b", getBMutable(), sequence),
           result("h", getH(), sequence),
           result("final_state", getFinalState(), state),
-          operand("initial_state", getInitialState(), state)};
+          operand("initial_state", getInitialStateMutable(), state)};
+}
+
+SmallVector<std::string> ScanOp::getParallelDims() {
+  SmallVector<std::string> dims = {"B"};
+  for (auto &dim : ArrayRef(getLayouts()[0].dims).drop_front(2))
+    dims.push_back(dim);
+  return dims;
 }
 
 LogicalResult ScanOp::verify() {
@@ -116,17 +133,21 @@ LogicalResult ScanOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LayoutTable SelectiveScanOp::getLayouts() {
-  return {operand("u", getU(), {"B", "T", "D"}),
-          operand("delta", getDelta(), {"B", "T", "D"}),
-          operand("A", getA(), {"D", "N"}),
-          operand("Bm", getBm(), {"B", "T", "G", "N"}),
-          operand("Cm", getCm(), {"B", "T", "G", "N"}),
+  return {operand("u", getUMutable(), {"B", "T", "D"}),
+          operand("delta", getDeltaMutable(), {"B", "T", "D"}),
+          operand("A", getAMutable(), {"D", "N"}),
+          operand("Bm", getBmMutable(), {"B", "T", "G", "N"}),
+          operand("Cm", getCmMutable(), {"B", "T", "G", "N"}),
           result("y", getY(), {"B", "T", "D"}),
           result("final_state", getFinalState(), {"B", "D", "N"}),
-          operand("D", getD(), {"D"}),
-          operand("z", getZ(), {"B", "T", "D"}),
-          operand("delta_bias", getDeltaBias(), {"D"}),
-          operand("initial_state", getInitialState(), {"B", "D", "N"})};
+          operand("D", getDMutable(), {"D"}),
+          operand("z", getZMutable(), {"B", "T", "D"}),
+          operand("delta_bias", getDeltaBiasMutable(), {"D"}),
+          operand("initial_state", getInitialStateMutable(), {"B", "D", "N"})};
+}
+
+SmallVector<std::string> SelectiveScanOp::getParallelDims() {
+  return {"B", "D"};
 }
 
 LogicalResult SelectiveScanOp::verify() {
@@ -160,9 +181,9 @@ float LinearAttentionOp::getScaleOrDefault() {
 }
 
 LayoutTable LinearAttentionOp::getLayouts() {
-  LayoutTable table = {operand("q", getQ(), {"B", "T", "H", "K"}),
-                       operand("k", getK(), {"B", "T", "H", "K"}),
-                       operand("v", getV(), {"B", "T", "H", "V"}),
+  LayoutTable table = {operand("q", getQMutable(), {"B", "T", "H", "K"}),
+                       operand("k", getKMutable(), {"B", "T", "H", "K"}),
+                       operand("v", getVMutable(), {"B", "T", "H", "V"}),
                        result("o", getO(), {"B", "T", "H", "V"}),
                        result("final_state", getFinalState(),
                               {"B", "H", "K", "V"})};
@@ -170,22 +191,27 @@ LayoutTable LinearAttentionOp::getLayouts() {
   // a gate without a kind, is the verifier's own error).
   switch (getGateKind()) {
   case GateKind::head:
-    table.push_back(operand("g", getG(), {"H"}));
+    table.push_back(operand("g", getGMutable(), {"H"}));
     break;
   case GateKind::scalar:
-    table.push_back(operand("g", getG(), {"B", "T", "H"}));
+    table.push_back(operand("g", getGMutable(), {"B", "T", "H"}));
     break;
   case GateKind::key:
-    table.push_back(operand("g", getG(), {"B", "T", "H", "K"}));
+    table.push_back(operand("g", getGMutable(), {"B", "T", "H", "K"}));
     break;
   case GateKind::none:
     break;
   }
-  table.push_back(operand("beta", getBeta(), {"B", "T", "H"}));
-  table.push_back(operand("bonus", getBonus(), {"H", "K"}));
+  table.push_back(operand("beta", getBetaMutable(), {"B", "T", "H"}));
+  table.push_back(operand("bonus", getBonusMutable(), {"H", "K"}));
   table.push_back(
-      operand("initial_state", getInitialState(), {"B", "H", "K", "V"}));
+      operand("initial_state", getInitialStateMutable(), {"B", "H", "K", "V"}));
   return table;
+}
+
+SmallVector<std::string> LinearAttentionOp::getParallelDims() {
+  // Every column of the [K, V] state evolves on its own.
+  return {"B", "H", "V"};
 }
 
 LogicalResult LinearAttentionOp::verify() {
@@ -218,10 +244,16 @@ float AttentionOp::getScaleOrDefault() {
 }
 
 LayoutTable AttentionOp::getLayouts() {
-  return {operand("q", getQ(), {"B", "T", "H", "D"}),
-          operand("k", getK(), {"B", "S", "Hkv", "D"}),
-          operand("v", getV(), {"B", "S", "Hkv", "Dv"}),
+  return {operand("q", getQMutable(), {"B", "T", "H", "D"}),
+          operand("k", getKMutable(), {"B", "S", "Hkv", "D"}),
+          operand("v", getVMutable(), {"B", "S", "Hkv", "Dv"}),
           result("o", getO(), {"B", "T", "H", "Dv"})};
+}
+
+SmallVector<std::string> AttentionOp::getParallelDims() {
+  // Query heads map onto key/value heads and query rows onto the causal
+  // offset S - T, so neither slices independently; the value columns do.
+  return {"B", "Dv"};
 }
 
 LogicalResult AttentionOp::verify() {
@@ -260,12 +292,16 @@ LogicalResult AttentionOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LayoutTable Conv1dOp::getLayouts() {
-  return {operand("x", getX(), {"B", "T", "C"}),
-          operand("w", getW(), {"C", "W"}),
+  return {operand("x", getXMutable(), {"B", "T", "C"}),
+          operand("w", getWMutable(), {"C", "W"}),
           result("y", getY(), {"B", "T", "C"}),
           result("final_state", getFinalState(), {"B", "W - 1", "C"}),
-          operand("bias", getBias(), {"C"}),
-          operand("initial_state", getInitialState(), {"B", "W - 1", "C"})};
+          operand("bias", getBiasMutable(), {"C"}),
+          operand("initial_state", getInitialStateMutable(), {"B", "W - 1", "C"})};
+}
+
+SmallVector<std::string> Conv1dOp::getParallelDims() {
+  return {"B", "C"};
 }
 
 LogicalResult Conv1dOp::verify() {
@@ -313,3 +349,10 @@ RECUR_REIFY_FROM_LAYOUTS(LinearAttentionOp)
 RECUR_REIFY_FROM_LAYOUTS(AttentionOp)
 RECUR_REIFY_FROM_LAYOUTS(Conv1dOp)
 #undef RECUR_REIFY_FROM_LAYOUTS
+
+SmallVector<std::string> mlir::recur::getParallelDims(Operation *op) {
+  return llvm::TypeSwitch<Operation *, SmallVector<std::string>>(op)
+      .Case<ScanOp, SelectiveScanOp, LinearAttentionOp, AttentionOp,
+            Conv1dOp>([](auto recurOp) { return recurOp.getParallelDims(); })
+      .Default([](Operation *) { return SmallVector<std::string>(); });
+}

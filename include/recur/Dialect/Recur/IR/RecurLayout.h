@@ -5,7 +5,8 @@
 // that table from `getLayouts()`, and the table is the one source for the
 // verifier (every present entry is checked, binding each name), for shape
 // reification (a result dimension is read off the first operand with the
-// same name) and for the tiling of independent dimensions.
+// same name) and for TilingInterface over the op's independent dimensions
+// (`getParallelDims()`: batch, heads, value columns, channels ...).
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +29,7 @@ struct NamedLayout {
   Value value;       // null for an absent optional operand
   SmallVector<std::string> dims;
   bool isResult = false;
+  unsigned number = 0; // the operand or result number
 };
 using LayoutTable = SmallVector<NamedLayout>;
 
@@ -36,6 +38,15 @@ using LayoutTable = SmallVector<NamedLayout>;
 LogicalResult reifyFromLayouts(OpBuilder &builder, Location loc,
                                ArrayRef<NamedLayout> table,
                                ReifiedRankedShapedTypeDims &reified);
+
+/// The independent dimensions of recur op `op` (its `getParallelDims()`).
+SmallVector<std::string> getParallelDims(Operation *op);
+
+/// TilingInterface for every recur op, from its layout table and its
+/// independent dimensions (`getParallelDims()`): a tile of the iteration
+/// space slices each operand along the dimensions it names and leaves the
+/// others whole. Attached to the ops when the dialect loads.
+void attachLayoutTilingModels(MLIRContext &context);
 
 } // namespace recur
 } // namespace mlir

@@ -57,8 +57,11 @@ def Recur_ScanOp : Recur_Op<"scan",
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The layout of every operand and result (RecurLayout.h): what the
-    /// verifier checks and shape reification reads.
+    /// verifier checks and shape reification and tiling read.
     LayoutTable getLayouts();
+    /// The independent dimensions, by name: the iteration space of the
+    /// op's TilingInterface.
+    SmallVector<std::string> getParallelDims();
   }];
 }
 
@@ -120,8 +123,11 @@ def Recur_SelectiveScanOp : Recur_Op<"selective_scan",
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The layout of every operand and result (RecurLayout.h): what the
-    /// verifier checks and shape reification reads.
+    /// verifier checks and shape reification and tiling read.
     LayoutTable getLayouts();
+    /// The independent dimensions, by name: the iteration space of the
+    /// op's TilingInterface.
+    SmallVector<std::string> getParallelDims();
   }];
 }
 
@@ -201,8 +207,11 @@ def Recur_LinearAttentionOp : Recur_Op<"linear_attention",
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The layout of every operand and result (RecurLayout.h): what the
-    /// verifier checks and shape reification reads.
+    /// verifier checks and shape reification and tiling read.
     LayoutTable getLayouts();
+    /// The independent dimensions, by name: the iteration space of the
+    /// op's TilingInterface.
+    SmallVector<std::string> getParallelDims();
     /// The read-out scale: the `scale` attribute, or K^-0.5.
     float getScaleOrDefault();
     /// True when `beta` selects the delta-rule update.
@@ -257,8 +266,11 @@ def Recur_AttentionOp : Recur_Op<"attention",
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The layout of every operand and result (RecurLayout.h): what the
-    /// verifier checks and shape reification reads.
+    /// verifier checks and shape reification and tiling read.
     LayoutTable getLayouts();
+    /// The independent dimensions, by name: the iteration space of the
+    /// op's TilingInterface.
+    SmallVector<std::string> getParallelDims();
     /// The logit scale: the `scale` attribute, or D^-0.5.
     float getScaleOrDefault();
   }];
@@ -307,8 +319,11 @@ def Recur_Conv1dOp : Recur_Op<"conv1d",
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The layout of every operand and result (RecurLayout.h): what the
-    /// verifier checks and shape reification reads.
+    /// verifier checks and shape reification and tiling read.
     LayoutTable getLayouts();
+    /// The independent dimensions, by name: the iteration space of the
+    /// op's TilingInterface.
+    SmallVector<std::string> getParallelDims();
   }];
 }
 
