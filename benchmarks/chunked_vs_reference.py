@@ -9,7 +9,9 @@ inputs in the ranges the models use; one warm-up call, then the median of N
 timed calls), and prints the time per call of each and their ratio, which
 are measured in the same run on the same machine. Useful work is reported
 as GFLOP/s of the token-by-token formulation (about 4 K V flops per token and
-head, 6 K V for the delta rule), not of the chunked form's own flop count.
+head, 6 K V for the delta rule), not of the chunked form's own flop count,
+and as a percentage of this CPU's single-thread FP32 FMA peak, measured in
+the same run by benchmarks/fma_peak.c.
 Run scripts/build.sh first; RECUR_COMPILE and RECUR_CC override the tools.
 """
 
@@ -115,6 +117,17 @@ def compile_and_time(name: str, pipeline: str, workdir: str, time: int,
     return float(out.stdout)
 
 
+def measure_peak(workdir: str) -> float:
+    """The single-thread FP32 FMA peak in GFLOP/s (benchmarks/fma_peak.c)."""
+    binary = os.path.join(workdir, "fma_peak")
+    subprocess.run([os.environ.get("RECUR_CC", "/usr/lib/llvm-22/bin/clang"),
+                    "-O2", "-march=native",
+                    os.path.join(ROOT, "benchmarks", "fma_peak.c"), "-o",
+                    binary], check=True)
+    out = subprocess.run([binary], check=True, capture_output=True, text=True)
+    return float(out.stdout)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--time", type=int, default=4096)
@@ -123,16 +136,22 @@ def main() -> None:
     parser.add_argument("--workdir", default=None)
     args = parser.parse_args()
     workdir = args.workdir or tempfile.mkdtemp(prefix="recur-bench-")
-    print(f"T = {args.time}, B = 1, one thread, median of {args.reps} calls")
+    os.makedirs(workdir, exist_ok=True)
+    peak = measure_peak(workdir)
+    print(f"T = {args.time}, B = 1, one thread, median of {args.reps} calls; "
+          f"FP32 FMA peak of this CPU: {peak:.1f} GFLOP/s")
     print(f"{'model':16} {'H':>3} {'K':>4} {'V':>4} {'reference ms':>13} "
-          f"{'default ms':>11} {'speed-up':>9} {'GFLOP/s':>8}")
+          f"{'default ms':>11} {'speed-up':>9} {'GFLOP/s':>8} "
+          f"{'% peak':>7} {'ref % peak':>10}")
     for name in args.only:
         heads, key, value, _, _, _, per_kv = MODELS[name]
         ref = compile_and_time(name, "reference", workdir, args.time, args.reps)
         fast = compile_and_time(name, "default", workdir, args.time, args.reps)
         flops = per_kv * key * value * heads * args.time
+        rate, ref_rate = flops / fast / 1e9, flops / ref / 1e9
         print(f"{name:16} {heads:3} {key:4} {value:4} {ref * 1e3:13.1f} "
-              f"{fast * 1e3:11.1f} {ref / fast:8.1f}x {flops / fast / 1e9:8.2f}")
+              f"{fast * 1e3:11.1f} {ref / fast:8.1f}x {rate:8.2f} "
+              f"{100 * rate / peak:6.1f}% {100 * ref_rate / peak:9.2f}%")
 
 
 if __name__ == "__main__":

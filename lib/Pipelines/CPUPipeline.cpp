@@ -60,8 +60,13 @@ void mlir::recur::buildBufferizationPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void mlir::recur::buildLLVMLoweringPipeline(OpPassManager &pm) {
+void mlir::recur::buildLLVMLoweringPipeline(OpPassManager &pm,
+                                            const CPUPipelineOptions &options) {
   OpPassManager &funcs = pm.nest<func::FuncOp>();
+  // The oracle keeps libm's exp; the chunked forms use an inline polynomial
+  // that LLVM vectorizes.
+  if (options.lowering == RecurLowering::Default)
+    funcs.addPass(createRecurApproximateExp());
   funcs.addPass(createRecurCopyToLinalg());
   funcs.addPass(createRecurCPULoopOrder());
   funcs.addPass(createForallToParallelLoopPass());
@@ -93,7 +98,7 @@ void mlir::recur::buildCPUPipeline(OpPassManager &pm,
                                    const CPUPipelineOptions &options) {
   buildRecurLoweringPipeline(pm, options);
   buildBufferizationPipeline(pm);
-  buildLLVMLoweringPipeline(pm);
+  buildLLVMLoweringPipeline(pm, options);
 }
 
 void mlir::recur::registerCPUPipeline() {

@@ -67,7 +67,8 @@ void buildRecurLoweringPipeline(OpPassManager &pm,
 /// Stage 2: tensors become buffers; temporaries are freed.
 void buildBufferizationPipeline(OpPassManager &pm);
 /// Stage 3: loops, memrefs and math to the LLVM dialect, plus C entry points.
-void buildLLVMLoweringPipeline(OpPassManager &pm);
+void buildLLVMLoweringPipeline(OpPassManager &pm,
+                               const CPUPipelineOptions &options);
 
 /// All three stages.
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);

@@ -104,4 +104,21 @@ def RecurCPULoopOrder : Pass<"recur-cpu-loop-order"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def RecurApproximateExp : Pass<"recur-approximate-exp"> {
+  let summary = "Replace f32 math.exp by upstream's polynomial approximation";
+  let description = [{
+    `math.exp` otherwise becomes a call to libm's `expf` per element, which
+    no loop vectorizer can widen; the chunked forms evaluate many
+    exponentials (decay masks, gated keys, softmax weights). This pass
+    applies upstream's polynomial approximation patterns to `math.exp` on
+    f32 (range reduction plus a polynomial, inline arithmetic that LLVM
+    vectorizes). The tests bound its error with the same f32 tolerances as
+    libm's.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
+  ];
+}
+
 #endif // RECUR_TRANSFORMS_PASSES_TD
