@@ -10,8 +10,7 @@ using namespace mlir;
 using namespace mlir::recur;
 
 SmallVector<Value> FormulaBuilder::forRange(Value lower, Value upper,
-                                              ValueRange carried,
-                                              LoopBody body) {
+                                            ValueRange carried, LoopBody body) {
   auto loop = scf::ForOp::create(
       b, lower, upper, index(1), carried,
       [&](OpBuilder &nested, Location, Value iv, ValueRange iterArgs) {
@@ -25,8 +24,7 @@ SmallVector<Value> FormulaBuilder::forRange(Value lower, Value upper,
 }
 
 SmallVector<Value> FormulaBuilder::forNest(ArrayRef<Value> uppers,
-                                             ValueRange carried,
-                                             NestBody body) {
+                                           ValueRange carried, NestBody body) {
   SmallVector<Value> lowers(uppers.size(), index(0));
   SmallVector<Value> steps(uppers.size(), index(1));
   scf::LoopNest nest = scf::buildLoopNest(
@@ -40,9 +38,8 @@ SmallVector<Value> FormulaBuilder::forNest(ArrayRef<Value> uppers,
   return SmallVector<Value>(nest.results);
 }
 
-Value FormulaBuilder::ifElse(Value cond,
-                               llvm::function_ref<Value()> thenValue,
-                               llvm::function_ref<Value()> elseValue) {
+Value FormulaBuilder::ifElse(Value cond, llvm::function_ref<Value()> thenValue,
+                             llvm::function_ref<Value()> elseValue) {
   auto branch = [&](llvm::function_ref<Value()> value) {
     return [&, value](OpBuilder &nested, Location) {
       OpBuilder::InsertionGuard guard(b);
@@ -93,13 +90,15 @@ Value FormulaBuilder::widen(Value x) {
 }
 
 Value FormulaBuilder::silu(Value x) {
-  Value sigmoid = div(f32(1.0), add(f32(1.0), exp(arith::NegFOp::create(b, x))));
+  Value sigmoid =
+      div(f32(1.0), add(f32(1.0), exp(arith::NegFOp::create(b, x))));
   return mul(x, sigmoid);
 }
 
 Value FormulaBuilder::softplus(Value x) {
   Value smooth = math::Log1pOp::create(b, exp(x));
-  Value large = arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, x, f32(20.0));
+  Value large =
+      arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, x, f32(20.0));
   return arith::SelectOp::create(b, large, x, smooth);
 }
 

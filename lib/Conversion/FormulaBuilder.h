@@ -1,4 +1,5 @@
-//===- FormulaBuilder.h - Scalar formulas and loops for lowerings -*- C++ -*-===//
+//===- FormulaBuilder.h - Scalar formulas and loops for lowerings -*- C++
+//-*-===//
 //
 // What every lowering of a recur op writes by hand: scalar f32 and index
 // arithmetic, comparisons, the activations the ops share, and scf.for loops
@@ -23,8 +24,8 @@ public:
 
   using LoopBody =
       llvm::function_ref<SmallVector<Value>(Value iv, ValueRange carried)>;
-  using NestBody =
-      llvm::function_ref<SmallVector<Value>(ValueRange ivs, ValueRange carried)>;
+  using NestBody = llvm::function_ref<SmallVector<Value>(ValueRange ivs,
+                                                         ValueRange carried)>;
 
   /// `for iv in [lower, upper)` threading `carried` through iter_args; the
   /// body returns the next carried values. Returns the final ones.

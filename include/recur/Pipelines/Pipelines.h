@@ -1,4 +1,5 @@
-//===- Pipelines.h - recur's compilation pipelines ----------------*- C++ -*-===//
+//===- Pipelines.h - recur's compilation pipelines ----------------*- C++
+//-*-===//
 //
 // The CPU pipeline, in stages, from a model description (recur ops mixed with
 // func/arith/math/linalg/tensor) to the LLVM dialect with plain C entry
@@ -25,14 +26,12 @@ enum class RecurLowering { Reference, Default };
 
 // One definition of each pipeline option, for --recur-cpu-pipeline and for
 // recur-compile's command line.
-inline constexpr const char *kLoweringDescription =
-    "How recur ops are lowered";
+inline constexpr const char *kLoweringDescription = "How recur ops are lowered";
 inline auto loweringOptionValues() {
-  return llvm::cl::values(
-      clEnumValN(RecurLowering::Default, "default",
-                 "the chunked form of every op (default)"),
-      clEnumValN(RecurLowering::Reference, "reference",
-                 "token-by-token loops, the oracle"));
+  return llvm::cl::values(clEnumValN(RecurLowering::Default, "default",
+                                     "the chunked form of every op (default)"),
+                          clEnumValN(RecurLowering::Reference, "reference",
+                                     "token-by-token loops, the oracle"));
 }
 inline constexpr int64_t kDefaultChunkSize = 64;
 inline constexpr const char *kChunkSizeDescription =
@@ -52,9 +51,9 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<RecurLowering> lowering{
       *this, "lowering", llvm::cl::desc(kLoweringDescription),
       llvm::cl::init(RecurLowering::Default), loweringOptionValues()};
-  PassOptions::Option<int64_t> chunkSize{
-      *this, "chunk-size", llvm::cl::desc(kChunkSizeDescription),
-      llvm::cl::init(kDefaultChunkSize)};
+  PassOptions::Option<int64_t> chunkSize{*this, "chunk-size",
+                                         llvm::cl::desc(kChunkSizeDescription),
+                                         llvm::cl::init(kDefaultChunkSize)};
   PassOptions::Option<StatePass> statePass{
       *this, "state-pass", llvm::cl::desc(kStatePassDescription),
       llvm::cl::init(StatePass::Sequential), statePassOptionValues()};

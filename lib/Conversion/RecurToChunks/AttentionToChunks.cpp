@@ -39,9 +39,8 @@ using namespace mlir;
 using namespace mlir::recur;
 
 namespace {
-struct AttentionToChunks : OpRewritePattern<AttentionOp> {
-  AttentionToChunks(MLIRContext *context, int64_t chunkSize)
-      : OpRewritePattern(context), chunkSize(chunkSize) {}
+struct AttentionToChunks : ChunkPattern<AttentionOp> {
+  using ChunkPattern::ChunkPattern;
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
@@ -61,10 +60,10 @@ struct AttentionToChunks : OpRewritePattern<AttentionOp> {
     if (staticHeads && staticKVHeads) // verified divisible and nonzero
       group = b.getIndexAttr(*staticHeads / *staticKVHeads);
     // Static group: Tq positions per head so that a block has about
-    // `chunkSize` rows; otherwise Tq = chunkSize.
-    int64_t queryTile = chunkSize;
+    // `chunk-size` rows; otherwise Tq = chunk-size.
+    int64_t queryTile = options.chunkSize;
     if (std::optional<int64_t> g = staticSize(group))
-      queryTile = std::max<int64_t>(1, chunkSize / *g);
+      queryTile = std::max<int64_t>(1, options.chunkSize / *g);
 
     OpFoldResult valueDim = tensor::getMixedSize(b, loc, op.getV(), 3);
     Type outputType =
@@ -82,12 +81,12 @@ struct AttentionToChunks : OpRewritePattern<AttentionOp> {
         [&](ValueRange ivs, ValueRange) -> SmallVector<ParallelTile> {
           Value bi = ivs[0], kvHead = ivs[1];
           Value firstQuery = r.mulIndex(ivs[2], r.index(queryTile));
-          Value queryRows = r.minIndex(r.index(queryTile),
-                                       r.subIndex(queries, firstQuery));
+          Value queryRows =
+              r.minIndex(r.index(queryTile), r.subIndex(queries, firstQuery));
           Value firstHead = r.mulIndex(kvHead, groupSize);
-          Value block = emitQueryTile(op, t, r, bi, kvHead, firstQuery,
-                                      queryRows, firstHead, groupSize, group,
-                                      queryTile);
+          Value block =
+              emitQueryTile(op, t, r, bi, kvHead, firstQuery, queryRows,
+                            firstHead, groupSize, group, queryTile);
           // [Tq * G, Dv] -> [Tq, G, Dv] -> the valid rows, into o.
           Value narrowed = t.narrow(block, outputType);
           auto expandedType = RankedTensorType::get(
@@ -112,9 +111,9 @@ struct AttentionToChunks : OpRewritePattern<AttentionOp> {
 private:
   /// The f32 output block [Tq * G, Dv] of one query tile.
   Value emitQueryTile(AttentionOp op, TileBuilder &t, ReferenceBuilder &r,
-                      Value bi, Value kvHead, Value firstQuery,
-                      Value queryRows, Value firstHead, Value groupSize,
-                      OpFoldResult group, int64_t queryTile) const {
+                      Value bi, Value kvHead, Value firstQuery, Value queryRows,
+                      Value firstHead, Value groupSize, OpFoldResult group,
+                      int64_t queryTile) const {
     ImplicitLocOpBuilder &b = t.builder();
     Location loc = b.getLoc();
     OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
@@ -126,8 +125,7 @@ private:
 
     // The query block: one box of q, padded to Tq positions, rows (i, g).
     auto boxType = RankedTensorType::get(
-        {ShapedType::kDynamic,
-         staticSize(group).value_or(ShapedType::kDynamic),
+        {ShapedType::kDynamic, staticSize(group).value_or(ShapedType::kDynamic),
          cast<RankedTensorType>(op.getQ().getType()).getDimSize(3)},
         inputType);
     Value box = tensor::ExtractSliceOp::create(
@@ -139,8 +137,8 @@ private:
         {queryTile, boxType.getDimSize(1), boxType.getDimSize(2)}, inputType);
     Value padded = tensor::PadOp::create(
         b, paddedType, box, ArrayRef<OpFoldResult>{zero, zero, zero},
-        ArrayRef<OpFoldResult>{
-            r.subIndex(r.index(queryTile), queryRows), zero, zero},
+        ArrayRef<OpFoldResult>{r.subIndex(r.index(queryTile), queryRows), zero,
+                               zero},
         r.zero(inputType));
     Value collapsed = tensor::CollapseShapeOp::create(
         b, padded, SmallVector<ReassociationIndices>{{0, 1}, {2}});
@@ -149,10 +147,9 @@ private:
             ? OpFoldResult(b.getIndexAttr(queryTile * *staticSize(group)))
             : OpFoldResult(r.mulIndex(r.index(queryTile), groupSize));
     Value scale = t.f32(op.getScaleOrDefault());
-    Value queryBlock = t.map({blockRows, headDim}, {collapsed},
-                             {t.identity(2)}, [&](ValueRange e) {
-                               return t.mul(t.widen(e[0]), scale);
-                             });
+    Value queryBlock =
+        t.map({blockRows, headDim}, {collapsed}, {t.identity(2)},
+              [&](ValueRange e) { return t.mul(t.widen(e[0]), scale); });
 
     // The key range the tile's queries can see.
     bool causal = op.getCausal();
@@ -161,25 +158,26 @@ private:
     Value lastQuery = r.subIndex(r.addIndex(firstQuery, queryRows), r.index(1));
     Value lower = r.index(0);
     if (window > 0)
-      lower = r.maxIndex(lower, r.addIndex(r.subIndex(firstQuery, r.index(window)),
-                                           r.addIndex(offset, r.index(1))));
+      lower =
+          r.maxIndex(lower, r.addIndex(r.subIndex(firstQuery, r.index(window)),
+                                       r.addIndex(offset, r.index(1))));
     Value upper = keys;
     if (causal)
       upper = r.maxIndex(
           r.index(0),
-          r.minIndex(keys, r.addIndex(lastQuery, r.addIndex(offset, r.index(1)))));
-    Value keyTile = r.index(chunkSize);
+          r.minIndex(keys,
+                     r.addIndex(lastQuery, r.addIndex(offset, r.index(1)))));
+    Value keyTile = r.index(options.chunkSize);
     Value firstTile = r.divIndex(lower, keyTile);
     Value endTile = arith::CeilDivUIOp::create(b, upper, keyTile);
 
     float infinity = std::numeric_limits<float>::infinity();
     Value minusInfinity = t.f32(-infinity);
-    Value runningMax = t.map({blockRows}, {}, {}, [&](ValueRange) {
-      return minusInfinity;
-    });
+    Value runningMax =
+        t.map({blockRows}, {}, {}, [&](ValueRange) { return minusInfinity; });
     Value runningSum = t.zeros({blockRows});
     Value accumulator = t.zeros({blockRows, valueDim});
-    OpFoldResult tileKeys = b.getIndexAttr(chunkSize);
+    OpFoldResult tileKeys = b.getIndexAttr(options.chunkSize);
     AffineMap matrix = t.identity(2), perRow = t.dims(2, {0});
 
     SmallVector<Value> swept = r.forRange(
@@ -189,9 +187,9 @@ private:
           Value keyRows = r.minIndex(keyTile, r.subIndex(keys, firstKey));
           SmallVector<OpFoldResult> offsets = {bi, firstKey, kvHead, zero};
           Value keyBlock =
-              t.loadRows(op.getK(), offsets, keyRows, chunkSize, true);
+              t.loadRows(op.getK(), offsets, keyRows, options.chunkSize, true);
           Value valueBlock =
-              t.loadRows(op.getV(), offsets, keyRows, chunkSize, true);
+              t.loadRows(op.getV(), offsets, keyRows, options.chunkSize, true);
           Value products = t.matmulTransposeB(queryBlock, keyBlock,
                                               t.zeros({blockRows, tileKeys}));
           Value scores = t.map(
@@ -210,63 +208,58 @@ private:
                       t.less(r.subIndex(shifted, r.index(window)), j));
                 return t.select(visible, e[0], minusInfinity);
               });
-          Value tileMax =
-              t.maxOver({blockRows}, {scores}, {matrix},
-                    [&](ValueRange e) { return e[0]; });
+          Value tileMax = t.maxOver({blockRows}, {scores}, {matrix},
+                                    [&](ValueRange e) { return e[0]; });
           auto isMinusInfinity = [&](Value x) {
             return arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, x,
                                          minusInfinity);
           };
           // alpha = exp(m - m'), from the old running max, before m is
           // updated in place.
-          Value rescale = t.map(
-              {blockRows}, {carried[0], tileMax},
-              {t.identity(1), t.identity(1)}, [&](ValueRange e) {
-                Value next = t.max(e[0], e[1]);
-                Value fresh = isMinusInfinity(next);
-                Value exponent = t.select(fresh, t.f32(0.0), t.sub(e[0], next));
-                return t.select(fresh, t.f32(1.0), t.exp(exponent));
-              });
-          Value newMax = t.update(carried[0], {tileMax}, {t.identity(1)},
-                                  [&](ValueRange e) {
-                                    return t.max(e[1], e[0]);
-                                  });
-          Value weights = t.map(
-              {blockRows, tileKeys}, {scores, newMax}, {matrix, perRow},
-              [&](ValueRange e) {
-                Value masked = isMinusInfinity(e[0]);
-                Value exponent = t.select(masked, t.f32(0.0), t.sub(e[0], e[1]));
-                return t.select(masked, t.f32(0.0), t.exp(exponent));
-              });
+          Value rescale =
+              t.map({blockRows}, {carried[0], tileMax},
+                    {t.identity(1), t.identity(1)}, [&](ValueRange e) {
+                      Value next = t.max(e[0], e[1]);
+                      Value fresh = isMinusInfinity(next);
+                      Value exponent =
+                          t.select(fresh, t.f32(0.0), t.sub(e[0], next));
+                      return t.select(fresh, t.f32(1.0), t.exp(exponent));
+                    });
+          Value newMax =
+              t.update(carried[0], {tileMax}, {t.identity(1)},
+                       [&](ValueRange e) { return t.max(e[1], e[0]); });
+          Value weights =
+              t.map({blockRows, tileKeys}, {scores, newMax}, {matrix, perRow},
+                    [&](ValueRange e) {
+                      Value masked = isMinusInfinity(e[0]);
+                      Value exponent =
+                          t.select(masked, t.f32(0.0), t.sub(e[0], e[1]));
+                      return t.select(masked, t.f32(0.0), t.exp(exponent));
+                    });
           Value weightSum = t.sum({blockRows}, {weights}, {matrix},
                                   [&](ValueRange e) { return e[0]; });
-          Value sum = t.update(carried[1], {rescale, weightSum},
-                               {t.identity(1), t.identity(1)},
-                               [&](ValueRange e) {
-                                 return t.add(t.mul(e[0], e[2]), e[1]);
-                               });
-          Value scaled = t.update(carried[2], {rescale}, {perRow},
-                                  [&](ValueRange e) {
-                                    return t.mul(e[0], e[1]);
-                                  });
+          Value sum = t.update(
+              carried[1], {rescale, weightSum}, {t.identity(1), t.identity(1)},
+              [&](ValueRange e) { return t.add(t.mul(e[0], e[2]), e[1]); });
+          Value scaled =
+              t.update(carried[2], {rescale}, {perRow},
+                       [&](ValueRange e) { return t.mul(e[0], e[1]); });
           Value updated = t.matmul(weights, valueBlock, scaled);
           return {newMax, sum, updated};
         });
 
-    return t.map({blockRows, valueDim}, {swept[2], swept[1]},
-                 {matrix, perRow}, [&](ValueRange e) {
+    return t.map({blockRows, valueDim}, {swept[2], swept[1]}, {matrix, perRow},
+                 [&](ValueRange e) {
                    Value seen = arith::CmpFOp::create(
                        b, arith::CmpFPredicate::OGT, e[1], t.f32(0.0));
                    Value safe = t.select(seen, e[1], t.f32(1.0));
                    return t.select(seen, t.div(e[0], safe), t.f32(0.0));
                  });
   }
-
-  int64_t chunkSize;
 };
 } // namespace
 
 void mlir::recur::populateAttentionToChunksPattern(RewritePatternSet &patterns,
-                                                   int64_t chunkSize) {
-  patterns.add<AttentionToChunks>(patterns.getContext(), chunkSize);
+                                                   ChunkOptions options) {
+  patterns.add<AttentionToChunks>(patterns.getContext(), options);
 }

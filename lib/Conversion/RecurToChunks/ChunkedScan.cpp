@@ -19,7 +19,6 @@ Value mlir::recur::timeOfStep(ReferenceBuilder &r, Value step, Value time,
   return r.subIndex(r.subIndex(time, r.index(1)), step);
 }
 
-
 SmallVector<Value> mlir::recur::emitChunkedScan(
     TileBuilder &t, ReferenceBuilder &r, const ScanRecurrence &recurrence,
     Value time, int64_t chunkSize, bool reverse, StatePass statePass,
@@ -55,8 +54,7 @@ SmallVector<Value> mlir::recur::emitChunkedScan(
   SmallVector<OpFoldResult> stackedShape = {getAsOpFoldResult(numChunks)};
   stackedShape.append(stateShape);
   auto stacked = [&]() {
-    return tensor::EmptyOp::create(b, stackedShape, b.getF32Type())
-        .getResult();
+    return tensor::EmptyOp::create(b, stackedShape, b.getF32Type()).getResult();
   };
   auto stackOffsets = [&](Value c) {
     SmallVector<OpFoldResult> offsets(stackedShape.size(), b.getIndexAttr(0));
@@ -69,14 +67,14 @@ SmallVector<Value> mlir::recur::emitChunkedScan(
     return t.slice(stack, stackOffsets(c), sizes, {0});
   };
   OpFoldResult count = getAsOpFoldResult(numChunks);
-  SmallVector<Value> summaries = t.forall(
-      count, {stacked(), stacked()},
-      [&](ValueRange ivs, ValueRange) -> SmallVector<ParallelTile> {
-        Value c = ivs[0];
-        auto [start, rows] = chunkRows(c);
-        auto [transition, end] = recurrence.summarize(start, rows);
-        return {{transition, stackOffsets(c)}, {end, stackOffsets(c)}};
-      });
+  SmallVector<Value> summaries =
+      t.forall(count, {stacked(), stacked()},
+               [&](ValueRange ivs, ValueRange) -> SmallVector<ParallelTile> {
+                 Value c = ivs[0];
+                 auto [start, rows] = chunkRows(c);
+                 auto [transition, end] = recurrence.summarize(start, rows);
+                 return {{transition, stackOffsets(c)}, {end, stackOffsets(c)}};
+               });
 
   // Phase 2: the state entering each chunk, one cheap step per chunk.
   SmallVector<Value> carries = r.forEach(
@@ -86,11 +84,9 @@ SmallVector<Value> mlir::recur::emitChunkedScan(
         Value transition = stackedRow(summaries[0], c);
         Value end = stackedRow(summaries[1], c);
         unsigned rank = stateShape.size();
-        Value next = t.update(carried[0], {transition, end},
-                              {t.identity(rank), t.identity(rank)},
-                              [&](ValueRange e) {
-                                return t.add(t.mul(e[0], e[2]), e[1]);
-                              });
+        Value next = t.update(
+            carried[0], {transition, end}, {t.identity(rank), t.identity(rank)},
+            [&](ValueRange e) { return t.add(t.mul(e[0], e[2]), e[1]); });
         return {next, entering};
       });
 

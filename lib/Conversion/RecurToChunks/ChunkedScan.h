@@ -51,10 +51,10 @@ Value timeOfStep(ReferenceBuilder &r, Value step, Value time, bool reverse);
 /// are [T, ...] tensors with time on dimension 0. Returns {final state,
 /// outputs...}.
 SmallVector<Value> emitChunkedScan(TileBuilder &t, ReferenceBuilder &r,
-                                   const ScanRecurrence &recurrence,
-                                   Value time, int64_t chunkSize,
-                                   bool reverse, StatePass statePass,
-                                   Value initialState, ValueRange outputs);
+                                   const ScanRecurrence &recurrence, Value time,
+                                   int64_t chunkSize, bool reverse,
+                                   StatePass statePass, Value initialState,
+                                   ValueRange outputs);
 
 } // namespace recur
 } // namespace mlir

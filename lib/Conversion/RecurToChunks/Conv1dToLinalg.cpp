@@ -52,33 +52,33 @@ struct Conv1dToLinalg : OpRewritePattern<Conv1dOp> {
 
     Value state = op.getInitialState();
     if (!state)
-      state = linalg::FillOp::create(
-                  b, r.zero(inputType),
-                  tensor::EmptyOp::create(b, {batch, stateRows, channels},
-                                          inputType).getResult())
-                  .getResult(0);
+      state =
+          linalg::FillOp::create(b, r.zero(inputType),
+                                 tensor::EmptyOp::create(
+                                     b, {batch, stateRows, channels}, inputType)
+                                     .getResult())
+              .getResult(0);
     Value extended = tensor::ConcatOp::create(b, 1, ValueRange{state, x});
 
     Value weights = op.getW();
     Type weightType =
         cast<RankedTensorType>(weights.getType()).getElementType();
-    Value filter = linalg::TransposeOp::create(
-                       b, weights,
-                       tensor::EmptyOp::create(b, {width, channels}, weightType),
-                       ArrayRef<int64_t>{1, 0})
-                       .getResult()[0];
+    Value filter =
+        linalg::TransposeOp::create(
+            b, weights,
+            tensor::EmptyOp::create(b, {width, channels}, weightType),
+            ArrayRef<int64_t>{1, 0})
+            .getResult()[0];
 
     SmallVector<OpFoldResult> outputShape = {batch, time, channels};
     Value accumulator =
-        op.getBias()
-            ? t.map(outputShape, {op.getBias()}, {t.dims(3, {2})},
-                    [&](ValueRange e) { return t.widen(e[0]); })
-            : t.zeros(outputShape);
-    Value convolved =
-        linalg::DepthwiseConv1DNwcWcOp::create(
-            b, TypeRange{accumulator.getType()}, ValueRange{extended, filter},
-            ValueRange{accumulator})
-            .getResult(0);
+        op.getBias() ? t.map(outputShape, {op.getBias()}, {t.dims(3, {2})},
+                             [&](ValueRange e) { return t.widen(e[0]); })
+                     : t.zeros(outputShape);
+    Value convolved = linalg::DepthwiseConv1DNwcWcOp::create(
+                          b, TypeRange{accumulator.getType()},
+                          ValueRange{extended, filter}, ValueRange{accumulator})
+                          .getResult(0);
     bool silu = op.getActivation() == Activation::silu;
     Value y = t.map(
         outputShape, {convolved}, {t.identity(3)},
@@ -91,8 +91,8 @@ struct Conv1dToLinalg : OpRewritePattern<Conv1dOp> {
         inputType);
 
     OpFoldResult zero = b.getIndexAttr(0);
-    Value next = t.slice(extended, {zero, time, zero},
-                         {batch, stateRows, channels});
+    Value next =
+        t.slice(extended, {zero, time, zero}, {batch, stateRows, channels});
     rewriter.replaceOp(op, {t.castTo(y, op.getY().getType()),
                             t.castTo(next, op.getFinalState().getType())});
     return success();

@@ -76,8 +76,8 @@ struct ChunkTiles {
 /// Emits the math of one chunk (the formulas at the top of this file).
 class ChunkEmitter {
 public:
-  ChunkEmitter(TileBuilder &t, ReferenceBuilder &r, Decay decay,
-               int64_t chunk, OpFoldResult keyDim, OpFoldResult valueDim)
+  ChunkEmitter(TileBuilder &t, ReferenceBuilder &r, Decay decay, int64_t chunk,
+               OpFoldResult keyDim, OpFoldResult valueDim)
       : t(t), r(r), decay(decay), chunk(chunk), keyDim(keyDim),
         valueDim(valueDim) {}
 
@@ -90,9 +90,7 @@ public:
   std::pair<Value, Value> summarize(const ChunkTiles &tiles);
 
 private:
-  OpFoldResult size(int64_t value) {
-    return t.builder().getIndexAttr(value);
-  }
+  OpFoldResult size(int64_t value) { return t.builder().getIndexAttr(value); }
   OpFoldResult rows() { return size(chunk); }
 
   Value prefixSum(Value gate, bool inclusive);
@@ -142,15 +140,13 @@ Value ChunkEmitter::pairScores(Value x, Value bx, Value y, Value by,
                    Value mask = visible(t.loopIndex(0), t.loopIndex(1), strict);
                    return t.select(mask, e[0], t.f32(0.0));
                  });
-  return t.map({rows(), rows()}, {products, bx, by},
-               {t.identity(2), t.dims(2, {0}), t.dims(2, {1})},
-               [&](ValueRange e) {
-                 Value mask = visible(t.loopIndex(0), t.loopIndex(1), strict);
-                 Value exponent =
-                     t.select(mask, t.sub(e[1], e[2]), t.f32(0.0));
-                 return t.select(mask, t.mul(e[0], t.exp(exponent)),
-                                 t.f32(0.0));
-               });
+  return t.map(
+      {rows(), rows()}, {products, bx, by},
+      {t.identity(2), t.dims(2, {0}), t.dims(2, {1})}, [&](ValueRange e) {
+        Value mask = visible(t.loopIndex(0), t.loopIndex(1), strict);
+        Value exponent = t.select(mask, t.sub(e[1], e[2]), t.f32(0.0));
+        return t.select(mask, t.mul(e[0], t.exp(exponent)), t.f32(0.0));
+      });
 }
 
 Value ChunkEmitter::keyPairScores(Value x, Value bx, Value y, Value by,
@@ -170,22 +166,21 @@ Value ChunkEmitter::keyPairScores(Value x, Value bx, Value y, Value by,
 
         // Rows of the block against all earlier rows: a matmul of factors
         // split at the block's first row.
-        Value xScaled = t.map(
-            {size(sub), keyDim}, {xBlock, bxBlock, ref},
-            {t.identity(2), t.identity(2), t.dims(2, {1})},
-            [&](ValueRange e) { return t.mul(e[0], t.exp(t.sub(e[1], e[2]))); });
+        Value xScaled = t.map({size(sub), keyDim}, {xBlock, bxBlock, ref},
+                              {t.identity(2), t.identity(2), t.dims(2, {1})},
+                              [&](ValueRange e) {
+                                return t.mul(e[0], t.exp(t.sub(e[1], e[2])));
+                              });
         Value yScaled = t.map(
             {rows(), keyDim}, {y, by, ref},
-            {t.identity(2), t.identity(2), t.dims(2, {1})},
-            [&](ValueRange e) {
+            {t.identity(2), t.identity(2), t.dims(2, {1})}, [&](ValueRange e) {
               Value earlier = t.less(t.loopIndex(0), start);
-              Value exponent =
-                  t.select(earlier, t.sub(e[2], e[1]), t.f32(0.0));
+              Value exponent = t.select(earlier, t.sub(e[2], e[1]), t.f32(0.0));
               return t.select(earlier, t.mul(e[0], t.exp(exponent)),
                               t.f32(0.0));
             });
-        Value blockRows = t.matmulTransposeB(xScaled, yScaled,
-                                             t.zeros({size(sub), rows()}));
+        Value blockRows =
+            t.matmulTransposeB(xScaled, yScaled, t.zeros({size(sub), rows()}));
 
         // The diagonal block, with the exact exponent of each pair.
         Value diagonal = t.sum(
@@ -214,12 +209,12 @@ Value ChunkEmitter::forwardSubstitute(Value lower, Value beta) {
         Value lowerRow = t.slice(lower, {i, size(0)}, {size(1), rows()}, {0});
         Value combined = t.vecmat(lowerRow, carried[0], t.zeros({rows()}));
         Value betaI = tensor::ExtractOp::create(t.builder(), beta, i);
-        Value row = t.map({rows()}, {combined}, {t.identity(1)},
-                          [&](ValueRange e) {
-                            Value diagonal = t.select(t.equal(t.loopIndex(0), i),
-                                                      betaI, t.f32(0.0));
-                            return t.sub(diagonal, e[0]);
-                          });
+        Value row =
+            t.map({rows()}, {combined}, {t.identity(1)}, [&](ValueRange e) {
+              Value diagonal =
+                  t.select(t.equal(t.loopIndex(0), i), betaI, t.f32(0.0));
+              return t.sub(diagonal, e[0]);
+            });
         return {t.insert(row, carried[0], {i, size(0)})};
       })[0];
 }
@@ -227,23 +222,20 @@ Value ChunkEmitter::forwardSubstitute(Value lower, Value beta) {
 Value ChunkEmitter::decayRows(Value x, Value logDecay) {
   SmallVector<OpFoldResult> shape =
       tensor::getMixedSizes(t.builder(), t.builder().getLoc(), x);
-  AffineMap decayMap =
-      decay == Decay::Row ? t.dims(2, {0}) : t.identity(2);
+  AffineMap decayMap = decay == Decay::Row ? t.dims(2, {0}) : t.identity(2);
   return t.map(shape, {x, logDecay}, {t.identity(2), decayMap},
                [&](ValueRange e) { return t.mul(e[0], t.exp(e[1])); });
 }
 
 Value ChunkEmitter::decayToEnd(Value x, Value b, Value last) {
   if (decay == Decay::Row)
-    return t.map({rows(), keyDim}, {x, b}, {t.identity(2), t.dims(2, {0})},
-                 [&](ValueRange e) {
-                   return t.mul(e[0], t.exp(t.sub(last, e[1])));
-                 });
-  return t.map({rows(), keyDim}, {x, b, last},
-               {t.identity(2), t.identity(2), t.dims(2, {1})},
-               [&](ValueRange e) {
-                 return t.mul(e[0], t.exp(t.sub(e[2], e[1])));
-               });
+    return t.map(
+        {rows(), keyDim}, {x, b}, {t.identity(2), t.dims(2, {0})},
+        [&](ValueRange e) { return t.mul(e[0], t.exp(t.sub(last, e[1]))); });
+  return t.map(
+      {rows(), keyDim}, {x, b, last},
+      {t.identity(2), t.identity(2), t.dims(2, {1})},
+      [&](ValueRange e) { return t.mul(e[0], t.exp(t.sub(e[2], e[1]))); });
 }
 
 Value ChunkEmitter::decayState(Value state, Value last) {
@@ -270,19 +262,18 @@ std::pair<Value, Value> ChunkEmitter::summarize(const ChunkTiles &tiles) {
     Value logDecay = prefixSum(tiles.gate, /*inclusive=*/true);
     Value last = lastRow(logDecay);
     keys = decayToEnd(tiles.k, logDecay, last);
-    transition =
-        decay == Decay::Row
-            ? t.map({keyDim, valueDim}, {}, {},
-                    [&](ValueRange) { return t.exp(last); })
-            : t.map({keyDim, valueDim}, {last}, {t.dims(2, {0})},
-                    [&](ValueRange e) { return t.exp(e[0]); });
+    transition = decay == Decay::Row
+                     ? t.map({keyDim, valueDim}, {}, {},
+                             [&](ValueRange) { return t.exp(last); })
+                     : t.map({keyDim, valueDim}, {last}, {t.dims(2, {0})},
+                             [&](ValueRange e) { return t.exp(e[0]); });
   }
   Value end = t.matmulTransposeA(keys, tiles.v, t.zeros({keyDim, valueDim}));
   return {transition, end};
 }
 
-std::pair<Value, Value> ChunkEmitter::emit(const ChunkTiles &tiles,
-                                           Value state, Value bonus) {
+std::pair<Value, Value> ChunkEmitter::emit(const ChunkTiles &tiles, Value state,
+                                           Value bonus) {
   bool hasDecay = decay != Decay::None;
   Value logDecay, readDecay, lastDecay;
   if (hasDecay) {
@@ -311,12 +302,10 @@ std::pair<Value, Value> ChunkEmitter::emit(const ChunkTiles &tiles,
   Value scores = pairScores(tiles.q, readDecay, tiles.k, logDecay,
                             /*strict=*/bonus != nullptr);
   if (bonus) {
-    Value current = t.sum({rows()}, {tiles.q, tiles.k, bonus},
-                          {t.dims(2, {0, 1}), t.dims(2, {0, 1}),
-                           t.dims(2, {1})},
-                          [&](ValueRange e) {
-                            return t.mul(t.mul(e[0], e[2]), e[1]);
-                          });
+    Value current =
+        t.sum({rows()}, {tiles.q, tiles.k, bonus},
+              {t.dims(2, {0, 1}), t.dims(2, {0, 1}), t.dims(2, {1})},
+              [&](ValueRange e) { return t.mul(t.mul(e[0], e[2]), e[1]); });
     scores = t.map({rows(), rows()}, {scores, current},
                    {t.identity(2), t.dims(2, {0})}, [&](ValueRange e) {
                      Value diagonal = t.equal(t.loopIndex(0), t.loopIndex(1));
@@ -339,10 +328,8 @@ std::pair<Value, Value> ChunkEmitter::emit(const ChunkTiles &tiles,
 }
 
 namespace {
-struct LinearAttentionToChunks : OpRewritePattern<LinearAttentionOp> {
-  LinearAttentionToChunks(MLIRContext *context, int64_t chunkSize,
-                          StatePass statePass)
-      : OpRewritePattern(context), chunkSize(chunkSize), statePass(statePass) {}
+struct LinearAttentionToChunks : ChunkPattern<LinearAttentionOp> {
+  using ChunkPattern::ChunkPattern;
 
   LogicalResult matchAndRewrite(LinearAttentionOp op,
                                 PatternRewriter &rewriter) const override {
@@ -356,12 +343,12 @@ struct LinearAttentionToChunks : OpRewritePattern<LinearAttentionOp> {
     OpFoldResult valueDim = tensor::getMixedSize(b, loc, op.getV(), 3);
     OpFoldResult timeSize = getAsOpFoldResult(time);
     GateKind gateKind = op.getGateKind();
-    Decay decay = gateKind == GateKind::none ? Decay::None
+    Decay decay = gateKind == GateKind::none  ? Decay::None
                   : gateKind == GateKind::key ? Decay::Key
                                               : Decay::Row;
 
-    Value outputInit = r.empty(op.getO().getType(),
-                               {batch, time, heads, r.dim(op.getV(), 3)});
+    Value outputInit =
+        r.empty(op.getO().getType(), {batch, time, heads, r.dim(op.getV(), 3)});
     Value stateInit = r.initialOrZeros(
         op.getInitialState(), op.getFinalState().getType(),
         {batch, heads, r.dim(op.getQ(), 3), r.dim(op.getV(), 3)});
@@ -390,7 +377,8 @@ struct LinearAttentionToChunks : OpRewritePattern<LinearAttentionOp> {
                 {t.slice(op.getBonus(), {hi, zero}, {one, keyDim}, {0})},
                 {t.identity(1)}, [&](ValueRange e) { return t.widen(e[0]); });
 
-          ChunkEmitter emitter(t, r, decay, chunkSize, keyDim, valueDim);
+          ChunkEmitter emitter(t, r, decay, options.chunkSize, keyDim,
+                               valueDim);
           auto run = [&](Value start, Value rows, Value state,
                          ValueRange outputs,
                          Value origin) -> SmallVector<Value> {
@@ -407,10 +395,10 @@ struct LinearAttentionToChunks : OpRewritePattern<LinearAttentionOp> {
           // The delta rule's chunk transition is a [K, K] matrix, not an
           // elementwise one: its state pass stays sequential.
           StatePass pass =
-              op.isDeltaRule() ? StatePass::Sequential : statePass;
-          SmallVector<Value> scanned = emitChunkedScan(
-              t, r, {run, summarize}, time, chunkSize, /*reverse=*/false, pass,
-              headState, {headOutput});
+              op.isDeltaRule() ? StatePass::Sequential : options.statePass;
+          SmallVector<Value> scanned =
+              emitChunkedScan(t, r, {run, summarize}, time, options.chunkSize,
+                              /*reverse=*/false, pass, headState, {headOutput});
           SmallVector<Value> chunked = {scanned[1], scanned[0]};
           return {{chunked[0], outputOffsets, outputSizes},
                   {chunked[1], stateOffsets, stateSizes}};
@@ -427,18 +415,18 @@ private:
                        Value headGate) const {
     ImplicitLocOpBuilder &b = t.builder();
     OpFoldResult keyDim = tensor::getMixedSize(b, b.getLoc(), op.getQ(), 3);
-    OpFoldResult chunkRows = b.getIndexAttr(chunkSize);
+    OpFoldResult chunkRows = b.getIndexAttr(options.chunkSize);
     auto load = [&](Value source, bool perKey) {
       SmallVector<OpFoldResult> tileOffsets = getAsOpFoldResult(offsets);
       if (perKey)
         tileOffsets.push_back(b.getIndexAttr(0));
-      return t.loadRows(source, tileOffsets, rows, chunkSize, perKey);
+      return t.loadRows(source, tileOffsets, rows, options.chunkSize, perKey);
     };
     ChunkTiles tiles;
     Value scale = t.f32(op.getScaleOrDefault());
-    tiles.q = t.map({chunkRows, keyDim}, {load(op.getQ(), true)},
-                    {t.identity(2)},
-                    [&](ValueRange e) { return t.mul(e[0], scale); });
+    tiles.q =
+        t.map({chunkRows, keyDim}, {load(op.getQ(), true)}, {t.identity(2)},
+              [&](ValueRange e) { return t.mul(e[0], scale); });
     tiles.k = load(op.getK(), true);
     tiles.v = load(op.getV(), true);
     GateKind gateKind = op.getGateKind();
@@ -454,14 +442,10 @@ private:
       tiles.beta = load(op.getBeta(), false);
     return tiles;
   }
-
-  int64_t chunkSize;
-  StatePass statePass;
 };
 } // namespace
 
 void mlir::recur::populateLinearAttentionToChunksPattern(
-    RewritePatternSet &patterns, int64_t chunkSize, StatePass statePass) {
-  patterns.add<LinearAttentionToChunks>(patterns.getContext(), chunkSize,
-                                        statePass);
+    RewritePatternSet &patterns, ChunkOptions options) {
+  patterns.add<LinearAttentionToChunks>(patterns.getContext(), options);
 }

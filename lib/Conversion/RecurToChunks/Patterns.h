@@ -5,23 +5,38 @@
 
 #include "recur/Conversion/RecurToChunks/RecurToChunks.h"
 
+#include "mlir/IR/PatternMatch.h"
+
 #include <cstdint>
 
 namespace mlir {
 class RewritePatternSet;
 namespace recur {
 
+/// What every chunked form is configured by (the --recur-chunk options).
+struct ChunkOptions {
+  int64_t chunkSize;
+  StatePass statePass;
+};
+
+/// A rewrite of recur op `OpTy` into its chunked form.
+template <typename OpTy> struct ChunkPattern : OpRewritePattern<OpTy> {
+  ChunkPattern(MLIRContext *context, ChunkOptions options)
+      : OpRewritePattern<OpTy>(context), options(options) {}
+
+protected:
+  ChunkOptions options;
+};
+
 void populateLinearAttentionToChunksPattern(RewritePatternSet &patterns,
-                                            int64_t chunkSize,
-                                            StatePass statePass);
+                                            ChunkOptions options);
 void populateAttentionToChunksPattern(RewritePatternSet &patterns,
-                                      int64_t chunkSize);
+                                      ChunkOptions options);
 void populateConv1dToLinalgPattern(RewritePatternSet &patterns);
 void populateScanToChunksPattern(RewritePatternSet &patterns,
-                                 int64_t chunkSize, StatePass statePass);
+                                 ChunkOptions options);
 void populateSelectiveScanToChunksPattern(RewritePatternSet &patterns,
-                                          int64_t chunkSize,
-                                          StatePass statePass);
+                                          ChunkOptions options);
 
 } // namespace recur
 } // namespace mlir

@@ -26,11 +26,12 @@ using namespace mlir::recur;
 void mlir::recur::populateRecurToChunksPatterns(RewritePatternSet &patterns,
                                                 int64_t chunkSize,
                                                 StatePass statePass) {
-  populateLinearAttentionToChunksPattern(patterns, chunkSize, statePass);
-  populateAttentionToChunksPattern(patterns, chunkSize);
+  ChunkOptions options{chunkSize, statePass};
+  populateLinearAttentionToChunksPattern(patterns, options);
+  populateAttentionToChunksPattern(patterns, options);
   populateConv1dToLinalgPattern(patterns);
-  populateScanToChunksPattern(patterns, chunkSize, statePass);
-  populateSelectiveScanToChunksPattern(patterns, chunkSize, statePass);
+  populateScanToChunksPattern(patterns, options);
+  populateSelectiveScanToChunksPattern(patterns, options);
 }
 
 namespace {
@@ -49,8 +50,8 @@ struct RecurChunk : recur::impl::RecurChunkBase<RecurChunk> {
     // Only the recur ops are rewritten; nothing else is folded or erased.
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+    if (failed(
+            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       return signalPassFailure();
   }
 };

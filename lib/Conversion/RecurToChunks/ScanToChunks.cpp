@@ -43,8 +43,7 @@ static SmallVector<ReassociationIndices> mergeFrom(int64_t rank,
 }
 
 /// `value` with all dimensions from `first` on collapsed into one.
-static Value collapseFrom(ImplicitLocOpBuilder &b, Value value,
-                          int64_t first) {
+static Value collapseFrom(ImplicitLocOpBuilder &b, Value value, int64_t first) {
   int64_t rank = cast<RankedTensorType>(value.getType()).getRank();
   if (rank == first + 1)
     return value;
@@ -63,9 +62,8 @@ static Value expandTo(ImplicitLocOpBuilder &b, Value value, Type type,
 }
 
 namespace {
-struct ScanToChunks : OpRewritePattern<ScanOp> {
-  ScanToChunks(MLIRContext *context, int64_t chunkSize, StatePass statePass)
-      : OpRewritePattern(context), chunkSize(chunkSize), statePass(statePass) {}
+struct ScanToChunks : ChunkPattern<ScanOp> {
+  using ChunkPattern::ChunkPattern;
 
   LogicalResult matchAndRewrite(ScanOp op,
                                 PatternRewriter &rewriter) const override {
@@ -105,13 +103,12 @@ struct ScanToChunks : OpRewritePattern<ScanOp> {
             return r.forEach(
                 rows, {state, outputs[0]},
                 [&](Value step, ValueRange carried) -> SmallVector<Value> {
-                  Value tt = timeOfStep(r, r.addIndex(start, step), time,
-                                        reverse);
+                  Value tt =
+                      timeOfStep(r, r.addIndex(start, step), time, reverse);
                   Value next = t.update(
                       carried[0], {row(a, tt), row(input, tt)},
                       {t.identity(1), t.identity(1)}, [&](ValueRange e) {
-                        return t.add(t.mul(t.widen(e[0]), e[2]),
-                                     t.widen(e[1]));
+                        return t.add(t.mul(t.widen(e[0]), e[2]), t.widen(e[1]));
                       });
                   Value stored = t.narrow(next, outputType);
                   return {next, t.insert(stored, carried[1],
@@ -124,20 +121,19 @@ struct ScanToChunks : OpRewritePattern<ScanOp> {
             SmallVector<Value> summary = r.forEach(
                 rows, {ones, t.zeros({features})},
                 [&](Value step, ValueRange carried) -> SmallVector<Value> {
-                  Value tt = timeOfStep(r, r.addIndex(start, step), time,
-                                        reverse);
+                  Value tt =
+                      timeOfStep(r, r.addIndex(start, step), time, reverse);
                   Value at = row(a, tt);
                   AffineMap vector = t.identity(1);
-                  Value product = t.update(carried[0], {at}, {vector},
-                                           [&](ValueRange e) {
-                                             return t.mul(t.widen(e[0]), e[1]);
-                                           });
-                  Value end = t.update(carried[1], {at, row(input, tt)},
-                                       {vector, vector}, [&](ValueRange e) {
-                                         return t.add(
-                                             t.mul(t.widen(e[0]), e[2]),
-                                             t.widen(e[1]));
-                                       });
+                  Value product =
+                      t.update(carried[0], {at}, {vector}, [&](ValueRange e) {
+                        return t.mul(t.widen(e[0]), e[1]);
+                      });
+                  Value end = t.update(
+                      carried[1], {at, row(input, tt)}, {vector, vector},
+                      [&](ValueRange e) {
+                        return t.add(t.mul(t.widen(e[0]), e[2]), t.widen(e[1]));
+                      });
                   return {product, end};
                 });
             return std::pair(summary[0], summary[1]);
@@ -146,9 +142,9 @@ struct ScanToChunks : OpRewritePattern<ScanOp> {
                                      {one, timeSize, features}, {0});
           Value headState =
               t.slice(shared[1], {bi, zero}, {one, features}, {0});
-          SmallVector<Value> scanned =
-              emitChunkedScan(t, r, {run, summarize}, time, chunkSize,
-                              reverse, statePass, headState, {headOutput});
+          SmallVector<Value> scanned = emitChunkedScan(
+              t, r, {run, summarize}, time, options.chunkSize, reverse,
+              options.statePass, headState, {headOutput});
           return {{scanned[1], {bi, zero, zero}}, {scanned[0], {bi, zero}}};
         });
 
@@ -158,19 +154,14 @@ struct ScanToChunks : OpRewritePattern<ScanOp> {
     auto stateType = cast<RankedTensorType>(op.getFinalState().getType());
     shape.erase(shape.begin() + 1); // [B, D...]
     Value state = expandTo(b, results[1], stateType, shape, 1);
-    rewriter.replaceOp(op, {t.castTo(h, op.getH().getType()),
-                            t.castTo(state, stateType)});
+    rewriter.replaceOp(
+        op, {t.castTo(h, op.getH().getType()), t.castTo(state, stateType)});
     return success();
   }
-
-private:
-  int64_t chunkSize;
-  StatePass statePass;
 };
 } // namespace
 
 void mlir::recur::populateScanToChunksPattern(RewritePatternSet &patterns,
-                                              int64_t chunkSize,
-                                              StatePass statePass) {
-  patterns.add<ScanToChunks>(patterns.getContext(), chunkSize, statePass);
+                                              ChunkOptions options) {
+  patterns.add<ScanToChunks>(patterns.getContext(), options);
 }

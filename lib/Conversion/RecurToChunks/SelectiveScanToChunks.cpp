@@ -30,10 +30,8 @@ using namespace mlir;
 using namespace mlir::recur;
 
 namespace {
-struct SelectiveScanToChunks : OpRewritePattern<SelectiveScanOp> {
-  SelectiveScanToChunks(MLIRContext *context, int64_t chunkSize,
-                        StatePass statePass)
-      : OpRewritePattern(context), chunkSize(chunkSize), statePass(statePass) {}
+struct SelectiveScanToChunks : ChunkPattern<SelectiveScanOp> {
+  using ChunkPattern::ChunkPattern;
 
   LogicalResult matchAndRewrite(SelectiveScanOp op,
                                 PatternRewriter &rewriter) const override {
@@ -88,27 +86,26 @@ struct SelectiveScanToChunks : OpRewritePattern<SelectiveScanOp> {
             SmallVector<Value> inputs = {row(op.getDelta(), tt)};
             if (op.getDeltaBias())
               inputs.push_back(op.getDeltaBias());
-            return t.map({channels}, inputs,
-                         ArrayRef<AffineMap>(vectorMaps).take_front(
-                             inputs.size()),
-                         [&](ValueRange e) {
-                           Value dt = t.widen(e[0]);
-                           if (op.getDeltaBias())
-                             dt = t.add(dt, t.widen(e[1]));
-                           return op.getDeltaSoftplus() ? r.softplus(dt) : dt;
-                         });
+            return t.map(
+                {channels}, inputs,
+                ArrayRef<AffineMap>(vectorMaps).take_front(inputs.size()),
+                [&](ValueRange e) {
+                  Value dt = t.widen(e[0]);
+                  if (op.getDeltaBias())
+                    dt = t.add(dt, t.widen(e[1]));
+                  return op.getDeltaSoftplus() ? r.softplus(dt) : dt;
+                });
           };
           // s = exp(dt A) s + dt B u, for the step at time tt.
           auto update = [&](Value state, Value tt, Value dt) {
             Value inputs = groupRow(op.getBm(), tt);
-            return t.update(
-                state, {op.getA(), dt, row(op.getU(), tt)},
-                {matrix, perRow, perRow}, [&](ValueRange e) {
-                  Value decay = t.exp(t.mul(e[1], t.widen(e[0])));
-                  Value input =
-                      t.mul(t.mul(e[1], perGroup(inputs)), t.widen(e[2]));
-                  return t.add(t.mul(decay, e[3]), input);
-                });
+            return t.update(state, {op.getA(), dt, row(op.getU(), tt)},
+                            {matrix, perRow, perRow}, [&](ValueRange e) {
+                              Value decay = t.exp(t.mul(e[1], t.widen(e[0])));
+                              Value input = t.mul(t.mul(e[1], perGroup(inputs)),
+                                                  t.widen(e[2]));
+                              return t.add(t.mul(decay, e[3]), input);
+                            });
           };
 
           auto run = [&](Value start, Value rows, Value state,
@@ -120,10 +117,10 @@ struct SelectiveScanToChunks : OpRewritePattern<SelectiveScanOp> {
                   Value tt = r.addIndex(start, step);
                   Value next = update(carried[0], tt, stepSize(tt));
                   Value readout = groupRow(op.getCm(), tt);
-                  Value y = t.sum({channels}, {next}, {matrix},
-                                  [&](ValueRange e) {
-                                    return t.mul(perGroup(readout), e[0]);
-                                  });
+                  Value y =
+                      t.sum({channels}, {next}, {matrix}, [&](ValueRange e) {
+                        return t.mul(perGroup(readout), e[0]);
+                      });
                   SmallVector<Value> inputs = {y, row(op.getU(), tt)};
                   if (op.getD())
                     inputs.push_back(op.getD());
@@ -131,14 +128,13 @@ struct SelectiveScanToChunks : OpRewritePattern<SelectiveScanOp> {
                     inputs.push_back(row(op.getZ(), tt));
                   Value out = t.map(
                       {channels}, inputs,
-                      ArrayRef<AffineMap>(vectorMaps).take_front(
-                          inputs.size()),
+                      ArrayRef<AffineMap>(vectorMaps).take_front(inputs.size()),
                       [&](ValueRange e) {
                         Value value = e[0];
                         unsigned next = 2;
                         if (op.getD())
-                          value = t.add(value, t.mul(t.widen(e[next++]),
-                                                     t.widen(e[1])));
+                          value = t.add(
+                              value, t.mul(t.widen(e[next++]), t.widen(e[1])));
                         if (op.getZ())
                           value = t.mul(value, r.silu(t.widen(e[next])));
                         return value;
@@ -150,22 +146,20 @@ struct SelectiveScanToChunks : OpRewritePattern<SelectiveScanOp> {
           };
           auto summarize = [&](Value start, Value rows) {
             SmallVector<Value> summary = r.forEach(
-                rows,
-                {t.zeros({channels}), t.zeros({channels, stateDim})},
+                rows, {t.zeros({channels}), t.zeros({channels, stateDim})},
                 [&](Value step, ValueRange carried) -> SmallVector<Value> {
                   Value tt = r.addIndex(start, step);
                   Value dt = stepSize(tt);
-                  Value total = t.update(carried[0], {dt}, {vectorMaps[0]},
-                                         [&](ValueRange e) {
-                                           return t.add(e[1], e[0]);
-                                         });
+                  Value total =
+                      t.update(carried[0], {dt}, {vectorMaps[0]},
+                               [&](ValueRange e) { return t.add(e[1], e[0]); });
                   return {total, update(carried[1], tt, dt)};
                 });
-            Value transition = t.map(
-                {channels, stateDim}, {op.getA(), summary[0]},
-                {matrix, perRow}, [&](ValueRange e) {
-                  return t.exp(t.mul(t.widen(e[0]), e[1]));
-                });
+            Value transition =
+                t.map({channels, stateDim}, {op.getA(), summary[0]},
+                      {matrix, perRow}, [&](ValueRange e) {
+                        return t.exp(t.mul(t.widen(e[0]), e[1]));
+                      });
             return std::pair(transition, summary[1]);
           };
 
@@ -174,8 +168,8 @@ struct SelectiveScanToChunks : OpRewritePattern<SelectiveScanOp> {
           Value rowState = t.slice(shared[1], {bi, zero, zero},
                                    {one, channels, stateDim}, {0});
           SmallVector<Value> scanned = emitChunkedScan(
-              t, r, {run, summarize}, time, chunkSize, /*reverse=*/false,
-              statePass, rowState, {rowOutput});
+              t, r, {run, summarize}, time, options.chunkSize,
+              /*reverse=*/false, options.statePass, rowState, {rowOutput});
           return {{scanned[1], {bi, zero, zero}},
                   {scanned[0], {bi, zero, zero}}};
         });
@@ -183,15 +177,10 @@ struct SelectiveScanToChunks : OpRewritePattern<SelectiveScanOp> {
                             t.castTo(results[1], stateType)});
     return success();
   }
-
-private:
-  int64_t chunkSize;
-  StatePass statePass;
 };
 } // namespace
 
 void mlir::recur::populateSelectiveScanToChunksPattern(
-    RewritePatternSet &patterns, int64_t chunkSize, StatePass statePass) {
-  patterns.add<SelectiveScanToChunks>(patterns.getContext(), chunkSize,
-                                      statePass);
+    RewritePatternSet &patterns, ChunkOptions options) {
+  patterns.add<SelectiveScanToChunks>(patterns.getContext(), options);
 }

@@ -112,31 +112,29 @@ Value TileBuilder::matmul(Value a, Value bMatrix, Value acc) {
 }
 
 Value TileBuilder::matmulTransposeA(Value a, Value bMatrix, Value acc) {
-  return linalg::MatmulTransposeAOp::create(b, b.getLoc(),
-                                            TypeRange{acc.getType()},
-                                            ValueRange{a, bMatrix},
-                                            ValueRange{acc})
+  return linalg::MatmulTransposeAOp::create(
+             b, b.getLoc(), TypeRange{acc.getType()}, ValueRange{a, bMatrix},
+             ValueRange{acc})
       .getResult(0);
 }
 
 Value TileBuilder::matmulTransposeB(Value a, Value bMatrix, Value acc) {
-  return linalg::MatmulTransposeBOp::create(b, b.getLoc(),
-                                            TypeRange{acc.getType()},
-                                            ValueRange{a, bMatrix},
-                                            ValueRange{acc})
+  return linalg::MatmulTransposeBOp::create(
+             b, b.getLoc(), TypeRange{acc.getType()}, ValueRange{a, bMatrix},
+             ValueRange{acc})
       .getResult(0);
 }
 
 Value TileBuilder::vecmat(Value x, Value m, Value acc) {
-  return linalg::VecmatOp::create(b, TypeRange{acc.getType()},
-                                  ValueRange{x, m}, ValueRange{acc})
+  return linalg::VecmatOp::create(b, TypeRange{acc.getType()}, ValueRange{x, m},
+                                  ValueRange{acc})
       .getResult(0);
 }
 
 SmallVector<Value> TileBuilder::forall(ArrayRef<OpFoldResult> upperBounds,
                                        ValueRange inits, ForallBody body) {
-  auto loop = scf::ForallOp::create(b, folded(upperBounds), inits,
-                                    std::nullopt);
+  auto loop =
+      scf::ForallOp::create(b, folded(upperBounds), inits, std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(loop.getTerminator());
   SmallVector<ParallelTile> tiles =
@@ -154,9 +152,8 @@ SmallVector<Value> TileBuilder::forall(ArrayRef<OpFoldResult> upperBounds,
   for (auto [tile, dest] : llvm::zip(tiles, loop.getRegionIterArgs())) {
     int64_t destRank = cast<RankedTensorType>(dest.getType()).getRank();
     SmallVector<OpFoldResult> strides(destRank, b.getIndexAttr(1));
-    tensor::ParallelInsertSliceOp::create(b, tile.tile, dest,
-                                          folded(tile.offsets),
-                                          folded(tile.sizes), strides);
+    tensor::ParallelInsertSliceOp::create(
+        b, tile.tile, dest, folded(tile.offsets), folded(tile.sizes), strides);
   }
   return SmallVector<Value>(loop.getResults());
 }
@@ -201,10 +198,10 @@ Value TileBuilder::loadRows(Value source, ArrayRef<OpFoldResult> offsets,
   // Padding rows are zeros: no key, no value, no decay (log-gate 0), beta 0.
   SmallVector<OpFoldResult> low(tileShape.size(), b.getIndexAttr(0));
   SmallVector<OpFoldResult> high(tileShape.size(), b.getIndexAttr(0));
-  high[0] = arith::SubIOp::create(b, index(chunk),
-                                  getValueOrCreateConstantIndexOp(
-                                      b, b.getLoc(), rows))
-                .getResult();
+  high[0] =
+      arith::SubIOp::create(
+          b, index(chunk), getValueOrCreateConstantIndexOp(b, b.getLoc(), rows))
+          .getResult();
   Value padValue = arith::ConstantOp::create(b, b.getZeroAttr(elementType));
   Value padded = tensor::PadOp::create(b, tileType(tileShape, elementType),
                                        rowsSlice, ArrayRef<OpFoldResult>(low),
@@ -259,11 +256,12 @@ Value TileBuilder::narrow(Value tile, Type elementType) {
   if (elementType.isF32())
     return tile;
   SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, b.getLoc(), tile);
-  return map(shape, {tile}, {identity(shape.size())},
-             [&](ValueRange x) -> Value {
-               return arith::TruncFOp::create(b, elementType, x[0]);
-             },
-             elementType);
+  return map(
+      shape, {tile}, {identity(shape.size())},
+      [&](ValueRange x) -> Value {
+        return arith::TruncFOp::create(b, elementType, x[0]);
+      },
+      elementType);
 }
 
 Value TileBuilder::castTo(Value value, Type type) {
@@ -271,4 +269,3 @@ Value TileBuilder::castTo(Value value, Type type) {
     return value;
   return tensor::CastOp::create(b, type, value);
 }
-

@@ -1,4 +1,5 @@
-//===- TileBuilder.h - linalg on chunk tiles, for the chunked forms -*- C++ -*-===//
+//===- TileBuilder.h - linalg on chunk tiles, for the chunked forms -*- C++
+//-*-===//
 //
 // The chunked lowerings compute on small f32 tiles ([chunk, K], [K, V],
 // [chunk, chunk], ...) with linalg ops, so that the later tiling and
@@ -96,7 +97,8 @@ public:
   /// A sub-tile [offsets, offsets + sizes) of `tile`, dropping the unit
   /// dimensions listed in `dropUnitDims`.
   Value slice(Value tile, ArrayRef<OpFoldResult> offsets,
-              ArrayRef<OpFoldResult> sizes, ArrayRef<unsigned> dropUnitDims = {});
+              ArrayRef<OpFoldResult> sizes,
+              ArrayRef<unsigned> dropUnitDims = {});
   Value insert(Value tile, Value dest, ArrayRef<OpFoldResult> offsets);
   /// The f32 tile `tile` in `elementType` (itself when that is f32).
   Value narrow(Value tile, Type elementType);

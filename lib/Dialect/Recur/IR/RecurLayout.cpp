@@ -46,10 +46,10 @@ mlir::recur::reifyFromLayouts(OpBuilder &b, Location loc,
         if (std::optional<int64_t> known = getConstantIntValue(*size))
           size = b.getIndexAttr(*known - 1);
         else
-          size = arith::SubIOp::create(
-                     b, loc, cast<Value>(*size),
-                     arith::ConstantIndexOp::create(b, loc, 1))
-                     .getResult();
+          size =
+              arith::SubIOp::create(b, loc, cast<Value>(*size),
+                                    arith::ConstantIndexOp::create(b, loc, 1))
+                  .getResult();
       }
       sizes.push_back(*size);
     }

@@ -57,8 +57,7 @@ struct LayoutTilingModel
     : TilingInterface::ExternalModel<LayoutTilingModel<OpTy>, OpTy> {
   SmallVector<utils::IteratorType> getLoopIteratorTypes(Operation *op) const {
     return SmallVector<utils::IteratorType>(
-        cast<OpTy>(op).getParallelDims().size(),
-        utils::IteratorType::parallel);
+        cast<OpTy>(op).getParallelDims().size(), utils::IteratorType::parallel);
   }
 
   SmallVector<Range> getIterationDomain(Operation *op, OpBuilder &b) const {
@@ -71,8 +70,8 @@ struct LayoutTilingModel
         const auto *it = llvm::find(entry.dims, dim);
         if (entry.isResult || !entry.value || it == entry.dims.end())
           continue;
-        OpFoldResult size = tensor::getMixedSize(
-            b, op->getLoc(), entry.value, it - entry.dims.begin());
+        OpFoldResult size = tensor::getMixedSize(b, op->getLoc(), entry.value,
+                                                 it - entry.dims.begin());
         domain.push_back({b.getIndexAttr(0), size, b.getIndexAttr(1)});
         break;
       }
@@ -105,8 +104,8 @@ struct LayoutTilingModel
           shape.push_back(
               getConstantIntValue(size).value_or(ShapedType::kDynamic));
         resultTypes[entry.number] = RankedTensorType::get(
-            shape, cast<RankedTensorType>(entry.value.getType())
-                       .getElementType());
+            shape,
+            cast<RankedTensorType>(entry.value.getType()).getElementType());
         continue;
       }
       SmallVector<OpFoldResult> whole =
@@ -114,9 +113,8 @@ struct LayoutTilingModel
       tileOfEntry(b, entry, parallelDims, offsets, sizes, whole, entryOffsets,
                   entrySizes);
       SmallVector<OpFoldResult> strides(entrySizes.size(), b.getIndexAttr(1));
-      auto slice = tensor::ExtractSliceOp::create(b, loc, entry.value,
-                                                  entryOffsets, entrySizes,
-                                                  strides);
+      auto slice = tensor::ExtractSliceOp::create(
+          b, loc, entry.value, entryOffsets, entrySizes, strides);
       operands[entry.number] = slice;
       result.generatedSlices.push_back(slice);
     }
@@ -127,11 +125,12 @@ struct LayoutTilingModel
     return result;
   }
 
-  LogicalResult getResultTilePosition(
-      Operation *op, OpBuilder &b, unsigned resultNumber,
-      ArrayRef<OpFoldResult> offsets, ArrayRef<OpFoldResult> sizes,
-      SmallVector<OpFoldResult> &resultOffsets,
-      SmallVector<OpFoldResult> &resultSizes) const {
+  LogicalResult
+  getResultTilePosition(Operation *op, OpBuilder &b, unsigned resultNumber,
+                        ArrayRef<OpFoldResult> offsets,
+                        ArrayRef<OpFoldResult> sizes,
+                        SmallVector<OpFoldResult> &resultOffsets,
+                        SmallVector<OpFoldResult> &resultSizes) const {
     auto recurOp = cast<OpTy>(op);
     FailureOr<ReifiedRankedShapedTypeDims> whole = wholeResultSizes(b, op);
     if (failed(whole))

@@ -20,8 +20,8 @@ using namespace mlir;
 using namespace mlir::recur;
 
 /// Tile sizes: 1 for the batch and head dimensions, 0 (whole) for the rest.
-static SmallVector<OpFoldResult> batchHeadTileSizes(OpBuilder &b,
-                                                    ArrayRef<std::string> dims) {
+static SmallVector<OpFoldResult>
+batchHeadTileSizes(OpBuilder &b, ArrayRef<std::string> dims) {
   SmallVector<OpFoldResult> sizes;
   for (const std::string &dim : dims)
     sizes.push_back(b.getIndexAttr(dim == "B" || dim == "H" ? 1 : 0));

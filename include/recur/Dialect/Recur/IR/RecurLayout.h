@@ -1,4 +1,5 @@
-//===- RecurLayout.h - The layout table of each recur op ----------*- C++ -*-===//
+//===- RecurLayout.h - The layout table of each recur op ----------*- C++
+//-*-===//
 //
 // Every recur op states its operands and results as layouts of named
 // dimensions (`q [B, T, H, K]`, `final_state [B, H, K, V]`). Each op returns
@@ -25,8 +26,8 @@ namespace recur {
 /// One operand or result and its dimension names. A name "X - 1" means one
 /// less than the dimension X (the conv1d state).
 struct NamedLayout {
-  std::string name;  // as diagnostics call it: "q", "final_state"
-  Value value;       // null for an absent optional operand
+  std::string name; // as diagnostics call it: "q", "final_state"
+  Value value;      // null for an absent optional operand
   SmallVector<std::string> dims;
   bool isResult = false;
   unsigned number = 0; // the operand or result number
