@@ -2,7 +2,7 @@
 lowering (`--pipeline=reference`) on mixer shapes at T = 4096, one thread.
 
     /usr/bin/python3 benchmarks/chunked_vs_reference.py [--time T] [--reps N]
-        [--only NAME ...] [--workdir DIR]
+        [--only NAME ...] [--workdir DIR] [--default-option=OPT ...]
 
 For each model it compiles both pipelines, links a C timing harness (random
 inputs in the ranges the models use; one warm-up call, then the median of N
@@ -90,7 +90,7 @@ def harness(sig) -> str:
 
 
 def compile_and_time(name: str, pipeline: str, workdir: str, time: int,
-                     reps: int) -> float:
+                     reps: int, options=()) -> float:
     directory = os.path.join(workdir, f"{name}-{pipeline}")
     os.makedirs(directory, exist_ok=True)
     source = os.path.join(directory, f"{name}.mlir")
@@ -99,8 +99,8 @@ def compile_and_time(name: str, pipeline: str, workdir: str, time: int,
     tool = os.environ.get("RECUR_COMPILE",
                           os.path.join(ROOT, "build", "bin", "recur-compile"))
     obj = os.path.join(directory, f"{name}.o")
-    subprocess.run([tool, source, f"--pipeline={pipeline}", "-o", obj],
-                   check=True)
+    subprocess.run([tool, source, f"--pipeline={pipeline}", *options, "-o",
+                    obj], check=True)
     with open(os.path.join(directory, f"{name}.h")) as f:
         sig = parse_header(f.read())[name]
     assert all(STORAGE[b.dtype][0] == "float" for b in sig.buffers)
@@ -134,6 +134,9 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--only", nargs="*", default=list(MODELS))
     parser.add_argument("--workdir", default=None)
+    parser.add_argument("--default-option", action="append", default=[],
+                        help="a recur-compile option for the default "
+                             "pipeline only, e.g. --default-option=--serial-below=0")
     args = parser.parse_args()
     workdir = args.workdir or tempfile.mkdtemp(prefix="recur-bench-")
     os.makedirs(workdir, exist_ok=True)
@@ -146,7 +149,8 @@ def main() -> None:
     for name in args.only:
         heads, key, value, _, _, _, per_kv = MODELS[name]
         ref = compile_and_time(name, "reference", workdir, args.time, args.reps)
-        fast = compile_and_time(name, "default", workdir, args.time, args.reps)
+        fast = compile_and_time(name, "default", workdir, args.time, args.reps,
+                                args.default_option)
         flops = per_kv * key * value * heads * args.time
         rate, ref_rate = flops / fast / 1e9, flops / ref / 1e9
         print(f"{name:16} {heads:3} {key:4} {value:4} {ref * 1e3:13.1f} "

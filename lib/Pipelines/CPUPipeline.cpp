@@ -39,6 +39,7 @@ void mlir::recur::buildRecurLoweringPipeline(
     RecurChunkOptions chunking;
     chunking.chunkSize = options.chunkSize;
     chunking.statePass = options.statePass;
+    chunking.serialBelow = options.serialBelow;
     pm.addPass(createRecurChunk(chunking));
   }
   pm.addPass(createRecurLowerToLoops());

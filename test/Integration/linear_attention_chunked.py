@@ -17,9 +17,11 @@ import linear_attention as la  # noqa: E402
 from recur.runner import compile_module  # noqa: E402
 from recur.testing import Inputs, check, check_chained  # noqa: E402
 
-# (chunk size, state pass)
-CONFIGS = ((16, "sequential"), (32, "sequential"), (64, "sequential"),
-           (16, "parallel"))
+# (chunk size, state pass, serial-below): every length chunked (0), and
+# the default 16, where T = 1 and T = 11 take the token-serial form and
+# T = 16 and T = 100 the chunked one, chosen at run time.
+CONFIGS = ((16, "sequential", 0), (32, "sequential", 0),
+           (64, "sequential", 0), (16, "parallel", 0), (64, "sequential", 16))
 # (batch, time): several chunks with a partial last one, one token, less
 # than a chunk, exactly one chunk of 16.
 SHAPES = ((2, 100), (1, 1), (3, 11), (1, 16))
@@ -42,22 +44,23 @@ def main(workdir: str) -> None:
     reference = compile_module(text, os.path.join(workdir, "reference"),
                                pipeline="reference")
     rand = Inputs(seed=11)
-    for chunk, state_pass in CONFIGS:
-        model = compile_module(text,
-                               os.path.join(workdir, f"{state_pass}{chunk}"),
-                               options=[f"--chunk-size={chunk}",
-                                        f"--state-pass={state_pass}"])
+    for chunk, state_pass, serial_below in CONFIGS:
+        model = compile_module(
+            text, os.path.join(workdir, f"{state_pass}{chunk}-{serial_below}"),
+            options=[f"--chunk-size={chunk}", f"--state-pass={state_pass}",
+                     f"--serial-below={serial_below}"])
         for variant, (gate_kind, _, _, dtype) in la.VARIANTS.items():
             for batch, time in SHAPES:
                 inputs = la.make_inputs(rand, variant, batch, time)
                 dims = {"B": batch, "T": time}
-                compare(f"{variant}[{state_pass},C={chunk},B={batch},"
-                        f"T={time}]",
+                compare(f"{variant}[{state_pass},C={chunk},"
+                        f"serial<{serial_below},B={batch},T={time}]",
                         model.run(variant, inputs, dims),
                         reference.run(variant, inputs, dims), inputs, variant,
                         dtype)
         if chunk == 16:
-            # (both state passes)
+            # A chunked prefill, then single-token steps through the
+            # chunked form itself (both state passes).
             # A prefill spanning chunks, then single-token steps.
             for variant, (gate_kind, _, _, dtype) in la.VARIANTS.items():
                 check_chained(
@@ -69,7 +72,7 @@ def main(workdir: str) -> None:
     key, value = ODD_HEADS
     odd_text = la.build_module(key, value, ODD_VARIANTS).to_mlir()
     odd = compile_module(odd_text, os.path.join(workdir, "odd"),
-                         options=["--chunk-size=32"])
+                         options=["--chunk-size=32", "--serial-below=0"])
     odd_reference = compile_module(odd_text, os.path.join(workdir, "odd-ref"),
                                    pipeline="reference")
     for variant in ODD_VARIANTS:

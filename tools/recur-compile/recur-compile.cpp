@@ -82,6 +82,10 @@ cl::opt<int64_t> chunkSize("chunk-size",
                            cl::desc(recur::kChunkSizeDescription),
                            cl::init(recur::kDefaultChunkSize),
                            cl::cat(category));
+cl::opt<int64_t> serialBelow("serial-below",
+                             cl::desc(recur::kSerialBelowDescription),
+                             cl::init(recur::kDefaultSerialBelow),
+                             cl::cat(category));
 cl::opt<recur::StatePass> statePass("state-pass",
                                     cl::desc(recur::kStatePassDescription),
                                     cl::init(recur::StatePass::Sequential),
@@ -209,6 +213,7 @@ LogicalResult lowerModel(ModuleOp module) {
   options.lowering = pipeline;
   options.chunkSize = chunkSize;
   options.statePass = statePass;
+  options.serialBelow = serialBelow;
   PassManager pm(module.getContext());
   recur::buildCPUPipeline(pm, options);
   if (failed(pm.run(module)))

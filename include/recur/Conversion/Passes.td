@@ -39,6 +39,10 @@ def RecurChunk : Pass<"recur-chunk"> {
     number of rows; the scans step through a chunk token by token on the
     state. `state-pass=parallel` computes every chunk's summary in parallel
     for the scans and for linear attention without the delta rule.
+    Linear attention over fewer than `serial-below` tokens is left to the
+    token-serial reference lowering (marked `recur.token_serial`; an
+    `scf.if` on T chooses at run time when T is dynamic): a decode step
+    would otherwise pay for a whole padded chunk.
     The math of each form is at the top of its file in
     `lib/Conversion/RecurToChunks` and in `docs/chunked-forms.md`.
 
@@ -64,6 +68,10 @@ def RecurChunk : Pass<"recur-chunk"> {
                         "chunk summaries in parallel, a cheap combine, "
                         "then chunk outputs in parallel (scans and "
                         "non-delta linear attention)"))}]>,
+    Option<"serialBelow", "serial-below", "int64_t", /*default=*/"16",
+           "Linear attention over fewer tokens than this (decode steps) "
+           "takes the token-serial form, chosen at run time when T is "
+           "dynamic; 0 chunks every length">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

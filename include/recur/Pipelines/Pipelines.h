@@ -36,6 +36,10 @@ inline auto loweringOptionValues() {
 inline constexpr int64_t kDefaultChunkSize = 64;
 inline constexpr const char *kChunkSizeDescription =
     "Tokens per chunk of the chunked forms, 1 to 1024 (default 64)";
+inline constexpr int64_t kDefaultSerialBelow = 16;
+inline constexpr const char *kSerialBelowDescription =
+    "Linear attention over fewer tokens (decode steps) takes the "
+    "token-serial form; 0 chunks every length (default 16)";
 inline constexpr const char *kStatePassDescription =
     "How the state crosses chunks in the chunked forms";
 inline auto statePassOptionValues() {
@@ -57,6 +61,9 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<StatePass> statePass{
       *this, "state-pass", llvm::cl::desc(kStatePassDescription),
       llvm::cl::init(StatePass::Sequential), statePassOptionValues()};
+  PassOptions::Option<int64_t> serialBelow{
+      *this, "serial-below", llvm::cl::desc(kSerialBelowDescription),
+      llvm::cl::init(kDefaultSerialBelow)};
 };
 
 /// Stage 1: public functions get the caller-owned-buffer interface and recur

@@ -63,6 +63,9 @@ namespace {
 /// row ([C]: the head and scalar gates), or one per row and key ([C, K]).
 enum class Decay { None, Row, Key };
 
+/// Marks an op the chunked lowering leaves to the token-serial one.
+constexpr llvm::StringLiteral kTokenSerialAttr = "recur.token_serial";
+
 /// Sub-chunk size of the key-gate factorization.
 constexpr int64_t kSubChunk = 16;
 
@@ -333,7 +336,51 @@ struct LinearAttentionToChunks : ChunkPattern<LinearAttentionOp> {
 
   LogicalResult matchAndRewrite(LinearAttentionOp op,
                                 PatternRewriter &rewriter) const override {
+    if (op->hasAttr(kTokenSerialAttr))
+      return failure(); // left for the token-serial (reference) lowering
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    int64_t serialBelow = options.serialBelow;
+    int64_t staticTime =
+        cast<RankedTensorType>(op.getQ().getType()).getDimSize(1);
+    if (serialBelow > 0 && !ShapedType::isDynamic(staticTime)) {
+      if (staticTime >= serialBelow) {
+        rewriter.replaceOp(op, emitChunked(op, b));
+        return success();
+      }
+      rewriter.modifyOpInPlace(
+          op, [&] { op->setAttr(kTokenSerialAttr, b.getUnitAttr()); });
+      return success();
+    }
+    if (serialBelow <= 0) {
+      rewriter.replaceOp(op, emitChunked(op, b));
+      return success();
+    }
+
+    // Short sequences (decode steps) take the token-serial form: a chunk
+    // would pad them to chunk-size rows.
+    Value time = tensor::DimOp::create(b, op.getQ(), 1);
+    Value isShort =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::slt, time,
+                              arith::ConstantIndexOp::create(b, serialBelow));
+    auto branch = scf::IfOp::create(b, op->getResultTypes(), isShort,
+                                    /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(branch.thenBlock());
+      Operation *serial = b.clone(*op);
+      serial->setAttr(kTokenSerialAttr, b.getUnitAttr());
+      scf::YieldOp::create(b, serial->getResults());
+      b.setInsertionPointToStart(branch.elseBlock());
+      scf::YieldOp::create(b, emitChunked(op, b));
+    }
+    rewriter.replaceOp(op, branch.getResults());
+    return success();
+  }
+
+private:
+  /// The chunked form of `op`, built at `b`'s insertion point.
+  SmallVector<Value> emitChunked(LinearAttentionOp op,
+                                 ImplicitLocOpBuilder &b) const {
     ReferenceBuilder r(b);
     TileBuilder t(b);
     Location loc = op.getLoc();
@@ -403,11 +450,9 @@ struct LinearAttentionToChunks : ChunkPattern<LinearAttentionOp> {
           return {{chunked[0], outputOffsets, outputSizes},
                   {chunked[1], stateOffsets, stateSizes}};
         });
-    rewriter.replaceOp(op, results);
-    return success();
+    return results;
   }
 
-private:
   /// Loads one chunk's tiles of the head at `offsets` (batch, first token,
   /// head): f32, padded to the chunk, q multiplied by the scale.
   ChunkTiles loadChunk(LinearAttentionOp op, TileBuilder &t,

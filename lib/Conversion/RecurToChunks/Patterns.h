@@ -17,6 +17,8 @@ namespace recur {
 struct ChunkOptions {
   int64_t chunkSize;
   StatePass statePass;
+  /// Linear attention over fewer tokens takes the token-serial form.
+  int64_t serialBelow;
 };
 
 /// A rewrite of recur op `OpTy` into its chunked form.

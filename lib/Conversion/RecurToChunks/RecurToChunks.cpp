@@ -25,8 +25,9 @@ using namespace mlir::recur;
 
 void mlir::recur::populateRecurToChunksPatterns(RewritePatternSet &patterns,
                                                 int64_t chunkSize,
-                                                StatePass statePass) {
-  ChunkOptions options{chunkSize, statePass};
+                                                StatePass statePass,
+                                                int64_t serialBelow) {
+  ChunkOptions options{chunkSize, statePass, serialBelow};
   populateLinearAttentionToChunksPattern(patterns, options);
   populateAttentionToChunksPattern(patterns, options);
   populateConv1dToLinalgPattern(patterns);
@@ -46,7 +47,7 @@ struct RecurChunk : recur::impl::RecurChunkBase<RecurChunk> {
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    populateRecurToChunksPatterns(patterns, chunkSize, statePass);
+    populateRecurToChunksPatterns(patterns, chunkSize, statePass, serialBelow);
     // Only the recur ops are rewritten; nothing else is folded or erased.
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);

@@ -1,6 +1,7 @@
-// RUN: recur-opt %s --recur-chunk=chunk-size=32 --split-input-file | FileCheck %s
-// RUN: recur-opt %s --recur-chunk --split-input-file | FileCheck %s --check-prefix=DEFAULT
-// RUN: recur-opt %s --recur-chunk=state-pass=parallel --split-input-file | FileCheck %s --check-prefix=PARALLEL
+// RUN: recur-opt %s --recur-chunk="chunk-size=32 serial-below=0" --split-input-file | FileCheck %s
+// RUN: recur-opt %s --recur-chunk=serial-below=0 --split-input-file | FileCheck %s --check-prefix=DEFAULT
+// RUN: recur-opt %s --recur-chunk="state-pass=parallel serial-below=0" --split-input-file | FileCheck %s --check-prefix=PARALLEL
+// RUN: recur-opt %s --recur-chunk --split-input-file | FileCheck %s --check-prefix=SERIAL
 // RUN: not recur-opt %s --recur-chunk=chunk-size=0 --split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 
 // BAD: chunk-size must be in [1, 1024], got 0
@@ -53,6 +54,23 @@
 // PARALLEL: scf.forall
 // PARALLEL-NOT: scf.forall (
 // PARALLEL: return
+// With serial-below (default 16), a dynamic T chooses at run time between
+// the token-serial form (the op, marked for the reference lowering) for
+// decode-length sequences and the chunked form; a static T below it takes
+// the token-serial form alone.
+// SERIAL-LABEL: func.func @gla(
+// SERIAL: %[[T:.*]] = tensor.dim %{{.*}}, %c1
+// SERIAL: %[[SHORT:.*]] = arith.cmpi slt, %[[T]], %c16
+// SERIAL: scf.if %[[SHORT]]
+// SERIAL: recur.linear_attention {{.*}} {recur.token_serial}
+// SERIAL: } else {
+// SERIAL: scf.forall
+// SERIAL-LABEL: func.func @plain(
+// SERIAL-NOT: scf.if
+// SERIAL: scf.forall
+// SERIAL-LABEL: func.func @decode(
+// SERIAL-NOT: scf.forall
+// SERIAL: recur.linear_attention {{.*}} {recur.token_serial}
 // DEFAULT-LABEL: func.func @gla(
 // DEFAULT: arith.constant 64 : index
 // DEFAULT: } : tensor<?x16xf32> to tensor<64x16xf32>
@@ -111,4 +129,19 @@ func.func @plain(%q: tensor<1x40x2x8xf32>, %k: tensor<1x40x2x8xf32>,
       : (tensor<1x40x2x8xf32>, tensor<1x40x2x8xf32>, tensor<1x40x2x8xf32>)
       -> (tensor<1x40x2x8xf32>, tensor<1x2x8x8xf32>)
   return %o, %s : tensor<1x40x2x8xf32>, tensor<1x2x8x8xf32>
+}
+
+// -----
+
+// A single decode step (static T = 1).
+// CHECK-LABEL: func.func @decode(
+// CHECK: scf.forall
+func.func @decode(%q: tensor<4x1x2x8xf32>, %k: tensor<4x1x2x8xf32>,
+                  %v: tensor<4x1x2x8xf32>, %h0: tensor<4x2x8x8xf32>)
+    -> (tensor<4x1x2x8xf32>, tensor<4x2x8x8xf32>) {
+  %o, %s = recur.linear_attention %q, %k, %v initial(%h0)
+      : (tensor<4x1x2x8xf32>, tensor<4x1x2x8xf32>, tensor<4x1x2x8xf32>,
+         tensor<4x2x8x8xf32>)
+      -> (tensor<4x1x2x8xf32>, tensor<4x2x8x8xf32>)
+  return %o, %s : tensor<4x1x2x8xf32>, tensor<4x2x8x8xf32>
 }

@@ -28,7 +28,8 @@ enum class StatePass { Sequential, Parallel };
 /// scf.forall over the independent dimensions, a loop over chunks of
 /// `chunkSize` tokens, and linalg ops on static tiles.
 void populateRecurToChunksPatterns(RewritePatternSet &patterns,
-                                   int64_t chunkSize, StatePass statePass);
+                                   int64_t chunkSize, StatePass statePass,
+                                   int64_t serialBelow);
 
 } // namespace recur
 } // namespace mlir
