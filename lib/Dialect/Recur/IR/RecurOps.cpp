@@ -107,9 +107,10 @@ LayoutTable ScanOp::getLayouts() {
 }
 
 SmallVector<std::string> ScanOp::getParallelDims() {
-  SmallVector<std::string> dims = {"B"};
-  for (auto &dim : ArrayRef(getLayouts()[0].dims).drop_front(2))
-    dims.push_back(dim);
+  // [B, D0, D1, ...]: the layout of `a` without T.
+  LayoutTable table = getLayouts();
+  SmallVector<std::string> dims = table[0].dims;
+  dims.erase(dims.begin() + 1);
   return dims;
 }
 
