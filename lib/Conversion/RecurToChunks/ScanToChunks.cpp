@@ -94,8 +94,7 @@ struct ScanToChunks : ChunkPattern<ScanOp> {
         [&](ValueRange ivs, ValueRange shared) -> SmallVector<ParallelTile> {
           Value bi = ivs[0];
           auto row = [&](Value source, Value step) {
-            return t.slice(source, {bi, step, zero}, {one, one, features},
-                           {0, 1});
+            return t.token(source, bi, step);
           };
           auto run = [&](Value start, Value rows, Value state,
                          ValueRange outputs,

@@ -48,7 +48,6 @@ struct SelectiveScanToChunks : ChunkPattern<SelectiveScanOp> {
     Value channelsPerGroup = r.divIndex(channelCount, groupCount);
     OpFoldResult channels = tensor::getMixedSize(b, loc, op.getU(), 2);
     OpFoldResult stateDim = tensor::getMixedSize(b, loc, op.getA(), 1);
-    OpFoldResult groups = tensor::getMixedSize(b, loc, op.getBm(), 2);
     OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
     OpFoldResult batchSize = getAsOpFoldResult(batch);
     OpFoldResult timeSize = getAsOpFoldResult(time);
@@ -69,13 +68,9 @@ struct SelectiveScanToChunks : ChunkPattern<SelectiveScanOp> {
         [&](ValueRange ivs, ValueRange shared) -> SmallVector<ParallelTile> {
           Value bi = ivs[0];
           auto row = [&](Value source, Value tt) {
-            return t.slice(source, {bi, tt, zero}, {one, one, channels},
-                           {0, 1});
+            return t.token(source, bi, tt);
           };
-          auto groupRow = [&](Value source, Value tt) {
-            return t.slice(source, {bi, tt, zero, zero},
-                           {one, one, groups, stateDim}, {0, 1});
-          };
+          auto groupRow = row; // [G, N] of Bm and Cm
           // The element of a [G, N] row for channel index(0), n = index(1).
           auto perGroup = [&](Value groupTile) {
             Value group = r.divIndex(t.loopIndex(0), channelsPerGroup);

@@ -225,6 +225,16 @@ Value TileBuilder::storeRows(Value tile, Value dest, OpFoldResult offset,
   return insert(rowsSlice, dest, {offset, b.getIndexAttr(0)});
 }
 
+Value TileBuilder::token(Value source, Value batch, Value time) {
+  SmallVector<OpFoldResult> sizes =
+      tensor::getMixedSizes(b, b.getLoc(), source);
+  SmallVector<OpFoldResult> offsets(sizes.size(), b.getIndexAttr(0));
+  offsets[0] = batch;
+  offsets[1] = time;
+  sizes[0] = sizes[1] = b.getIndexAttr(1);
+  return slice(source, offsets, sizes, {0, 1});
+}
+
 Value TileBuilder::slice(Value tile, ArrayRef<OpFoldResult> offsets,
                          ArrayRef<OpFoldResult> sliceSizes,
                          ArrayRef<unsigned> dropUnitDims) {

@@ -94,6 +94,10 @@ public:
   Value storeRows(Value tile, Value dest, OpFoldResult offset,
                   OpFoldResult rows);
 
+  /// The token at (`batch`, `time`) of `source` [B, T, ...]: its trailing
+  /// dimensions, whole.
+  Value token(Value source, Value batch, Value time);
+
   /// A sub-tile [offsets, offsets + sizes) of `tile`, dropping the unit
   /// dimensions listed in `dropUnitDims`.
   Value slice(Value tile, ArrayRef<OpFoldResult> offsets,
