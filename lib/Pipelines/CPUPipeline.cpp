@@ -31,7 +31,8 @@ void mlir::recur::buildRecurLoweringPipeline(
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
   // `default` takes the chunked form of every op; the reference lowering
-  // takes everything under `reference` (and anything left, as a safety).
+  // takes everything under `reference`, and under `default` the
+  // decode-length linear attention left to the token-serial form.
   if (options.lowering == RecurLowering::Default) {
     // One sequence of one head per tile (upstream tiling through the ops'
     // TilingInterface), then each tile in chunks.
