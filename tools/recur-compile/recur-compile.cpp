@@ -339,6 +339,9 @@ int main(int argc, char **argv) {
   if (chunkSize < 1 || chunkSize > 1024)
     return fail("--chunk-size must be in [1, 1024], got " +
                 llvm::Twine(chunkSize.getValue()));
+  if (serialBelow < 0)
+    return fail("--serial-below must be >= 0, got " +
+                llvm::Twine(serialBelow.getValue()));
   if (outputFile.empty() && inputFile == "-")
     return fail("reading from standard input needs an output file (-o)");
   std::string outputName =

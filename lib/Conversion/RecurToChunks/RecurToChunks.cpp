@@ -46,6 +46,12 @@ struct RecurChunk : recur::impl::RecurChunkBase<RecurChunk> {
           << static_cast<int64_t>(chunkSize);
       return signalPassFailure();
     }
+    if (serialBelow < 0) {
+      getOperation()->emitError()
+          << "--recur-chunk: serial-below must be >= 0, got "
+          << static_cast<int64_t>(serialBelow);
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
     populateRecurToChunksPatterns(patterns, chunkSize, statePass, serialBelow);
     // Only the recur ops are rewritten; nothing else is folded or erased.

@@ -4,7 +4,10 @@
 // RUN: recur-opt %s --recur-chunk --split-input-file | FileCheck %s --check-prefix=SERIAL
 // RUN: not recur-opt %s --recur-chunk=chunk-size=0 --split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 
+// RUN: not recur-opt %s --recur-chunk=serial-below=-2 --split-input-file 2>&1 | FileCheck %s --check-prefix=BAD-SERIAL
+
 // BAD: chunk-size must be in [1, 1024], got 0
+// BAD-SERIAL: serial-below must be >= 0, got -2
 
 // The key gate (GLA): a forall over (batch, head), a loop over ceil(T / 32)
 // chunks carrying the head's output rows and its [K, V] state, zero-padded
