@@ -153,8 +153,8 @@ def main() -> None:
                                 args.default_option)
         flops = per_kv * key * value * heads * args.time
         rate, ref_rate = flops / fast / 1e9, flops / ref / 1e9
-        print(f"{name:16} {heads:3} {key:4} {value:4} {ref * 1e3:13.1f} "
-              f"{fast * 1e3:11.1f} {ref / fast:8.1f}x {rate:8.2f} "
+        print(f"{name:16} {heads:3} {key:4} {value:4} {ref * 1e3:13.3f} "
+              f"{fast * 1e3:11.3f} {ref / fast:8.1f}x {rate:8.2f} "
               f"{100 * rate / peak:6.1f}% {100 * ref_rate / peak:9.2f}%")
 
 

@@ -30,9 +30,9 @@ void mlir::recur::buildRecurLoweringPipeline(
   pm.addPass(createRecurBufferABI());
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
-  // `default` takes the chunked form of every op; the reference lowering
-  // takes everything under `reference`, and under `default` the
-  // decode-length linear attention left to the token-serial form.
+  // `default` takes the chunked form of every op (and a token-serial form
+  // of decode-length linear attention); the reference lowering takes
+  // everything under `reference`, and stays as a safety net under `default`.
   if (options.lowering == RecurLowering::Default) {
     // One sequence of one head per tile (upstream tiling through the ops'
     // TilingInterface), then each tile in chunks.

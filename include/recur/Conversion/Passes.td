@@ -39,10 +39,10 @@ def RecurChunk : Pass<"recur-chunk"> {
     number of rows; the scans step through a chunk token by token on the
     state. `state-pass=parallel` computes every chunk's summary in parallel
     for the scans and for linear attention without the delta rule.
-    Linear attention over fewer than `serial-below` tokens is left to the
-    token-serial reference lowering (marked `recur.token_serial`; an
-    `scf.if` on T chooses at run time when T is dynamic): a decode step
-    would otherwise pay for a whole padded chunk.
+    Linear attention over fewer than `serial-below` tokens takes a
+    token-serial form instead (one pass over the [K, V] state per token, as
+    linalg ops on tiles; an `scf.if` on T chooses at run time when T is
+    dynamic): a decode step would otherwise pay for a whole padded chunk.
     The math of each form is at the top of its file in
     `lib/Conversion/RecurToChunks` and in `docs/chunked-forms.md`.
 

@@ -63,9 +63,6 @@ namespace {
 /// row ([C]: the head and scalar gates), or one per row and key ([C, K]).
 enum class Decay { None, Row, Key };
 
-/// Marks an op the chunked lowering leaves to the token-serial one.
-constexpr llvm::StringLiteral kTokenSerialAttr = "recur.token_serial";
-
 /// Sub-chunk size of the key-gate factorization.
 constexpr int64_t kSubChunk = 16;
 
@@ -336,8 +333,6 @@ struct LinearAttentionToChunks : ChunkPattern<LinearAttentionOp> {
 
   LogicalResult matchAndRewrite(LinearAttentionOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op->hasAttr(kTokenSerialAttr))
-      return failure(); // left for the token-serial (reference) lowering
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     int64_t serialBelow = options.serialBelow;
     int64_t staticTime =
@@ -347,8 +342,7 @@ struct LinearAttentionToChunks : ChunkPattern<LinearAttentionOp> {
         rewriter.replaceOp(op, emitChunked(op, b));
         return success();
       }
-      rewriter.modifyOpInPlace(
-          op, [&] { op->setAttr(kTokenSerialAttr, b.getUnitAttr()); });
+      rewriter.replaceOp(op, emitRecurrent(op, b));
       return success();
     }
     if (serialBelow <= 0) {
@@ -367,9 +361,7 @@ struct LinearAttentionToChunks : ChunkPattern<LinearAttentionOp> {
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(branch.thenBlock());
-      Operation *serial = b.clone(*op);
-      serial->setAttr(kTokenSerialAttr, b.getUnitAttr());
-      scf::YieldOp::create(b, serial->getResults());
+      scf::YieldOp::create(b, emitRecurrent(op, b));
       b.setInsertionPointToStart(branch.elseBlock());
       scf::YieldOp::create(b, emitChunked(op, b));
     }
@@ -378,22 +370,26 @@ struct LinearAttentionToChunks : ChunkPattern<LinearAttentionOp> {
   }
 
 private:
-  /// The chunked form of `op`, built at `b`'s insertion point.
-  SmallVector<Value> emitChunked(LinearAttentionOp op,
-                                 ImplicitLocOpBuilder &b) const {
+  /// One (batch, head) of the op inside the scf.forall that `emitPerHead`
+  /// builds: its output rows [T, V], its state [K, V] (the initial one, or
+  /// zeros), the head's gate for the head gate kind and its bonus row, f32.
+  struct Head {
+    Value batch, head, output, state, headGate, bonus;
+  };
+  /// Computes a head's {output rows, final state}.
+  using HeadBody = llvm::function_ref<std::pair<Value, Value>(const Head &)>;
+
+  /// An scf.forall over (batch, head) running `body` on each.
+  SmallVector<Value> emitPerHead(LinearAttentionOp op, TileBuilder &t,
+                                 HeadBody body) const {
+    ImplicitLocOpBuilder &b = t.builder();
     ReferenceBuilder r(b);
-    TileBuilder t(b);
     Location loc = op.getLoc();
     Value batch = r.dim(op.getQ(), 0), time = r.dim(op.getQ(), 1),
           heads = r.dim(op.getQ(), 2);
     OpFoldResult keyDim = tensor::getMixedSize(b, loc, op.getQ(), 3);
     OpFoldResult valueDim = tensor::getMixedSize(b, loc, op.getV(), 3);
     OpFoldResult timeSize = getAsOpFoldResult(time);
-    GateKind gateKind = op.getGateKind();
-    Decay decay = gateKind == GateKind::none  ? Decay::None
-                  : gateKind == GateKind::key ? Decay::Key
-                                              : Decay::Row;
-
     Value outputInit =
         r.empty(op.getO().getType(), {batch, time, heads, r.dim(op.getV(), 3)});
     Value stateInit = r.initialOrZeros(
@@ -401,56 +397,163 @@ private:
         {batch, heads, r.dim(op.getQ(), 3), r.dim(op.getV(), 3)});
 
     OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
-    SmallVector<Value> results = t.forall(
+    return t.forall(
         {getAsOpFoldResult(batch), getAsOpFoldResult(heads)},
         {outputInit, stateInit},
         [&](ValueRange ivs, ValueRange shared) -> SmallVector<ParallelTile> {
-          Value bi = ivs[0], hi = ivs[1];
-          SmallVector<OpFoldResult> outputOffsets = {bi, zero, hi, zero};
-          SmallVector<OpFoldResult> stateOffsets = {bi, hi, zero, zero};
+          Head head{ivs[0], ivs[1], Value(), Value(), Value(), Value()};
+          SmallVector<OpFoldResult> outputOffsets = {head.batch, zero,
+                                                     head.head, zero};
+          SmallVector<OpFoldResult> stateOffsets = {head.batch, head.head, zero,
+                                                    zero};
           SmallVector<OpFoldResult> outputSizes = {one, timeSize, one,
                                                    valueDim};
           SmallVector<OpFoldResult> stateSizes = {one, one, keyDim, valueDim};
-          Value headOutput =
-              t.slice(shared[0], outputOffsets, outputSizes, {0, 2});
-          Value headState =
-              t.slice(shared[1], stateOffsets, stateSizes, {0, 1});
-          Value headGate, bonus;
-          if (gateKind == GateKind::head)
-            headGate = t.widen(tensor::ExtractOp::create(b, op.getG(), hi));
+          head.output = t.slice(shared[0], outputOffsets, outputSizes, {0, 2});
+          head.state = t.slice(shared[1], stateOffsets, stateSizes, {0, 1});
+          if (op.getGateKind() == GateKind::head)
+            head.headGate =
+                t.widen(tensor::ExtractOp::create(b, op.getG(), head.head));
           if (op.getBonus())
-            bonus = t.map(
+            head.bonus = t.map(
                 {keyDim},
-                {t.slice(op.getBonus(), {hi, zero}, {one, keyDim}, {0})},
+                {t.slice(op.getBonus(), {head.head, zero}, {one, keyDim}, {0})},
                 {t.identity(1)}, [&](ValueRange e) { return t.widen(e[0]); });
-
-          ChunkEmitter emitter(t, r, decay, options.chunkSize, keyDim,
-                               valueDim);
-          auto run = [&](Value start, Value rows, Value state,
-                         ValueRange outputs,
-                         Value origin) -> SmallVector<Value> {
-            ChunkTiles tiles =
-                loadChunk(op, t, {bi, start, hi}, rows, headGate);
-            auto [output, next] = emitter.emit(tiles, state, bonus);
-            return {next, t.storeRows(output, outputs[0],
-                                      r.subIndex(start, origin), rows)};
-          };
-          auto summarize = [&](Value start, Value rows) {
-            return emitter.summarize(
-                loadChunk(op, t, {bi, start, hi}, rows, headGate));
-          };
-          // The delta rule's chunk transition is a [K, K] matrix, not an
-          // elementwise one: its state pass stays sequential.
-          StatePass pass =
-              op.isDeltaRule() ? StatePass::Sequential : options.statePass;
-          SmallVector<Value> scanned =
-              emitChunkedScan(t, r, {run, summarize}, time, options.chunkSize,
-                              /*reverse=*/false, pass, headState, {headOutput});
-          SmallVector<Value> chunked = {scanned[1], scanned[0]};
-          return {{chunked[0], outputOffsets, outputSizes},
-                  {chunked[1], stateOffsets, stateSizes}};
+          auto [output, state] = body(head);
+          return {{output, outputOffsets, outputSizes},
+                  {state, stateOffsets, stateSizes}};
         });
-    return results;
+  }
+
+  /// The chunked form of `op`, built at `b`'s insertion point.
+  SmallVector<Value> emitChunked(LinearAttentionOp op,
+                                 ImplicitLocOpBuilder &b) const {
+    ReferenceBuilder r(b);
+    TileBuilder t(b);
+    Location loc = op.getLoc();
+    Value time = r.dim(op.getQ(), 1);
+    OpFoldResult keyDim = tensor::getMixedSize(b, loc, op.getQ(), 3);
+    OpFoldResult valueDim = tensor::getMixedSize(b, loc, op.getV(), 3);
+    GateKind gateKind = op.getGateKind();
+    Decay decay = gateKind == GateKind::none  ? Decay::None
+                  : gateKind == GateKind::key ? Decay::Key
+                                              : Decay::Row;
+    return emitPerHead(op, t, [&](const Head &head) {
+      ChunkEmitter emitter(t, r, decay, options.chunkSize, keyDim, valueDim);
+      auto run = [&](Value start, Value rows, Value state, ValueRange outputs,
+                     Value origin) -> SmallVector<Value> {
+        ChunkTiles tiles = loadChunk(op, t, {head.batch, start, head.head},
+                                     rows, head.headGate);
+        auto [output, next] = emitter.emit(tiles, state, head.bonus);
+        return {next, t.storeRows(output, outputs[0], r.subIndex(start, origin),
+                                  rows)};
+      };
+      auto summarize = [&](Value start, Value rows) {
+        return emitter.summarize(loadChunk(
+            op, t, {head.batch, start, head.head}, rows, head.headGate));
+      };
+      // The delta rule's chunk transition is a [K, K] matrix, not an
+      // elementwise one: its state pass stays sequential.
+      StatePass pass =
+          op.isDeltaRule() ? StatePass::Sequential : options.statePass;
+      SmallVector<Value> scanned =
+          emitChunkedScan(t, r, {run, summarize}, time, options.chunkSize,
+                          /*reverse=*/false, pass, head.state, {head.output});
+      return std::pair(scanned[1], scanned[0]);
+    });
+  }
+
+  /// The token-serial form of `op` for short sequences: per token, one pass
+  /// over the [K, V] state on tiles (no padding to a chunk):
+  ///   S = diag(exp(g_t)) S;  w = beta (v_t - S^T k_t)  or  v_t;
+  ///   S += k_t w^T;  o_t = S^T (scale q_t)
+  /// (with the bonus, o_t is read before the update and adds the current
+  /// token's (q . (bonus * k)) v_t).
+  SmallVector<Value> emitRecurrent(LinearAttentionOp op,
+                                   ImplicitLocOpBuilder &b) const {
+    ReferenceBuilder r(b);
+    TileBuilder t(b);
+    Location loc = op.getLoc();
+    Value time = r.dim(op.getQ(), 1);
+    OpFoldResult keyDim = tensor::getMixedSize(b, loc, op.getQ(), 3);
+    OpFoldResult valueDim = tensor::getMixedSize(b, loc, op.getV(), 3);
+    OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+    Type outputType =
+        cast<RankedTensorType>(op.getO().getType()).getElementType();
+    GateKind gateKind = op.getGateKind();
+    AffineMap vector = t.identity(1), rows = t.dims(2, {0}),
+              columns = t.dims(2, {1});
+    return emitPerHead(op, t, [&](const Head &head) {
+      // Token `step` of a [B, T, H, N] operand, as an f32 [N] vector.
+      auto token = [&](Value source, OpFoldResult width, Value step,
+                       Value scale = Value()) {
+        Value raw = t.slice(source, {head.batch, step, head.head, zero},
+                            {one, one, one, width}, {0, 1, 2});
+        return t.map({width}, {raw}, {vector}, [&](ValueRange e) {
+          Value x = t.widen(e[0]);
+          return scale ? t.mul(x, scale) : x;
+        });
+      };
+      // Element `step` of a [B, T, H] operand, in f32.
+      auto scalar = [&](Value source, Value step) {
+        return t.widen(tensor::ExtractOp::create(
+            b, source, ValueRange{head.batch, step, head.head}));
+      };
+      Value scale = t.f32(op.getScaleOrDefault());
+      SmallVector<Value> swept = r.forEach(
+          time, {head.state, head.output},
+          [&](Value step, ValueRange carried) -> SmallVector<Value> {
+            Value q = token(op.getQ(), keyDim, step, scale);
+            Value k = token(op.getK(), keyDim, step);
+            Value v = token(op.getV(), valueDim, step);
+            Value state = carried[0];
+            Value before;
+            if (head.bonus)
+              before = t.vecmat(q, state, t.zeros({valueDim}));
+            if (gateKind == GateKind::key) {
+              Value gate =
+                  t.map({keyDim}, {token(op.getG(), keyDim, step)}, {vector},
+                        [&](ValueRange e) { return t.exp(e[0]); });
+              state = t.update(state, {gate}, {rows},
+                               [&](ValueRange e) { return t.mul(e[0], e[1]); });
+            } else if (gateKind != GateKind::none) {
+              Value gate =
+                  t.exp(gateKind == GateKind::head ? head.headGate
+                                                   : scalar(op.getG(), step));
+              state = t.update(state, {}, {},
+                               [&](ValueRange e) { return t.mul(gate, e[0]); });
+            }
+            Value written = v;
+            if (op.isDeltaRule()) {
+              Value beta = scalar(op.getBeta(), step);
+              Value read = t.vecmat(k, state, t.zeros({valueDim}));
+              written = t.map(
+                  {valueDim}, {v, read}, {vector, vector},
+                  [&](ValueRange e) { return t.mul(beta, t.sub(e[0], e[1])); });
+            }
+            state = t.update(
+                state, {k, written}, {rows, columns},
+                [&](ValueRange e) { return t.add(e[2], t.mul(e[0], e[1])); });
+            Value output;
+            if (head.bonus) {
+              Value current = t.sum(
+                  {}, {q, k, head.bonus},
+                  {t.dims(1, {0}), t.dims(1, {0}), t.dims(1, {0})},
+                  [&](ValueRange e) { return t.mul(t.mul(e[0], e[2]), e[1]); });
+              Value weight =
+                  tensor::ExtractOp::create(b, current, ValueRange{});
+              output = t.map({valueDim}, {before, v}, {vector, vector},
+                             [&](ValueRange e) {
+                               return t.add(e[0], t.mul(weight, e[1]));
+                             });
+            } else {
+              output = t.vecmat(q, state, t.zeros({valueDim}));
+            }
+            Value stored = t.narrow(output, outputType);
+            return {state, t.insert(stored, carried[1], {step, zero})};
+          });
+      return std::pair(swept[1], swept[0]);
+    });
   }
 
   /// Loads one chunk's tiles of the head at `offsets` (batch, first token,

@@ -21,7 +21,7 @@
 // CHECK-DAG: %[[B:.*]] = tensor.dim %[[Q]], %c0
 // CHECK-DAG: %[[T:.*]] = tensor.dim %[[Q]], %c1
 // CHECK: %[[RES:.*]]:2 = scf.forall (%[[BI:[^,]+]], %[[HI:[^)]+]]) in (%[[B]], 4) shared_outs(%[[O_ALL:[^ ]+]] = %{{[^,]+}}, %[[S_ALL:[^ ]+]] = %{{[^)]+}})
-// CHECK: %[[O_HEAD:.*]] = tensor.extract_slice %[[O_ALL]][%[[BI]], 0, %[[HI]], 0] [1, %[[T]], 1, 8] [1, 1, 1, 1] : tensor<?x?x4x8xf32> to tensor<?x8xf32>
+// CHECK: %[[O_HEAD:.*]] = tensor.extract_slice %[[O_ALL]][%[[BI]], 0, %[[HI]], 0] [1, %{{.*}}, 1, 8] [1, 1, 1, 1] : tensor<?x?x4x8xf32> to tensor<?x8xf32>
 // CHECK: %[[S_HEAD:.*]] = tensor.extract_slice %[[S_ALL]][%[[BI]], %[[HI]], 0, 0] [1, 1, 16, 8] [1, 1, 1, 1] : tensor<?x4x16x8xf32> to tensor<16x8xf32>
 // CHECK: %[[N:.*]] = arith.ceildivui %[[T]], %[[C32]]
 // CHECK: %[[CHUNKS:.*]]:2 = scf.for %[[CI:[^ ]+]] = %c0 to %[[N]] step %c1 iter_args(%[[S:[^ ]+]] = %[[S_HEAD]], %[[O:[^ ]+]] = %[[O_HEAD]]) -> (tensor<16x8xf32>, tensor<?x8xf32>)
@@ -40,7 +40,7 @@
 // CHECK: %[[WRITTEN:.*]] = tensor.insert_slice {{.*}} into %[[O]][%{{.*}}, 0]
 // CHECK: scf.yield %[[NEXT]], %[[WRITTEN]]
 // CHECK: scf.forall.in_parallel
-// CHECK: tensor.parallel_insert_slice %[[CHUNKS]]#1 into %[[O_ALL]][%[[BI]], 0, %[[HI]], 0] [1, %[[T]], 1, 8]
+// CHECK: tensor.parallel_insert_slice %[[CHUNKS]]#1 into %[[O_ALL]][%[[BI]], 0, %[[HI]], 0] [1, %{{.*}}, 1, 8]
 // CHECK: tensor.parallel_insert_slice %[[CHUNKS]]#0 into %[[S_ALL]][%[[BI]], %[[HI]], 0, 0] [1, 1, 16, 8]
 // CHECK: return %[[RES]]#0, %[[RES]]#1
 // With the chunk-parallel state pass: a forall of chunk summaries, one
@@ -58,22 +58,30 @@
 // PARALLEL-NOT: scf.forall (
 // PARALLEL: return
 // With serial-below (default 16), a dynamic T chooses at run time between
-// the token-serial form (the op, marked for the reference lowering) for
-// decode-length sequences and the chunked form; a static T below it takes
-// the token-serial form alone.
+// the token-serial form (one pass over the [K, V] state per token: the
+// decay, the outer-product update and the read as linalg ops on [K], [V]
+// and [K, V] tiles, no padding) for decode-length sequences and the
+// chunked form; a static T below it takes the token-serial form alone.
 // SERIAL-LABEL: func.func @gla(
 // SERIAL: %[[T:.*]] = tensor.dim %{{.*}}, %c1
 // SERIAL: %[[SHORT:.*]] = arith.cmpi slt, %[[T]], %c16
 // SERIAL: scf.if %[[SHORT]]
-// SERIAL: recur.linear_attention {{.*}} {recur.token_serial}
-// SERIAL: } else {
 // SERIAL: scf.forall
+// SERIAL: scf.for
+// SERIAL-NOT: tensor.pad
+// SERIAL: math.exp
+// SERIAL: linalg.generic {{.*}} outs(%{{.*}} : tensor<16x8xf32>)
+// SERIAL: linalg.vecmat
+// SERIAL: } else {
+// SERIAL: tensor.pad
 // SERIAL-LABEL: func.func @plain(
 // SERIAL-NOT: scf.if
 // SERIAL: scf.forall
 // SERIAL-LABEL: func.func @decode(
-// SERIAL-NOT: scf.forall
-// SERIAL: recur.linear_attention {{.*}} {recur.token_serial}
+// SERIAL-NOT: tensor.pad
+// SERIAL: scf.for
+// SERIAL: linalg.vecmat
+// SERIAL-NOT: recur.linear_attention
 // DEFAULT-LABEL: func.func @gla(
 // DEFAULT: arith.constant 64 : index
 // DEFAULT: } : tensor<?x16xf32> to tensor<64x16xf32>
