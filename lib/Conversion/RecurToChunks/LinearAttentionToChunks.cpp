@@ -375,6 +375,8 @@ private:
   /// zeros), the head's gate for the head gate kind and its bonus row, f32.
   struct Head {
     Value batch, head, output, state, headGate, bonus;
+    Value time;                    // T
+    OpFoldResult keyDim, valueDim; // K, V
   };
   /// Computes a head's {output rows, final state}.
   using HeadBody = llvm::function_ref<std::pair<Value, Value>(const Head &)>;
@@ -401,7 +403,8 @@ private:
         {getAsOpFoldResult(batch), getAsOpFoldResult(heads)},
         {outputInit, stateInit},
         [&](ValueRange ivs, ValueRange shared) -> SmallVector<ParallelTile> {
-          Head head{ivs[0], ivs[1], Value(), Value(), Value(), Value()};
+          Head head{ivs[0],  ivs[1], Value(), Value(), Value(),
+                    Value(), time,   keyDim,  valueDim};
           SmallVector<OpFoldResult> outputOffsets = {head.batch, zero,
                                                      head.head, zero};
           SmallVector<OpFoldResult> stateOffsets = {head.batch, head.head, zero,
@@ -430,16 +433,13 @@ private:
                                  ImplicitLocOpBuilder &b) const {
     ReferenceBuilder r(b);
     TileBuilder t(b);
-    Location loc = op.getLoc();
-    Value time = r.dim(op.getQ(), 1);
-    OpFoldResult keyDim = tensor::getMixedSize(b, loc, op.getQ(), 3);
-    OpFoldResult valueDim = tensor::getMixedSize(b, loc, op.getV(), 3);
     GateKind gateKind = op.getGateKind();
     Decay decay = gateKind == GateKind::none  ? Decay::None
                   : gateKind == GateKind::key ? Decay::Key
                                               : Decay::Row;
     return emitPerHead(op, t, [&](const Head &head) {
-      ChunkEmitter emitter(t, r, decay, options.chunkSize, keyDim, valueDim);
+      ChunkEmitter emitter(t, r, decay, options.chunkSize, head.keyDim,
+                           head.valueDim);
       auto run = [&](Value start, Value rows, Value state, ValueRange outputs,
                      Value origin) -> SmallVector<Value> {
         ChunkTiles tiles = loadChunk(op, t, {head.batch, start, head.head},
@@ -457,7 +457,7 @@ private:
       StatePass pass =
           op.isDeltaRule() ? StatePass::Sequential : options.statePass;
       SmallVector<Value> scanned =
-          emitChunkedScan(t, r, {run, summarize}, time, options.chunkSize,
+          emitChunkedScan(t, r, {run, summarize}, head.time, options.chunkSize,
                           /*reverse=*/false, pass, head.state, {head.output});
       return std::pair(scanned[1], scanned[0]);
     });
@@ -473,10 +473,6 @@ private:
                                    ImplicitLocOpBuilder &b) const {
     ReferenceBuilder r(b);
     TileBuilder t(b);
-    Location loc = op.getLoc();
-    Value time = r.dim(op.getQ(), 1);
-    OpFoldResult keyDim = tensor::getMixedSize(b, loc, op.getQ(), 3);
-    OpFoldResult valueDim = tensor::getMixedSize(b, loc, op.getV(), 3);
     OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
     Type outputType =
         cast<RankedTensorType>(op.getO().getType()).getElementType();
@@ -484,6 +480,7 @@ private:
     AffineMap vector = t.identity(1), rows = t.dims(2, {0}),
               columns = t.dims(2, {1});
     return emitPerHead(op, t, [&](const Head &head) {
+      OpFoldResult keyDim = head.keyDim, valueDim = head.valueDim;
       // Token `step` of a [B, T, H, N] operand, as an f32 [N] vector.
       auto token = [&](Value source, OpFoldResult width, Value step,
                        Value scale = Value()) {
@@ -501,7 +498,7 @@ private:
       };
       Value scale = t.f32(op.getScaleOrDefault());
       SmallVector<Value> swept = r.forEach(
-          time, {head.state, head.output},
+          head.time, {head.state, head.output},
           [&](Value step, ValueRange carried) -> SmallVector<Value> {
             Value q = token(op.getQ(), keyDim, step, scale);
             Value k = token(op.getK(), keyDim, step);
