@@ -403,8 +403,12 @@ private:
         {getAsOpFoldResult(batch), getAsOpFoldResult(heads)},
         {outputInit, stateInit},
         [&](ValueRange ivs, ValueRange shared) -> SmallVector<ParallelTile> {
-          Head head{ivs[0],  ivs[1], Value(), Value(), Value(),
-                    Value(), time,   keyDim,  valueDim};
+          Head head;
+          head.batch = ivs[0];
+          head.head = ivs[1];
+          head.time = time;
+          head.keyDim = keyDim;
+          head.valueDim = valueDim;
           SmallVector<OpFoldResult> outputOffsets = {head.batch, zero,
                                                      head.head, zero};
           SmallVector<OpFoldResult> stateOffsets = {head.batch, head.head, zero,
