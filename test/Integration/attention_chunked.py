@@ -2,7 +2,7 @@
 # `default` pipeline) against the reference lowering and the float64
 # reference, with sequences spanning many query and key tiles: chunk sizes
 # 16 and 64, S == T, a KV cache (S > T), S < T (early causal queries see no
-# key), decode (T = 1), sliding windows that skip whole key tiles, GQA/MQA
+# key), decode (T = 1) through padded and one-position query tiles, sliding windows that skip whole key tiles, GQA/MQA
 # groups, f16/bf16.
 #
 # RUN: rm -rf %t && %python %s %t
@@ -24,9 +24,13 @@ def main(workdir: str) -> None:
     oracle = compile_module(text, os.path.join(workdir, "reference"),
                             pipeline="reference")
     rand = Inputs(seed=17)
-    for chunk in (16, 64):
+    # Chunk 16 with every query length tiled alike (serial-below=0, so the
+    # decode step runs through a padded tile); chunk 64 with the default
+    # serial-below, where the decode step takes one-position query tiles.
+    for chunk, serial_below in ((16, 0), (64, 16)):
         model = compile_module(text, os.path.join(workdir, f"chunk{chunk}"),
-                               options=[f"--chunk-size={chunk}"])
+                               options=[f"--chunk-size={chunk}",
+                                        f"--serial-below={serial_below}"])
         for variant, (*_rest, dtype) in attention.VARIANTS.items():
             for batch, queries, keys in SHAPES:
                 inputs = attention.make_inputs(rand, variant, batch, queries,

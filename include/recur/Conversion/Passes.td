@@ -43,6 +43,8 @@ def RecurChunk : Pass<"recur-chunk"> {
     token-serial form instead (one pass over the [K, V] state per token, as
     linalg ops on tiles; an `scf.if` on T chooses at run time when T is
     dynamic): a decode step would otherwise pay for a whole padded chunk.
+    Attention over fewer queries uses query tiles of one position for the
+    same reason.
     The math of each form is at the top of its file in
     `lib/Conversion/RecurToChunks` and in `docs/chunked-forms.md`.
 
@@ -70,8 +72,9 @@ def RecurChunk : Pass<"recur-chunk"> {
                         "non-delta linear attention)"))}]>,
     Option<"serialBelow", "serial-below", "int64_t", /*default=*/"16",
            "Linear attention over fewer tokens than this (decode steps) "
-           "takes the token-serial form, chosen at run time when T is "
-           "dynamic; 0 chunks every length">,
+           "takes the token-serial form, and attention query tiles of one "
+           "position; chosen at run time when T is dynamic; 0 turns both "
+           "off">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -39,7 +39,8 @@ inline constexpr const char *kChunkSizeDescription =
 inline constexpr int64_t kDefaultSerialBelow = 16;
 inline constexpr const char *kSerialBelowDescription =
     "Linear attention over fewer tokens (decode steps) takes the "
-    "token-serial form; 0 chunks every length (default 16)";
+    "token-serial form, attention query tiles of one position; 0 turns "
+    "both off (default 16)";
 inline constexpr const char *kStatePassDescription =
     "How the state crosses chunks in the chunked forms";
 inline auto statePassOptionValues() {

@@ -45,6 +45,38 @@ struct AttentionToChunks : ChunkPattern<AttentionOp> {
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    // Decode-length queries (fewer than serial-below) take query tiles of
+    // one position, so that a step does not pay for a padded tile.
+    int64_t serialBelow = options.serialBelow;
+    int64_t staticQueries =
+        cast<RankedTensorType>(op.getQ().getType()).getDimSize(1);
+    if (serialBelow <= 0 || !ShapedType::isDynamic(staticQueries)) {
+      bool isShort = serialBelow > 0 && staticQueries < serialBelow;
+      rewriter.replaceOp(op, emitAttention(op, b, isShort));
+      return success();
+    }
+    Value queries = tensor::DimOp::create(b, op.getQ(), 1);
+    Value isShort =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::slt, queries,
+                              arith::ConstantIndexOp::create(b, serialBelow));
+    auto branch = scf::IfOp::create(b, op->getResultTypes(), isShort,
+                                    /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(branch.thenBlock());
+      scf::YieldOp::create(b, emitAttention(op, b, /*oneQueryPerTile=*/true));
+      b.setInsertionPointToStart(branch.elseBlock());
+      scf::YieldOp::create(b, emitAttention(op, b, /*oneQueryPerTile=*/false));
+    }
+    rewriter.replaceOp(op, branch.getResults());
+    return success();
+  }
+
+private:
+  /// The tiled online softmax of `op` at `b`'s insertion point, with query
+  /// tiles of one position (decode) or of about chunk-size rows.
+  Value emitAttention(AttentionOp op, ImplicitLocOpBuilder &b,
+                      bool oneQueryPerTile) const {
     ReferenceBuilder r(b);
     TileBuilder t(b);
     Location loc = op.getLoc();
@@ -64,6 +96,8 @@ struct AttentionToChunks : ChunkPattern<AttentionOp> {
     int64_t queryTile = options.chunkSize;
     if (std::optional<int64_t> g = staticSize(group))
       queryTile = std::max<int64_t>(1, options.chunkSize / *g);
+    if (oneQueryPerTile)
+      queryTile = 1;
 
     OpFoldResult valueDim = tensor::getMixedSize(b, loc, op.getV(), 3);
     Type outputType =
@@ -104,11 +138,9 @@ struct AttentionToChunks : ChunkPattern<AttentionOp> {
                    {bi, firstQuery, firstHead, zero},
                    {one, queryRows, group, valueDim}}};
         });
-    rewriter.replaceOp(op, results[0]);
-    return success();
+    return results[0];
   }
 
-private:
   /// The f32 output block [Tq * G, Dv] of one query tile.
   Value emitQueryTile(AttentionOp op, TileBuilder &t, ReferenceBuilder &r,
                       Value bi, Value kvHead, Value firstQuery, Value queryRows,

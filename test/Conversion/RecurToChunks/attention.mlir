@@ -1,4 +1,5 @@
-// RUN: recur-opt %s --recur-chunk --canonicalize --cse | FileCheck %s
+// RUN: recur-opt %s --recur-chunk=serial-below=0 --canonicalize --cse | FileCheck %s
+// RUN: recur-opt %s --recur-chunk --canonicalize --cse | FileCheck %s --check-prefix=DECODE
 
 // GQA (8 query heads on 2 key/value heads) with a causal sliding window:
 // a forall over (batch, kv head, query tile); a query tile is one box of q
@@ -22,6 +23,16 @@
 // CHECK: arith.divf
 // CHECK: tensor.expand_shape {{.*}} into tensor<16x4x16xbf16>
 // CHECK: tensor.parallel_insert_slice %{{.*}} into %[[O]][%[[BI]], %{{.*}}, %[[FIRST_HEAD]], 0] [1, %[[ROWS]], 4, 16]
+// With serial-below (default 16), fewer queries than that (decode) take
+// query tiles of one position: a [4, 32] block of the group's 4 heads.
+// DECODE-LABEL: func.func @gqa_window(
+// DECODE: %[[T:.*]] = tensor.dim %{{.*}}, %c1
+// DECODE: %[[SHORT:.*]] = arith.cmpi slt, %[[T]], %c16
+// DECODE: scf.if %[[SHORT]]
+// DECODE: scf.forall
+// DECODE: } : tensor<?x4x32xbf16> to tensor<1x4x32xbf16>
+// DECODE: } else {
+// DECODE: } : tensor<?x4x32xbf16> to tensor<16x4x32xbf16>
 func.func @gqa_window(%q: tensor<?x?x8x32xbf16>, %k: tensor<?x?x2x32xbf16>,
                       %v: tensor<?x?x2x16xbf16>) -> tensor<?x?x8x16xbf16> {
   %o = recur.attention %q, %k, %v causal {window = 128 : i64}
