@@ -2,8 +2,8 @@
 # `default` pipeline) against the reference lowering and the float64
 # reference, with sequences spanning many query and key tiles: chunk sizes
 # 16 and 64, S == T, a KV cache (S > T), S < T (early causal queries see no
-# key), decode (T = 1) through padded and one-position query tiles, sliding windows that skip whole key tiles, GQA/MQA
-# groups, f16/bf16.
+# key), decode (T = 1) through padded and one-position query tiles, sliding
+# windows that skip whole key tiles, GQA/MQA groups, f16/bf16.
 #
 # RUN: rm -rf %t && %python %s %t
 
