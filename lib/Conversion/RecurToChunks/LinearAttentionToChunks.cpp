@@ -37,6 +37,13 @@
 // gives w_i = beta_i (v_i - Gamma_i-decayed S^T k_i - sum_{j<i} (...) w_j),
 // i.e. (I + L) W = diag(beta) (V - (K * exp(b)) S).
 //
+// The chunks go through ChunkedScan's schedule (sequential, or for the
+// additive update the chunk-parallel pass with S -> exp(b_last) S + E).
+// Sequences shorter than serial-below (decode steps) take a token-serial
+// form on the same (batch, head) forall instead: per token, one pass over
+// S as linalg ops on [K], [V] and [K, V] tiles (see emitRecurrent), since a
+// padded chunk would cost as much as C tokens.
+//
 //===----------------------------------------------------------------------===//
 
 #include "ChunkedScan.h"
