@@ -47,28 +47,11 @@ struct AttentionToChunks : ChunkPattern<AttentionOp> {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     // Decode-length queries (fewer than serial-below) take query tiles of
     // one position, so that a step does not pay for a padded tile.
-    int64_t serialBelow = options.serialBelow;
-    int64_t staticQueries =
-        cast<RankedTensorType>(op.getQ().getType()).getDimSize(1);
-    if (serialBelow <= 0 || !ShapedType::isDynamic(staticQueries)) {
-      bool isShort = serialBelow > 0 && staticQueries < serialBelow;
-      rewriter.replaceOp(op, emitAttention(op, b, isShort));
-      return success();
-    }
-    Value queries = tensor::DimOp::create(b, op.getQ(), 1);
-    Value isShort =
-        arith::CmpIOp::create(b, arith::CmpIPredicate::slt, queries,
-                              arith::ConstantIndexOp::create(b, serialBelow));
-    auto branch = scf::IfOp::create(b, op->getResultTypes(), isShort,
-                                    /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(branch.thenBlock());
-      scf::YieldOp::create(b, emitAttention(op, b, /*oneQueryPerTile=*/true));
-      b.setInsertionPointToStart(branch.elseBlock());
-      scf::YieldOp::create(b, emitAttention(op, b, /*oneQueryPerTile=*/false));
-    }
-    rewriter.replaceOp(op, branch.getResults());
+    rewriter.replaceOp(
+        op, emitBySequenceLength(b, op, op.getQ(), options.serialBelow,
+                                 [&](bool isShort) -> SmallVector<Value> {
+                                   return {emitAttention(op, b, isShort)};
+                                 }));
     return success();
   }
 
@@ -94,8 +77,9 @@ private:
     // Static group: Tq positions per head so that a block has about
     // `chunk-size` rows; otherwise Tq = chunk-size.
     int64_t queryTile = options.chunkSize;
-    if (std::optional<int64_t> g = staticSize(group))
-      queryTile = std::max<int64_t>(1, options.chunkSize / *g);
+    std::optional<int64_t> staticGroup = getConstantIntValue(group);
+    if (staticGroup)
+      queryTile = std::max<int64_t>(1, options.chunkSize / *staticGroup);
     if (oneQueryPerTile)
       queryTile = 1;
 
@@ -124,7 +108,7 @@ private:
           // [Tq * G, Dv] -> [Tq, G, Dv] -> the valid rows, into o.
           Value narrowed = t.narrow(block, outputType);
           auto expandedType = RankedTensorType::get(
-              {queryTile, staticSize(group).value_or(ShapedType::kDynamic),
+              {queryTile, staticGroup.value_or(ShapedType::kDynamic),
                cast<RankedTensorType>(block.getType()).getDimSize(1)},
               outputType);
           Value expanded = tensor::ExpandShapeOp::create(
@@ -156,8 +140,9 @@ private:
         cast<RankedTensorType>(op.getQ().getType()).getElementType();
 
     // The query block: one box of q, padded to Tq positions, rows (i, g).
+    std::optional<int64_t> staticGroup = getConstantIntValue(group);
     auto boxType = RankedTensorType::get(
-        {ShapedType::kDynamic, staticSize(group).value_or(ShapedType::kDynamic),
+        {ShapedType::kDynamic, staticGroup.value_or(ShapedType::kDynamic),
          cast<RankedTensorType>(op.getQ().getType()).getDimSize(3)},
         inputType);
     Value box = tensor::ExtractSliceOp::create(
@@ -175,9 +160,8 @@ private:
     Value collapsed = tensor::CollapseShapeOp::create(
         b, padded, SmallVector<ReassociationIndices>{{0, 1}, {2}});
     OpFoldResult blockRows =
-        staticSize(group)
-            ? OpFoldResult(b.getIndexAttr(queryTile * *staticSize(group)))
-            : OpFoldResult(r.mulIndex(r.index(queryTile), groupSize));
+        staticGroup ? OpFoldResult(b.getIndexAttr(queryTile * *staticGroup))
+                    : OpFoldResult(r.mulIndex(r.index(queryTile), groupSize));
     Value scale = t.f32(op.getScaleOrDefault());
     Value queryBlock =
         t.map({blockRows, headDim}, {collapsed}, {t.identity(2)},

@@ -45,7 +45,7 @@ struct Conv1dToLinalg : OpRewritePattern<Conv1dOp> {
     OpFoldResult time = tensor::getMixedSize(b, loc, x, 1);
     OpFoldResult channels = tensor::getMixedSize(b, loc, x, 2);
     OpFoldResult width = tensor::getMixedSize(b, loc, op.getW(), 1);
-    std::optional<int64_t> staticWidth = staticSize(width);
+    std::optional<int64_t> staticWidth = getConstantIntValue(width);
     OpFoldResult stateRows =
         staticWidth ? OpFoldResult(b.getIndexAttr(*staticWidth - 1))
                     : OpFoldResult(r.subIndex(cast<Value>(width), r.index(1)));

@@ -341,38 +341,13 @@ struct LinearAttentionToChunks : ChunkPattern<LinearAttentionOp> {
   LogicalResult matchAndRewrite(LinearAttentionOp op,
                                 PatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    int64_t serialBelow = options.serialBelow;
-    int64_t staticTime =
-        cast<RankedTensorType>(op.getQ().getType()).getDimSize(1);
-    if (serialBelow > 0 && !ShapedType::isDynamic(staticTime)) {
-      if (staticTime >= serialBelow) {
-        rewriter.replaceOp(op, emitChunked(op, b));
-        return success();
-      }
-      rewriter.replaceOp(op, emitRecurrent(op, b));
-      return success();
-    }
-    if (serialBelow <= 0) {
-      rewriter.replaceOp(op, emitChunked(op, b));
-      return success();
-    }
-
     // Short sequences (decode steps) take the token-serial form: a chunk
     // would pad them to chunk-size rows.
-    Value time = tensor::DimOp::create(b, op.getQ(), 1);
-    Value isShort =
-        arith::CmpIOp::create(b, arith::CmpIPredicate::slt, time,
-                              arith::ConstantIndexOp::create(b, serialBelow));
-    auto branch = scf::IfOp::create(b, op->getResultTypes(), isShort,
-                                    /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(branch.thenBlock());
-      scf::YieldOp::create(b, emitRecurrent(op, b));
-      b.setInsertionPointToStart(branch.elseBlock());
-      scf::YieldOp::create(b, emitChunked(op, b));
-    }
-    rewriter.replaceOp(op, branch.getResults());
+    rewriter.replaceOp(
+        op, emitBySequenceLength(
+                b, op, op.getQ(), options.serialBelow, [&](bool isShort) {
+                  return isShort ? emitRecurrent(op, b) : emitChunked(op, b);
+                }));
     return success();
   }
 

@@ -5,6 +5,7 @@
 
 #include "recur/Conversion/RecurToChunks/RecurToChunks.h"
 
+#include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <cstdint>
@@ -29,6 +30,15 @@ template <typename OpTy> struct ChunkPattern : OpRewritePattern<OpTy> {
 protected:
   ChunkOptions options;
 };
+
+/// The results of `emit(isShort)` for `op`, whose sequence length is
+/// dimension 1 of `sequence`: short (a decode step) when below
+/// `serialBelow`. A static length (or serialBelow <= 0) picks one form at
+/// compile time; a dynamic one gets both under an scf.if on the length.
+SmallVector<Value>
+emitBySequenceLength(ImplicitLocOpBuilder &b, Operation *op, Value sequence,
+                     int64_t serialBelow,
+                     llvm::function_ref<SmallVector<Value>(bool isShort)> emit);
 
 void populateLinearAttentionToChunksPattern(RewritePatternSet &patterns,
                                             ChunkOptions options);

@@ -23,6 +23,27 @@ namespace recur {
 using namespace mlir;
 using namespace mlir::recur;
 
+SmallVector<Value> mlir::recur::emitBySequenceLength(
+    ImplicitLocOpBuilder &b, Operation *op, Value sequence, int64_t serialBelow,
+    llvm::function_ref<SmallVector<Value>(bool isShort)> emit) {
+  int64_t length = cast<RankedTensorType>(sequence.getType()).getDimSize(1);
+  if (serialBelow <= 0)
+    return emit(/*isShort=*/false);
+  if (!ShapedType::isDynamic(length))
+    return emit(length < serialBelow);
+  Value isShort = arith::CmpIOp::create(
+      b, arith::CmpIPredicate::slt, tensor::DimOp::create(b, sequence, 1),
+      arith::ConstantIndexOp::create(b, serialBelow));
+  auto branch = scf::IfOp::create(b, op->getResultTypes(), isShort,
+                                  /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(branch.thenBlock());
+  scf::YieldOp::create(b, emit(/*isShort=*/true));
+  b.setInsertionPointToStart(branch.elseBlock());
+  scf::YieldOp::create(b, emit(/*isShort=*/false));
+  return SmallVector<Value>(branch.getResults());
+}
+
 void mlir::recur::populateRecurToChunksPatterns(RewritePatternSet &patterns,
                                                 int64_t chunkSize,
                                                 StatePass statePass,

@@ -15,10 +15,6 @@
 using namespace mlir;
 using namespace mlir::recur;
 
-std::optional<int64_t> mlir::recur::staticSize(OpFoldResult ofr) {
-  return getConstantIntValue(ofr);
-}
-
 /// Constant sizes as attributes, so that the ops built from them get static
 /// result types.
 static SmallVector<OpFoldResult> folded(ArrayRef<OpFoldResult> sizes) {
@@ -34,7 +30,8 @@ static RankedTensorType tileType(ArrayRef<OpFoldResult> shape,
                                  Type elementType) {
   SmallVector<int64_t> staticShape;
   for (OpFoldResult size : shape)
-    staticShape.push_back(staticSize(size).value_or(ShapedType::kDynamic));
+    staticShape.push_back(
+        getConstantIntValue(size).value_or(ShapedType::kDynamic));
   return RankedTensorType::get(staticShape, elementType);
 }
 

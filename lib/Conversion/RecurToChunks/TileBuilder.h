@@ -118,9 +118,6 @@ private:
                 llvm::function_ref<Value(Value, Value)> combine = nullptr);
 };
 
-/// The static size of `ofr`, if it is one.
-std::optional<int64_t> staticSize(OpFoldResult ofr);
-
 } // namespace recur
 } // namespace mlir
 

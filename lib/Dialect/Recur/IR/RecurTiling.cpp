@@ -88,17 +88,18 @@ struct LayoutTilingModel
     SmallVector<std::string> parallelDims = recurOp.getParallelDims();
     SmallVector<Value> operands(op->getOperands());
     SmallVector<Type> resultTypes(op->getResultTypes());
+    FailureOr<ReifiedRankedShapedTypeDims> wholeResults =
+        wholeResultSizes(b, op);
+    if (failed(wholeResults))
+      return failure();
     TilingResult result;
     for (const NamedLayout &entry : recurOp.getLayouts()) {
       if (!entry.value)
         continue;
       SmallVector<OpFoldResult> entryOffsets, entrySizes;
       if (entry.isResult) {
-        FailureOr<ReifiedRankedShapedTypeDims> whole = wholeResultSizes(b, op);
-        if (failed(whole))
-          return failure();
         tileOfEntry(b, entry, parallelDims, offsets, sizes,
-                    (*whole)[entry.number], entryOffsets, entrySizes);
+                    (*wholeResults)[entry.number], entryOffsets, entrySizes);
         SmallVector<int64_t> shape;
         for (OpFoldResult size : entrySizes)
           shape.push_back(
