@@ -74,10 +74,14 @@ func.func @gla_mixer(%x: tensor<?x?x128xf32> {recur.name = "x"},
   %g = tensor.expand_shape %g2 [[0, 1], [2, 3]] output_shape [%b, %t, 4, 32]
       : tensor<?x128xf32> into tensor<?x?x4x32xf32>
 
-  %o, %h_last = recur.linear_attention %q, %k, %v gate key(%g) initial(%h0)
-      : (tensor<?x?x4x32xf32>, tensor<?x?x4x32xf32>, tensor<?x?x4x32xf32>,
-         tensor<?x?x4x32xf32>, tensor<?x4x32x32xf32>)
-      -> (tensor<?x?x4x32xf32>, tensor<?x4x32x32xf32>)
+  // The output's destination gives its shape; the state's is h0, the
+  // initial state.
+  %o_init = tensor.empty(%b, %t) : tensor<?x?x4x32xf32>
+  %o, %h_last = recur.linear_attention
+      ins(%q, %k, %v : tensor<?x?x4x32xf32>, tensor<?x?x4x32xf32>,
+          tensor<?x?x4x32xf32>)
+      gate key(%g : tensor<?x?x4x32xf32>)
+      outs(%o_init, %h0 : tensor<?x?x4x32xf32>, tensor<?x4x32x32xf32>)
 
   %o2 = tensor.collapse_shape %o [[0, 1], [2, 3]]
       : tensor<?x?x4x32xf32> into tensor<?x128xf32>

@@ -6,6 +6,10 @@ dimension, whose C name is given by `dim_names` (default: B for dimension 0,
 T for dimension 1, as recur-compile assumes). Result types follow the op
 semantics of docs/ops.md, so a description written here verifies.
 
+The ops are in destination-passing style: each op method writes the
+destinations itself (`tensor.empty` for an output, the given initial state or
+a zero fill for a state), with dynamic sizes read off the operands.
+
     m = Module()
     f = m.function("mixer")
     q = f.arg("q", (None, None, 4, 64), "bf16")
@@ -60,6 +64,7 @@ class Function:
     body: List[str] = field(default_factory=list)
     results: List[Tuple[Value, List[str]]] = field(default_factory=list)
     _counter: int = 0
+    _constants: dict = field(default_factory=dict)
 
     def arg(self, name: str, shape, dtype: str = "f32", dim_names=None) -> Value:
         if dtype not in DTYPES:
@@ -79,95 +84,148 @@ class Function:
             attrs.append(extra)
         self.results.append((value, attrs))
 
+    # -- destinations ------------------------------------------------------
+
+    def _fresh(self, stem: str) -> str:
+        self._counter += 1
+        return f"%{stem}{self._counter}"
+
+    def _constant(self, text: str, type_: str) -> str:
+        key = (text, type_)
+        if key not in self._constants:
+            name = self._fresh("c")
+            self.body.append(f"{name} = arith.constant {text} : {type_}")
+            self._constants[key] = name
+        return self._constants[key]
+
+    def _size(self, source: Value, index: int, minus_one: bool) -> str:
+        """A dynamic size: dimension `index` of `source` (less one)."""
+        name = self._fresh("d")
+        self.body.append(f"{name} = tensor.dim {source.name}, "
+                         f"{self._constant(str(index), 'index')} : {source.type}")
+        if minus_one:
+            less = self._fresh("d")
+            self.body.append(f"{less} = arith.subi {name}, "
+                             f"{self._constant('1', 'index')} : index")
+            name = less
+        return name
+
+    def _destination(self, shape, dtype: str, sources, zero: bool) -> Value:
+        """A tensor of `shape`, each dynamic size read from its entry of
+        `sources` ((value, dim) or (value, dim, True) for the size less one);
+        zero-filled if `zero` (a fresh state), else uninitialized (an output).
+        """
+        sizes = [self._size(*src) if len(src) == 3 else self._size(*src, False)
+                 for d, src in zip(shape, sources) if d is None]
+        result = Value(self._fresh("init"), tuple(shape), dtype)
+        empty = result.name if not zero else self._fresh("empty")
+        self.body.append(f"{empty} = tensor.empty({', '.join(sizes)}) : "
+                         f"{result.type}")
+        if zero:
+            zero_value = self._constant("0.0", dtype)
+            self.body.append(f"{result.name} = linalg.fill ins({zero_value} : "
+                             f"{dtype}) outs({empty} : {result.type}) -> "
+                             f"{result.type}")
+        return result
+
     # -- ops ---------------------------------------------------------------
 
-    def _emit(self, op: str, operands: str, clauses: List[str], attrs: List[str],
-              inputs: List[Value], outputs: List[Tuple[Tuple, str]]):
-        names = [f"%v{self._counter}_{i}" for i in range(len(outputs))]
+    def _emit(self, op: str, inputs: List[Value], clauses: List[Tuple[str, Value]],
+              outs: List[Value], keywords: List[str], attrs: List[str]):
+        names = [f"%v{self._counter}_{i}" for i in range(len(outs))]
         self._counter += 1
-        results = [Value(n, tuple(s), d) for n, (s, d) in zip(names, outputs)]
-        text = f"{', '.join(names)} = recur.{op} {operands}"
-        if clauses:
-            text += " " + " ".join(clauses)
+        results = [Value(n, o.shape, o.dtype) for n, o in zip(names, outs)]
+
+        def group(values):
+            return (", ".join(v.name for v in values) + " : "
+                    + ", ".join(v.type for v in values))
+
+        text = f"{', '.join(names)} = recur.{op} ins({group(inputs)})"
+        for keyword, value in clauses:
+            text += f" {keyword}({group([value])})"
+        text += f" outs({group(outs)})"
+        if keywords:
+            text += " " + " ".join(keywords)
         if attrs:
             text += " {" + ", ".join(attrs) + "}"
-        in_types = ", ".join(v.type for v in inputs)
-        out_types = ", ".join(r.type for r in results)
-        text += f" : ({in_types}) -> ({out_types})"
         self.body.append(text)
         return results
 
     @staticmethod
-    def _optional(keyword: str, value: Optional[Value], inputs: List[Value],
-                  clauses: List[str]) -> None:
+    def _optional(keyword: str, value: Optional[Value],
+                  clauses: List[Tuple[str, Value]]) -> None:
         if value is not None:
-            inputs.append(value)
-            clauses.append(f"{keyword}({value.name})")
+            clauses.append((keyword, value))
+
+    def _state(self, given: Optional[Value], shape, dtype: str, sources) -> Value:
+        """The state's destination: the initial state, or a zero fill."""
+        if given is not None:
+            return given
+        return self._destination(shape, dtype, sources, zero=True)
 
     def scan(self, a: Value, b: Value, h0: Optional[Value] = None,
              reverse: bool = False):
-        inputs, clauses = [a, b], []
-        self._optional("initial", h0, inputs, clauses)
-        if reverse:
-            clauses.append("reverse")
-        state = (a.shape[0],) + tuple(a.shape[2:])
-        return self._emit("scan", f"{a.name}, {b.name}", clauses, [], inputs,
-                          [(a.shape, b.dtype), (state, "f32")])
+        rank = len(a.shape)
+        h = self._destination(a.shape, b.dtype, [(a, i) for i in range(rank)],
+                              zero=False)
+        state = self._state(h0, (a.shape[0],) + tuple(a.shape[2:]), "f32",
+                            [(a, 0)] + [(a, i) for i in range(2, rank)])
+        return self._emit("scan", [a, b], [], [h, state],
+                          ["reverse"] if reverse else [], [])
 
     def selective_scan(self, u, delta, A, Bm, Cm, D=None, z=None,
                        delta_bias=None, h0=None, delta_softplus=False):
-        inputs, clauses = [u, delta, A, Bm, Cm], []
-        self._optional("skip", D, inputs, clauses)
-        self._optional("gate", z, inputs, clauses)
-        self._optional("delta_bias", delta_bias, inputs, clauses)
-        self._optional("initial", h0, inputs, clauses)
-        if delta_softplus:
-            clauses.append("delta_softplus")
-        operands = ", ".join(v.name for v in (u, delta, A, Bm, Cm))
-        state = (u.shape[0], u.shape[2], A.shape[1])
-        return self._emit("selective_scan", operands, clauses, [], inputs,
-                          [(u.shape, u.dtype), (state, "f32")])
+        clauses = []
+        self._optional("skip", D, clauses)
+        self._optional("gate", z, clauses)
+        self._optional("delta_bias", delta_bias, clauses)
+        y = self._destination(u.shape, u.dtype, [(u, 0), (u, 1), (u, 2)],
+                              zero=False)
+        state = self._state(h0, (u.shape[0], u.shape[2], A.shape[1]), "f32",
+                            [(u, 0), (u, 2), (A, 1)])
+        return self._emit("selective_scan", [u, delta, A, Bm, Cm], clauses,
+                          [y, state],
+                          ["delta_softplus"] if delta_softplus else [], [])
 
     def linear_attention(self, q, k, v, g=None, gate_kind="none", beta=None,
                          bonus=None, h0=None, scale=None):
-        inputs, clauses = [q, k, v], []
+        clauses = []
         if (g is None) != (gate_kind == "none"):
             raise ValueError("gate_kind 'none' exactly when g is absent")
         if g is not None:
-            inputs.append(g)
-            clauses.append(f"gate {gate_kind}({g.name})")
-        self._optional("beta", beta, inputs, clauses)
-        self._optional("bonus", bonus, inputs, clauses)
-        self._optional("initial", h0, inputs, clauses)
+            clauses.append((f"gate {gate_kind}", g))
+        self._optional("beta", beta, clauses)
+        self._optional("bonus", bonus, clauses)
         attrs = [f"scale = {_float(scale)}"] if scale is not None else []
-        state = (q.shape[0], q.shape[2], q.shape[3], v.shape[3])
-        return self._emit("linear_attention", f"{q.name}, {k.name}, {v.name}",
-                          clauses, attrs, inputs,
-                          [(q.shape[:3] + (v.shape[3],), v.dtype),
-                           (state, "f32")])
+        o = self._destination(q.shape[:3] + (v.shape[3],), v.dtype,
+                              [(q, 0), (q, 1), (q, 2), (v, 3)], zero=False)
+        state = self._state(h0, (q.shape[0], q.shape[2], q.shape[3], v.shape[3]),
+                            "f32", [(q, 0), (q, 2), (q, 3), (v, 3)])
+        return self._emit("linear_attention", [q, k, v], clauses, [o, state],
+                          [], attrs)
 
     def attention(self, q, k, v, causal=False, window=0, scale=None):
-        clauses = ["causal"] if causal else []
         attrs = []
         if window:
             attrs.append(f"window = {int(window)} : i64")
         if scale is not None:
             attrs.append(f"scale = {_float(scale)}")
-        out = q.shape[:3] + (v.shape[3],)
-        return self._emit("attention", f"{q.name}, {k.name}, {v.name}",
-                          clauses, attrs, [q, k, v], [(out, q.dtype)])[0]
+        o = self._destination(q.shape[:3] + (v.shape[3],), q.dtype,
+                              [(q, 0), (q, 1), (q, 2), (v, 3)], zero=False)
+        return self._emit("attention", [q, k, v], [], [o],
+                          ["causal"] if causal else [], attrs)[0]
 
     def conv1d(self, x, w, bias=None, state=None, activation="none"):
-        inputs, clauses = [x, w], []
-        self._optional("bias", bias, inputs, clauses)
-        self._optional("initial", state, inputs, clauses)
-        if activation != "none":
-            clauses.append(f"activation {activation}")
+        clauses = []
+        self._optional("bias", bias, clauses)
         width = w.shape[1]
         history = None if width is None else width - 1
-        return self._emit("conv1d", f"{x.name}, {w.name}", clauses, [], inputs,
-                          [(x.shape, x.dtype),
-                           ((x.shape[0], history, x.shape[2]), x.dtype)])
+        y = self._destination(x.shape, x.dtype, [(x, 0), (x, 1), (x, 2)],
+                              zero=False)
+        state = self._state(state, (x.shape[0], history, x.shape[2]), x.dtype,
+                            [(x, 0), (w, 1, True), (x, 2)])
+        keywords = [f"activation {activation}"] if activation != "none" else []
+        return self._emit("conv1d", [x, w], clauses, [y, state], keywords, [])
 
     # -- text --------------------------------------------------------------
 

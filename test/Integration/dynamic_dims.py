@@ -19,16 +19,39 @@ func.func @la(%q: {DYN4} {{recur.dim_names = ["B", "T", "H", "K"]}},
               %g: {DYN4} {{recur.dim_names = ["B", "T", "H", "K"]}})
     -> ({DYN4} {{recur.dim_names = ["B", "T", "H", "V"]}},
         {DYN4} {{recur.dim_names = ["B", "H", "K", "V"]}}) {{
-  %o, %s = recur.linear_attention %q, %k, %v gate key(%g) {{scale = 0.25 : f32}}
-      : ({DYN4}, {DYN4}, {DYN4}, {DYN4}) -> ({DYN4}, {DYN4})
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %zero = arith.constant 0.0 : f32
+  %B = tensor.dim %q, %c0 : {DYN4}
+  %T = tensor.dim %q, %c1 : {DYN4}
+  %H = tensor.dim %q, %c2 : {DYN4}
+  %K = tensor.dim %q, %c3 : {DYN4}
+  %V = tensor.dim %v, %c3 : {DYN4}
+  %o_init = tensor.empty(%B, %T, %H, %V) : {DYN4}
+  %s_empty = tensor.empty(%B, %H, %K, %V) : {DYN4}
+  %s0 = linalg.fill ins(%zero : f32) outs(%s_empty : {DYN4}) -> {DYN4}
+  %o, %s = recur.linear_attention ins(%q, %k, %v : {DYN4}, {DYN4}, {DYN4})
+      gate key(%g : {DYN4}) outs(%o_init, %s0 : {DYN4}, {DYN4})
+      {{scale = 0.25 : f32}}
   return %o, %s : {DYN4}, {DYN4}
 }}
 func.func @att(%q: {DYN4} {{recur.dim_names = ["B", "T", "H", "D"]}},
                %k: {DYN4} {{recur.dim_names = ["B", "S", "G", "D"]}},
                %v: {DYN4} {{recur.dim_names = ["B", "S", "G", "E"]}})
     -> ({DYN4} {{recur.dim_names = ["B", "T", "H", "E"]}}) {{
-  %o = recur.attention %q, %k, %v causal {{scale = 0.25 : f32}}
-      : ({DYN4}, {DYN4}, {DYN4}) -> {DYN4}
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %B = tensor.dim %q, %c0 : {DYN4}
+  %T = tensor.dim %q, %c1 : {DYN4}
+  %H = tensor.dim %q, %c2 : {DYN4}
+  %E = tensor.dim %v, %c3 : {DYN4}
+  %o_init = tensor.empty(%B, %T, %H, %E) : {DYN4}
+  %o = recur.attention ins(%q, %k, %v : {DYN4}, {DYN4}, {DYN4})
+      outs(%o_init : {DYN4}) causal {{scale = 0.25 : f32}}
   return %o : {DYN4}
 }}
 """

@@ -8,9 +8,8 @@
 // CHECK: llvm.func internal @scan.impl
 // CHECK-NOT: {{recur\.|tensor\.|memref\.|scf\.|bufferization\.}}
 // BAD: for the --lowering option: Cannot find option named 'fast'!
-func.func @scan(%a: tensor<?x?x8xf32>, %b: tensor<?x?x8xf32>)
+func.func @scan(%a: tensor<?x?x8xf32>, %b: tensor<?x?x8xf32>, %h_init: tensor<?x?x8xf32>, %last_init: tensor<?x8xf32>)
     -> (tensor<?x?x8xf32>, tensor<?x8xf32>) {
-  %h, %last = recur.scan %a, %b
-      : (tensor<?x?x8xf32>, tensor<?x?x8xf32>) -> (tensor<?x?x8xf32>, tensor<?x8xf32>)
+  %h, %last = recur.scan ins(%a, %b : tensor<?x?x8xf32>, tensor<?x?x8xf32>) outs(%h_init, %last_init : tensor<?x?x8xf32>, tensor<?x8xf32>)
   return %h, %last : tensor<?x?x8xf32>, tensor<?x8xf32>
 }

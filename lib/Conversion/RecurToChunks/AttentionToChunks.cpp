@@ -86,8 +86,6 @@ private:
     OpFoldResult valueDim = tensor::getMixedSize(b, loc, op.getV(), 3);
     Type outputType =
         cast<RankedTensorType>(op.getO().getType()).getElementType();
-    Value outputInit = r.empty(op.getO().getType(),
-                               {batch, queries, heads, r.dim(op.getV(), 3)});
     Value numQueryTiles =
         arith::CeilDivUIOp::create(b, queries, r.index(queryTile));
     OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
@@ -95,7 +93,7 @@ private:
     SmallVector<Value> results = t.forall(
         {getAsOpFoldResult(batch), getAsOpFoldResult(kvHeads),
          getAsOpFoldResult(numQueryTiles)},
-        {outputInit},
+        {op.getOInit()},
         [&](ValueRange ivs, ValueRange) -> SmallVector<ParallelTile> {
           Value bi = ivs[0], kvHead = ivs[1];
           Value firstQuery = r.mulIndex(ivs[2], r.index(queryTile));

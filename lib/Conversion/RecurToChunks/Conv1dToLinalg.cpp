@@ -50,15 +50,8 @@ struct Conv1dToLinalg : OpRewritePattern<Conv1dOp> {
         staticWidth ? OpFoldResult(b.getIndexAttr(*staticWidth - 1))
                     : OpFoldResult(r.subIndex(cast<Value>(width), r.index(1)));
 
-    Value state = op.getInitialState();
-    if (!state)
-      state =
-          linalg::FillOp::create(b, r.zero(inputType),
-                                 tensor::EmptyOp::create(
-                                     b, {batch, stateRows, channels}, inputType)
-                                     .getResult())
-              .getResult(0);
-    Value extended = tensor::ConcatOp::create(b, 1, ValueRange{state, x});
+    Value extended =
+        tensor::ConcatOp::create(b, 1, ValueRange{op.getState(), x});
 
     Value weights = op.getW();
     Type weightType =
@@ -80,21 +73,20 @@ struct Conv1dToLinalg : OpRewritePattern<Conv1dOp> {
                           ValueRange{extended, filter}, ValueRange{accumulator})
                           .getResult(0);
     bool silu = op.getActivation() == Activation::silu;
-    Value y = t.map(
-        outputShape, {convolved}, {t.identity(3)},
-        [&](ValueRange e) -> Value {
-          Value value = silu ? r.silu(e[0]) : e[0];
-          return inputType.isF32()
-                     ? value
-                     : arith::TruncFOp::create(b, inputType, value).getResult();
-        },
-        inputType);
+    Value y = t.mapInto(op.getYInit(), {convolved}, {t.identity(3)},
+                        [&](ValueRange e) -> Value {
+                          Value value = silu ? r.silu(e[0]) : e[0];
+                          return inputType.isF32()
+                                     ? value
+                                     : arith::TruncFOp::create(b, inputType,
+                                                               value)
+                                           .getResult();
+                        });
 
     OpFoldResult zero = b.getIndexAttr(0);
     Value next =
         t.slice(extended, {zero, time, zero}, {batch, stateRows, channels});
-    rewriter.replaceOp(op, {t.castTo(y, op.getY().getType()),
-                            t.castTo(next, op.getFinalState().getType())});
+    rewriter.replaceOp(op, {y, t.castTo(next, op.getFinalState().getType())});
     return success();
   }
 };

@@ -374,16 +374,11 @@ private:
     OpFoldResult keyDim = tensor::getMixedSize(b, loc, op.getQ(), 3);
     OpFoldResult valueDim = tensor::getMixedSize(b, loc, op.getV(), 3);
     OpFoldResult timeSize = getAsOpFoldResult(time);
-    Value outputInit =
-        r.empty(op.getO().getType(), {batch, time, heads, r.dim(op.getV(), 3)});
-    Value stateInit = r.initialOrZeros(
-        op.getInitialState(), op.getFinalState().getType(),
-        {batch, heads, r.dim(op.getQ(), 3), r.dim(op.getV(), 3)});
 
     OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
     return t.forall(
         {getAsOpFoldResult(batch), getAsOpFoldResult(heads)},
-        {outputInit, stateInit},
+        {op.getOInit(), op.getState()},
         [&](ValueRange ivs, ValueRange shared) -> SmallVector<ParallelTile> {
           Head head;
           head.batch = ivs[0];

@@ -81,13 +81,8 @@ struct ScanToChunks : ChunkPattern<ScanOp> {
         cast<RankedTensorType>(op.getH().getType()).getElementType();
     bool reverse = op.getReverse();
 
-    Value outputInit =
-        tensor::EmptyOp::create(b, {batchSize, timeSize, features}, outputType);
-    Value stateInit;
-    if (Value initial = op.getInitialState())
-      stateInit = collapseFrom(b, initial, 1);
-    else
-      stateInit = t.zeros({batchSize, features});
+    Value outputInit = collapseFrom(b, op.getHInit(), 2);
+    Value stateInit = collapseFrom(b, op.getState(), 1);
 
     SmallVector<Value> results = t.forall(
         {batchSize}, {outputInit, stateInit},

@@ -55,11 +55,8 @@ struct SelectiveScanToChunks : ChunkPattern<SelectiveScanOp> {
         cast<RankedTensorType>(op.getY().getType()).getElementType();
     auto stateType = cast<RankedTensorType>(op.getFinalState().getType());
 
-    Value outputInit =
-        tensor::EmptyOp::create(b, {batchSize, timeSize, channels}, outputType);
-    Value stateInit = op.getInitialState()
-                          ? op.getInitialState()
-                          : t.zeros({batchSize, channels, stateDim});
+    Value outputInit = op.getYInit();
+    Value stateInit = op.getState();
     SmallVector<AffineMap> vectorMaps(4, t.identity(1));
     AffineMap matrix = t.identity(2), perRow = t.dims(2, {0});
 

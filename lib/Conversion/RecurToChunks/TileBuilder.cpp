@@ -76,6 +76,12 @@ Value TileBuilder::map(ArrayRef<OpFoldResult> shape, ValueRange inputs,
   return generic(shape, inputs, inputMaps, init, /*readInit=*/false, body);
 }
 
+Value TileBuilder::mapInto(Value dest, ValueRange inputs,
+                           ArrayRef<AffineMap> inputMaps, Body body) {
+  SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, b.getLoc(), dest);
+  return generic(shape, inputs, inputMaps, dest, /*readInit=*/false, body);
+}
+
 Value TileBuilder::update(Value tile, ValueRange inputs,
                           ArrayRef<AffineMap> inputMaps, Body body) {
   SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, b.getLoc(), tile);

@@ -45,6 +45,9 @@ public:
   /// of `shape`; the result has element type `elementType` (f32 if null).
   Value map(ArrayRef<OpFoldResult> shape, ValueRange inputs,
             ArrayRef<AffineMap> inputMaps, Body body, Type elementType = {});
+  /// A map written into `dest` (a destination: its elements are not read).
+  Value mapInto(Value dest, ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+                Body body);
   /// tile[d...] = body(inputs[maps[i](d...)]..., tile[d...]), written into
   /// `tile` itself (its destination), so a carried state is updated in place.
   Value update(Value tile, ValueRange inputs, ArrayRef<AffineMap> inputMaps,

@@ -46,7 +46,7 @@ struct AttentionToLoops : OpRewritePattern<AttentionOp> {
     auto accumulatorType = RankedTensorType::get({ShapedType::kDynamic},
                                                  b.getF32Type());
 
-    Value o = r.empty(op.getO().getType(), {batch, queries, heads, valueDim});
+    Value o = op.getOInit();
     SmallVector<Value> results = r.forNest(
         {batch, queries, heads}, {o}, [&](ValueRange ivs, ValueRange outs) {
           Value bi = ivs[0], i = ivs[1], hi = ivs[2];
@@ -75,8 +75,7 @@ struct AttentionToLoops : OpRewritePattern<AttentionOp> {
                            return {r.max(m[0], score(j))};
                          })[0];
 
-          Value accumulator = r.initialOrZeros(nullptr, accumulatorType,
-                                               {valueDim});
+          Value accumulator = r.zeros(accumulatorType, {valueDim});
           SmallVector<Value> weighted = r.forRange(
               lower, upper, {r.f32(0.0), accumulator},
               [&](Value j, ValueRange sums) {

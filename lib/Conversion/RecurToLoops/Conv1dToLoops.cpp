@@ -28,8 +28,6 @@ struct Conv1dToLoops : OpRewritePattern<Conv1dOp> {
     Value batch = r.dim(op.getX(), 0), time = r.dim(op.getX(), 1),
           channels = r.dim(op.getX(), 2), width = r.dim(op.getW(), 1);
     Value history = r.subIndex(width, r.index(1));
-    Type elementType =
-        cast<RankedTensorType>(op.getX().getType()).getElementType();
 
     // Input s of the sequence (s may be negative: then from the history).
     auto input = [&](Value bi, Value s, Value c) {
@@ -38,15 +36,11 @@ struct Conv1dToLoops : OpRewritePattern<Conv1dOp> {
       return r.ifElse(
           inSequence, [&] { return r.loadRaw(op.getX(), {bi, s, c}); },
           [&] {
-            if (!op.getInitialState())
-              return r.zero(elementType);
-            return r.loadRaw(op.getInitialState(),
-                             {bi, r.addIndex(history, s), c});
+            return r.loadRaw(op.getState(), {bi, r.addIndex(history, s), c});
           });
     };
 
-    Value y = r.empty(op.getY().getType(), {batch, time, channels});
-    y = r.forNest({batch, time, channels}, {y},
+    Value y = r.forNest({batch, time, channels}, {op.getYInit()},
                   [&](ValueRange ivs, ValueRange outs) {
                     Value bi = ivs[0], t = ivs[1], c = ivs[2];
                     Value first = r.subIndex(t, history);
@@ -63,10 +57,11 @@ struct Conv1dToLoops : OpRewritePattern<Conv1dOp> {
                     return SmallVector<Value>{r.store(acc, outs[0], ivs)};
                   })[0];
 
-    Value state =
-        r.empty(op.getFinalState().getType(), {batch, history, channels});
+    // The new state is written over the old one, which `input` reads: in
+    // value semantics it reads the operand, so this stays correct (in-place
+    // after bufferization only where that is safe).
     Value firstKept = r.subIndex(time, history);
-    state = r.forNest({batch, history, channels}, {state},
+    Value state = r.forNest({batch, history, channels}, {op.getState()},
                       [&](ValueRange ivs, ValueRange outs) {
                         Value kept = input(ivs[0], r.addIndex(firstKept, ivs[1]),
                                            ivs[2]);

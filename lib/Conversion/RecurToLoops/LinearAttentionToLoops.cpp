@@ -41,10 +41,8 @@ struct LinearAttentionToLoops : OpRewritePattern<LinearAttentionOp> {
     Value scale = r.f32(op.getScaleOrDefault());
     GateKind gateKind = op.getGateKind();
 
-    Value o = r.empty(op.getO().getType(), {batch, time, heads, valueDim});
-    Value state = r.initialOrZeros(op.getInitialState(),
-                                   op.getFinalState().getType(),
-                                   {batch, heads, keyDim, valueDim});
+    Value o = op.getOInit();
+    Value state = op.getState();
 
     SmallVector<Value> results = r.forNest(
         {batch, heads}, {o, state}, [&](ValueRange ivs, ValueRange outs) {

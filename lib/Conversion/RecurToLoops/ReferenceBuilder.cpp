@@ -76,13 +76,8 @@ Value ReferenceBuilder::empty(Type tensorType, ArrayRef<Value> sizes) {
                                  dynamicSizes);
 }
 
-Value ReferenceBuilder::initialOrZeros(Value initial, Type tensorType,
-                                       ArrayRef<Value> sizes) {
+Value ReferenceBuilder::zeros(Type tensorType, ArrayRef<Value> sizes) {
   auto type = cast<RankedTensorType>(tensorType);
-  if (initial && initial.getType() != type)
-    return tensor::CastOp::create(b, type, initial);
-  if (initial)
-    return initial;
   return linalg::FillOp::create(b, zero(type.getElementType()),
                                 empty(type, sizes))
       .getResult(0);

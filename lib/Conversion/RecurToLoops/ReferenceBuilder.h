@@ -50,8 +50,8 @@ public:
   /// An uninitialized tensor of ranked tensor `type` whose dynamic sizes come
   /// from `sizes` (one value per dimension).
   Value empty(Type type, ArrayRef<Value> sizes);
-  /// `initial` when given, else a zero-filled tensor of `type` and `sizes`.
-  Value initialOrZeros(Value initial, Type type, ArrayRef<Value> sizes);
+  /// A zero-filled tensor of ranked tensor `type` and `sizes`.
+  Value zeros(Type type, ArrayRef<Value> sizes);
 };
 
 } // namespace recur

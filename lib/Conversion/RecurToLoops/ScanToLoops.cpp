@@ -31,9 +31,8 @@ struct ScanToLoops : OpRewritePattern<ScanOp> {
     SmallVector<Value> stateSizes = {sizes[0]};
     stateSizes.append(sizes.begin() + 2, sizes.end());
 
-    Value h = r.empty(op.getH().getType(), sizes);
-    Value state = r.initialOrZeros(op.getInitialState(),
-                                   op.getFinalState().getType(), stateSizes);
+    Value h = op.getHInit();
+    Value state = op.getState();
     bool reverse = op.getReverse();
 
     SmallVector<Value> results = r.forNest(

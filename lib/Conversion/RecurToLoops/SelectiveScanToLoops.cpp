@@ -39,10 +39,8 @@ struct SelectiveScanToLoops : OpRewritePattern<SelectiveScanOp> {
                      "the groups G > 0");
     Value channelsPerGroup = r.divIndex(channels, groups);
 
-    Value y = r.empty(op.getY().getType(), {batch, time, channels});
-    Value state = r.initialOrZeros(op.getInitialState(),
-                                   op.getFinalState().getType(),
-                                   {batch, channels, stateDim});
+    Value y = op.getYInit();
+    Value state = op.getState();
 
     SmallVector<Value> results = r.forNest(
         {batch, channels}, {y, state}, [&](ValueRange ivs, ValueRange outs) {

@@ -34,9 +34,7 @@
 // DECODE: } else {
 // DECODE: } : tensor<?x4x32xbf16> to tensor<16x4x32xbf16>
 func.func @gqa_window(%q: tensor<?x?x8x32xbf16>, %k: tensor<?x?x2x32xbf16>,
-                      %v: tensor<?x?x2x16xbf16>) -> tensor<?x?x8x16xbf16> {
-  %o = recur.attention %q, %k, %v causal {window = 128 : i64}
-      : (tensor<?x?x8x32xbf16>, tensor<?x?x2x32xbf16>, tensor<?x?x2x16xbf16>)
-      -> tensor<?x?x8x16xbf16>
+                      %v: tensor<?x?x2x16xbf16>, %o_init: tensor<?x?x8x16xbf16>) -> tensor<?x?x8x16xbf16> {
+  %o = recur.attention ins(%q, %k, %v : tensor<?x?x8x32xbf16>, tensor<?x?x2x32xbf16>, tensor<?x?x2x16xbf16>) outs(%o_init : tensor<?x?x8x16xbf16>) causal {window = 128 : i64}
   return %o : tensor<?x?x8x16xbf16>
 }

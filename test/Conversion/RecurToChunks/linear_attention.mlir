@@ -88,24 +88,21 @@
 // DEFAULT: scf.for {{.*}} = %c0 to %c4 step %c1 iter_args({{.*}}) -> (tensor<64x64xf32>)
 func.func @gla(%q: tensor<?x?x4x16xf32>, %k: tensor<?x?x4x16xf32>,
                %v: tensor<?x?x4x8xf32>, %g: tensor<?x?x4x16xf32>,
-               %h0: tensor<?x4x16x8xf32>)
+               %h0: tensor<?x4x16x8xf32>, %o_init: tensor<?x?x4x8xf32>)
     -> (tensor<?x?x4x8xf32>, tensor<?x4x16x8xf32>) {
-  %o, %s = recur.linear_attention %q, %k, %v gate key(%g) initial(%h0)
-      : (tensor<?x?x4x16xf32>, tensor<?x?x4x16xf32>, tensor<?x?x4x8xf32>,
-         tensor<?x?x4x16xf32>, tensor<?x4x16x8xf32>)
-      -> (tensor<?x?x4x8xf32>, tensor<?x4x16x8xf32>)
+  %o, %s = recur.linear_attention ins(%q, %k, %v : tensor<?x?x4x16xf32>, tensor<?x?x4x16xf32>, tensor<?x?x4x8xf32>) gate key(%g : tensor<?x?x4x16xf32>) outs(%o_init, %h0 : tensor<?x?x4x8xf32>, tensor<?x4x16x8xf32>)
   return %o, %s : tensor<?x?x4x8xf32>, tensor<?x4x16x8xf32>
 }
 
 // -----
 
-// The gated delta rule (scalar gate): the state starts at zero, the
-// per-row decay mask is one elementwise map over Q K^T, and the UT
+// The gated delta rule (scalar gate): the state's destination is the
+// forall's shared output, the per-row decay mask is one elementwise map over Q K^T, and the UT
 // transform is a forward substitution of 32 rows (a vecmat per row); bf16
 // inputs are widened on load and the output narrowed on store.
 // CHECK-LABEL: func.func @gated_delta(
-// CHECK: %[[ZERO_STATE:.*]] = linalg.fill {{.*}} -> tensor<2x3x16x8xf32>
-// CHECK: scf.forall {{.*}} in (2, 3) shared_outs({{.*}} = %[[ZERO_STATE]])
+// CHECK-SAME: %[[OI:[^:]*]]: tensor<2x?x3x8xbf16>, %[[SI:[^:]*]]: tensor<2x3x16x8xf32>)
+// CHECK: scf.forall {{.*}} in (2, 3) shared_outs({{.*}} = %[[OI]], {{.*}} = %[[SI]])
 // CHECK: } : tensor<?x16xbf16> to tensor<32x16xbf16>
 // CHECK: arith.extf {{.*}} : bf16 to f32
 // CHECK: } : tensor<?xf32> to tensor<32xf32>
@@ -116,12 +113,9 @@ func.func @gla(%q: tensor<?x?x4x16xf32>, %k: tensor<?x?x4x16xf32>,
 // CHECK: arith.truncf {{.*}} : f32 to bf16
 func.func @gated_delta(%q: tensor<2x?x3x16xbf16>, %k: tensor<2x?x3x16xbf16>,
                        %v: tensor<2x?x3x8xbf16>, %g: tensor<2x?x3xf32>,
-                       %beta: tensor<2x?x3xf32>)
+                       %beta: tensor<2x?x3xf32>, %o_init: tensor<2x?x3x8xbf16>, %s_init: tensor<2x3x16x8xf32>)
     -> (tensor<2x?x3x8xbf16>, tensor<2x3x16x8xf32>) {
-  %o, %s = recur.linear_attention %q, %k, %v gate scalar(%g) beta(%beta)
-      : (tensor<2x?x3x16xbf16>, tensor<2x?x3x16xbf16>, tensor<2x?x3x8xbf16>,
-         tensor<2x?x3xf32>, tensor<2x?x3xf32>)
-      -> (tensor<2x?x3x8xbf16>, tensor<2x3x16x8xf32>)
+  %o, %s = recur.linear_attention ins(%q, %k, %v : tensor<2x?x3x16xbf16>, tensor<2x?x3x16xbf16>, tensor<2x?x3x8xbf16>) gate scalar(%g : tensor<2x?x3xf32>) beta(%beta : tensor<2x?x3xf32>) outs(%o_init, %s_init : tensor<2x?x3x8xbf16>, tensor<2x3x16x8xf32>)
   return %o, %s : tensor<2x?x3x8xbf16>, tensor<2x3x16x8xf32>
 }
 
@@ -134,11 +128,9 @@ func.func @gated_delta(%q: tensor<2x?x3x16xbf16>, %k: tensor<2x?x3x16xbf16>,
 // CHECK-NOT: math.exp
 // CHECK: return
 func.func @plain(%q: tensor<1x40x2x8xf32>, %k: tensor<1x40x2x8xf32>,
-                 %v: tensor<1x40x2x8xf32>)
+                 %v: tensor<1x40x2x8xf32>, %o_init: tensor<1x40x2x8xf32>, %s_init: tensor<1x2x8x8xf32>)
     -> (tensor<1x40x2x8xf32>, tensor<1x2x8x8xf32>) {
-  %o, %s = recur.linear_attention %q, %k, %v
-      : (tensor<1x40x2x8xf32>, tensor<1x40x2x8xf32>, tensor<1x40x2x8xf32>)
-      -> (tensor<1x40x2x8xf32>, tensor<1x2x8x8xf32>)
+  %o, %s = recur.linear_attention ins(%q, %k, %v : tensor<1x40x2x8xf32>, tensor<1x40x2x8xf32>, tensor<1x40x2x8xf32>) outs(%o_init, %s_init : tensor<1x40x2x8xf32>, tensor<1x2x8x8xf32>)
   return %o, %s : tensor<1x40x2x8xf32>, tensor<1x2x8x8xf32>
 }
 
@@ -148,11 +140,8 @@ func.func @plain(%q: tensor<1x40x2x8xf32>, %k: tensor<1x40x2x8xf32>,
 // CHECK-LABEL: func.func @decode(
 // CHECK: scf.forall
 func.func @decode(%q: tensor<4x1x2x8xf32>, %k: tensor<4x1x2x8xf32>,
-                  %v: tensor<4x1x2x8xf32>, %h0: tensor<4x2x8x8xf32>)
+                  %v: tensor<4x1x2x8xf32>, %h0: tensor<4x2x8x8xf32>, %o_init: tensor<4x1x2x8xf32>)
     -> (tensor<4x1x2x8xf32>, tensor<4x2x8x8xf32>) {
-  %o, %s = recur.linear_attention %q, %k, %v initial(%h0)
-      : (tensor<4x1x2x8xf32>, tensor<4x1x2x8xf32>, tensor<4x1x2x8xf32>,
-         tensor<4x2x8x8xf32>)
-      -> (tensor<4x1x2x8xf32>, tensor<4x2x8x8xf32>)
+  %o, %s = recur.linear_attention ins(%q, %k, %v : tensor<4x1x2x8xf32>, tensor<4x1x2x8xf32>, tensor<4x1x2x8xf32>) outs(%o_init, %h0 : tensor<4x1x2x8xf32>, tensor<4x2x8x8xf32>)
   return %o, %s : tensor<4x1x2x8xf32>, tensor<4x2x8x8xf32>
 }

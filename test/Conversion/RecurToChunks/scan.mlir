@@ -38,11 +38,9 @@
 // SEQ: scf.for
 // SEQ-NOT: scf.forall (
 // SEQ: return
-func.func @reverse_scan(%a: tensor<?x?x3x5xf32>, %b: tensor<?x?x3x5xf32>)
+func.func @reverse_scan(%a: tensor<?x?x3x5xf32>, %b: tensor<?x?x3x5xf32>, %h_init: tensor<?x?x3x5xf32>, %s_init: tensor<?x3x5xf32>)
     -> (tensor<?x?x3x5xf32>, tensor<?x3x5xf32>) {
-  %h, %s = recur.scan %a, %b reverse
-      : (tensor<?x?x3x5xf32>, tensor<?x?x3x5xf32>)
-      -> (tensor<?x?x3x5xf32>, tensor<?x3x5xf32>)
+  %h, %s = recur.scan ins(%a, %b : tensor<?x?x3x5xf32>, tensor<?x?x3x5xf32>) outs(%h_init, %s_init : tensor<?x?x3x5xf32>, tensor<?x3x5xf32>) reverse
   return %h, %s : tensor<?x?x3x5xf32>, tensor<?x3x5xf32>
 }
 
@@ -74,13 +72,8 @@ func.func @reverse_scan(%a: tensor<?x?x3x5xf32>, %b: tensor<?x?x3x5xf32>)
 func.func @mamba(%u: tensor<?x?x8xf32>, %dt: tensor<?x?x8xf32>,
                  %A: tensor<8x16xf32>, %B: tensor<?x?x2x16xf32>,
                  %C: tensor<?x?x2x16xf32>, %D: tensor<8xf32>,
-                 %z: tensor<?x?x8xf32>)
+                 %z: tensor<?x?x8xf32>, %y_init: tensor<?x?x8xf32>, %h_init: tensor<?x8x16xf32>)
     -> (tensor<?x?x8xf32>, tensor<?x8x16xf32>) {
-  %y, %h = recur.selective_scan %u, %dt, %A, %B, %C skip(%D) gate(%z)
-      delta_softplus
-      : (tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<8x16xf32>,
-         tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<8xf32>,
-         tensor<?x?x8xf32>)
-      -> (tensor<?x?x8xf32>, tensor<?x8x16xf32>)
+  %y, %h = recur.selective_scan ins(%u, %dt, %A, %B, %C : tensor<?x?x8xf32>, tensor<?x?x8xf32>, tensor<8x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>) skip(%D : tensor<8xf32>) gate(%z : tensor<?x?x8xf32>) outs(%y_init, %h_init : tensor<?x?x8xf32>, tensor<?x8x16xf32>) delta_softplus
   return %y, %h : tensor<?x?x8xf32>, tensor<?x8x16xf32>
 }

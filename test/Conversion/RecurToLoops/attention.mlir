@@ -9,7 +9,7 @@
 // weighted f32 accumulator), and a query with no visible key yields 0 through
 // arith.select.
 // CHECK-LABEL: func.func @attention(
-// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x8x4x16xf32>, %[[K:[^:]*]]: tensor<1x8x4x16xf32>, %[[V:[^:]*]]: tensor<1x8x4x32xf32>)
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x8x4x16xf32>, %[[K:[^:]*]]: tensor<1x8x4x16xf32>, %[[V:[^:]*]]: tensor<1x8x4x32xf32>, %[[O_INIT:[^:]*]]: tensor<1x8x4x32xf32>)
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
@@ -20,7 +20,6 @@
 // CHECK-DAG: %[[NEG_INF:.*]] = arith.constant 0xFF800000 : f32
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant 2.500000e-01 : f32
 // CHECK: %[[PER_KV:.*]] = arith.divui %[[C4]], %[[C4]] : index
-// CHECK: %[[O_INIT:.*]] = tensor.empty() : tensor<1x8x4x32xf32>
 // CHECK: %[[RES:.*]] = scf.for %[[BI:[^ ]+]] = %[[C0]] to %[[C1]] step %[[C1]] iter_args(%[[O_B:[^ ]+]] = %[[O_INIT]]) -> (tensor<1x8x4x32xf32>)
 // CHECK: %[[PER_I:.*]] = scf.for %[[I:[^ ]+]] = %[[C0]] to %[[C8]] step %[[C1]] iter_args(%[[O_I:[^ ]+]] = %[[O_B]]) -> (tensor<1x8x4x32xf32>)
 // CHECK: %[[PER_H:.*]] = scf.for %[[HI:[^ ]+]] = %[[C0]] to %[[C4]] step %[[C1]] iter_args(%[[O_H:[^ ]+]] = %[[O_I]]) -> (tensor<1x8x4x32xf32>)
@@ -55,8 +54,8 @@
 // CHECK: scf.yield %[[PER_H]] : tensor<1x8x4x32xf32>
 // CHECK: scf.yield %[[PER_I]] : tensor<1x8x4x32xf32>
 // CHECK: return %[[RES]] : tensor<1x8x4x32xf32>
-func.func @attention(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x4x16xf32>, %v: tensor<1x8x4x32xf32>) -> tensor<1x8x4x32xf32> {
-  %o = recur.attention %q, %k, %v : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x32xf32>) -> tensor<1x8x4x32xf32>
+func.func @attention(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x4x16xf32>, %v: tensor<1x8x4x32xf32>, %o_init: tensor<1x8x4x32xf32>) -> tensor<1x8x4x32xf32> {
+  %o = recur.attention ins(%q, %k, %v : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x32xf32>) outs(%o_init : tensor<1x8x4x32xf32>)
   return %o : tensor<1x8x4x32xf32>
 }
 
@@ -78,8 +77,8 @@ func.func @attention(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x4x16xf32>, %v: ten
 // CHECK: scf.for %{{.*}} = %[[C0]] to %[[UPPER]] step
 // CHECK: scf.for %{{.*}} = %[[C0]] to %[[UPPER]] step
 // CHECK: arith.select
-func.func @attention_causal_kv_cache(%q: tensor<1x4x2x16xf32>, %k: tensor<1x12x2x16xf32>) -> tensor<1x4x2x16xf32> {
-  %o = recur.attention %q, %k, %k causal : (tensor<1x4x2x16xf32>, tensor<1x12x2x16xf32>, tensor<1x12x2x16xf32>) -> tensor<1x4x2x16xf32>
+func.func @attention_causal_kv_cache(%q: tensor<1x4x2x16xf32>, %k: tensor<1x12x2x16xf32>, %o_init: tensor<1x4x2x16xf32>) -> tensor<1x4x2x16xf32> {
+  %o = recur.attention ins(%q, %k, %k : tensor<1x4x2x16xf32>, tensor<1x12x2x16xf32>, tensor<1x12x2x16xf32>) outs(%o_init : tensor<1x4x2x16xf32>) causal
   return %o : tensor<1x4x2x16xf32>
 }
 
@@ -98,15 +97,15 @@ func.func @attention_causal_kv_cache(%q: tensor<1x4x2x16xf32>, %k: tensor<1x12x2
 // CHECK: %[[LOWER:.*]] = arith.maxsi %[[C0]], %[[START]] : index
 // CHECK: scf.for %{{.*}} = %[[LOWER]] to %[[UPPER]] step
 // CHECK: scf.for %{{.*}} = %[[LOWER]] to %[[UPPER]] step
-func.func @attention_window(%q: tensor<1x8x2x16xf32>) -> tensor<1x8x2x16xf32> {
-  %o = recur.attention %q, %q, %q causal {window = 3 : i64} : (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>) -> tensor<1x8x2x16xf32>
+func.func @attention_window(%q: tensor<1x8x2x16xf32>, %o_init: tensor<1x8x2x16xf32>) -> tensor<1x8x2x16xf32> {
+  %o = recur.attention ins(%q, %q, %q : tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>) outs(%o_init : tensor<1x8x2x16xf32>) causal {window = 3 : i64}
   return %o : tensor<1x8x2x16xf32>
 }
 
 // GQA: query head h reads key/value head h / (H / Hkv) = h / (8 / 2).
 // An explicit scale replaces D^-0.5.
 // CHECK-LABEL: func.func @attention_gqa(
-// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x4x8x16xf32>, %[[K:[^:]*]]: tensor<1x4x2x16xf32>, %[[V:[^:]*]]: tensor<1x4x2x16xf32>)
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x4x8x16xf32>, %[[K:[^:]*]]: tensor<1x4x2x16xf32>, %[[V:[^:]*]]: tensor<1x4x2x16xf32>
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
 // CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant 1.000000e+00 : f32
@@ -117,8 +116,8 @@ func.func @attention_window(%q: tensor<1x8x2x16xf32>) -> tensor<1x8x2x16xf32> {
 // CHECK: tensor.extract %[[K]][%{{.*}}, %{{.*}}, %[[KV_HEAD]], %{{.*}}]
 // CHECK: arith.mulf %[[SCALE]], %{{.*}} : f32
 // CHECK: tensor.extract %[[V]][%{{.*}}, %{{.*}}, %[[KV_HEAD]], %{{.*}}]
-func.func @attention_gqa(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x2x16xf32>, %v: tensor<1x4x2x16xf32>) -> tensor<1x4x8x16xf32> {
-  %o = recur.attention %q, %k, %v causal {scale = 1.0 : f32} : (tensor<1x4x8x16xf32>, tensor<1x4x2x16xf32>, tensor<1x4x2x16xf32>) -> tensor<1x4x8x16xf32>
+func.func @attention_gqa(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x2x16xf32>, %v: tensor<1x4x2x16xf32>, %o_init: tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  %o = recur.attention ins(%q, %k, %v : tensor<1x4x8x16xf32>, tensor<1x4x2x16xf32>, tensor<1x4x2x16xf32>) outs(%o_init : tensor<1x4x8x16xf32>) causal {scale = 1.0 : f32}
   return %o : tensor<1x4x8x16xf32>
 }
 
@@ -134,23 +133,23 @@ func.func @attention_gqa(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x2x16xf32>, %v:
 // CHECK: %[[OUT:.*]] = arith.select
 // CHECK-NEXT: %[[NARROW:.*]] = arith.truncf %[[OUT]] : f32 to f16
 // CHECK-NEXT: tensor.insert %[[NARROW]] into %{{.*}} : tensor<1x4x2x8xf16>
-func.func @attention_f16(%q: tensor<1x4x2x16xf16>, %v: tensor<1x4x2x8xf16>) -> tensor<1x4x2x8xf16> {
-  %o = recur.attention %q, %q, %v causal : (tensor<1x4x2x16xf16>, tensor<1x4x2x16xf16>, tensor<1x4x2x8xf16>) -> tensor<1x4x2x8xf16>
+func.func @attention_f16(%q: tensor<1x4x2x16xf16>, %v: tensor<1x4x2x8xf16>, %o_init: tensor<1x4x2x8xf16>) -> tensor<1x4x2x8xf16> {
+  %o = recur.attention ins(%q, %q, %v : tensor<1x4x2x16xf16>, tensor<1x4x2x16xf16>, tensor<1x4x2x8xf16>) outs(%o_init : tensor<1x4x2x8xf16>) causal
   return %o : tensor<1x4x2x8xf16>
 }
 
 // CHECK-LABEL: func.func @attention_bf16(
 // CHECK: arith.extf %{{.*}} : bf16 to f32
 // CHECK: arith.truncf %{{.*}} : f32 to bf16
-func.func @attention_bf16(%q: tensor<1x4x2x16xbf16>) -> tensor<1x4x2x16xbf16> {
-  %o = recur.attention %q, %q, %q : (tensor<1x4x2x16xbf16>, tensor<1x4x2x16xbf16>, tensor<1x4x2x16xbf16>) -> tensor<1x4x2x16xbf16>
+func.func @attention_bf16(%q: tensor<1x4x2x16xbf16>, %o_init: tensor<1x4x2x16xbf16>) -> tensor<1x4x2x16xbf16> {
+  %o = recur.attention ins(%q, %q, %q : tensor<1x4x2x16xbf16>, tensor<1x4x2x16xbf16>, tensor<1x4x2x16xbf16>) outs(%o_init : tensor<1x4x2x16xbf16>)
   return %o : tensor<1x4x2x16xbf16>
 }
 
 // Dynamic sizes come from tensor.dim: B, T, H, D of q, S and Hkv of k, Dv of v;
 // the accumulator and the output are sized by them.
 // CHECK-LABEL: func.func @attention_dynamic(
-// CHECK-SAME: %[[Q:[^:]*]]: tensor<?x?x?x?xf32>, %[[K:[^:]*]]: tensor<?x?x?x?xf32>, %[[V:[^:]*]]: tensor<?x?x?x?xf32>)
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<?x?x?x?xf32>, %[[K:[^:]*]]: tensor<?x?x?x?xf32>, %[[V:[^:]*]]: tensor<?x?x?x?xf32>
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
@@ -170,14 +169,13 @@ func.func @attention_bf16(%q: tensor<1x4x2x16xbf16>) -> tensor<1x4x2x16xbf16> {
 // CHECK: cf.assert %[[OK]], "attention: query heads H must be a positive multiple of the key/value heads Hkv"
 // CHECK: arith.divui %[[HEADS]], %[[KV_HEADS]] : index
 // CHECK: arith.subi %[[KEYS]], %[[QUERIES]] : index
-// CHECK: tensor.empty(%[[BATCH]], %[[QUERIES]], %[[HEADS]], %[[VALUE_DIM]]) : tensor<?x?x?x?xf32>
 // CHECK: scf.for %{{.*}} = %[[C0]] to %[[BATCH]] step
 // CHECK: scf.for %{{.*}} = %[[C0]] to %[[QUERIES]] step
 // CHECK: scf.for %{{.*}} = %[[C0]] to %[[HEADS]] step
 // CHECK: arith.minsi %[[KEYS]], %{{.*}} : index
 // CHECK: scf.for %{{.*}} = %[[C0]] to %[[HEAD_DIM]] step
 // CHECK: tensor.empty(%[[VALUE_DIM]]) : tensor<?xf32>
-func.func @attention_dynamic(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
-  %o = recur.attention %q, %k, %v causal {scale = 0.125 : f32} : (tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32>
+func.func @attention_dynamic(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>, %o_init: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = recur.attention ins(%q, %k, %v : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>) outs(%o_init : tensor<?x?x?x?xf32>) causal {scale = 0.125 : f32}
   return %o : tensor<?x?x?x?xf32>
 }

@@ -8,7 +8,7 @@
 // at a time; S[:, v] += k * v_t[v], then o[v] = scale * sum_k S[k, v] q[k].
 // The default scale is K^-0.5 = 8^-0.5.
 // CHECK-LABEL: func.func @linear_attention(
-// CHECK-SAME: %[[Q:[^:]*]]: tensor<2x16x4x8xf32>, %[[K:[^:]*]]: tensor<2x16x4x8xf32>, %[[V:[^:]*]]: tensor<2x16x4x32xf32>)
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<2x16x4x8xf32>, %[[K:[^:]*]]: tensor<2x16x4x8xf32>, %[[V:[^:]*]]: tensor<2x16x4x32xf32>, %[[O_INIT:[^:]*]]: tensor<2x16x4x32xf32>, %[[S_INIT:[^:]*]]: tensor<2x4x8x32xf32>)
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
@@ -18,9 +18,6 @@
 // CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant 0.353553385 : f32
-// CHECK: %[[O_INIT:.*]] = tensor.empty() : tensor<2x16x4x32xf32>
-// CHECK: %[[S_EMPTY:.*]] = tensor.empty() : tensor<2x4x8x32xf32>
-// CHECK: %[[S_INIT:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[S_EMPTY]] : tensor<2x4x8x32xf32>)
 // CHECK: %[[RES:.*]]:2 = scf.for %[[BI:[^ ]+]] = %[[C0]] to %[[C2]] step %[[C1]] iter_args(%[[O_B:[^ ]+]] = %[[O_INIT]], %[[S_B:[^ ]+]] = %[[S_INIT]]) -> (tensor<2x16x4x32xf32>, tensor<2x4x8x32xf32>)
 // CHECK: %[[PER_H:.*]]:2 = scf.for %[[HI:[^ ]+]] = %[[C0]] to %[[C4]] step %[[C1]] iter_args(%[[O_H:[^ ]+]] = %[[O_B]], %[[S_H:[^ ]+]] = %[[S_B]]) -> (tensor<2x16x4x32xf32>, tensor<2x4x8x32xf32>)
 // CHECK: %[[PER_T:.*]]:2 = scf.for %[[T:[^ ]+]] = %[[C0]] to %[[C16]] step %[[C1]] iter_args(%[[O_T:[^ ]+]] = %[[O_H]], %[[S_T:[^ ]+]] = %[[S_H]]) -> (tensor<2x16x4x32xf32>, tensor<2x4x8x32xf32>)
@@ -44,15 +41,15 @@
 // CHECK: scf.yield %[[PER_T]]#0, %[[PER_T]]#1
 // CHECK: scf.yield %[[PER_H]]#0, %[[PER_H]]#1
 // CHECK: return %[[RES]]#0, %[[RES]]#1 : tensor<2x16x4x32xf32>, tensor<2x4x8x32xf32>
-func.func @linear_attention(%q: tensor<2x16x4x8xf32>, %k: tensor<2x16x4x8xf32>, %v: tensor<2x16x4x32xf32>) -> (tensor<2x16x4x32xf32>, tensor<2x4x8x32xf32>) {
-  %o, %s = recur.linear_attention %q, %k, %v : (tensor<2x16x4x8xf32>, tensor<2x16x4x8xf32>, tensor<2x16x4x32xf32>) -> (tensor<2x16x4x32xf32>, tensor<2x4x8x32xf32>)
+func.func @linear_attention(%q: tensor<2x16x4x8xf32>, %k: tensor<2x16x4x8xf32>, %v: tensor<2x16x4x32xf32>, %o_init: tensor<2x16x4x32xf32>, %s_init: tensor<2x4x8x32xf32>) -> (tensor<2x16x4x32xf32>, tensor<2x4x8x32xf32>) {
+  %o, %s = recur.linear_attention ins(%q, %k, %v : tensor<2x16x4x8xf32>, tensor<2x16x4x8xf32>, tensor<2x16x4x32xf32>) outs(%o_init, %s_init : tensor<2x16x4x32xf32>, tensor<2x4x8x32xf32>)
   return %o, %s : tensor<2x16x4x32xf32>, tensor<2x4x8x32xf32>
 }
 
 // Head gate: g[h] is read once per token, and every row of the column is
 // scaled by exp(g[h]) before the additive update.
 // CHECK-LABEL: func.func @linear_attention_gate_head(
-// CHECK-SAME: %[[G:[^:]*]]: tensor<4xf32>)
+// CHECK-SAME: %[[G:[^:]*]]: tensor<4xf32>
 // CHECK: scf.for %[[BI:[^ ]+]] =
 // CHECK: scf.for %[[HI:[^ ]+]] =
 // CHECK: scf.for %[[T:[^ ]+]] =
@@ -64,14 +61,14 @@ func.func @linear_attention(%q: tensor<2x16x4x8xf32>, %k: tensor<2x16x4x8xf32>, 
 // CHECK: %[[SCALED:.*]] = arith.mulf %[[DECAY]], %[[SV]] : f32
 // CHECK: tensor.insert %[[SCALED]] into %{{.*}}[%[[BI]], %[[HI]], %[[KI]], %[[COL]]]
 // CHECK: scf.for %{{.*}} iter_args(%{{.*}} = %[[DECAYED]]) -> (tensor<1x4x8x8xf32>)
-func.func @linear_attention_gate_head(%q: tensor<1x4x4x8xf32>, %g: tensor<4xf32>) -> (tensor<1x4x4x8xf32>, tensor<1x4x8x8xf32>) {
-  %o, %s = recur.linear_attention %q, %q, %q gate head(%g) : (tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>, tensor<4xf32>) -> (tensor<1x4x4x8xf32>, tensor<1x4x8x8xf32>)
+func.func @linear_attention_gate_head(%q: tensor<1x4x4x8xf32>, %g: tensor<4xf32>, %o_init: tensor<1x4x4x8xf32>, %s_init: tensor<1x4x8x8xf32>) -> (tensor<1x4x4x8xf32>, tensor<1x4x8x8xf32>) {
+  %o, %s = recur.linear_attention ins(%q, %q, %q : tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>, tensor<1x4x4x8xf32>) gate head(%g : tensor<4xf32>) outs(%o_init, %s_init : tensor<1x4x4x8xf32>, tensor<1x4x8x8xf32>)
   return %o, %s : tensor<1x4x4x8xf32>, tensor<1x4x8x8xf32>
 }
 
 // Scalar gate: g[b, t, h], read once per token. scale = 1 is used as given.
 // CHECK-LABEL: func.func @linear_attention_gate_scalar(
-// CHECK-SAME: %[[G:[^:]*]]: tensor<1x4x2xf32>)
+// CHECK-SAME: %[[G:[^:]*]]: tensor<1x4x2xf32>
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant 1.000000e+00 : f32
 // CHECK: scf.for %[[BI:[^ ]+]] =
 // CHECK: scf.for %[[HI:[^ ]+]] =
@@ -81,8 +78,8 @@ func.func @linear_attention_gate_head(%q: tensor<1x4x4x8xf32>, %g: tensor<4xf32>
 // CHECK: scf.for
 // CHECK: math.exp %[[GV]] : f32
 // CHECK: arith.mulf %[[SCALE]], %{{.*}} : f32
-func.func @linear_attention_gate_scalar(%q: tensor<1x4x2x8xf32>, %g: tensor<1x4x2xf32>) -> (tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>) {
-  %o, %s = recur.linear_attention %q, %q, %q gate scalar(%g) {scale = 1.0 : f32} : (tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2xf32>) -> (tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>)
+func.func @linear_attention_gate_scalar(%q: tensor<1x4x2x8xf32>, %g: tensor<1x4x2xf32>, %o_init: tensor<1x4x2x8xf32>, %s_init: tensor<1x2x8x8xf32>) -> (tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>) {
+  %o, %s = recur.linear_attention ins(%q, %q, %q : tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>) gate scalar(%g : tensor<1x4x2xf32>) outs(%o_init, %s_init : tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>) {scale = 1.0 : f32}
   return %o, %s : tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>
 }
 
@@ -90,7 +87,7 @@ func.func @linear_attention_gate_scalar(%q: tensor<1x4x2x8xf32>, %g: tensor<1x4x
 // the decay loop and is not widened; q, k, v are widened; o is narrowed and
 // the f32 state is not. The initial state seeds the state tensor.
 // CHECK-LABEL: func.func @linear_attention_gate_key_bf16(
-// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x4x2x8xbf16>, %[[K:[^:]*]]: tensor<1x4x2x8xbf16>, %[[V:[^:]*]]: tensor<1x4x2x8xbf16>, %[[G:[^:]*]]: tensor<1x4x2x8xf32>, %[[H0:[^:]*]]: tensor<1x2x8x8xf32>)
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x4x2x8xbf16>, %[[K:[^:]*]]: tensor<1x4x2x8xbf16>, %[[V:[^:]*]]: tensor<1x4x2x8xbf16>, %[[G:[^:]*]]: tensor<1x4x2x8xf32>, %[[H0:[^:]*]]: tensor<1x2x8x8xf32>
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant 1.250000e-01 : f32
 // CHECK-NOT: linalg.fill
 // CHECK: %[[RES:.*]]:2 = scf.for %[[BI:[^ ]+]] = {{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %[[H0]])
@@ -113,8 +110,8 @@ func.func @linear_attention_gate_scalar(%q: tensor<1x4x2x8xf32>, %g: tensor<1x4x
 // CHECK-NEXT: %[[NARROW:.*]] = arith.truncf %[[OV]] : f32 to bf16
 // CHECK-NEXT: tensor.insert %[[NARROW]] into %{{.*}} : tensor<1x4x2x8xbf16>
 // CHECK: return %[[RES]]#0, %[[RES]]#1 : tensor<1x4x2x8xbf16>, tensor<1x2x8x8xf32>
-func.func @linear_attention_gate_key_bf16(%q: tensor<1x4x2x8xbf16>, %k: tensor<1x4x2x8xbf16>, %v: tensor<1x4x2x8xbf16>, %g: tensor<1x4x2x8xf32>, %h0: tensor<1x2x8x8xf32>) -> (tensor<1x4x2x8xbf16>, tensor<1x2x8x8xf32>) {
-  %o, %s = recur.linear_attention %q, %k, %v gate key(%g) initial(%h0) {scale = 0.125 : f32} : (tensor<1x4x2x8xbf16>, tensor<1x4x2x8xbf16>, tensor<1x4x2x8xbf16>, tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>) -> (tensor<1x4x2x8xbf16>, tensor<1x2x8x8xf32>)
+func.func @linear_attention_gate_key_bf16(%q: tensor<1x4x2x8xbf16>, %k: tensor<1x4x2x8xbf16>, %v: tensor<1x4x2x8xbf16>, %g: tensor<1x4x2x8xf32>, %h0: tensor<1x2x8x8xf32>, %o_init: tensor<1x4x2x8xbf16>) -> (tensor<1x4x2x8xbf16>, tensor<1x2x8x8xf32>) {
+  %o, %s = recur.linear_attention ins(%q, %k, %v : tensor<1x4x2x8xbf16>, tensor<1x4x2x8xbf16>, tensor<1x4x2x8xbf16>) gate key(%g : tensor<1x4x2x8xf32>) outs(%o_init, %h0 : tensor<1x4x2x8xbf16>, tensor<1x2x8x8xf32>) {scale = 0.125 : f32}
   return %o, %s : tensor<1x4x2x8xbf16>, tensor<1x2x8x8xf32>
 }
 
@@ -122,7 +119,7 @@ func.func @linear_attention_gate_key_bf16(%q: tensor<1x4x2x8xbf16>, %k: tensor<1
 // x = beta * (v[v] - sum_k S'[k, v] k[k]), then S[k, v] += k[k] * x, then
 // read from the updated state.
 // CHECK-LABEL: func.func @linear_attention_gated_delta_rule(
-// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x4x2x8xf32>, %[[K:[^:]*]]: tensor<1x4x2x8xf32>, %[[V:[^:]*]]: tensor<1x4x2x8xf32>, %[[G:[^:]*]]: tensor<1x4x2xf32>, %[[BETA:[^:]*]]: tensor<1x4x2xf32>)
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x4x2x8xf32>, %[[K:[^:]*]]: tensor<1x4x2x8xf32>, %[[V:[^:]*]]: tensor<1x4x2x8xf32>, %[[G:[^:]*]]: tensor<1x4x2xf32>, %[[BETA:[^:]*]]: tensor<1x4x2xf32>
 // CHECK: scf.for %[[BI:[^ ]+]] =
 // CHECK: scf.for %[[HI:[^ ]+]] =
 // CHECK: scf.for %[[T:[^ ]+]] =
@@ -143,14 +140,14 @@ func.func @linear_attention_gate_key_bf16(%q: tensor<1x4x2x8xbf16>, %k: tensor<1
 // CHECK: scf.for {{.*}} -> (f32)
 // CHECK: tensor.extract %[[UPDATED]][
 // CHECK: tensor.extract %[[Q]][
-func.func @linear_attention_gated_delta_rule(%q: tensor<1x4x2x8xf32>, %k: tensor<1x4x2x8xf32>, %v: tensor<1x4x2x8xf32>, %g: tensor<1x4x2xf32>, %beta: tensor<1x4x2xf32>) -> (tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>) {
-  %o, %s = recur.linear_attention %q, %k, %v gate scalar(%g) beta(%beta) : (tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2xf32>, tensor<1x4x2xf32>) -> (tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>)
+func.func @linear_attention_gated_delta_rule(%q: tensor<1x4x2x8xf32>, %k: tensor<1x4x2x8xf32>, %v: tensor<1x4x2x8xf32>, %g: tensor<1x4x2xf32>, %beta: tensor<1x4x2xf32>, %o_init: tensor<1x4x2x8xf32>, %s_init: tensor<1x2x8x8xf32>) -> (tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>) {
+  %o, %s = recur.linear_attention ins(%q, %k, %v : tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>) gate scalar(%g : tensor<1x4x2xf32>) beta(%beta : tensor<1x4x2xf32>) outs(%o_init, %s_init : tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>)
   return %o, %s : tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>
 }
 
 // Delta rule without a gate: no exp, the prediction reads the old state.
 // CHECK-LABEL: func.func @linear_attention_delta_rule(
-// CHECK-SAME: %[[BETA:[^:]*]]: tensor<1x4x2xf32>)
+// CHECK-SAME: %[[BETA:[^:]*]]: tensor<1x4x2xf32>
 // CHECK-NOT: math.exp
 // CHECK: tensor.extract %[[BETA]][
 // CHECK-NOT: math.exp
@@ -159,8 +156,8 @@ func.func @linear_attention_gated_delta_rule(%q: tensor<1x4x2x8xf32>, %k: tensor
 // CHECK: arith.subf
 // CHECK-NOT: math.exp
 // CHECK: return
-func.func @linear_attention_delta_rule(%q: tensor<1x4x2x8xf32>, %beta: tensor<1x4x2xf32>) -> (tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>) {
-  %o, %s = recur.linear_attention %q, %q, %q beta(%beta) : (tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2xf32>) -> (tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>)
+func.func @linear_attention_delta_rule(%q: tensor<1x4x2x8xf32>, %beta: tensor<1x4x2xf32>, %o_init: tensor<1x4x2x8xf32>, %s_init: tensor<1x2x8x8xf32>) -> (tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>) {
+  %o, %s = recur.linear_attention ins(%q, %q, %q : tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>) beta(%beta : tensor<1x4x2xf32>) outs(%o_init, %s_init : tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>)
   return %o, %s : tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>
 }
 
@@ -168,7 +165,7 @@ func.func @linear_attention_delta_rule(%q: tensor<1x4x2x8xf32>, %beta: tensor<1x
 // column the read S_{t-1}^T q happens before the decay and update, and
 // o[v] = scale * (before + w * v[v]).
 // CHECK-LABEL: func.func @linear_attention_bonus(
-// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x4x2x8xf32>, %[[K:[^:]*]]: tensor<1x4x2x8xf32>, %[[V:[^:]*]]: tensor<1x4x2x8xf32>, %[[G:[^:]*]]: tensor<1x4x2x8xf32>, %[[U:[^:]*]]: tensor<2x8xf32>)
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x4x2x8xf32>, %[[K:[^:]*]]: tensor<1x4x2x8xf32>, %[[V:[^:]*]]: tensor<1x4x2x8xf32>, %[[G:[^:]*]]: tensor<1x4x2x8xf32>, %[[U:[^:]*]]: tensor<2x8xf32>
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant 5.000000e-01 : f32
 // CHECK: scf.for %[[BI:[^ ]+]] =
 // CHECK: scf.for %[[HI:[^ ]+]] =
@@ -196,14 +193,14 @@ func.func @linear_attention_delta_rule(%q: tensor<1x4x2x8xf32>, %beta: tensor<1x
 // CHECK: %[[OV:.*]] = arith.mulf %[[SCALE]], %[[READ]] : f32
 // CHECK: tensor.insert %[[OV]] into
 // CHECK: scf.yield %{{.*}}, %[[UPDATED]] :
-func.func @linear_attention_bonus(%q: tensor<1x4x2x8xf32>, %k: tensor<1x4x2x8xf32>, %v: tensor<1x4x2x8xf32>, %g: tensor<1x4x2x8xf32>, %u: tensor<2x8xf32>) -> (tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>) {
-  %o, %s = recur.linear_attention %q, %k, %v gate key(%g) bonus(%u) {scale = 0.5 : f32} : (tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<2x8xf32>) -> (tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>)
+func.func @linear_attention_bonus(%q: tensor<1x4x2x8xf32>, %k: tensor<1x4x2x8xf32>, %v: tensor<1x4x2x8xf32>, %g: tensor<1x4x2x8xf32>, %u: tensor<2x8xf32>, %o_init: tensor<1x4x2x8xf32>, %s_init: tensor<1x2x8x8xf32>) -> (tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>) {
+  %o, %s = recur.linear_attention ins(%q, %k, %v : tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>) gate key(%g : tensor<1x4x2x8xf32>) bonus(%u : tensor<2x8xf32>) outs(%o_init, %s_init : tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>) {scale = 0.5 : f32}
   return %o, %s : tensor<1x4x2x8xf32>, tensor<1x2x8x8xf32>
 }
 
 // Dynamic sizes come from tensor.dim: B, T, H, K of q and V of v.
 // CHECK-LABEL: func.func @linear_attention_dynamic(
-// CHECK-SAME: %[[Q:[^:]*]]: tensor<?x?x?x?xf32>, %[[V:[^:]*]]: tensor<?x?x?x?xf32>)
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<?x?x?x?xf32>, %[[V:[^:]*]]: tensor<?x?x?x?xf32>
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
@@ -214,14 +211,12 @@ func.func @linear_attention_bonus(%q: tensor<1x4x2x8xf32>, %k: tensor<1x4x2x8xf3
 // CHECK: %[[HEADS:.*]] = tensor.dim %[[Q]], %[[C2]] :
 // CHECK: %[[KEYS:.*]] = tensor.dim %[[Q]], %[[C3]] :
 // CHECK: %[[VALUES:.*]] = tensor.dim %[[V]], %[[C3]] :
-// CHECK: tensor.empty(%[[BATCH]], %[[TIME]], %[[HEADS]], %[[VALUES]]) : tensor<?x?x?x?xf32>
-// CHECK: tensor.empty(%[[BATCH]], %[[HEADS]], %[[KEYS]], %[[VALUES]]) : tensor<?x?x?x?xf32>
 // CHECK: scf.for %{{.*}} = %[[C0]] to %[[BATCH]] step
 // CHECK: scf.for %{{.*}} = %[[C0]] to %[[HEADS]] step
 // CHECK: scf.for %{{.*}} = %[[C0]] to %[[TIME]] step
 // CHECK: scf.for %{{.*}} = %[[C0]] to %[[VALUES]] step
 // CHECK: scf.for %{{.*}} = %[[C0]] to %[[KEYS]] step
-func.func @linear_attention_dynamic(%q: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>) -> (tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>) {
-  %o, %s = recur.linear_attention %q, %q, %v {scale = 0.25 : f32} : (tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>) -> (tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>)
+func.func @linear_attention_dynamic(%q: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>, %o_init: tensor<?x?x?x?xf32>, %s_init: tensor<?x?x?x?xf32>) -> (tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>) {
+  %o, %s = recur.linear_attention ins(%q, %q, %v : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>) outs(%o_init, %s_init : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>) {scale = 0.25 : f32}
   return %o, %s : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
 }

@@ -7,7 +7,7 @@
 // Minimal form: batch and channel loops, then time, then the state dim N,
 // which updates h[b, d, n] in the state tensor and accumulates y in f32.
 // CHECK-LABEL: func.func @selective_scan(
-// CHECK-SAME: %[[U:[^:]*]]: tensor<2x32x64xf32>, %[[DELTA:[^:]*]]: tensor<2x32x64xf32>, %[[A:[^:]*]]: tensor<64x16xf32>, %[[BM:[^:]*]]: tensor<2x32x4x16xf32>, %[[CM:[^:]*]]: tensor<2x32x4x16xf32>)
+// CHECK-SAME: %[[U:[^:]*]]: tensor<2x32x64xf32>, %[[DELTA:[^:]*]]: tensor<2x32x64xf32>, %[[A:[^:]*]]: tensor<64x16xf32>, %[[BM:[^:]*]]: tensor<2x32x4x16xf32>, %[[CM:[^:]*]]: tensor<2x32x4x16xf32>, %[[Y_INIT:[^:]*]]: tensor<2x32x64xf32>, %[[H_INIT:[^:]*]]: tensor<2x64x16xf32>)
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
@@ -17,9 +17,6 @@
 // CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK: %[[PER_GROUP:.*]] = arith.divui %[[C64]], %[[C4]] : index
-// CHECK: %[[Y_INIT:.*]] = tensor.empty() : tensor<2x32x64xf32>
-// CHECK: %[[H_EMPTY:.*]] = tensor.empty() : tensor<2x64x16xf32>
-// CHECK: %[[H_INIT:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[H_EMPTY]] : tensor<2x64x16xf32>)
 // CHECK: %[[RES:.*]]:2 = scf.for %[[BI:[^ ]+]] = %[[C0]] to %[[C2]] step %[[C1]] iter_args(%[[Y_B:[^ ]+]] = %[[Y_INIT]], %[[H_B:[^ ]+]] = %[[H_INIT]]) -> (tensor<2x32x64xf32>, tensor<2x64x16xf32>)
 // CHECK: %[[PER_D:.*]]:2 = scf.for %[[DI:[^ ]+]] = %[[C0]] to %[[C64]] step %[[C1]] iter_args(%[[Y_D:[^ ]+]] = %[[Y_B]], %[[H_D:[^ ]+]] = %[[H_B]]) -> (tensor<2x32x64xf32>, tensor<2x64x16xf32>)
 // CHECK: %[[GROUP:.*]] = arith.divui %[[DI]], %[[PER_GROUP]] : index
@@ -47,15 +44,15 @@
 // CHECK: scf.yield %[[PER_T]]#0, %[[PER_T]]#1
 // CHECK: scf.yield %[[PER_D]]#0, %[[PER_D]]#1
 // CHECK: return %[[RES]]#0, %[[RES]]#1 : tensor<2x32x64xf32>, tensor<2x64x16xf32>
-func.func @selective_scan(%u: tensor<2x32x64xf32>, %delta: tensor<2x32x64xf32>, %A: tensor<64x16xf32>, %Bm: tensor<2x32x4x16xf32>, %Cm: tensor<2x32x4x16xf32>) -> (tensor<2x32x64xf32>, tensor<2x64x16xf32>) {
-  %y, %h = recur.selective_scan %u, %delta, %A, %Bm, %Cm : (tensor<2x32x64xf32>, tensor<2x32x64xf32>, tensor<64x16xf32>, tensor<2x32x4x16xf32>, tensor<2x32x4x16xf32>) -> (tensor<2x32x64xf32>, tensor<2x64x16xf32>)
+func.func @selective_scan(%u: tensor<2x32x64xf32>, %delta: tensor<2x32x64xf32>, %A: tensor<64x16xf32>, %Bm: tensor<2x32x4x16xf32>, %Cm: tensor<2x32x4x16xf32>, %y_init: tensor<2x32x64xf32>, %h_init: tensor<2x64x16xf32>) -> (tensor<2x32x64xf32>, tensor<2x64x16xf32>) {
+  %y, %h = recur.selective_scan ins(%u, %delta, %A, %Bm, %Cm : tensor<2x32x64xf32>, tensor<2x32x64xf32>, tensor<64x16xf32>, tensor<2x32x4x16xf32>, tensor<2x32x4x16xf32>) outs(%y_init, %h_init : tensor<2x32x64xf32>, tensor<2x64x16xf32>)
   return %y, %h : tensor<2x32x64xf32>, tensor<2x64x16xf32>
 }
 
 // delta_bias is added before softplus; softplus is log1p(exp(x)), with x
 // itself above 20.
 // CHECK-LABEL: func.func @selective_scan_softplus(
-// CHECK-SAME: %[[DELTA:[^:]*]]: tensor<1x8x64xf32>, %{{[^:]*}}: tensor<64x16xf32>, %{{[^:]*}}: tensor<1x8x1x16xf32>, %[[DB:[^:]*]]: tensor<64xf32>)
+// CHECK-SAME: %[[DELTA:[^:]*]]: tensor<1x8x64xf32>, %{{[^:]*}}: tensor<64x16xf32>, %{{[^:]*}}: tensor<1x8x1x16xf32>, %[[DB:[^:]*]]: tensor<64xf32>
 // CHECK-DAG: %[[TWENTY:.*]] = arith.constant 2.000000e+01 : f32
 // CHECK: %[[DT:.*]] = tensor.extract %[[DELTA]][{{.*}}] : tensor<1x8x64xf32>
 // CHECK: %[[BIAS:.*]] = tensor.extract %[[DB]][%{{.*}}] : tensor<64xf32>
@@ -67,15 +64,15 @@ func.func @selective_scan(%u: tensor<2x32x64xf32>, %delta: tensor<2x32x64xf32>, 
 // CHECK: scf.for
 // CHECK: arith.mulf %[[SP]], %{{.*}} : f32
 // CHECK-NEXT: math.exp
-func.func @selective_scan_softplus(%u: tensor<1x8x64xf32>, %delta: tensor<1x8x64xf32>, %A: tensor<64x16xf32>, %Bm: tensor<1x8x1x16xf32>, %db: tensor<64xf32>) -> (tensor<1x8x64xf32>, tensor<1x64x16xf32>) {
-  %y, %h = recur.selective_scan %u, %delta, %A, %Bm, %Bm delta_bias(%db) delta_softplus : (tensor<1x8x64xf32>, tensor<1x8x64xf32>, tensor<64x16xf32>, tensor<1x8x1x16xf32>, tensor<1x8x1x16xf32>, tensor<64xf32>) -> (tensor<1x8x64xf32>, tensor<1x64x16xf32>)
+func.func @selective_scan_softplus(%u: tensor<1x8x64xf32>, %delta: tensor<1x8x64xf32>, %A: tensor<64x16xf32>, %Bm: tensor<1x8x1x16xf32>, %db: tensor<64xf32>, %y_init: tensor<1x8x64xf32>, %h_init: tensor<1x64x16xf32>) -> (tensor<1x8x64xf32>, tensor<1x64x16xf32>) {
+  %y, %h = recur.selective_scan ins(%u, %delta, %A, %Bm, %Bm : tensor<1x8x64xf32>, tensor<1x8x64xf32>, tensor<64x16xf32>, tensor<1x8x1x16xf32>, tensor<1x8x1x16xf32>) delta_bias(%db : tensor<64xf32>) outs(%y_init, %h_init : tensor<1x8x64xf32>, tensor<1x64x16xf32>) delta_softplus
   return %y, %h : tensor<1x8x64xf32>, tensor<1x64x16xf32>
 }
 
 // After the N loop: y += Dskip[d] * u, then y *= silu(z) = z / (1 + exp(-z)).
 // The initial state seeds the state tensor.
 // CHECK-LABEL: func.func @selective_scan_skip_gate_initial(
-// CHECK-SAME: %[[U:[^:]*]]: tensor<1x8x64xf32>, %{{[^:]*}}: tensor<64x16xf32>, %{{[^:]*}}: tensor<1x8x1x16xf32>, %[[D:[^:]*]]: tensor<64xf32>, %[[Z:[^:]*]]: tensor<1x8x64xf32>, %[[H0:[^:]*]]: tensor<1x64x16xf32>)
+// CHECK-SAME: %[[U:[^:]*]]: tensor<1x8x64xf32>, %{{[^:]*}}: tensor<64x16xf32>, %{{[^:]*}}: tensor<1x8x1x16xf32>, %[[D:[^:]*]]: tensor<64xf32>, %[[Z:[^:]*]]: tensor<1x8x64xf32>, %[[H0:[^:]*]]: tensor<1x64x16xf32>
 // CHECK-DAG: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
 // CHECK-NOT: linalg.fill
 // CHECK: %[[RES:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %[[H0]])
@@ -94,8 +91,8 @@ func.func @selective_scan_softplus(%u: tensor<1x8x64xf32>, %delta: tensor<1x8x64
 // CHECK: %[[GATED:.*]] = arith.mulf %[[Y]], %[[SILU]] : f32
 // CHECK: tensor.insert %[[GATED]] into
 // CHECK: return %[[RES]]#0, %[[RES]]#1
-func.func @selective_scan_skip_gate_initial(%u: tensor<1x8x64xf32>, %A: tensor<64x16xf32>, %Bm: tensor<1x8x1x16xf32>, %D: tensor<64xf32>, %z: tensor<1x8x64xf32>, %h0: tensor<1x64x16xf32>) -> (tensor<1x8x64xf32>, tensor<1x64x16xf32>) {
-  %y, %h = recur.selective_scan %u, %u, %A, %Bm, %Bm skip(%D) gate(%z) initial(%h0) : (tensor<1x8x64xf32>, tensor<1x8x64xf32>, tensor<64x16xf32>, tensor<1x8x1x16xf32>, tensor<1x8x1x16xf32>, tensor<64xf32>, tensor<1x8x64xf32>, tensor<1x64x16xf32>) -> (tensor<1x8x64xf32>, tensor<1x64x16xf32>)
+func.func @selective_scan_skip_gate_initial(%u: tensor<1x8x64xf32>, %A: tensor<64x16xf32>, %Bm: tensor<1x8x1x16xf32>, %D: tensor<64xf32>, %z: tensor<1x8x64xf32>, %h0: tensor<1x64x16xf32>, %y_init: tensor<1x8x64xf32>) -> (tensor<1x8x64xf32>, tensor<1x64x16xf32>) {
+  %y, %h = recur.selective_scan ins(%u, %u, %A, %Bm, %Bm : tensor<1x8x64xf32>, tensor<1x8x64xf32>, tensor<64x16xf32>, tensor<1x8x1x16xf32>, tensor<1x8x1x16xf32>) skip(%D : tensor<64xf32>) gate(%z : tensor<1x8x64xf32>) outs(%y_init, %h0 : tensor<1x8x64xf32>, tensor<1x64x16xf32>)
   return %y, %h : tensor<1x8x64xf32>, tensor<1x64x16xf32>
 }
 
@@ -114,14 +111,14 @@ func.func @selective_scan_skip_gate_initial(%u: tensor<1x8x64xf32>, %A: tensor<6
 // CHECK: scf.yield
 // CHECK: %[[NARROW:.*]] = arith.truncf %{{.*}} : f32 to bf16
 // CHECK: tensor.insert %[[NARROW]] into %{{.*}} : tensor<1x8x64xbf16>
-func.func @selective_scan_bf16(%u: tensor<1x8x64xbf16>, %A: tensor<64x16xf32>, %Bm: tensor<1x8x2x16xbf16>) -> (tensor<1x8x64xbf16>, tensor<1x64x16xf32>) {
-  %y, %h = recur.selective_scan %u, %u, %A, %Bm, %Bm : (tensor<1x8x64xbf16>, tensor<1x8x64xbf16>, tensor<64x16xf32>, tensor<1x8x2x16xbf16>, tensor<1x8x2x16xbf16>) -> (tensor<1x8x64xbf16>, tensor<1x64x16xf32>)
+func.func @selective_scan_bf16(%u: tensor<1x8x64xbf16>, %A: tensor<64x16xf32>, %Bm: tensor<1x8x2x16xbf16>, %y_init: tensor<1x8x64xbf16>, %h_init: tensor<1x64x16xf32>) -> (tensor<1x8x64xbf16>, tensor<1x64x16xf32>) {
+  %y, %h = recur.selective_scan ins(%u, %u, %A, %Bm, %Bm : tensor<1x8x64xbf16>, tensor<1x8x64xbf16>, tensor<64x16xf32>, tensor<1x8x2x16xbf16>, tensor<1x8x2x16xbf16>) outs(%y_init, %h_init : tensor<1x8x64xbf16>, tensor<1x64x16xf32>)
   return %y, %h : tensor<1x8x64xbf16>, tensor<1x64x16xf32>
 }
 
 // Dynamic sizes come from tensor.dim: B, T, D of u, N of A, G of Bm.
 // CHECK-LABEL: func.func @selective_scan_dynamic(
-// CHECK-SAME: %[[U:[^:]*]]: tensor<?x?x?xf32>, %[[A:[^:]*]]: tensor<?x?xf32>, %[[BM:[^:]*]]: tensor<?x?x?x?xf32>)
+// CHECK-SAME: %[[U:[^:]*]]: tensor<?x?x?xf32>, %[[A:[^:]*]]: tensor<?x?xf32>, %[[BM:[^:]*]]: tensor<?x?x?x?xf32>
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
@@ -131,13 +128,11 @@ func.func @selective_scan_bf16(%u: tensor<1x8x64xbf16>, %A: tensor<64x16xf32>, %
 // CHECK: %[[STATE:.*]] = tensor.dim %[[A]], %[[C1]] :
 // CHECK: %[[GROUPS:.*]] = tensor.dim %[[BM]], %[[C2]] :
 // CHECK: arith.divui %[[CHANNELS]], %[[GROUPS]] : index
-// CHECK: tensor.empty(%[[BATCH]], %[[TIME]], %[[CHANNELS]]) : tensor<?x?x?xf32>
-// CHECK: tensor.empty(%[[BATCH]], %[[CHANNELS]], %[[STATE]]) : tensor<?x?x?xf32>
 // CHECK: scf.for %{{.*}} = %[[C0]] to %[[BATCH]] step
 // CHECK: scf.for %{{.*}} = %[[C0]] to %[[CHANNELS]] step
 // CHECK: scf.for %{{.*}} = %[[C0]] to %[[TIME]] step
 // CHECK: scf.for %{{.*}} = %[[C0]] to %[[STATE]] step
-func.func @selective_scan_dynamic(%u: tensor<?x?x?xf32>, %A: tensor<?x?xf32>, %Bm: tensor<?x?x?x?xf32>) -> (tensor<?x?x?xf32>, tensor<?x?x?xf32>) {
-  %y, %h = recur.selective_scan %u, %u, %A, %Bm, %Bm : (tensor<?x?x?xf32>, tensor<?x?x?xf32>, tensor<?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>) -> (tensor<?x?x?xf32>, tensor<?x?x?xf32>)
+func.func @selective_scan_dynamic(%u: tensor<?x?x?xf32>, %A: tensor<?x?xf32>, %Bm: tensor<?x?x?x?xf32>, %y_init: tensor<?x?x?xf32>, %h_init: tensor<?x?x?xf32>) -> (tensor<?x?x?xf32>, tensor<?x?x?xf32>) {
+  %y, %h = recur.selective_scan ins(%u, %u, %A, %Bm, %Bm : tensor<?x?x?xf32>, tensor<?x?x?xf32>, tensor<?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>) outs(%y_init, %h_init : tensor<?x?x?xf32>, tensor<?x?x?xf32>)
   return %y, %h : tensor<?x?x?xf32>, tensor<?x?x?xf32>
 }

@@ -2,25 +2,25 @@
 
 // Upstream's tile_using_forall drives a recur op through its TilingInterface
 // (iteration space [B, H, V]): each tile is the same op on slices, with q, k
-// and g whole along K, v and the state sliced along the value columns.
+// and g whole along K, v and the state sliced along the value columns. The
+// destinations are the forall's shared outputs, and each tile writes into
+// its slice of them.
 // CHECK-LABEL: func.func @linear_attention(
-// CHECK-SAME: %[[Q:[^:]*]]: tensor<?x?x4x16xf32>, %{{[^:]*}}: tensor<?x?x4x16xf32>, %[[V:[^:]*]]: tensor<?x?x4x8xf32>, %{{[^:]*}}: tensor<?x?x4x16xf32>, %[[H0:[^:]*]]: tensor<?x4x16x8xf32>)
-// CHECK: scf.forall (%[[B:[^,]+]], %[[H:[^,]+]], %[[VT:[^)]+]]) in (%{{.*}}, 4, 2) shared_outs(%[[O:[^ ]+]] = %{{[^,]+}}, %[[S:[^ ]+]] = %{{[^)]+}})
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<?x?x4x16xf32>, %{{[^:]*}}: tensor<?x?x4x16xf32>, %[[V:[^:]*]]: tensor<?x?x4x8xf32>, %{{[^:]*}}: tensor<?x?x4x16xf32>, %[[H0:[^:]*]]: tensor<?x4x16x8xf32>, %[[OI:[^:]*]]: tensor<?x?x4x8xf32>)
+// CHECK: scf.forall (%[[B:[^,]+]], %[[H:[^,]+]], %[[VT:[^)]+]]) in (%{{.*}}, 4, 2) shared_outs(%[[O:[^ ]+]] = %[[OI]], %[[S:[^ ]+]] = %[[H0]])
 // CHECK: %[[COL:.*]] = affine.apply #{{.*}}(%[[VT]])
 // CHECK: %[[QT:.*]] = tensor.extract_slice %[[Q]][%[[B]], 0, %[[H]], 0] [1, %{{.*}}, 1, 16]
 // CHECK: %[[VTILE:.*]] = tensor.extract_slice %[[V]][%[[B]], 0, %[[H]], %[[COL]]] [1, %{{.*}}, 1, 4]
-// CHECK: %[[H0T:.*]] = tensor.extract_slice %[[H0]][%[[B]], %[[H]], 0, %[[COL]]] [1, 1, 16, 4]
-// CHECK: %[[OT:.*]], %[[ST:.*]] = recur.linear_attention %[[QT]], %{{.*}}, %[[VTILE]] gate key(%{{.*}}) initial(%[[H0T]]) : ({{.*}}) -> (tensor<1x?x1x4xf32>, tensor<1x1x16x4xf32>)
+// CHECK: %[[OTI:.*]] = tensor.extract_slice %[[O]][%[[B]], 0, %[[H]], %[[COL]]] [1, %{{.*}}, 1, 4]
+// CHECK: %[[H0T:.*]] = tensor.extract_slice %[[S]][%[[B]], %[[H]], 0, %[[COL]]] [1, 1, 16, 4]
+// CHECK: %[[OT:.*]], %[[ST:.*]] = recur.linear_attention ins(%[[QT]], %{{.*}}, %[[VTILE]] : {{.*}}) gate key(%{{.*}}) outs(%[[OTI]], %[[H0T]] : tensor<1x?x1x4xf32>, tensor<1x1x16x4xf32>)
 // CHECK: tensor.parallel_insert_slice %[[OT]] into %[[O]][%[[B]], 0, %[[H]], %[[COL]]] [1, %{{.*}}, 1, 4]
 // CHECK: tensor.parallel_insert_slice %[[ST]] into %[[S]][%[[B]], %[[H]], 0, %[[COL]]] [1, 1, 16, 4]
 func.func @linear_attention(%q: tensor<?x?x4x16xf32>, %k: tensor<?x?x4x16xf32>,
                             %v: tensor<?x?x4x8xf32>, %g: tensor<?x?x4x16xf32>,
-                            %h0: tensor<?x4x16x8xf32>)
+                            %h0: tensor<?x4x16x8xf32>, %o_init: tensor<?x?x4x8xf32>)
     -> (tensor<?x?x4x8xf32>, tensor<?x4x16x8xf32>) {
-  %o, %s = recur.linear_attention %q, %k, %v gate key(%g) initial(%h0)
-      : (tensor<?x?x4x16xf32>, tensor<?x?x4x16xf32>, tensor<?x?x4x8xf32>,
-         tensor<?x?x4x16xf32>, tensor<?x4x16x8xf32>)
-      -> (tensor<?x?x4x8xf32>, tensor<?x4x16x8xf32>)
+  %o, %s = recur.linear_attention ins(%q, %k, %v : tensor<?x?x4x16xf32>, tensor<?x?x4x16xf32>, tensor<?x?x4x8xf32>) gate key(%g : tensor<?x?x4x16xf32>) outs(%o_init, %h0 : tensor<?x?x4x8xf32>, tensor<?x4x16x8xf32>)
   return %o, %s : tensor<?x?x4x8xf32>, tensor<?x4x16x8xf32>
 }
 
@@ -40,20 +40,16 @@ module attributes {transform.with_named_sequence} {
 // [B, C] slices x, w, bias and both states along the channels.
 // CHECK-LABEL: func.func @scan_and_conv(
 // CHECK: scf.forall ({{.*}}) in (%{{.*}}, 3, 1)
-// CHECK: recur.scan {{.*}} : (tensor<1x?x1x5xf32>, tensor<1x?x1x5xf32>) -> (tensor<1x?x1x5xf32>, tensor<1x1x5xf32>)
+// CHECK: recur.scan ins({{.*}} : tensor<1x?x1x5xf32>, tensor<1x?x1x5xf32>) outs({{.*}} : tensor<1x?x1x5xf32>, tensor<1x1x5xf32>)
 // CHECK: scf.forall ({{.*}}) in (2, 4)
-// CHECK: recur.conv1d {{.*}} : (tensor<1x?x4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<1x3x4xf32>) -> (tensor<1x?x4xf32>, tensor<1x3x4xf32>)
+// CHECK: recur.conv1d ins({{.*}} : tensor<1x?x4xf32>, tensor<4x4xf32>) bias({{.*}} : tensor<4xf32>) outs({{.*}} : tensor<1x?x4xf32>, tensor<1x3x4xf32>)
 func.func @scan_and_conv(%a: tensor<?x?x3x5xf32>, %b: tensor<?x?x3x5xf32>,
                          %x: tensor<2x?x16xf32>, %w: tensor<16x4xf32>,
-                         %bias: tensor<16xf32>, %s: tensor<2x3x16xf32>)
+                         %bias: tensor<16xf32>, %s: tensor<2x3x16xf32>, %h_init: tensor<?x?x3x5xf32>, %last_init: tensor<?x3x5xf32>, %y_init: tensor<2x?x16xf32>)
     -> (tensor<?x?x3x5xf32>, tensor<?x3x5xf32>, tensor<2x?x16xf32>,
         tensor<2x3x16xf32>) {
-  %h, %last = recur.scan %a, %b
-      : (tensor<?x?x3x5xf32>, tensor<?x?x3x5xf32>)
-      -> (tensor<?x?x3x5xf32>, tensor<?x3x5xf32>)
-  %y, %next = recur.conv1d %x, %w bias(%bias) initial(%s)
-      : (tensor<2x?x16xf32>, tensor<16x4xf32>, tensor<16xf32>,
-         tensor<2x3x16xf32>) -> (tensor<2x?x16xf32>, tensor<2x3x16xf32>)
+  %h, %last = recur.scan ins(%a, %b : tensor<?x?x3x5xf32>, tensor<?x?x3x5xf32>) outs(%h_init, %last_init : tensor<?x?x3x5xf32>, tensor<?x3x5xf32>)
+  %y, %next = recur.conv1d ins(%x, %w : tensor<2x?x16xf32>, tensor<16x4xf32>) bias(%bias : tensor<16xf32>) outs(%y_init, %s : tensor<2x?x16xf32>, tensor<2x3x16xf32>)
   return %h, %last, %y, %next
       : tensor<?x?x3x5xf32>, tensor<?x3x5xf32>, tensor<2x?x16xf32>,
         tensor<2x3x16xf32>

@@ -22,23 +22,24 @@ using namespace mlir::recur;
 #define GET_OP_CLASSES
 #include "recur/Dialect/Recur/IR/RecurOps.cpp.inc"
 
-/// Layout-table entries of a required operand, an optional one (absent:
-/// no value) and a result.
+/// Layout-table entries of a required operand and of an optional one
+/// (absent: no value).
 static NamedLayout operand(StringRef name, OpOperand &use,
                            ArrayRef<std::string> dims) {
-  return {name.str(), use.get(), SmallVector<std::string>(dims), false,
+  return {name.str(), use.get(), SmallVector<std::string>(dims),
           use.getOperandNumber()};
 }
 static NamedLayout operand(StringRef name, MutableOperandRange uses,
                            ArrayRef<std::string> dims) {
   if (uses.empty())
-    return {name.str(), Value(), SmallVector<std::string>(dims), false, 0};
+    return {name.str(), Value(), SmallVector<std::string>(dims), 0};
   return operand(name, uses[0], dims);
 }
-static NamedLayout result(StringRef name, Value value,
-                          ArrayRef<std::string> dims) {
-  return {name.str(), value, SmallVector<std::string>(dims), true,
-          cast<OpResult>(value).getResultNumber()};
+
+/// The destinations of an op: `count` operands from `first` on.
+static MutableOperandRange initsFrom(OpOperand &first, unsigned count) {
+  return MutableOperandRange(first.getOwner(), first.getOperandNumber(),
+                             count);
 }
 
 /// Static size of dimension `dim` of a ranked tensor value, if known.
@@ -101,9 +102,8 @@ LayoutTable ScanOp::getLayouts() {
     state.push_back("D" + std::to_string(i));
   }
   return {operand("a", getAMutable(), sequence), operand("b", getBMutable(), sequence),
-          result("h", getH(), sequence),
-          result("final_state", getFinalState(), state),
-          operand("initial_state", getInitialStateMutable(), state)};
+          operand("h_init", getHInitMutable(), sequence),
+          operand("state", getStateMutable(), state)};
 }
 
 SmallVector<std::string> ScanOp::getParallelDims() {
@@ -124,7 +124,7 @@ LogicalResult ScanOp::verify() {
   if (failed(shapes.check(getLayouts())))
     return failure();
   if (failed(shapes.checkSameElementType("b", getB(), "a", getA())) ||
-      failed(shapes.checkSameElementType("h", getH(), "b", getB())))
+      failed(shapes.checkSameElementType("h_init", getHInit(), "b", getB())))
     return failure();
   return success();
 }
@@ -139,12 +139,11 @@ LayoutTable SelectiveScanOp::getLayouts() {
           operand("A", getAMutable(), {"D", "N"}),
           operand("Bm", getBmMutable(), {"B", "T", "G", "N"}),
           operand("Cm", getCmMutable(), {"B", "T", "G", "N"}),
-          result("y", getY(), {"B", "T", "D"}),
-          result("final_state", getFinalState(), {"B", "D", "N"}),
           operand("D", getDMutable(), {"D"}),
           operand("z", getZMutable(), {"B", "T", "D"}),
           operand("delta_bias", getDeltaBiasMutable(), {"D"}),
-          operand("initial_state", getInitialStateMutable(), {"B", "D", "N"})};
+          operand("y_init", getYInitMutable(), {"B", "T", "D"}),
+          operand("state", getStateMutable(), {"B", "D", "N"})};
 }
 
 SmallVector<std::string> SelectiveScanOp::getParallelDims() {
@@ -166,7 +165,7 @@ LogicalResult SelectiveScanOp::verify() {
                          << " of 'Bm' and 'Cm'";
 
   if (failed(shapes.checkSameElementType("delta", getDelta(), "u", getU())) ||
-      failed(shapes.checkSameElementType("y", getY(), "u", getU())))
+      failed(shapes.checkSameElementType("y_init", getYInit(), "u", getU())))
     return failure();
   if (getZ() && failed(shapes.checkSameElementType("z", getZ(), "u", getU())))
     return failure();
@@ -184,10 +183,7 @@ float LinearAttentionOp::getScaleOrDefault() {
 LayoutTable LinearAttentionOp::getLayouts() {
   LayoutTable table = {operand("q", getQMutable(), {"B", "T", "H", "K"}),
                        operand("k", getKMutable(), {"B", "T", "H", "K"}),
-                       operand("v", getVMutable(), {"B", "T", "H", "V"}),
-                       result("o", getO(), {"B", "T", "H", "V"}),
-                       result("final_state", getFinalState(),
-                              {"B", "H", "K", "V"})};
+                       operand("v", getVMutable(), {"B", "T", "H", "V"})};
   // The gate's layout follows its kind (a kind without a gate operand, or
   // a gate without a kind, is the verifier's own error).
   switch (getGateKind()) {
@@ -205,8 +201,8 @@ LayoutTable LinearAttentionOp::getLayouts() {
   }
   table.push_back(operand("beta", getBetaMutable(), {"B", "T", "H"}));
   table.push_back(operand("bonus", getBonusMutable(), {"H", "K"}));
-  table.push_back(
-      operand("initial_state", getInitialStateMutable(), {"B", "H", "K", "V"}));
+  table.push_back(operand("o_init", getOInitMutable(), {"B", "T", "H", "V"}));
+  table.push_back(operand("state", getStateMutable(), {"B", "H", "K", "V"}));
   return table;
 }
 
@@ -231,7 +227,7 @@ LogicalResult LinearAttentionOp::verify() {
 
   if (failed(shapes.checkSameElementType("k", getK(), "q", getQ())) ||
       failed(shapes.checkSameElementType("v", getV(), "q", getQ())) ||
-      failed(shapes.checkSameElementType("o", getO(), "v", getV())))
+      failed(shapes.checkSameElementType("o_init", getOInit(), "v", getV())))
     return failure();
   return verifyScale(*this, getScale(), getQ(), "key dimension K");
 }
@@ -248,7 +244,7 @@ LayoutTable AttentionOp::getLayouts() {
   return {operand("q", getQMutable(), {"B", "T", "H", "D"}),
           operand("k", getKMutable(), {"B", "S", "Hkv", "D"}),
           operand("v", getVMutable(), {"B", "S", "Hkv", "Dv"}),
-          result("o", getO(), {"B", "T", "H", "Dv"})};
+          operand("o_init", getOInitMutable(), {"B", "T", "H", "Dv"})};
 }
 
 SmallVector<std::string> AttentionOp::getParallelDims() {
@@ -283,7 +279,7 @@ LogicalResult AttentionOp::verify() {
 
   if (failed(shapes.checkSameElementType("k", getK(), "q", getQ())) ||
       failed(shapes.checkSameElementType("v", getV(), "q", getQ())) ||
-      failed(shapes.checkSameElementType("o", getO(), "q", getQ())))
+      failed(shapes.checkSameElementType("o_init", getOInit(), "q", getQ())))
     return failure();
   return verifyScale(*this, getScale(), getQ(), "head dimension D");
 }
@@ -295,10 +291,9 @@ LogicalResult AttentionOp::verify() {
 LayoutTable Conv1dOp::getLayouts() {
   return {operand("x", getXMutable(), {"B", "T", "C"}),
           operand("w", getWMutable(), {"C", "W"}),
-          result("y", getY(), {"B", "T", "C"}),
-          result("final_state", getFinalState(), {"B", "W - 1", "C"}),
           operand("bias", getBiasMutable(), {"C"}),
-          operand("initial_state", getInitialStateMutable(), {"B", "W - 1", "C"})};
+          operand("y_init", getYInitMutable(), {"B", "T", "C"}),
+          operand("state", getStateMutable(), {"B", "W - 1", "C"})};
 }
 
 SmallVector<std::string> Conv1dOp::getParallelDims() {
@@ -316,40 +311,81 @@ LogicalResult Conv1dOp::verify() {
   std::optional<int64_t> stateRows;
   if (width)
     stateRows = *width - 1;
-  if (failed(shapes.checkDimEquals("final_state", getFinalState(), 1,
-                                   stateRows, "W - 1")))
-    return failure();
-  if (getInitialState() &&
-      failed(shapes.checkDimEquals("initial_state", getInitialState(), 1,
-                                   stateRows, "W - 1")))
+  if (failed(shapes.checkDimEquals("state", getState(), 1, stateRows,
+                                   "W - 1")))
     return failure();
 
-  if (failed(shapes.checkSameElementType("y", getY(), "x", getX())) ||
-      failed(shapes.checkSameElementType("final_state", getFinalState(), "x",
-                                         getX())))
-    return failure();
-  if (getInitialState() &&
-      failed(shapes.checkSameElementType("initial_state", getInitialState(),
-                                         "x", getX())))
+  if (failed(shapes.checkSameElementType("y_init", getYInit(), "x", getX())) ||
+      failed(shapes.checkSameElementType("state", getState(), "x", getX())))
     return failure();
   return success();
 }
 
 //===----------------------------------------------------------------------===//
-// Shape reification: every result dimension from the layout table
+// Destinations: each result has the type and the sizes of its destination
 //===----------------------------------------------------------------------===//
 
-#define RECUR_REIFY_FROM_LAYOUTS(Op)                                           \
+MutableOperandRange ScanOp::getDpsInitsMutable() {
+  return initsFrom(getHInitMutable(), 2);
+}
+MutableOperandRange SelectiveScanOp::getDpsInitsMutable() {
+  return initsFrom(getYInitMutable(), 2);
+}
+MutableOperandRange LinearAttentionOp::getDpsInitsMutable() {
+  return initsFrom(getOInitMutable(), 2);
+}
+MutableOperandRange AttentionOp::getDpsInitsMutable() {
+  return initsFrom(getOInitMutable(), 1);
+}
+MutableOperandRange Conv1dOp::getDpsInitsMutable() {
+  return initsFrom(getYInitMutable(), 2);
+}
+
+LogicalResult ScanOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  types.append({adaptor.getHInit().getType(), adaptor.getState().getType()});
+  return success();
+}
+LogicalResult SelectiveScanOp::inferReturnTypes(MLIRContext *,
+                                                std::optional<Location>,
+                                                Adaptor adaptor,
+                                                SmallVectorImpl<Type> &types) {
+  types.append({adaptor.getYInit().getType(), adaptor.getState().getType()});
+  return success();
+}
+LogicalResult LinearAttentionOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  types.append({adaptor.getOInit().getType(), adaptor.getState().getType()});
+  return success();
+}
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location>,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  types.push_back(adaptor.getOInit().getType());
+  return success();
+}
+LogicalResult Conv1dOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location>,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  types.append({adaptor.getYInit().getType(), adaptor.getState().getType()});
+  return success();
+}
+
+#define RECUR_REIFY_FROM_INITS(Op)                                             \
   LogicalResult Op::reifyResultShapes(OpBuilder &builder,                      \
                                       ReifiedRankedShapedTypeDims &reified) {  \
-    return reifyFromLayouts(builder, getLoc(), getLayouts(), reified);         \
+    return reifyFromInits(builder, *this, reified);                            \
   }
-RECUR_REIFY_FROM_LAYOUTS(ScanOp)
-RECUR_REIFY_FROM_LAYOUTS(SelectiveScanOp)
-RECUR_REIFY_FROM_LAYOUTS(LinearAttentionOp)
-RECUR_REIFY_FROM_LAYOUTS(AttentionOp)
-RECUR_REIFY_FROM_LAYOUTS(Conv1dOp)
-#undef RECUR_REIFY_FROM_LAYOUTS
+RECUR_REIFY_FROM_INITS(ScanOp)
+RECUR_REIFY_FROM_INITS(SelectiveScanOp)
+RECUR_REIFY_FROM_INITS(LinearAttentionOp)
+RECUR_REIFY_FROM_INITS(AttentionOp)
+RECUR_REIFY_FROM_INITS(Conv1dOp)
+#undef RECUR_REIFY_FROM_INITS
 
 SmallVector<std::string> mlir::recur::getParallelDims(Operation *op) {
   return llvm::TypeSwitch<Operation *, SmallVector<std::string>>(op)

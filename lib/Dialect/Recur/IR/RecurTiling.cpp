@@ -2,11 +2,12 @@
 //
 // The iteration space of a recur op is its independent dimensions
 // (getParallelDims(), e.g. [B, H, V] for linear attention), all parallel.
-// A tile [offsets, offsets + sizes) of that space slices every operand and
-// result along the dimensions its layout names and keeps the rest whole, so
-// the tiled op is the same op on smaller tensors: upstream tiling
-// (scf::tileUsingSCF, transform.structured.tile_using_forall) builds the
-// scf.forall around it.
+// A tile [offsets, offsets + sizes) of that space slices every operand,
+// destinations included, along the dimensions its layout names and keeps the
+// rest whole, so the tiled op is the same op on smaller tensors, writing into
+// slices of its destinations: upstream tiling (scf::tileUsingSCF,
+// transform.structured.tile_using_forall) builds the scf.forall around it,
+// with the destinations as its shared outputs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,15 +44,6 @@ void tileOfEntry(OpBuilder &b, const NamedLayout &entry,
   }
 }
 
-/// The whole sizes of every result, from shape reification.
-FailureOr<ReifiedRankedShapedTypeDims> wholeResultSizes(OpBuilder &b,
-                                                        Operation *op) {
-  ReifiedRankedShapedTypeDims sizes;
-  if (failed(reifyResultShapes(b, op, sizes)))
-    return failure();
-  return sizes;
-}
-
 template <typename OpTy>
 struct LayoutTilingModel
     : TilingInterface::ExternalModel<LayoutTilingModel<OpTy>, OpTy> {
@@ -68,7 +60,7 @@ struct LayoutTilingModel
       // Every independent dimension appears in a required operand.
       for (const NamedLayout &entry : table) {
         const auto *it = llvm::find(entry.dims, dim);
-        if (entry.isResult || !entry.value || it == entry.dims.end())
+        if (!entry.value || it == entry.dims.end())
           continue;
         OpFoldResult size = tensor::getMixedSize(b, op->getLoc(), entry.value,
                                                  it - entry.dims.begin());
@@ -87,28 +79,11 @@ struct LayoutTilingModel
     Location loc = op->getLoc();
     SmallVector<std::string> parallelDims = recurOp.getParallelDims();
     SmallVector<Value> operands(op->getOperands());
-    SmallVector<Type> resultTypes(op->getResultTypes());
-    FailureOr<ReifiedRankedShapedTypeDims> wholeResults =
-        wholeResultSizes(b, op);
-    if (failed(wholeResults))
-      return failure();
     TilingResult result;
     for (const NamedLayout &entry : recurOp.getLayouts()) {
       if (!entry.value)
         continue;
       SmallVector<OpFoldResult> entryOffsets, entrySizes;
-      if (entry.isResult) {
-        tileOfEntry(b, entry, parallelDims, offsets, sizes,
-                    (*wholeResults)[entry.number], entryOffsets, entrySizes);
-        SmallVector<int64_t> shape;
-        for (OpFoldResult size : entrySizes)
-          shape.push_back(
-              getConstantIntValue(size).value_or(ShapedType::kDynamic));
-        resultTypes[entry.number] = RankedTensorType::get(
-            shape,
-            cast<RankedTensorType>(entry.value.getType()).getElementType());
-        continue;
-      }
       SmallVector<OpFoldResult> whole =
           tensor::getMixedSizes(b, loc, entry.value);
       tileOfEntry(b, entry, parallelDims, offsets, sizes, whole, entryOffsets,
@@ -119,6 +94,10 @@ struct LayoutTilingModel
       operands[entry.number] = slice;
       result.generatedSlices.push_back(slice);
     }
+    // Each result has the type of its (sliced) destination.
+    SmallVector<Type> resultTypes;
+    for (OpOperand &init : recurOp.getDpsInitsMutable())
+      resultTypes.push_back(operands[init.getOperandNumber()].getType());
     Operation *tiled = clone(b, op, resultTypes, operands);
     result.tiledOps.push_back(tiled);
     result.tiledValues.append(tiled->getResults().begin(),
@@ -132,15 +111,16 @@ struct LayoutTilingModel
                         ArrayRef<OpFoldResult> sizes,
                         SmallVector<OpFoldResult> &resultOffsets,
                         SmallVector<OpFoldResult> &resultSizes) const {
+    // A result's tile is the tile of its destination.
     auto recurOp = cast<OpTy>(op);
-    FailureOr<ReifiedRankedShapedTypeDims> whole = wholeResultSizes(b, op);
-    if (failed(whole))
-      return failure();
+    OpOperand *init = recurOp.getDpsInitOperand(resultNumber);
     for (const NamedLayout &entry : recurOp.getLayouts()) {
-      if (!entry.isResult || entry.number != resultNumber)
+      if (entry.number != init->getOperandNumber() || !entry.value)
         continue;
-      tileOfEntry(b, entry, recurOp.getParallelDims(), offsets, sizes,
-                  (*whole)[resultNumber], resultOffsets, resultSizes);
+      SmallVector<OpFoldResult> whole =
+          tensor::getMixedSizes(b, op->getLoc(), entry.value);
+      tileOfEntry(b, entry, recurOp.getParallelDims(), offsets, sizes, whole,
+                  resultOffsets, resultSizes);
       return success();
     }
     return failure();

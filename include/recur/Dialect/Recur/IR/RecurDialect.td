@@ -22,9 +22,11 @@ def Recur_Dialect : Dialect {
 
     Conventions: layout `[B, T, H, D]` (batch, time, heads, features),
     row-major; inputs in f32, f16 or bf16; accumulation and recurrent state in
-    f32; every op with a recurrent state takes an optional initial state and
-    returns its final state, so that a prefill followed by single-token calls
-    chains exactly (`recur.attention` reads a KV cache instead).
+    f32. The ops are in destination-passing style: `outs(...)` holds the
+    destination of each result, and an op with a recurrent state reads its
+    initial state from the state's destination and returns the final state,
+    so that a prefill followed by single-token calls chains exactly
+    (`recur.attention` reads a KV cache instead).
   }];
   let cppNamespace = "::mlir::recur";
   let useDefaultAttributePrinterParser = 1;

@@ -4,10 +4,10 @@
 // Every recur op states its operands and results as layouts of named
 // dimensions (`q [B, T, H, K]`, `final_state [B, H, K, V]`). Each op returns
 // that table from `getLayouts()`, and the table is the one source for the
-// verifier (every present entry is checked, binding each name), for shape
-// reification (a result dimension is read off the first operand with the
-// same name) and for TilingInterface over the op's independent dimensions
-// (`getParallelDims()`: batch, heads, value columns, channels ...).
+// verifier (every present entry is checked, binding each name) and for
+// TilingInterface over the op's independent dimensions (`getParallelDims()`:
+// batch, heads, value columns, channels ...). The destinations in `outs(...)`
+// are operands like the others; a result has its destination's layout.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +16,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Value.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 
 #include <string>
@@ -23,22 +24,20 @@
 namespace mlir {
 namespace recur {
 
-/// One operand or result and its dimension names. A name "X - 1" means one
-/// less than the dimension X (the conv1d state).
+/// One operand and its dimension names. A name "X - 1" means one less than
+/// the dimension X (the conv1d state).
 struct NamedLayout {
-  std::string name; // as diagnostics call it: "q", "final_state"
+  std::string name; // as diagnostics call it: "q", "state"
   Value value;      // null for an absent optional operand
   SmallVector<std::string> dims;
-  bool isResult = false;
-  unsigned number = 0; // the operand or result number
+  unsigned number = 0; // the operand number
 };
 using LayoutTable = SmallVector<NamedLayout>;
 
-/// The sizes of every result of `table`, each dynamic dimension read from
-/// the first operand that has its name (`ReifyRankedShapedTypeOpInterface`).
-LogicalResult reifyFromLayouts(OpBuilder &builder, Location loc,
-                               ArrayRef<NamedLayout> table,
-                               ReifiedRankedShapedTypeDims &reified);
+/// The sizes of every result of the destination-style op `op`: those of its
+/// destination (`ReifyRankedShapedTypeOpInterface`).
+LogicalResult reifyFromInits(OpBuilder &builder, DestinationStyleOpInterface op,
+                             ReifiedRankedShapedTypeDims &reified);
 
 /// The independent dimensions of recur op `op` (its `getParallelDims()`).
 SmallVector<std::string> getParallelDims(Operation *op);

@@ -10,16 +10,39 @@
 
 include "recur/Dialect/Recur/IR/RecurDialect.td"
 include "recur/Dialect/Recur/IR/RecurEnums.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+
+// Every recur op is in destination-passing style: its last operands, in
+// `outs(...)`, are the destinations of its results, and each result has the
+// type of its destination (InferTypeOpAdaptor). The output's destination
+// gives only its shape; the state's destination is also the initial state,
+// read before it is overwritten (a fresh sequence passes a zero fill).
+class Recur_StructuredOp<string mnemonic, list<Trait> traits = []>
+    : Recur_Op<mnemonic, !listconcat(traits, [Pure, InferTypeOpAdaptor,
+        DestinationStyleOpInterface,
+        DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                                  ["reifyResultShapes"]>])> {
+  let hasVerifier = 1;
+  code structuredDeclaration = [{
+    /// The layout of every operand (RecurLayout.h): what the verifier
+    /// checks and tiling reads.
+    LayoutTable getLayouts();
+    /// The independent dimensions, by name: the iteration space of the
+    /// op's TilingInterface.
+    SmallVector<std::string> getParallelDims();
+    /// The destinations in `outs(...)` (DestinationStyleOpInterface).
+    MutableOperandRange getDpsInitsMutable();
+  }];
+  let extraClassDeclaration = structuredDeclaration;
+}
 
 //===----------------------------------------------------------------------===//
 // recur.scan
 //===----------------------------------------------------------------------===//
 
-def Recur_ScanOp : Recur_Op<"scan",
-    [Pure, DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
-                               ["reifyResultShapes"]>]> {
+def Recur_ScanOp : Recur_StructuredOp<"scan"> {
   let summary = "diagonal linear recurrence h_t = a_t * h_{t-1} + b_t";
   let description = [{
     The elementwise (diagonal) linear recurrence behind minGRU, HGRN, LRU,
@@ -27,41 +50,34 @@ def Recur_ScanOp : Recur_Op<"scan",
 
     ```
     h_t = a_t * h_{t-1} + b_t        (elementwise over the feature dims)
-    h_{-1} = initial_state  (or 0)
+    h_{-1} = state            (the initial state)
     ```
 
     `a` and `b` have shape `[B, T, D...]` (one or more feature dims) and the
     same element type; `a` is a linear transition, so negative values work.
     With `reverse` the recurrence runs from `t = T-1` down to `t = 0`, and
-    `initial_state` is the state beyond the last step.
+    `state` is the state beyond the last step.
 
-    Results: `h [B, T, D...]` in the element type of `b`, and the final state
-    `[B, D...]` in f32 (`h` at the last step taken), which can be passed as
-    `initial_state` to continue the sequence.
+    Destinations: `h_init [B, T, D...]` in the element type of `b` (only its
+    shape is read) and `state [B, D...]` in f32, the initial state.
+
+    Results: `h`, and the final state (`h` at the last step taken), which
+    can be passed as `state` to continue the sequence.
 
     Example:
     ```mlir
-    %h, %last = recur.scan %a, %b initial(%h0)
-        : (tensor<2x16x64xf32>, tensor<2x16x64xf32>, tensor<2x64xf32>)
-        -> (tensor<2x16x64xf32>, tensor<2x64xf32>)
+    %h, %last = recur.scan ins(%a, %b : tensor<2x16x64xf32>, tensor<2x16x64xf32>)
+        outs(%h_init, %h0 : tensor<2x16x64xf32>, tensor<2x64xf32>)
     ```
   }];
   let arguments = (ins Recur_FloatTensor:$a, Recur_FloatTensor:$b,
-                       Optional<Recur_StateTensor>:$initial_state,
+                       Recur_FloatTensor:$h_init, Recur_StateTensor:$state,
                        UnitAttr:$reverse);
   let results = (outs Recur_FloatTensor:$h, Recur_StateTensor:$final_state);
   let assemblyFormat = [{
-    $a `,` $b (`initial` `(` $initial_state^ `)`)? (`reverse` $reverse^)?
-    attr-dict `:` functional-type(operands, results)
-  }];
-  let hasVerifier = 1;
-  let extraClassDeclaration = [{
-    /// The layout of every operand and result (RecurLayout.h): what the
-    /// verifier checks and shape reification and tiling read.
-    LayoutTable getLayouts();
-    /// The independent dimensions, by name: the iteration space of the
-    /// op's TilingInterface.
-    SmallVector<std::string> getParallelDims();
+    `ins` `(` $a `,` $b `:` type($a) `,` type($b) `)`
+    `outs` `(` $h_init `,` $state `:` type($h_init) `,` type($state) `)`
+    (`reverse` $reverse^)? attr-dict
   }];
 }
 
@@ -69,17 +85,16 @@ def Recur_ScanOp : Recur_Op<"scan",
 // recur.selective_scan
 //===----------------------------------------------------------------------===//
 
-def Recur_SelectiveScanOp : Recur_Op<"selective_scan",
-    [Pure, AttrSizedOperandSegments,
-     DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
-                               ["reifyResultShapes"]>]> {
+def Recur_SelectiveScanOp : Recur_StructuredOp<"selective_scan",
+    [AttrSizedOperandSegments]> {
   let summary = "Mamba-1 selective state-space scan (S6)";
   let description = [{
     Operands: `u [B, T, D]`, `delta [B, T, D]`, `A [D, N]`,
     `Bm [B, T, G, N]`, `Cm [B, T, G, N]` with `G` groups (`D % G == 0`;
     channel `d` uses group `d / (D / G)`), optional `skip` `Dskip [D]`,
-    optional `gate` `z [B, T, D]`, optional `delta_bias [D]`, optional
-    `initial` state `h0 [B, D, N]` (f32).
+    optional `gate` `z [B, T, D]`, optional `delta_bias [D]`; destinations
+    `y_init [B, T, D]` in the element type of `u` (only its shape is read)
+    and `state [B, D, N]` (f32), the initial state `h_{-1}`.
 
     ```
     dt_t[d]     = softplus(delta_t[d] + delta_bias[d])   if delta_softplus
@@ -90,17 +105,17 @@ def Recur_SelectiveScanOp : Recur_Op<"selective_scan",
     y_t[d]     *= silu(z_t[d])                            if z is given
     ```
 
-    Results: `y [B, T, D]` in the element type of `u`, and the final state
-    `h_last [B, D, N]` in f32.
+    Results: `y`, and the final state `h_last`.
 
     Example:
     ```mlir
-    %y, %h = recur.selective_scan %u, %dt, %A, %Bm, %Cm skip(%D) gate(%z)
-        delta_bias(%db) delta_softplus
-        : (tensor<1x32x64xf32>, tensor<1x32x64xf32>, tensor<64x16xf32>,
-           tensor<1x32x1x16xf32>, tensor<1x32x1x16xf32>, tensor<64xf32>,
-           tensor<1x32x64xf32>, tensor<64xf32>)
-        -> (tensor<1x32x64xf32>, tensor<1x64x16xf32>)
+    %y, %h = recur.selective_scan
+        ins(%u, %dt, %A, %Bm, %Cm : tensor<1x32x64xf32>, tensor<1x32x64xf32>,
+            tensor<64x16xf32>, tensor<1x32x1x16xf32>, tensor<1x32x1x16xf32>)
+        skip(%D : tensor<64xf32>) gate(%z : tensor<1x32x64xf32>)
+        delta_bias(%db : tensor<64xf32>)
+        outs(%y_init, %h0 : tensor<1x32x64xf32>, tensor<1x64x16xf32>)
+        delta_softplus
     ```
   }];
   let arguments = (ins Recur_FloatTensor:$u, Recur_FloatTensor:$delta,
@@ -109,25 +124,16 @@ def Recur_SelectiveScanOp : Recur_Op<"selective_scan",
                        Optional<Recur_FloatTensor>:$D,
                        Optional<Recur_FloatTensor>:$z,
                        Optional<Recur_FloatTensor>:$delta_bias,
-                       Optional<Recur_StateTensor>:$initial_state,
+                       Recur_FloatTensor:$y_init, Recur_StateTensor:$state,
                        UnitAttr:$delta_softplus);
   let results = (outs Recur_FloatTensor:$y, Recur_StateTensor:$final_state);
   let assemblyFormat = [{
-    $u `,` $delta `,` $A `,` $Bm `,` $Cm
-    (`skip` `(` $D^ `)`)? (`gate` `(` $z^ `)`)?
-    (`delta_bias` `(` $delta_bias^ `)`)?
-    (`initial` `(` $initial_state^ `)`)?
-    (`delta_softplus` $delta_softplus^)?
-    attr-dict `:` functional-type(operands, results)
-  }];
-  let hasVerifier = 1;
-  let extraClassDeclaration = [{
-    /// The layout of every operand and result (RecurLayout.h): what the
-    /// verifier checks and shape reification and tiling read.
-    LayoutTable getLayouts();
-    /// The independent dimensions, by name: the iteration space of the
-    /// op's TilingInterface.
-    SmallVector<std::string> getParallelDims();
+    `ins` `(` $u `,` $delta `,` $A `,` $Bm `,` $Cm `:` type($u) `,`
+        type($delta) `,` type($A) `,` type($Bm) `,` type($Cm) `)`
+    (`skip` `(` $D^ `:` type($D) `)`)? (`gate` `(` $z^ `:` type($z) `)`)?
+    (`delta_bias` `(` $delta_bias^ `:` type($delta_bias) `)`)?
+    `outs` `(` $y_init `,` $state `:` type($y_init) `,` type($state) `)`
+    (`delta_softplus` $delta_softplus^)? attr-dict
   }];
 }
 
@@ -135,10 +141,8 @@ def Recur_SelectiveScanOp : Recur_Op<"selective_scan",
 // recur.linear_attention
 //===----------------------------------------------------------------------===//
 
-def Recur_LinearAttentionOp : Recur_Op<"linear_attention",
-    [Pure, AttrSizedOperandSegments,
-     DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
-                               ["reifyResultShapes"]>]> {
+def Recur_LinearAttentionOp : Recur_StructuredOp<"linear_attention",
+    [AttrSizedOperandSegments]> {
   let summary = "matrix-state gated linear attention and delta rule";
   let description = [{
     Operands: `q [B, T, H, K]`, `k [B, T, H, K]`, `v [B, T, H, V]` (one
@@ -155,8 +159,10 @@ def Recur_LinearAttentionOp : Recur_Op<"linear_attention",
     | key       | `[B, T, H, K]` | GLA, HGRN2, RWKV-6                    |
 
     an optional `beta [B, T, H]` (its presence selects the delta rule), an
-    optional `bonus [H, K]` (read before update, RWKV-6), an optional initial
-    state `h0 [B, H, K, V]` (f32), and `scale` (default `K^-0.5`).
+    optional `bonus [H, K]` (read before update, RWKV-6), and `scale`
+    (default `K^-0.5`); destinations `o_init [B, T, H, V]` in the element
+    type of `v` (only its shape is read) and `state [B, H, K, V]` (f32), the
+    initial state `S_{-1}`.
 
     The state `S` of each (batch, head) is `[K, V]`, f32. The gate is
     broadcast over the rows it does not index.
@@ -170,20 +176,19 @@ def Recur_LinearAttentionOp : Recur_Op<"linear_attention",
                with the additive update
     ```
 
-    Results: `o [B, T, H, V]` in the element type of `v`, and the final
-    state `[B, H, K, V]` in f32.
+    Results: `o`, and the final state.
 
     Mamba-2 SSD maps onto this op with `q = C`, `k = B`, `v = x * dt`,
     `g = dt * A` (scalar gate), `scale = 1`, and `D * x` added outside.
 
     Example:
     ```mlir
-    %o, %s = recur.linear_attention %q, %k, %v gate key(%g) initial(%h0)
+    %o, %s = recur.linear_attention
+        ins(%q, %k, %v : tensor<2x64x4x64xbf16>, tensor<2x64x4x64xbf16>,
+            tensor<2x64x4x64xbf16>)
+        gate key(%g : tensor<2x64x4x64xf32>)
+        outs(%o_init, %h0 : tensor<2x64x4x64xbf16>, tensor<2x4x64x64xf32>)
         {scale = 0.125 : f32}
-        : (tensor<2x64x4x64xbf16>, tensor<2x64x4x64xbf16>,
-           tensor<2x64x4x64xbf16>, tensor<2x64x4x64xf32>,
-           tensor<2x4x64x64xf32>)
-        -> (tensor<2x64x4x64xbf16>, tensor<2x4x64x64xf32>)
     ```
   }];
   let arguments = (ins Recur_FloatTensor:$q, Recur_FloatTensor:$k,
@@ -191,27 +196,20 @@ def Recur_LinearAttentionOp : Recur_Op<"linear_attention",
                        Optional<Recur_FloatTensor>:$g,
                        Optional<Recur_FloatTensor>:$beta,
                        Optional<Recur_FloatTensor>:$bonus,
-                       Optional<Recur_StateTensor>:$initial_state,
+                       Recur_FloatTensor:$o_init, Recur_StateTensor:$state,
                        DefaultValuedAttr<Recur_GateKindAttr,
                                          "::mlir::recur::GateKind::none">:$gate_kind,
                        OptionalAttr<F32Attr>:$scale);
   let results = (outs Recur_FloatTensor:$o, Recur_StateTensor:$final_state);
   let assemblyFormat = [{
-    $q `,` $k `,` $v
-    (`gate` `` $gate_kind^ `(` $g `)`)?
-    (`beta` `(` $beta^ `)`)?
-    (`bonus` `(` $bonus^ `)`)?
-    (`initial` `(` $initial_state^ `)`)?
-    attr-dict `:` functional-type(operands, results)
+    `ins` `(` $q `,` $k `,` $v `:` type($q) `,` type($k) `,` type($v) `)`
+    (`gate` `` $gate_kind^ `(` $g `:` type($g) `)`)?
+    (`beta` `(` $beta^ `:` type($beta) `)`)?
+    (`bonus` `(` $bonus^ `:` type($bonus) `)`)?
+    `outs` `(` $o_init `,` $state `:` type($o_init) `,` type($state) `)`
+    attr-dict
   }];
-  let hasVerifier = 1;
-  let extraClassDeclaration = [{
-    /// The layout of every operand and result (RecurLayout.h): what the
-    /// verifier checks and shape reification and tiling read.
-    LayoutTable getLayouts();
-    /// The independent dimensions, by name: the iteration space of the
-    /// op's TilingInterface.
-    SmallVector<std::string> getParallelDims();
+  let extraClassDeclaration = structuredDeclaration # [{
     /// The read-out scale: the `scale` attribute, or K^-0.5.
     float getScaleOrDefault();
     /// True when `beta` selects the delta-rule update.
@@ -223,9 +221,7 @@ def Recur_LinearAttentionOp : Recur_Op<"linear_attention",
 // recur.attention
 //===----------------------------------------------------------------------===//
 
-def Recur_AttentionOp : Recur_Op<"attention",
-    [Pure, DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
-                               ["reifyResultShapes"]>]> {
+def Recur_AttentionOp : Recur_StructuredOp<"attention"> {
   let summary = "softmax attention (causal, sliding window, GQA/MQA)";
   let description = [{
     Operands: `q [B, T, H, D]`, `k [B, S, Hkv, D]`, `v [B, S, Hkv, Dv]`
@@ -245,32 +241,29 @@ def Recur_AttentionOp : Recur_Op<"attention",
     with `scale` defaulting to `D^-0.5`. A query that sees no key yields 0.
     A sliding window requires `causal`.
 
-    Result: `o [B, T, H, Dv]` in the element type of `q`.
+    Destination: `o_init [B, T, H, Dv]` in the element type of `q` (only its
+    shape is read). Result: `o`.
 
     Example:
     ```mlir
-    %o = recur.attention %q, %k, %v causal {window = 256 : i64}
-        : (tensor<1x128x8x64xf16>, tensor<1x128x2x64xf16>,
-           tensor<1x128x2x64xf16>) -> tensor<1x128x8x64xf16>
+    %o = recur.attention
+        ins(%q, %k, %v : tensor<1x128x8x64xf16>, tensor<1x128x2x64xf16>,
+            tensor<1x128x2x64xf16>)
+        outs(%o_init : tensor<1x128x8x64xf16>) causal {window = 256 : i64}
     ```
   }];
   let arguments = (ins Recur_FloatTensor:$q, Recur_FloatTensor:$k,
-                       Recur_FloatTensor:$v, UnitAttr:$causal,
+                       Recur_FloatTensor:$v, Recur_FloatTensor:$o_init,
+                       UnitAttr:$causal,
                        DefaultValuedAttr<I64Attr, "0">:$window,
                        OptionalAttr<F32Attr>:$scale);
   let results = (outs Recur_FloatTensor:$o);
   let assemblyFormat = [{
-    $q `,` $k `,` $v (`causal` $causal^)?
-    attr-dict `:` functional-type(operands, results)
+    `ins` `(` $q `,` $k `,` $v `:` type($q) `,` type($k) `,` type($v) `)`
+    `outs` `(` $o_init `:` type($o_init) `)`
+    (`causal` $causal^)? attr-dict
   }];
-  let hasVerifier = 1;
-  let extraClassDeclaration = [{
-    /// The layout of every operand and result (RecurLayout.h): what the
-    /// verifier checks and shape reification and tiling read.
-    LayoutTable getLayouts();
-    /// The independent dimensions, by name: the iteration space of the
-    /// op's TilingInterface.
-    SmallVector<std::string> getParallelDims();
+  let extraClassDeclaration = structuredDeclaration # [{
     /// The logit scale: the `scale` attribute, or D^-0.5.
     float getScaleOrDefault();
   }];
@@ -280,50 +273,41 @@ def Recur_AttentionOp : Recur_Op<"attention",
 // recur.conv1d
 //===----------------------------------------------------------------------===//
 
-def Recur_Conv1dOp : Recur_Op<"conv1d",
-    [Pure, AttrSizedOperandSegments,
-     DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
-                               ["reifyResultShapes"]>]> {
+def Recur_Conv1dOp : Recur_StructuredOp<"conv1d"> {
   let summary = "causal depthwise 1-D convolution with carried state";
   let description = [{
-    Operands: `x [B, T, C]`, `w [C, W]`, optional `bias [C]`, optional
-    `initial` state `[B, W-1, C]` holding the previous `W-1` inputs (in the
-    element type of `x`), and an `activation` (`none` or `silu`).
+    Operands: `x [B, T, C]`, `w [C, W]`, optional `bias [C]`, and an
+    `activation` (`none` or `silu`); destinations `y_init [B, T, C]` (only
+    its shape is read) and `state [B, W-1, C]`, the previous `W-1` inputs,
+    both in the element type of `x`.
 
     ```
     y_t[c] = act(bias[c] + sum_{j < W} w[c, j] * x_{t-W+1+j}[c])
     ```
-    where inputs before `t = 0` come from the state (or are 0).
+    where inputs before `t = 0` come from the state.
 
-    Results: `y [B, T, C]` in the element type of `x`, and the new state
-    `[B, W-1, C]`: the last `W-1` inputs of the state followed by `x`.
+    Results: `y`, and the new state: the last `W-1` inputs of the state
+    followed by `x`.
 
     Example:
     ```mlir
-    %y, %s = recur.conv1d %x, %w bias(%b) initial(%s0) activation silu
-        : (tensor<2x16x128xf32>, tensor<128x4xf32>, tensor<128xf32>,
-           tensor<2x3x128xf32>) -> (tensor<2x16x128xf32>, tensor<2x3x128xf32>)
+    %y, %s = recur.conv1d ins(%x, %w : tensor<2x16x128xf32>, tensor<128x4xf32>)
+        bias(%b : tensor<128xf32>)
+        outs(%y_init, %s0 : tensor<2x16x128xf32>, tensor<2x3x128xf32>)
+        activation silu
     ```
   }];
   let arguments = (ins Recur_FloatTensor:$x, Recur_FloatTensor:$w,
                        Optional<Recur_FloatTensor>:$bias,
-                       Optional<Recur_FloatTensor>:$initial_state,
+                       Recur_FloatTensor:$y_init, Recur_FloatTensor:$state,
                        DefaultValuedAttr<Recur_ActivationAttr,
                                          "::mlir::recur::Activation::none">:$activation);
   let results = (outs Recur_FloatTensor:$y, Recur_FloatTensor:$final_state);
   let assemblyFormat = [{
-    $x `,` $w (`bias` `(` $bias^ `)`)? (`initial` `(` $initial_state^ `)`)?
-    (`activation` `` $activation^)?
-    attr-dict `:` functional-type(operands, results)
-  }];
-  let hasVerifier = 1;
-  let extraClassDeclaration = [{
-    /// The layout of every operand and result (RecurLayout.h): what the
-    /// verifier checks and shape reification and tiling read.
-    LayoutTable getLayouts();
-    /// The independent dimensions, by name: the iteration space of the
-    /// op's TilingInterface.
-    SmallVector<std::string> getParallelDims();
+    `ins` `(` $x `,` $w `:` type($x) `,` type($w) `)`
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
+    `outs` `(` $y_init `,` $state `:` type($y_init) `,` type($state) `)`
+    (`activation` `` $activation^)? attr-dict
   }];
 }
 
