@@ -82,11 +82,15 @@ int main(int argc, char **argv) {
   float *y = malloc(tokens * C * sizeof(float));
   float *h_last = malloc(states * sizeof(float));
 
-  gla_mixer(B, T, x, w[0], w[1], w[2], w[3], w[4], h0, y, h_last);
+  int status = gla_mixer(B, T, x, w[0], w[1], w[2], w[3], w[4], h0, y, h_last);
+  if (status != 0) {
+    fprintf(stderr, "%s\n", gla_mixer_status_message(status));
+    return 1;
+  }
   double *seconds = malloc(repetitions * sizeof(double));
   for (int r = 0; r < repetitions; ++r) {
     double start = now_seconds();
-    gla_mixer(B, T, x, w[0], w[1], w[2], w[3], w[4], h0, y, h_last);
+    (void)gla_mixer(B, T, x, w[0], w[1], w[2], w[3], w[4], h0, y, h_last);
     seconds[r] = now_seconds() - start;
   }
   qsort(seconds, repetitions, sizeof(double), compare_doubles);

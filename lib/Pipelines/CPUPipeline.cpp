@@ -30,6 +30,9 @@ void mlir::recur::buildRecurLoweringPipeline(
   pm.addPass(createRecurBufferABI());
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
+  // Every size the exported functions trust is checked at their entry.
+  pm.addPass(createRecurRuntimeChecks());
+  pm.addPass(createCanonicalizerPass());
   // `default` takes the chunked form of every op (and a token-serial form
   // of decode-length linear attention); the reference lowering takes
   // everything under `reference`, and stays as a safety net under `default`.

@@ -10,6 +10,7 @@
 #include "recur/Transforms/Passes.h"
 #include "recur/Target/CInterface.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/SymbolTable.h"
@@ -190,8 +191,12 @@ struct RecurBufferABI : recur::impl::RecurBufferABIBase<RecurBufferABI> {
     SmallVector<Type> bufferTypes;
     for (Type t : llvm::concat<const Type>(type.getInputs(), type.getResults()))
       bufferTypes.push_back(InterfaceBuilder::getMemRefType(t));
-    auto wrapper = func::FuncOp::create(b, body.getLoc(), name,
-                                        b.getFunctionType(bufferTypes, {}));
+    // The status (CInterface.h) and the two values its check compared; all
+    // 0 until --recur-runtime-checks adds checks.
+    Type i32 = b.getI32Type(), i64 = b.getI64Type();
+    auto wrapper = func::FuncOp::create(
+        b, body.getLoc(), name,
+        b.getFunctionType(bufferTypes, {i32, i64, i64}));
     wrapper->setAttr(CInterface::attrName,
                      builder.iface.toAttr(&getContext()));
 
@@ -218,7 +223,9 @@ struct RecurBufferABI : recur::impl::RecurBufferABIBase<RecurBufferABI> {
       bufferization::MaterializeInDestinationOp::create(
           b, loc, Type(), result, entry->getArgument(numInputs + i),
           /*restrict=*/true, /*writable=*/true);
-    func::ReturnOp::create(b, loc);
+    Value ok = arith::ConstantIntOp::create(b, loc, i32, 0);
+    Value none = arith::ConstantIntOp::create(b, loc, i64, 0);
+    func::ReturnOp::create(b, loc, ValueRange{ok, none, none});
     return success();
   }
 };

@@ -4,12 +4,15 @@
 // its expanded descriptor: (allocated ptr, aligned ptr, offset, sizes...,
 // strides...). The C entry point rebuilds those from a bare pointer and the
 // shape recorded in `recur.c_interface`: offset 0 and row-major strides.
+// It returns the status and keeps the values of a failed check in
+// thread-local storage, where `<name>_status_message` formats them.
 //
 //===----------------------------------------------------------------------===//
 
 #include "recur/Transforms/Passes.h"
 #include "recur/Target/CInterface.h"
 
+#include "mlir/Dialect/LLVMIR/FunctionCallUtils.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
@@ -73,9 +76,9 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
     params.append(iface->buffers.size(), ptr);
     OpBuilder b(impl);
     Location loc = impl.getLoc();
+    Type i32 = IntegerType::get(context, 32);
     auto wrapper = LLVM::LLVMFuncOp::create(
-        b, loc, name,
-        LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(context), params));
+        b, loc, name, LLVM::LLVMFunctionType::get(i32, params));
     wrapper->setAttr(CInterface::attrName, ifaceAttr);
     symbols.insert(wrapper);
 
@@ -121,8 +124,120 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
         descriptors.push_back(size.value);
       descriptors.append(strides);
     }
-    LLVM::CallOp::create(b, loc, impl, descriptors);
-    LLVM::ReturnOp::create(b, loc, ValueRange());
+    // The impl returns {status, lhs, rhs} (--recur-buffer-abi).
+    Value result = LLVM::CallOp::create(b, loc, impl, descriptors).getResult();
+    Value status = LLVM::ExtractValueOp::create(b, loc, result, 0);
+    Type values = LLVM::LLVMArrayType::get(i64, 2);
+    LLVM::GlobalOp valuesGlobal = addThreadLocal(
+        impl, name + ".status_values", values, symbols);
+    Value valuesPtr = LLVM::AddressOfOp::create(b, loc, valuesGlobal);
+    for (int64_t i = 0; i < 2; ++i) {
+      Value value = LLVM::ExtractValueOp::create(b, loc, result, i + 1);
+      Value slot = LLVM::GEPOp::create(b, loc, ptr, values, valuesPtr,
+                                       ArrayRef<LLVM::GEPArg>{0, i});
+      LLVM::StoreOp::create(b, loc, value, slot);
+    }
+    LLVM::ReturnOp::create(b, loc, status);
+    return addStatusMessageFunction(wrapper, *iface, valuesGlobal, symbols);
+  }
+
+  /// A zero-initialized thread-local internal global of `type` before `at`.
+  LLVM::GlobalOp addThreadLocal(Operation *at, StringRef name, Type type,
+                                SymbolTable &symbols) {
+    OpBuilder b(at);
+    auto global = LLVM::GlobalOp::create(
+        b, at->getLoc(), type, /*isConstant=*/false, LLVM::Linkage::Internal,
+        name, /*value=*/Attribute(), /*alignment=*/0, /*addrSpace=*/0,
+        /*dsoLocal=*/false, /*thread_local_=*/true);
+    Block *init = b.createBlock(&global.getInitializerRegion());
+    b.setInsertionPointToStart(init);
+    Value zero = LLVM::ZeroOp::create(b, at->getLoc(), type);
+    LLVM::ReturnOp::create(b, at->getLoc(), zero);
+    symbols.insert(global);
+    return global;
+  }
+
+  /// const char *<name>_status_message(int status): the message of each
+  /// status, formatted with the values of the last failed call on this
+  /// thread into a thread-local buffer.
+  LogicalResult addStatusMessageFunction(LLVM::LLVMFuncOp wrapper,
+                                         const CInterface &iface,
+                                         LLVM::GlobalOp valuesGlobal,
+                                         SymbolTable &symbols) {
+    MLIRContext *context = &getContext();
+    Location loc = wrapper.getLoc();
+    std::string name = wrapper.getSymName().str();
+    std::string functionName = getStatusMessageFunctionName(name);
+    if (symbols.lookup(functionName))
+      return wrapper.emitError()
+             << "'" << functionName << "' (the status message function of @"
+             << name << ") is already defined";
+    Type i32 = IntegerType::get(context, 32), i64 = IntegerType::get(context, 64);
+    Type ptr = LLVM::LLVMPointerType::get(context);
+    constexpr int64_t textSize = 512;
+    Type textType = LLVM::LLVMArrayType::get(IntegerType::get(context, 8),
+                                             textSize);
+    LLVM::GlobalOp text =
+        addThreadLocal(wrapper, name + ".status_text", textType, symbols);
+
+    OpBuilder b(wrapper);
+    auto function = LLVM::LLVMFuncOp::create(
+        b, loc, functionName, LLVM::LLVMFunctionType::get(ptr, {i32}));
+    symbols.insert(function);
+    FailureOr<LLVM::LLVMFuncOp> snprintf = LLVM::lookupOrCreateFn(
+        b, getOperation(), "snprintf", {ptr, i64, ptr}, i32,
+        /*isVarArg=*/true);
+    if (failed(snprintf))
+      return wrapper.emitError() << "'snprintf' is declared with another type";
+
+    // entry: switch (status) { 0: ok; k: format(message k); default: unknown }
+    Block *entry = function.addEntryBlock(b);
+    Region &body = function.getBody();
+    Block *format = b.createBlock(&body, body.end(), {ptr}, {loc});
+    auto constantBlock = [&](StringRef global, StringRef value) {
+      Block *block = b.createBlock(&body, body.end());
+      // createGlobalString stores the bytes it is given: add the NUL.
+      std::string terminated = value.str() + '\0';
+      Value address = LLVM::createGlobalString(loc, b, global, terminated,
+                                               LLVM::Linkage::Internal);
+      return std::make_pair(block, address);
+    };
+    auto [okBlock, okText] =
+        constantBlock(name + ".status_ok", name + ": success");
+    LLVM::ReturnOp::create(b, loc, okText);
+    auto [unknownBlock, unknownText] = constantBlock(
+        name + ".status_unknown", name + ": unknown status code");
+    LLVM::ReturnOp::create(b, loc, unknownText);
+
+    SmallVector<int32_t> cases = {0};
+    SmallVector<Block *> targets = {okBlock};
+    for (auto [index, message] : llvm::enumerate(iface.statusMessages)) {
+      auto [block, formatText] = constantBlock(
+          name + ".status_format" + std::to_string(index + 1), message);
+      LLVM::BrOp::create(b, loc, ValueRange{formatText}, format);
+      cases.push_back(index + 1);
+      targets.push_back(block);
+    }
+    b.setInsertionPointToStart(entry);
+    LLVM::SwitchOp::create(b, loc, entry->getArgument(0), unknownBlock,
+                           ValueRange(), cases, targets,
+                           SmallVector<ValueRange>(cases.size()));
+
+    b.setInsertionPointToStart(format);
+    Value buffer = LLVM::AddressOfOp::create(b, loc, text);
+    Value valuesPtr = LLVM::AddressOfOp::create(b, loc, valuesGlobal);
+    SmallVector<Value> args = {
+        buffer,
+        LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(textSize)),
+        format->getArgument(0)};
+    Type valuesType = valuesGlobal.getType();
+    for (int64_t i = 0; i < 2; ++i) {
+      Value slot = LLVM::GEPOp::create(b, loc, ptr, valuesType, valuesPtr,
+                                       ArrayRef<LLVM::GEPArg>{0, i});
+      args.push_back(LLVM::LoadOp::create(b, loc, i64, slot));
+    }
+    LLVM::CallOp::create(b, loc, *snprintf, args);
+    LLVM::ReturnOp::create(b, loc, buffer);
     return success();
   }
 };

@@ -42,7 +42,7 @@ class Signature:
     buffers: List[Buffer]
 
 
-_FUNCTION = re.compile(r"/\* (\w+)\n((?: \*   .*\n)*) \*/\nvoid (\w+)\((.*)\);")
+_FUNCTION = re.compile(r"/\* (\w+)\n((?: \*   .*\n)*) \*/\nint (\w+)\((.*)\);")
 _BUFFER = re.compile(r" \*   (\w+) \((in|out)\): \[(.*)\] (\w+)")
 _DIM = re.compile(r" \*   (\w+): dynamic dimension")
 
@@ -125,7 +125,11 @@ def _harness_source(header: str, sig: Signature) -> str:
             lines.append(f"  {ctype} *{buf.name} = load(argv[{arg}], {buf.name}_bytes);")
             arg += 1
         call.append(buf.name)
-    lines.append(f"  {sig.name}({', '.join(call)});")
+    lines += [f"  int status = {sig.name}({', '.join(call)});",
+              "  if (status != 0) {",
+              f'    fprintf(stderr, "%s\\n", {sig.name}_status_message(status));',
+              "    return 3;",
+              "  }"]
     for buf in sig.buffers:
         if buf.is_output:
             lines.append(f"  save(argv[{arg}], {buf.name}, {buf.name}_bytes);")

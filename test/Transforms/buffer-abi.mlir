@@ -4,13 +4,15 @@
 // original body, now private; names and dynamic dimensions are recorded.
 
 // CHECK-LABEL: func.func @mixer(
-// CHECK-SAME: %[[Q:.*]]: memref<?x?x4xf32>, %[[K:.*]]: memref<?x?x4xf32>, %[[O:.*]]: memref<?x?x4xf32>)
-// CHECK-SAME: recur.c_interface = {buffers = [{element_type = f32, name = "q", output = false, shape = ["B", "S", 4]}, {element_type = f32, name = "k", output = false, shape = ["B", "T", 4]}, {element_type = f32, name = "out", output = true, shape = ["B", "T", 4]}], dims = ["B", "S", "T"]}
+// CHECK-SAME: %[[Q:.*]]: memref<?x?x4xf32>, %[[K:.*]]: memref<?x?x4xf32>, %[[O:.*]]: memref<?x?x4xf32>) -> (i32, i64, i64)
+// CHECK-SAME: recur.c_interface = {buffers = [{element_type = f32, name = "q", output = false, shape = ["B", "S", 4]}, {element_type = f32, name = "k", output = false, shape = ["B", "T", 4]}, {element_type = f32, name = "out", output = true, shape = ["B", "T", 4]}], dims = ["B", "S", "T"], status_messages = []}
 // CHECK: %[[QT:.*]] = bufferization.to_tensor %[[Q]] restrict
 // CHECK: %[[KT:.*]] = bufferization.to_tensor %[[K]] restrict
 // CHECK: %[[R:.*]] = call @mixer.body(%[[QT]], %[[KT]])
 // CHECK: bufferization.materialize_in_destination %[[R]] in restrict writable %[[O]]
-// CHECK: return
+// CHECK-DAG: %[[OK:.*]] = arith.constant 0 : i32
+// CHECK-DAG: %[[NONE:.*]] = arith.constant 0 : i64
+// CHECK: return %[[OK]], %[[NONE]], %[[NONE]] : i32, i64, i64
 // CHECK: func.func private @mixer.body(
 func.func @mixer(%q: tensor<?x?x4xf32> {recur.name = "q", recur.dim_names = ["B", "S"]},
                  %k: tensor<?x?x4xf32> {recur.name = "k"})

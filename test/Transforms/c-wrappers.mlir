@@ -2,10 +2,31 @@
 
 // The interface function becomes internal `.impl`; the C entry point builds
 // each descriptor (pointer, pointer, offset 0, sizes, row-major strides) from
-// a bare pointer and the named dimensions. Other definitions become internal.
+// a bare pointer and the named dimensions, returns the status and keeps the
+// two values of a failed check in thread-local storage. Other definitions
+// become internal.
+
+// CHECK-DAG: llvm.mlir.global internal constant @f.status_format1("f: dimension B = %lld is negative\00")
+// CHECK-DAG: llvm.mlir.global internal constant @f.status_ok("f: success\00")
+// CHECK-DAG: llvm.mlir.global internal constant @f.status_unknown("f: unknown status code\00")
+// CHECK-DAG: llvm.mlir.global internal thread_local @f.status_text()
+
+// f_status_message: 0 and each check's number have their text, any other
+// status the unknown one; a check's text is formatted with its values.
+// CHECK-LABEL: llvm.func @f_status_message(
+// CHECK: llvm.switch %{{.*}} : i32, ^[[UNKNOWN:bb[0-9]+]] [
+// CHECK-NEXT: 0: ^[[OK:bb[0-9]+]],
+// CHECK-NEXT: 1: ^[[FORMAT1:bb[0-9]+]]
+// CHECK: llvm.call @snprintf(
+// CHECK: ^[[OK]]:
+// CHECK: llvm.mlir.addressof @f.status_ok
+// CHECK: ^[[UNKNOWN]]:
+// CHECK: llvm.mlir.addressof @f.status_unknown
+// CHECK: ^[[FORMAT1]]:
+// CHECK: llvm.mlir.addressof @f.status_format1
 
 // CHECK-LABEL: llvm.func @f(
-// CHECK-SAME: %[[B:.*]]: i64, %[[IN:.*]]: !llvm.ptr, %[[OUT:.*]]: !llvm.ptr)
+// CHECK-SAME: %[[B:.*]]: i64, %[[IN:.*]]: !llvm.ptr, %[[OUT:.*]]: !llvm.ptr) -> i32
 // CHECK-SAME: recur.c_interface
 // CHECK-DAG: %[[ZERO:.*]] = llvm.mlir.constant(0 : i64) : i64
 // CHECK-DAG: %[[SIZE4:.*]] = llvm.mlir.constant(4 : i64) : i64
@@ -13,17 +34,28 @@
 // CHECK-DAG: %[[STRIDE4:.*]] = llvm.mlir.constant(4 : i64) : i64
 // CHECK-DAG: %[[YSTRIDE:.*]] = llvm.mlir.constant(1 : i64) : i64
 // CHECK-NOT: llvm.mul
-// CHECK: llvm.call @f.impl(%[[IN]], %[[IN]], %[[ZERO]], %[[B]], %[[SIZE4]], %[[STRIDE4]], %[[STRIDE1]], %[[OUT]], %[[OUT]], %[[ZERO]], %[[B]], %[[YSTRIDE]])
+// CHECK: %[[RESULT:.*]] = llvm.call @f.impl(%[[IN]], %[[IN]], %[[ZERO]], %[[B]], %[[SIZE4]], %[[STRIDE4]], %[[STRIDE1]], %[[OUT]], %[[OUT]], %[[ZERO]], %[[B]], %[[YSTRIDE]])
+// CHECK: %[[STATUS:.*]] = llvm.extractvalue %[[RESULT]][0]
+// CHECK: llvm.mlir.addressof @f.status_values
+// CHECK: llvm.extractvalue %[[RESULT]][1]
+// CHECK: llvm.store
+// CHECK: llvm.extractvalue %[[RESULT]][2]
+// CHECK: llvm.store
+// CHECK: llvm.return %[[STATUS]] : i32
+// CHECK: llvm.mlir.global internal thread_local @f.status_values()
 // CHECK: llvm.func internal @f.impl(
 // CHECK-NOT: recur.c_interface
 // CHECK: llvm.func internal @helper(
 // CHECK: llvm.func @malloc(
 llvm.func @f(%a0: !llvm.ptr, %a1: !llvm.ptr, %a2: i64, %a3: i64, %a4: i64, %a5: i64, %a6: i64,
              %b0: !llvm.ptr, %b1: !llvm.ptr, %b2: i64, %b3: i64, %b4: i64)
+    -> !llvm.struct<(i32, i64, i64)>
     attributes {recur.c_interface = {buffers = [
       {element_type = f32, name = "x", output = false, shape = ["B", 4]},
-      {element_type = f32, name = "y", output = true, shape = ["B"]}], dims = ["B"]}} {
-  llvm.return
+      {element_type = f32, name = "y", output = true, shape = ["B"]}], dims = ["B"],
+      status_messages = ["f: dimension B = %lld is negative"]}} {
+  %0 = llvm.mlir.zero : !llvm.struct<(i32, i64, i64)>
+  llvm.return %0 : !llvm.struct<(i32, i64, i64)>
 }
 llvm.func @helper() {
   llvm.return

@@ -328,8 +328,10 @@ int main(int argc, char **argv) {
       "recur-compile: compile a recur model description to an object file "
       "and a C header\n\n"
       "Each public func.func of the module becomes an exported C function:\n"
-      "  void name(int64_t <dynamic dims>..., const T *inputs..., T *outputs...)\n"
-      "with contiguous row-major caller-owned buffers (see the header).\n");
+      "  int name(int64_t <dynamic dims>..., const T *inputs..., T *outputs...)\n"
+      "with contiguous row-major caller-owned buffers (see the header). It\n"
+      "returns 0, or a nonzero status after checking the sizes and before\n"
+      "any work; name_status_message(status) describes it.\n");
 
   if (target != "cpu")
     return fail("unknown target '" + target + "' (expected 'cpu')");

@@ -14,12 +14,13 @@ def RecurLowerToLoops : Pass<"recur-lower-to-loops"> {
     lowering is tested against it.
 
     Inputs in f16/bf16 are extended to f32 on load; results are truncated to
-    their element type on store. Divisibility the verifier can only check on
-    static sizes (H % Hkv, D % G) becomes a `cf.assert` for dynamic ones.
+    their element type on store. Sizes the verifier can only check when they
+    are static (H % Hkv, D % G, equal dimensions across operands) are a
+    precondition: exported functions check them at their entry
+    (`--recur-runtime-checks`).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
-    "::mlir::cf::ControlFlowDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect",

@@ -3,9 +3,14 @@
 // recur-compile exports each public function as a C function (README, "The C
 // interface"):
 //
-//   void name(int64_t B, int64_t T,            // named dynamic dimensions
-//             const float *q, ...,             // inputs, contiguous
-//             float *o, ...);                  // caller-owned outputs
+//   int name(int64_t B, int64_t T,             // named dynamic dimensions
+//            const float *q, ...,              // inputs, contiguous
+//            float *o, ...);                   // caller-owned outputs
+//   const char *name_status_message(int status);
+//
+// The function returns 0, or the 1-based number of the first run-time check
+// that failed (--recur-runtime-checks), before any work; the message
+// function turns it into text naming the buffers, dimensions and values.
 //
 // CInterface is that signature. --recur-buffer-abi records it on the function
 // as the `recur.c_interface` attribute; --recur-c-wrappers and the header
@@ -46,6 +51,10 @@ struct CInterface {
   SmallVector<std::string> dims;
   /// Inputs first, then outputs, in the order of the C arguments.
   SmallVector<CBuffer> buffers;
+  /// The message of each nonzero status (status s: statusMessages[s - 1]):
+  /// printf formats with two `%lld` (`%%` for a percent sign), the values
+  /// the failed check compared.
+  SmallVector<std::string> statusMessages;
 
   static constexpr llvm::StringLiteral attrName = "recur.c_interface";
 
@@ -58,6 +67,10 @@ struct CInterface {
 /// The C spelling of an element type in the interface ("float", "uint16_t"
 /// for the raw bits of f16/bf16, ...), or failure for types C cannot take.
 FailureOr<std::string> getCTypeName(Type elementType);
+
+/// The name of the function that turns a status of exported function `name`
+/// into a message.
+std::string getStatusMessageFunctionName(StringRef name);
 
 /// Writes a C header declaring every function of `module` that carries a
 /// C interface, with each argument's shape documented.

@@ -19,10 +19,15 @@ def RecurBufferABI : Pass<"recur-buffer-abi", "::mlir::ModuleOp"> {
 
     ```
     func.func @f(%in: memref<...>, ..., %out: memref<...>, ...)
+        -> (i32, i64, i64)
       %t = bufferization.to_tensor %in restrict
       %r = func.call @f.body(%t, ...)
       bufferization.materialize_in_destination %r in restrict writable %out
+      return %c0_i32, %c0_i64, %c0_i64
     ```
+
+    The three results are the status of the call (0: success) and the two
+    values of the check that failed, which `--recur-runtime-checks` fills in.
 
     Its dynamic dimensions are named: an argument or result may carry
     `recur.dim_names = ["B", "S"]` (one name per `?` dimension, in order);
@@ -34,9 +39,40 @@ def RecurBufferABI : Pass<"recur-buffer-abi", "::mlir::ModuleOp"> {
     which `--recur-c-wrappers` and the header writer read.
   }];
   let dependentDialects = [
+    "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
     "::mlir::func::FuncDialect",
     "::mlir::memref::MemRefDialect",
+  ];
+}
+
+def RecurRuntimeChecks : Pass<"recur-runtime-checks", "::mlir::ModuleOp"> {
+  let summary = "Check every size the exported functions trust, before any work";
+  let description = [{
+    Runs after `--recur-buffer-abi` and inlining, on each function carrying
+    `recur.c_interface`. At its entry it checks, in this order:
+
+    - every named dimension is >= 0;
+    - the element count and byte size of every buffer fit in int64;
+    - for every recur op, each dimension name of its layout has one size
+      across its operands (dynamic against dynamic and against static; the
+      conv1d state has `W - 1` rows), and `H % Hkv == 0`, `D % G == 0` with
+      a divisor > 0;
+    - every result has the sizes of its output buffer.
+
+    Sizes inside the function are expressed through the arguments' sizes
+    with upstream's value-bounds analysis; a size that does not follow from
+    them is an error at compile time. The work moves into an `scf.if` that
+    runs only when every check passed, and the function returns the number
+    of the first failed check (1-based) and the two values it compared. Each
+    check's message is recorded in the C interface (`status_messages`).
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
   ];
 }
 
@@ -48,8 +84,12 @@ def RecurCWrappers : Pass<"recur-c-wrappers", "::mlir::ModuleOp"> {
     arguments are expanded into descriptors) is made internal under the name
     `<name>.impl`, and a function of the original name is added with the C
     signature: the named dynamic dimensions as `i64`, then one pointer per
-    argument and result buffer (contiguous, row-major). It builds each
-    descriptor from the pointer and the shape. Every other function defined
+    argument and result buffer (contiguous, row-major), returning the `i32`
+    status. It builds each descriptor from the pointer and the shape, and
+    keeps the values of a failed check in thread-local storage for
+    `<name>_status_message(int)`, which it also adds: it formats the
+    check's message (`status_messages` of the interface) into a
+    thread-local buffer and returns it. Every other function defined
     in the module gets internal linkage, so that only the C entry points are
     exported and two compiled models link into one program.
   }];

@@ -65,9 +65,6 @@ private:
     Location loc = op.getLoc();
     Value batch = r.dim(op.getQ(), 0), queries = r.dim(op.getQ(), 1),
           heads = r.dim(op.getQ(), 2), kvHeads = r.dim(op.getK(), 2);
-    r.checkDivisible(heads, kvHeads,
-                     "attention: query heads H must be a multiple of the "
-                     "key/value heads Hkv > 0");
     Value groupSize = r.divIndex(heads, kvHeads);
     std::optional<int64_t> staticHeads = getConstantIntValue(heads),
                            staticKVHeads = getConstantIntValue(kvHeads);

@@ -2,7 +2,7 @@
 //
 // The carried state is the W-1 inputs before the sequence, so
 //
-//   xs     = concat(state or 0, x) along T          [B, T + W - 1, C]
+//   xs     = concat(state, x) along T               [B, T + W - 1, C]
 //   acc    = bias broadcast over [B, T] (or 0), f32
 //   acc   += depthwise_conv_1d_nwc_wc(xs, transpose(w))    (upstream linalg)
 //   y      = act(acc) in x's element type           (fused epilogue)

@@ -353,8 +353,9 @@ struct LinearAttentionToChunks : ChunkPattern<LinearAttentionOp> {
 
 private:
   /// One (batch, head) of the op inside the scf.forall that `emitPerHead`
-  /// builds: its output rows [T, V], its state [K, V] (the initial one, or
-  /// zeros), the head's gate for the head gate kind and its bonus row, f32.
+  /// builds: its output rows [T, V], its state [K, V] (from the state
+  /// destination: the initial state), the head's gate for the head gate kind
+  /// and its bonus row, f32.
   struct Head {
     Value batch, head, output, state, headGate, bonus;
     Value time;                    // T

@@ -42,9 +42,6 @@ struct SelectiveScanToChunks : ChunkPattern<SelectiveScanOp> {
     Value batch = r.dim(op.getU(), 0), time = r.dim(op.getU(), 1);
     Value channelCount = r.dim(op.getU(), 2);
     Value groupCount = r.dim(op.getBm(), 2);
-    r.checkDivisible(channelCount, groupCount,
-                     "selective_scan: channels D must be a multiple of "
-                     "the groups G > 0");
     Value channelsPerGroup = r.divIndex(channelCount, groupCount);
     OpFoldResult channels = tensor::getMixedSize(b, loc, op.getU(), 2);
     OpFoldResult stateDim = tensor::getMixedSize(b, loc, op.getA(), 1);

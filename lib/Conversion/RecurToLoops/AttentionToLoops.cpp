@@ -37,9 +37,6 @@ struct AttentionToLoops : OpRewritePattern<AttentionOp> {
           heads = r.dim(op.getQ(), 2), headDim = r.dim(op.getQ(), 3),
           keys = r.dim(op.getK(), 1), kvHeads = r.dim(op.getK(), 2),
           valueDim = r.dim(op.getV(), 3);
-    r.checkDivisible(heads, kvHeads,
-                     "attention: query heads H must be a positive "
-                     "multiple of the key/value heads Hkv");
     Value headsPerKv = r.divIndex(heads, kvHeads);
     Value cacheOffset = r.subIndex(keys, queries);
     Value scale = r.f32(op.getScaleOrDefault());

@@ -1,6 +1,6 @@
 //===- Conv1dToLoops.cpp - recur.conv1d as loops --------------------------===//
 //
-// With the history x_s for s < 0 read from the state (row W - 1 + s) or 0:
+// With the history x_s for s < 0 read from the state (row W - 1 + s):
 //   y[b,t,c]           = act(bias[c] + sum_{j<W} w[c,j] * x[b, t-W+1+j, c])
 //   final_state[b,i,c] = x[b, T-(W-1)+i, c]            for i < W - 1
 //

@@ -4,7 +4,7 @@
 // state on its own (the gate scales rows, the updates are outer products),
 // so the reference walks one column at a time:
 //
-//   for b, h:  S = initial_state[b, h] or 0
+//   for b, h:  S = state[b, h]  (the initial state)
 //     for t:
 //       for v:
 //         before = sum_k S[k,v] q[k]                       (bonus only)

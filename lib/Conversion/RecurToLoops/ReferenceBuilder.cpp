@@ -4,7 +4,6 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
-#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -13,20 +12,6 @@
 
 using namespace mlir;
 using namespace mlir::recur;
-
-void ReferenceBuilder::checkDivisible(Value lhs, Value rhs,
-                                      StringRef message) {
-  if (getConstantIntValue(lhs) && getConstantIntValue(rhs))
-    return; // static sizes: the verifier has checked them
-  Value positive =
-      arith::CmpIOp::create(b, arith::CmpIPredicate::sgt, rhs, index(0));
-  // Divide by max(rhs, 1) so that the check itself cannot trap.
-  Value remainder = arith::RemUIOp::create(b, lhs, maxIndex(rhs, index(1)));
-  Value divisible = arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
-                                          remainder, index(0));
-  cf::AssertOp::create(b, arith::AndIOp::create(b, positive, divisible),
-                       message);
-}
 
 Value ReferenceBuilder::sumRange(Value lower, Value upper,
                                  llvm::function_ref<Value(Value)> term) {

@@ -23,10 +23,6 @@ class ReferenceBuilder : public FormulaBuilder {
 public:
   using FormulaBuilder::FormulaBuilder;
 
-  /// Aborts at run time with `message` unless `lhs % rhs == 0` and rhs > 0,
-  /// for the divisibility the verifier can only check on static sizes.
-  void checkDivisible(Value lhs, Value rhs, StringRef message);
-
   /// sum_{iv in [lower, upper)} term(iv), accumulated in f32.
   Value sumRange(Value lower, Value upper,
                  llvm::function_ref<Value(Value iv)> term);

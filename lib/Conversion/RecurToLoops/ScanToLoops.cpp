@@ -1,7 +1,7 @@
 //===- ScanToLoops.cpp - recur.scan as token-by-token loops ---------------===//
 //
 //   for b, d...:                      (every batch row and feature)
-//     h = initial_state[b, d...] or 0
+//     h = state[b, d...]                (the initial state)
 //     for t in 0..T-1 (T-1..0 when reverse):
 //       h = a[b, t, d...] * h + b[b, t, d...];   out[b, t, d...] = h
 //     final_state[b, d...] = h

@@ -9,7 +9,8 @@
 //         y += Cm[b,t,g,n] * h[b,d,n]
 //       y += Dskip[d] * u[b,t,d];  y *= silu(z[b,t,d]);  out[b,t,d] = y
 //
-// The state tensor h starts as initial_state (or 0) and is the final state.
+// The state tensor h starts as the state destination (the initial state) and
+// ends as the final state.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,9 +35,6 @@ struct SelectiveScanToLoops : OpRewritePattern<SelectiveScanOp> {
     Value batch = r.dim(op.getU(), 0), time = r.dim(op.getU(), 1),
           channels = r.dim(op.getU(), 2), stateDim = r.dim(op.getA(), 1);
     Value groups = r.dim(op.getBm(), 2);
-    r.checkDivisible(channels, groups,
-                     "selective_scan: channels D must be a multiple of "
-                     "the groups G > 0");
     Value channelsPerGroup = r.divIndex(channels, groups);
 
     Value y = op.getYInit();

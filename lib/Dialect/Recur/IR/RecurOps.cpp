@@ -393,3 +393,11 @@ SmallVector<std::string> mlir::recur::getParallelDims(Operation *op) {
             Conv1dOp>([](auto recurOp) { return recurOp.getParallelDims(); })
       .Default([](Operation *) { return SmallVector<std::string>(); });
 }
+
+SmallVector<DivisibilityRule> mlir::recur::getDivisibilityRules(Operation *op) {
+  if (isa<AttentionOp>(op))
+    return {{"H", "Hkv", "query heads per key/value head"}};
+  if (isa<SelectiveScanOp>(op))
+    return {{"D", "G", "channels per group of 'Bm' and 'Cm'"}};
+  return {};
+}

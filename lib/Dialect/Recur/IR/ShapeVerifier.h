@@ -59,8 +59,6 @@ private:
   llvm::StringMap<Binding> bindings;
 };
 
-/// Formats a layout as "[B, T, H, K]" for messages.
-std::string formatLayout(ArrayRef<std::string> layout);
 
 } // namespace recur
 } // namespace mlir

@@ -1,8 +1,8 @@
 //===- RecurLayout.h - The layout table of each recur op ----------*- C++
 //-*-===//
 //
-// Every recur op states its operands and results as layouts of named
-// dimensions (`q [B, T, H, K]`, `final_state [B, H, K, V]`). Each op returns
+// Every recur op states its operands as layouts of named dimensions
+// (`q [B, T, H, K]`, `state [B, H, K, V]`). Each op returns
 // that table from `getLayouts()`, and the table is the one source for the
 // verifier (every present entry is checked, binding each name) and for
 // TilingInterface over the op's independent dimensions (`getParallelDims()`:
@@ -33,6 +33,20 @@ struct NamedLayout {
   unsigned number = 0; // the operand number
 };
 using LayoutTable = SmallVector<NamedLayout>;
+
+/// Formats a layout as "[B, T, H, K]" for messages.
+std::string formatLayout(ArrayRef<std::string> layout);
+
+/// A rule between two dimensions that layouts cannot state: `dividend` is a
+/// multiple of `divisor > 0` (`what` says why, for messages).
+struct DivisibilityRule {
+  std::string dividend, divisor, what;
+};
+
+/// The divisibility rules of recur op `op` (query and key/value heads of
+/// attention, channels and groups of the selective scan); the verifier
+/// checks them on static sizes and --recur-runtime-checks at run time.
+SmallVector<DivisibilityRule> getDivisibilityRules(Operation *op);
 
 /// The sizes of every result of the destination-style op `op`: those of its
 /// destination (`ReifyRankedShapedTypeOpInterface`).

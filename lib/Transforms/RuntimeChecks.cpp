@@ -1,0 +1,418 @@
+//===- RuntimeChecks.cpp - Size checks at the entry of exported functions -===//
+//
+// See the pass description in Passes.td. Each check is an i1 "failed" and
+// the two i64 values it compared, with a printf message; the function
+// returns the number of the first failed check and its values, and runs its
+// work only when none failed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "recur/Transforms/Passes.h"
+
+#include "recur/Dialect/Recur/IR/RecurLayout.h"
+#include "recur/Dialect/Recur/IR/RecurOps.h"
+#include "recur/Target/CInterface.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Affine/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <limits>
+
+namespace mlir {
+namespace recur {
+#define GEN_PASS_DEF_RECURRUNTIMECHECKS
+#include "recur/Transforms/Passes.h.inc"
+} // namespace recur
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::recur;
+
+namespace {
+struct Check {
+  Value failed;     // i1
+  Value lhs, rhs;   // i64, the values the message prints
+  std::string text; // printf format with two %lld
+};
+
+/// Builds the checks of one exported function at its entry.
+class CheckBuilder {
+public:
+  CheckBuilder(func::FuncOp func, const CInterface &iface, OpBuilder &b)
+      : func(func), iface(iface), b(b), loc(func.getLoc()) {}
+
+  /// Appends every check; fails (after an error) on a size that does not
+  /// follow from the arguments' sizes.
+  LogicalResult build() {
+    addDimensionChecks();
+    addByteSizeChecks();
+    WalkResult walk = func.walk([&](Operation *op) {
+      if (op->getDialect() != op->getContext()->getLoadedDialect("recur"))
+        return WalkResult::advance();
+      return failed(addOpChecks(op)) ? WalkResult::interrupt()
+                                     : WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+    return addOutputChecks();
+  }
+
+  SmallVector<Check> checks;
+
+private:
+  Value i64(Value index) {
+    return arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
+  }
+  Value constant(int64_t value) {
+    return arith::ConstantIntOp::create(b, loc, b.getI64Type(), value);
+  }
+  Value compare(arith::CmpIPredicate predicate, Value lhs, Value rhs) {
+    return arith::CmpIOp::create(b, loc, predicate, lhs, rhs);
+  }
+  std::string prefix() { return func.getSymName().str() + ": "; }
+
+  /// The i64 size of dimension `dim` of the buffer argument `index`.
+  Value bufferDim(unsigned index, int64_t dim) {
+    return i64(memref::DimOp::create(b, loc, func.getArgument(index), dim));
+  }
+
+  /// What an i64 size built here is known to be: "N" for a constant, the C
+  /// name of a dimension of an argument; empty when it is computed. Two
+  /// sizes with one key are equal, so a check between them cannot fail.
+  std::string keyOf(Value size) {
+    if (auto cast = size.getDefiningOp<arith::IndexCastOp>())
+      size = cast.getIn();
+    if (std::optional<int64_t> known = getConstantIntValue(size))
+      return std::to_string(*known);
+    Value source;
+    std::optional<int64_t> index;
+    if (auto dim = size.getDefiningOp<tensor::DimOp>()) {
+      if (auto read = dim.getSource().getDefiningOp<bufferization::ToTensorOp>())
+        source = read.getBuffer();
+      index = dim.getConstantIndex();
+    } else if (auto dim = size.getDefiningOp<memref::DimOp>()) {
+      source = dim.getSource();
+      index = dim.getConstantIndex();
+    }
+    auto arg = dyn_cast_or_null<BlockArgument>(source);
+    if (!arg || !index || arg.getOwner()->getParentOp() != func)
+      return "";
+    const CDim &dim = iface.buffers[arg.getArgNumber()].shape[*index];
+    return dim.isDynamic() ? dim.name : std::to_string(dim.size);
+  }
+
+  /// True when `size` is a constant.
+  bool isConstant(Value size) {
+    std::string key = keyOf(size);
+    return !key.empty() && llvm::all_of(key, llvm::isDigit);
+  }
+
+  /// True when `lhs != rhs` cannot hold at run time.
+  bool knownEqual(Value lhs, Value rhs) {
+    std::string key = keyOf(lhs);
+    return !key.empty() && key == keyOf(rhs);
+  }
+
+  /// Dimension `dim` of tensor `value` as an i64 computed at the entry from
+  /// the arguments' sizes, or failure.
+  FailureOr<Value> sizeAtEntry(Value value, int64_t dim) {
+    auto stop = [&](Value v, std::optional<int64_t>,
+                    ValueBoundsConstraintSet &) {
+      return v.getDefiningOp<bufferization::ToTensorOp>() ||
+             isa<BlockArgument>(v);
+    };
+    FailureOr<OpFoldResult> size = affine::reifyShapedValueDimBound(
+        b, loc, presburger::BoundType::EQ, value, dim, stop);
+    if (failed(size))
+      return failure();
+    return i64(getValueOrCreateConstantIndexOp(b, loc, *size));
+  }
+
+  void addDimensionChecks() {
+    for (const std::string &name : iface.dims) {
+      for (auto [index, buffer] : llvm::enumerate(iface.buffers)) {
+        const auto *it = llvm::find_if(
+            buffer.shape, [&](const CDim &dim) { return dim.name == name; });
+        if (it == buffer.shape.end())
+          continue;
+        Value size = bufferDim(index, it - buffer.shape.begin());
+        checks.push_back({compare(arith::CmpIPredicate::slt, size, constant(0)),
+                          size, size,
+                          prefix() + "dimension " + name +
+                              " = %lld is negative"});
+        break;
+      }
+    }
+  }
+
+  void addByteSizeChecks() {
+    for (auto [index, buffer] : llvm::enumerate(iface.buffers)) {
+      int64_t bytes =
+          std::max<int64_t>(1, buffer.elementType.getIntOrFloatBitWidth() / 8);
+      // count * d overflows the limit exactly when count > limit / d (d > 0).
+      int64_t limit = std::numeric_limits<int64_t>::max() / bytes;
+      Value count = constant(1);
+      Value failed = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 0);
+      Value one = constant(1);
+      for (auto [d, dim] : llvm::enumerate(buffer.shape)) {
+        Value size = dim.isDynamic() ? bufferDim(index, d) : constant(dim.size);
+        Value divisor = arith::MaxSIOp::create(b, loc, size, one);
+        Value room = arith::DivSIOp::create(b, loc, constant(limit), divisor);
+        failed = arith::OrIOp::create(
+            b, loc, failed,
+            compare(arith::CmpIPredicate::sgt, count, room));
+        count = arith::MulIOp::create(b, loc, count, size);
+      }
+      if (llvm::none_of(buffer.shape,
+                        [](const CDim &dim) { return dim.isDynamic(); }))
+        continue; // a static overflow is a compile-time error
+      std::string shape;
+      llvm::raw_string_ostream os(shape);
+      llvm::interleave(
+          buffer.shape,
+          [&](const CDim &dim) {
+            os << (dim.isDynamic() ? dim.name : std::to_string(dim.size));
+          },
+          [&] { os << ", "; });
+      checks.push_back({failed, constant(0), constant(0),
+                        prefix() + "'" + buffer.name + "' [" + shape +
+                            "] has more than 2^63 bytes"});
+    }
+  }
+
+  /// Where an op is, for messages: "recur.linear_attention at file:line".
+  std::string describe(Operation *op) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << op->getName();
+    // The first file position in the location (inlined code has a call
+    // site location whose callee is the op's own position).
+    op->getLoc()->walk([&](Location loc) {
+      auto fileLoc = dyn_cast<FileLineColLoc>(loc);
+      if (!fileLoc)
+        return WalkResult::advance();
+      os << " at " << fileLoc.getFilename().getValue() << ":"
+         << fileLoc.getLine();
+      return WalkResult::interrupt();
+    });
+    // The text is a printf format: a '%' in a file name is literal.
+    std::string escaped;
+    for (char c : text)
+      escaped += c == '%' ? std::string("%%") : std::string(1, c);
+    return escaped;
+  }
+
+  /// The first operand that names a dimension, and its size; a name "X - 1"
+  /// is compared as its size + 1 against X.
+  struct Seen {
+    const NamedLayout *entry;
+    unsigned index;
+    Value size; // of X itself
+  };
+
+  LogicalResult addOpChecks(Operation *op) {
+    LayoutTable table;
+    llvm::TypeSwitch<Operation *>(op)
+        .Case<ScanOp, SelectiveScanOp, LinearAttentionOp, AttentionOp,
+              Conv1dOp>([&](auto recurOp) { table = recurOp.getLayouts(); });
+
+    llvm::StringMap<Seen> seen;
+    for (const NamedLayout &entry : table) {
+      if (!entry.value)
+        continue;
+      auto type = cast<RankedTensorType>(entry.value.getType());
+      for (auto [index, dimName] : llvm::enumerate(entry.dims)) {
+        StringRef name = dimName;
+        bool minusOne = name.consume_back(" - 1");
+        FailureOr<Value> size = sizeAtEntry(entry.value, index);
+        if (failed(size))
+          return op->emitError()
+                 << "cannot check the size of dimension " << index << " ("
+                 << dimName << ") of '" << entry.name
+                 << "' at run time: it does not follow from the sizes of "
+                    "the function's arguments";
+        Value base = minusOne ? arith::AddIOp::create(b, loc, *size,
+                                                      constant(1))
+                              : *size;
+        auto [it, inserted] = seen.try_emplace(name, Seen{&entry, 0, base});
+        if (inserted) {
+          it->second.index = index;
+          continue;
+        }
+        const Seen &first = it->second;
+        auto firstType = cast<RankedTensorType>(first.entry->value.getType());
+        if (!type.isDynamicDim(index) &&
+            !firstType.isDynamicDim(first.index))
+          continue; // both static: the verifier compared them
+        Value firstSize = i64Size(first);
+        if (!minusOne && knownEqual(*size, firstSize))
+          continue; // one C dimension, or one constant
+        checks.push_back(
+            {compare(arith::CmpIPredicate::ne, base, first.size), *size,
+             firstSize,
+             prefix() + describe(op) + ": '" + entry.name + "' has " +
+                 dimName + " = %lld (dimension " + std::to_string(index) +
+                 " of " + formatLayout(entry.dims) + "), but '" +
+                 first.entry->name + "' has " +
+                 first.entry->dims[first.index] + " = %lld"});
+      }
+    }
+
+    for (const DivisibilityRule &rule : getDivisibilityRules(op)) {
+      auto dividend = seen.find(rule.dividend);
+      auto divisor = seen.find(rule.divisor);
+      if (dividend == seen.end() || divisor == seen.end())
+        continue;
+      Value n = dividend->second.size, d = divisor->second.size;
+      if (isConstant(n) && isConstant(d))
+        continue; // static sizes: the verifier checked them
+      Value positive = compare(arith::CmpIPredicate::sgt, d, constant(0));
+      Value safe = arith::SelectOp::create(b, loc, positive, d, constant(1));
+      Value remainder = arith::RemSIOp::create(b, loc, n, safe);
+      Value failed = arith::OrIOp::create(
+          b, loc, compare(arith::CmpIPredicate::eq, positive,
+                          arith::ConstantIntOp::create(b, loc, b.getI1Type(),
+                                                       0)),
+          compare(arith::CmpIPredicate::ne, remainder, constant(0)));
+      checks.push_back({failed, n, d,
+                        prefix() + describe(op) + ": " + rule.dividend +
+                            " = %lld is not a multiple of " + rule.divisor +
+                            " = %lld > 0 (" + rule.what + ")"});
+    }
+    return success();
+  }
+
+  /// The size of `seen` as the op's layout names it (X - 1 for "X - 1").
+  Value i64Size(const Seen &seen) {
+    StringRef name = seen.entry->dims[seen.index];
+    if (!name.ends_with(" - 1"))
+      return seen.size;
+    return arith::SubIOp::create(b, loc, seen.size, constant(1));
+  }
+
+  /// Every result has the sizes of the output buffer it is written into.
+  LogicalResult addOutputChecks() {
+    WalkResult walk =
+        func.walk([&](bufferization::MaterializeInDestinationOp write) {
+          auto arg = dyn_cast<BlockArgument>(write.getDest());
+          if (!arg || arg.getOwner()->getParentOp() != func)
+            return WalkResult::advance();
+          const CBuffer &buffer = iface.buffers[arg.getArgNumber()];
+          auto type = cast<RankedTensorType>(write.getSource().getType());
+          for (int64_t d = 0; d < type.getRank(); ++d) {
+            const CDim &dim = buffer.shape[d];
+            if (!type.isDynamicDim(d) && !dim.isDynamic())
+              continue; // both static: the function type says they agree
+            FailureOr<Value> size = sizeAtEntry(write.getSource(), d);
+            if (failed(size)) {
+              write.emitError() << "cannot check dimension " << d << " of '"
+                                << buffer.name
+                                << "' at run time: the size of the result "
+                                   "written there does not follow from the "
+                                   "sizes of the function's arguments";
+              return WalkResult::interrupt();
+            }
+            Value expected = dim.isDynamic() ? bufferDim(arg.getArgNumber(), d)
+                                             : constant(dim.size);
+            if (knownEqual(*size, expected))
+              continue;
+            std::string name =
+                dim.isDynamic() ? dim.name : std::to_string(dim.size);
+            checks.push_back({compare(arith::CmpIPredicate::ne, *size,
+                                      expected),
+                              *size, expected,
+                              prefix() + "the result written to '" +
+                                  buffer.name + "' has %lld elements in "
+                                  "dimension " + std::to_string(d) +
+                                  ", but the buffer has " + name + " = %lld"});
+          }
+          return WalkResult::advance();
+        });
+    return failure(walk.wasInterrupted());
+  }
+
+  func::FuncOp func;
+  const CInterface &iface;
+  OpBuilder &b;
+  Location loc;
+};
+
+struct RecurRuntimeChecks
+    : recur::impl::RecurRuntimeChecksBase<RecurRuntimeChecks> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      Attribute attr = func->getAttr(CInterface::attrName);
+      if (!attr)
+        continue;
+      FailureOr<CInterface> iface = CInterface::fromAttr(func, attr);
+      if (failed(iface) || failed(addChecks(func, *iface)))
+        return signalPassFailure();
+      func->setAttr(CInterface::attrName, iface->toAttr(&getContext()));
+    }
+  }
+
+  LogicalResult addChecks(func::FuncOp func, CInterface &iface) {
+    if (!func.getBody().hasOneBlock())
+      return func.emitError() << "an exported function must have one block "
+                                 "to get run-time checks";
+    Block &entry = func.getBody().front();
+    auto terminator = cast<func::ReturnOp>(entry.getTerminator());
+
+    // The checks go after the leading to_tensor ops of the arguments (sizes
+    // inside the function are expressed through them), the work after the
+    // checks.
+    SmallVector<Operation *> reads;
+    for (auto read : entry.getOps<bufferization::ToTensorOp>())
+      if (isa<BlockArgument>(read.getBuffer()))
+        reads.push_back(read);
+    for (Operation *read : llvm::reverse(reads))
+      read->moveBefore(&entry, entry.begin());
+    OpBuilder b(func.getContext());
+    Operation *firstWork = &*std::next(entry.begin(), reads.size());
+    b.setInsertionPoint(firstWork);
+
+    CheckBuilder builder(func, iface, b);
+    if (failed(builder.build()))
+      return failure();
+
+    // status = the number of the first failed check; its values with it.
+    Location loc = func.getLoc();
+    Value status = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 0);
+    Value lhs = arith::ConstantIntOp::create(b, loc, b.getI64Type(), 0);
+    Value rhs = lhs;
+    for (auto [index, check] : llvm::enumerate(llvm::reverse(builder.checks))) {
+      int64_t number = builder.checks.size() - index;
+      Value code = arith::ConstantIntOp::create(b, loc, b.getI32Type(), number);
+      status = arith::SelectOp::create(b, loc, check.failed, code, status);
+      lhs = arith::SelectOp::create(b, loc, check.failed, check.lhs, lhs);
+      rhs = arith::SelectOp::create(b, loc, check.failed, check.rhs, rhs);
+    }
+    iface.statusMessages.clear();
+    for (const Check &check : builder.checks)
+      iface.statusMessages.push_back(check.text);
+
+    // The work (everything from `firstWork` up to the return) runs when
+    // every check passed.
+    Value passed = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::eq, status,
+        arith::ConstantIntOp::create(b, loc, b.getI32Type(), 0));
+    auto guard = scf::IfOp::create(b, loc, passed, /*withElseRegion=*/false);
+    Block *then = guard.thenBlock();
+    // The checks and the guard were built before `firstWork`: the work is
+    // everything from it to the return.
+    then->getOperations().splice(then->begin(), entry.getOperations(),
+                                 firstWork->getIterator(),
+                                 terminator->getIterator());
+    terminator->setOperands({status, lhs, rhs});
+    return success();
+  }
+};
+} // namespace

@@ -1,0 +1,56 @@
+// RUN: recur-opt %s --recur-buffer-abi --inline --recur-runtime-checks --canonicalize --cse --split-input-file --verify-diagnostics | FileCheck %s
+
+// The checks come first, in order (dimensions >= 0, byte sizes, the ops'
+// layouts, the outputs), then the work under an scf.if that runs when none
+// failed; the function returns the number of the first failed check and
+// the two values it compared. Checks that cannot fail (one C dimension
+// against itself, static sizes) are left out.
+// CHECK-LABEL: func.func @attend(
+// CHECK-SAME: %[[Q:[^:]*]]: memref<1x?x2x4xf32>, %[[K:[^:]*]]: memref<1x?x1x4xf32>, %[[V:[^:]*]]: memref<1x?x1x4xf32>, %[[O:[^:]*]]: memref<1x?x2x4xf32>) -> (i32, i64, i64)
+// CHECK-SAME: status_messages = ["attend: dimension T = %lld is negative", "attend: dimension S = %lld is negative", "attend: dimension S2 = %lld is negative", "attend: 'q' [1, T, 2, 4] has more than 2^63 bytes", "attend: 'k' [1, S, 1, 4] has more than 2^63 bytes", "attend: 'v' [1, S2, 1, 4] has more than 2^63 bytes", "attend: 'o' [1, T, 2, 4] has more than 2^63 bytes", "attend: recur.attention at {{.*}}runtime-checks.mlir:{{[0-9]+}}: 'v' has S = %lld (dimension 1 of [B, S, Hkv, Dv]), but 'k' has S = %lld"]}
+// CHECK: %[[S:.*]] = memref.dim %[[K]], %c1
+// CHECK: %[[S_I64:.*]] = arith.index_cast %[[S]] : index to i64
+// CHECK: %[[S2:.*]] = memref.dim %[[V]], %c1
+// CHECK: %[[S2_I64:.*]] = arith.index_cast %[[S2]] : index to i64
+// CHECK: %[[DIFFER:.*]] = arith.cmpi ne, %[[S2_I64]], %[[S_I64]] : i64
+// CHECK: arith.select %[[DIFFER]], %c8_i32, %c0_i32 : i32
+// CHECK: arith.select %[[DIFFER]], %[[S2_I64]], %c0_i64 : i64
+// CHECK: arith.select %[[DIFFER]], %[[S_I64]], %c0_i64 : i64
+// CHECK: %[[STATUS:.*]] = arith.select %{{.*}}, %c1_i32, %{{.*}} : i32
+// CHECK: %[[LHS:.*]] = arith.select
+// CHECK: %[[RHS:.*]] = arith.select
+// CHECK: %[[PASSED:.*]] = arith.cmpi eq, %[[STATUS]], %c0_i32 : i32
+// CHECK: scf.if %[[PASSED]] {
+// CHECK: recur.attention
+// CHECK: bufferization.materialize_in_destination {{.*}} in restrict writable %[[O]]
+// CHECK: }
+// CHECK: return %[[STATUS]], %[[LHS]], %[[RHS]] : i32, i64, i64
+func.func @attend(%q: tensor<1x?x2x4xf32> {recur.name = "q"},
+                  %k: tensor<1x?x1x4xf32> {recur.name = "k", recur.dim_names = ["S"]},
+                  %v: tensor<1x?x1x4xf32> {recur.name = "v", recur.dim_names = ["S2"]})
+    -> (tensor<1x?x2x4xf32> {recur.name = "o"}) {
+  %c1 = arith.constant 1 : index
+  %t = tensor.dim %q, %c1 : tensor<1x?x2x4xf32>
+  %o_init = tensor.empty(%t) : tensor<1x?x2x4xf32>
+  %o = recur.attention
+      ins(%q, %k, %v : tensor<1x?x2x4xf32>, tensor<1x?x1x4xf32>, tensor<1x?x1x4xf32>)
+      outs(%o_init : tensor<1x?x2x4xf32>) causal
+  return %o : tensor<1x?x2x4xf32>
+}
+
+// -----
+
+// A size that does not follow from the arguments' sizes cannot be checked.
+func.func private @opaque(tensor<1x?x8xf32>) -> tensor<1x?x8xf32>
+
+func.func @scan(%a: tensor<1x?x8xf32> {recur.name = "a"}, %h0: tensor<1x8xf32> {recur.name = "h0"})
+    -> (tensor<1x?x8xf32> {recur.name = "h"}) {
+  %b = func.call @opaque(%a) : (tensor<1x?x8xf32>) -> tensor<1x?x8xf32>
+  %c1 = arith.constant 1 : index
+  %t = tensor.dim %a, %c1 : tensor<1x?x8xf32>
+  %h_init = tensor.empty(%t) : tensor<1x?x8xf32>
+  // expected-error @+1 {{cannot check the size of dimension 1 (T) of 'b' at run time: it does not follow from the sizes of the function's arguments}}
+  %h, %last = recur.scan ins(%a, %b : tensor<1x?x8xf32>, tensor<1x?x8xf32>)
+      outs(%h_init, %h0 : tensor<1x?x8xf32>, tensor<1x8xf32>)
+  return %h : tensor<1x?x8xf32>
+}
