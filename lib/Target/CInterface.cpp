@@ -1,6 +1,7 @@
 //===- CInterface.cpp - The C interface of an exported function -----------===//
 
 #include "recur/Target/CInterface.h"
+#include "recur/Target/CNames.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -57,10 +58,22 @@ FailureOr<CInterface> CInterface::fromAttr(Operation *op, Attribute attr) {
     return malformed();
 
   CInterface result;
+  // Every name becomes C text in the header: a hand-written attribute must
+  // not smuggle anything else in.
+  auto badName = [&](StringRef name) {
+    if (std::optional<std::string> why = whyNotCName(name)) {
+      op->emitError() << "'" << attrName << "' names '" << name << "', which "
+                      << *why;
+      return true;
+    }
+    return false;
+  };
   for (Attribute dim : dimAttrs) {
     auto name = dyn_cast<StringAttr>(dim);
     if (!name)
       return malformed();
+    if (badName(name.getValue()))
+      return failure();
     result.dims.push_back(name.str());
   }
   for (Attribute bufferAttr : bufferAttrs) {
@@ -73,6 +86,8 @@ FailureOr<CInterface> CInterface::fromAttr(Operation *op, Attribute attr) {
     auto shape = bufferDict.getAs<ArrayAttr>("shape");
     if (!name || !output || !elementType || !shape)
       return malformed();
+    if (badName(name.getValue()))
+      return failure();
     CBuffer buffer{name.str(), output.getValue(), elementType.getValue(), {}};
     for (Attribute dim : shape) {
       if (auto size = dyn_cast<IntegerAttr>(dim))
@@ -87,7 +102,9 @@ FailureOr<CInterface> CInterface::fromAttr(Operation *op, Attribute attr) {
   }
   for (Attribute message : messageAttrs) {
     auto text = dyn_cast<StringAttr>(message);
-    if (!text)
+    if (!text || llvm::any_of(text.getValue(), [](char c) {
+          return !llvm::isPrint(c);
+        }))
       return malformed();
     result.statusMessages.push_back(text.str());
   }

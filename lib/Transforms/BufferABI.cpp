@@ -9,6 +9,9 @@
 
 #include "recur/Transforms/Passes.h"
 #include "recur/Target/CInterface.h"
+#include "recur/Target/CNames.h"
+
+#include "SymbolRenaming.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
@@ -26,26 +29,6 @@ namespace recur {
 
 using namespace mlir;
 using namespace mlir::recur;
-
-/// A name usable for a C function, parameter or dimension: an identifier
-/// that is no C keyword and none of the C library functions the generated
-/// code calls or users link beside it.
-static bool isCIdentifier(StringRef name) {
-  if (name.empty() || !(llvm::isAlpha(name[0]) || name[0] == '_'))
-    return false;
-  if (!llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; }))
-    return false;
-  static const char *const reserved[] = {
-      "auto", "break", "case", "char", "const", "continue", "default", "do",
-      "double", "else", "enum", "extern", "float", "for", "goto", "if",
-      "inline", "int", "long", "register", "restrict", "return", "short",
-      "signed", "sizeof", "static", "struct", "switch", "typedef", "union",
-      "unsigned", "void", "volatile", "while", "bool", "int64_t", "uint16_t",
-      "malloc", "free", "calloc", "realloc", "aligned_alloc", "memcpy",
-      "memmove", "memset", "abort", "puts", "memrefCopy", "expf", "logf",
-      "log1pf", "tanhf", "sqrtf", "powf", "erff", "main"};
-  return !llvm::is_contained(reserved, name);
-}
 
 namespace {
 /// Builds the CInterface of one function from its tensor signature.
@@ -77,10 +60,12 @@ public:
     buffer.name = (isOutput ? "result" : "arg") + std::to_string(index);
     if (auto name = attrs ? attrs.getAs<StringAttr>("recur.name") : nullptr)
       buffer.name = name.str();
-    if (!isCIdentifier(buffer.name))
+    if (std::optional<std::string> why = whyNotCName(buffer.name))
       return func.emitError() << "'recur.name' of " << what << " of @"
                               << func.getSymName() << " is '" << buffer.name
-                              << "', which is not a C identifier";
+                              << "', which " << *why;
+    if (failed(checkByteSize(what, tensorType)))
+      return failure();
     if (!names.insert(buffer.name).second)
       return func.emitError() << "two parameters of @" << func.getSymName()
                               << " are named '" << buffer.name
@@ -117,10 +102,10 @@ public:
                << ") is dynamic; name it with 'recur.dim_names' (only "
                   "dimensions 0 and 1 are named B and T by default)";
       }
-      if (!isCIdentifier(dimName))
+      if (std::optional<std::string> why = whyNotCName(dimName))
         return func.emitError() << "dimension name '" << dimName << "' of "
                                 << what << " of @" << func.getSymName()
-                                << " is not a C identifier";
+                                << " " << *why;
       if (!llvm::is_contained(iface.dims, dimName)) {
         if (!names.insert(dimName).second)
           return func.emitError() << "dimension name '" << dimName << "' of "
@@ -136,6 +121,22 @@ public:
                               << dimNames.size() << " dimensions, but " << type
                               << " has " << nextDimName << " dynamic ones";
     iface.buffers.push_back(std::move(buffer));
+    return success();
+  }
+
+  /// Fails (after an error) when the static sizes of `type` alone already
+  /// make more than 2^63 - 1 bytes.
+  LogicalResult checkByteSize(StringRef what, RankedTensorType type) {
+    int64_t bytes = std::max<int64_t>(
+        1, type.getElementType().getIntOrFloatBitWidth() / 8);
+    for (int64_t size : type.getShape()) {
+      if (ShapedType::isDynamic(size))
+        continue;
+      if (llvm::MulOverflow(bytes, size, bytes))
+        return func.emitError()
+               << what << " of @" << func.getSymName() << " has type " << type
+               << ", more than 2^63 bytes";
+    }
     return success();
   }
 
@@ -160,22 +161,46 @@ struct RecurBufferABI : recur::impl::RecurBufferABIBase<RecurBufferABI> {
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
     SmallVector<func::FuncOp> exported;
-    for (auto func : module.getOps<func::FuncOp>())
+    for (auto func : module.getOps<func::FuncOp>()) {
+      // The compiled code calls the C library beside the model's functions.
+      if (isRuntimeSymbol(func.getSymName())) {
+        func.emitError() << "function @" << func.getSymName()
+                         << " has the name of a C library or compiler "
+                            "runtime function, which the compiled code "
+                            "calls or links beside; rename it";
+        return signalPassFailure();
+      }
       if (func.isPublic() && !func.isExternal())
         exported.push_back(func);
+    }
+    // Each exported function comes with its status message function.
+    for (func::FuncOp func : exported) {
+      std::string messages = getStatusMessageFunctionName(func.getSymName());
+      if (Operation *clash = symbols.lookup(messages)) {
+        clash->emitError() << "@" << messages << " would clash with the "
+                           << "status message function of the exported @"
+                           << func.getSymName() << "; rename one of them";
+        return signalPassFailure();
+      }
+    }
     for (func::FuncOp func : exported)
       if (failed(exportFunction(func, symbols)))
         return signalPassFailure();
+    // Calls to an exported function go to its body.
+    updateSymbolReferences(module, renamed);
   }
+
+  /// Old name -> new name of every body.
+  DenseMap<StringAttr, StringAttr> renamed;
 
   LogicalResult exportFunction(func::FuncOp body, SymbolTable &symbols) {
     if (body->hasAttr(CInterface::attrName))
       return body.emitError() << "'" << CInterface::attrName
                               << "' is set by --recur-buffer-abi, not by hand";
-    if (!isCIdentifier(body.getSymName()))
+    if (std::optional<std::string> why = whyNotCName(body.getSymName()))
       return body.emitError() << "exported function @" << body.getSymName()
-                              << " needs a C identifier as its name (not a "
-                                 "C keyword or C library function)";
+                              << " cannot be a C function: its name "
+                              << *why;
     FunctionType type = body.getFunctionType();
     InterfaceBuilder builder(body);
     for (auto [i, argType] : llvm::enumerate(type.getInputs()))
@@ -204,8 +229,7 @@ struct RecurBufferABI : recur::impl::RecurBufferABIBase<RecurBufferABI> {
     std::string bodyName = name + ".body";
     for (unsigned suffix = 0; symbols.lookup(bodyName); ++suffix)
       bodyName = name + ".body" + std::to_string(suffix);
-    if (failed(symbols.rename(body, bodyName)))
-      return body.emitError() << "cannot rename @" << name;
+    renameSymbol(symbols, body, b.getStringAttr(bodyName), renamed);
     body.setPrivate();
     symbols.insert(wrapper);
 

@@ -12,6 +12,8 @@
 #include "recur/Transforms/Passes.h"
 #include "recur/Target/CInterface.h"
 
+#include "SymbolRenaming.h"
+
 #include "mlir/Dialect/LLVMIR/FunctionCallUtils.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
@@ -46,7 +48,12 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
     for (LLVM::LLVMFuncOp func : exported)
       if (failed(wrap(func, symbols)))
         return signalPassFailure();
+    // Calls to an exported function go to its implementation.
+    updateSymbolReferences(module, renamed);
   }
+
+  /// Old name -> new name of every implementation.
+  DenseMap<StringAttr, StringAttr> renamed;
 
   LogicalResult wrap(LLVM::LLVMFuncOp impl, SymbolTable &symbols) {
     FailureOr<CInterface> iface =
@@ -66,8 +73,10 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
     std::string name = impl.getSymName().str();
     Attribute ifaceAttr = impl->getAttr(CInterface::attrName);
     impl->removeAttr(CInterface::attrName);
-    if (failed(symbols.rename(impl, name + ".impl")))
-      return impl.emitError() << "cannot rename @" << name;
+    std::string implName = name + ".impl";
+    if (symbols.lookup(implName))
+      return impl.emitError() << "@" << implName << " is already defined";
+    renameSymbol(symbols, impl, StringAttr::get(context, implName), renamed);
     impl.setLinkage(LLVM::Linkage::Internal);
 
     Type i64 = IntegerType::get(context, 64);
@@ -99,9 +108,13 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
       return {entry->getArgument(std::distance(iface->dims.begin(), it)),
               std::nullopt};
     };
+    // A product of static sizes that overflows is left to the run-time
+    // checks' products (--recur-buffer-abi rejects such static shapes).
     auto multiply = [&](Extent lhs, Extent rhs) -> Extent {
-      if (lhs.known && rhs.known)
-        return {constant(*lhs.known * *rhs.known), *lhs.known * *rhs.known};
+      int64_t product;
+      if (lhs.known && rhs.known &&
+          !llvm::MulOverflow(*lhs.known, *rhs.known, product))
+        return {constant(product), product};
       return {LLVM::MulOp::create(b, loc, lhs.value, rhs.value), std::nullopt};
     };
 

@@ -91,22 +91,95 @@ func.func @f(%a: tensor<2xf32> {recur.name = "x"}, %b: tensor<?xf32> {recur.dim_
 
 // -----
 
-// expected-error @+1 {{exported function @free needs a C identifier as its name (not a C keyword or C library function)}}
+// A function with a C library's name, even a private one, would replace it
+// at link time: linking a model named `exp` made every exp() of the host
+// program call the model.
+// expected-error @+1 {{function @free has the name of a C library or compiler runtime function, which the compiled code calls or links beside; rename it}}
 func.func @free(%a: tensor<2xf32>) -> tensor<2xf32> {
   return %a : tensor<2xf32>
 }
 
 // -----
 
-// expected-error @+1 {{exported function @my-fn needs a C identifier as its name}}
+// expected-error @+1 {{exported function @my-fn cannot be a C function: its name is not a C identifier}}
 func.func @"my-fn"(%a: tensor<2xf32>) -> tensor<2xf32> {
   return %a : tensor<2xf32>
 }
 
 // -----
 
-// expected-error @+1 {{'recur.name' of argument 0 of @f is 'int', which is not a C identifier}}
+// expected-error @+1 {{'recur.name' of argument 0 of @f is 'int', which is a C or C++ keyword}}
 func.func @f(%a: tensor<2xf32> {recur.name = "int"}) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{function @puts has the name of a C library or compiler runtime function}}
+func.func private @puts(%a: tensor<2xf32>) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{function @exp has the name of a C library or compiler runtime function}}
+func.func @exp(%a: tensor<2xf32>) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+// The compiler runtime's symbols are reserved identifiers.
+// expected-error @+1 {{function @__truncsfbf2 has the name of a C library or compiler runtime function}}
+func.func @__truncsfbf2(%a: tensor<2xf32>) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{exported function @_Model cannot be a C function: its name is reserved for the C implementation (it starts with '__' or '_' and a capital letter)}}
+func.func @_Model(%a: tensor<2xf32>) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{exported function @class cannot be a C function: its name is a C or C++ keyword}}
+func.func @class(%a: tensor<2xf32>) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'recur.name' of argument 0 of @f is 'linux', which is a predefined or standard-header macro or type}}
+func.func @f(%a: tensor<2xf32> {recur.name = "linux"}) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{dimension name 'errno' of argument 0 of @f is a predefined or standard-header macro or type}}
+func.func @f(%a: tensor<?xf32> {recur.dim_names = ["errno"]}) -> tensor<2xf32> {
+  %r = arith.constant dense<0.0> : tensor<2xf32>
+  return %r : tensor<2xf32>
+}
+
+// -----
+
+// The byte size of a static buffer overflows int64.
+// expected-error @+1 {{argument 0 of @f has type 'tensor<1x4611686018427387904x4xf32>', more than 2^63 bytes}}
+func.func @f(%a: tensor<1x4611686018427387904x4xf32>) -> tensor<2xf32> {
+  %r = arith.constant dense<0.0> : tensor<2xf32>
+  return %r : tensor<2xf32>
+}
+
+// -----
+
+func.func @f(%a: tensor<2xf32>) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+// expected-error @+1 {{@f_status_message would clash with the status message function of the exported @f; rename one of them}}
+func.func @f_status_message(%a: tensor<2xf32>) -> tensor<2xf32> {
   return %a : tensor<2xf32>
 }
 

@@ -11,6 +11,7 @@
 
 #include "recur/InitAll.h"
 #include "recur/Pipelines/Pipelines.h"
+#include "recur/Support/InputChecks.h"
 #include "recur/Target/CInterface.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -204,7 +205,13 @@ LogicalResult optimize(llvm::Module &module, llvm::TargetMachine &machine) {
 /// through the handler installed on `context` for `sourceMgr`.
 OwningOpRef<ModuleOp> parseModel(llvm::SourceMgr &sourceMgr,
                                  MLIRContext &context) {
-  return parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (failed(recur::checkNestingDepth(sourceMgr)))
+    return nullptr;
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (module && failed(recur::checkNoNestedModules(*module)))
+    return nullptr;
+  return module;
 }
 
 /// Stage 2: runs the CPU pipeline and checks that everything was lowered.
