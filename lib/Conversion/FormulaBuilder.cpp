@@ -120,6 +120,11 @@ Value FormulaBuilder::minIndex(Value lhs, Value rhs) {
 Value FormulaBuilder::maxIndex(Value lhs, Value rhs) {
   return arith::MaxSIOp::create(b, lhs, rhs);
 }
+Value FormulaBuilder::softmaxWeight(Value x, Value max) {
+  Value same = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, x, max);
+  return select(same, f32(1.0), exp(sub(x, max)));
+}
+
 Value FormulaBuilder::less(Value lhs, Value rhs) {
   return arith::CmpIOp::create(b, arith::CmpIPredicate::slt, lhs, rhs);
 }

@@ -55,6 +55,11 @@ public:
   Value div(Value lhs, Value rhs);
   Value max(Value lhs, Value rhs);
   Value exp(Value x);
+  /// The softmax weight of logit `x` against the running max `max`:
+  /// exp(x - max), and 1 when x == max, so that a logit of +inf (beyond the
+  /// f32 range) takes the whole weight instead of giving inf - inf = NaN.
+  /// NaN stays NaN.
+  Value softmaxWeight(Value x, Value max);
   Value select(Value cond, Value onTrue, Value onFalse);
   /// `x` extended to f32 (itself when it is f32).
   Value widen(Value x);

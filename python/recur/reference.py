@@ -279,14 +279,24 @@ def attention(q, k, v, causal=False, window=0, scale=None):
     if window > 0:
         visible &= j > i + (S - T) - window
 
-    s = scale * np.einsum("bthd,bshd->bhts", q, k)
-    s = np.where(visible, s, -np.inf)
-    m = np.max(s, axis=-1, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)                   # rows that see nothing
-    p = np.where(visible, np.exp(s - m), 0.0)
-    denom = np.sum(p, axis=-1, keepdims=True)
-    p = p / np.where(denom > 0, denom, 1.0)
-    return np.einsum("bhts,bshv->bthv", p, v)
+    # Only the keys a query sees take part: masked keys weigh 0 and their
+    # values are never read (0 * inf would be NaN). NaN in what a query sees
+    # shows in its output; a logit of +inf takes the whole weight (the limit
+    # of softmax), since p = 1 where s equals the row max.
+    with np.errstate(invalid="ignore", over="ignore"):
+        s = scale * np.einsum("bthd,bshd->bhts", q, k)
+        s = np.where(visible, s, -np.inf)
+        m = np.max(s, axis=-1, keepdims=True)              # NaN propagates
+        p = np.where(s == m, 1.0, np.exp(s - m))
+    p = np.where(visible, p, 0.0)
+    denom = np.sum(p, axis=-1)                             # [B,H,T]
+    o = np.zeros((Bsz, T, H, v.shape[-1]))
+    for t in range(T):                                     # 0 where none seen
+        seen = visible[t]
+        if seen.any():
+            o[:, t] = (np.einsum("bhs,bshv->bhv", p[:, :, t, seen], v[:, seen])
+                       / denom[:, :, t, None])
+    return o
 
 
 # --------------------------------------------------------------------------

@@ -74,6 +74,24 @@ def check(label: str, actual: np.ndarray, expected: np.ndarray,
     return worst
 
 
+def check_specials(label: str, actual: np.ndarray, expected: np.ndarray,
+                   dtype: str) -> None:
+    """Like `check`, for results that may hold NaN and infinities: those
+    must be exactly where `expected` has them, the rest within tolerance."""
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    for what, test in (("NaN", np.isnan), ("+inf", np.isposinf),
+                       ("-inf", np.isneginf)):
+        wrong = test(actual) != test(expected)
+        if wrong.any():
+            index = tuple(int(i) for i in np.argwhere(wrong)[0])
+            raise AssertionError(
+                f"{label}: {what} differs at {index}: got {actual[index]!r}, "
+                f"expected {expected[index]!r}")
+    finite = np.isfinite(expected)
+    check(f"{label} (finite part)", actual[finite], expected[finite], dtype)
+
+
 def check_all(label: str, actual: Dict[str, np.ndarray],
               expected: Dict[str, np.ndarray], dtypes: Dict[str, str]) -> None:
     for name, value in expected.items():

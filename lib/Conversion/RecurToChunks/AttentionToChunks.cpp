@@ -8,14 +8,18 @@
 // i = i0 + r / G. Over the key tiles [j0, j0 + Tk) that the mask can reach:
 //
 //   s     = scale * Q K^T, with -inf where key j is not visible from i
-//   m'    = max(m, rowmax s)
-//   p     = exp(s - m')                 (0 where masked)
-//   alpha = exp(m - m')                 (1 while the row has seen no key)
+//   m'    = max(m, rowmax s)                       (NaN propagates)
+//   p     = w(s, m')                    (0 where key j is not visible)
+//   alpha = w(m, m')
+//   w(x, y) = exp(x - y), and 1 when x == y (also at -inf and +inf, so a
+//             logit beyond the f32 range takes the whole weight)
 //   l     = alpha l + rowsum p
 //   acc   = alpha acc + p V
 //   m     = m'
 //
-// and finally o = acc / l (0 for a query that sees no key). The key tiles
+// and finally o = acc / l (0 for a query that sees no key, which the mask
+// alone decides, so NaN in what a query sees shows in its output). The
+// key tiles
 // visited are those between the window's first visible key and the causal
 // limit of the tile's last query; tiles entirely masked are skipped.
 //
@@ -182,6 +186,39 @@ private:
     Value firstTile = r.divIndex(lower, keyTile);
     Value endTile = arith::CeilDivUIOp::create(b, upper, keyTile);
 
+    // Visibility from query i = firstQuery + row / G of the block (row =
+    // loopIndex(0) inside a map): causal j <= i + offset, window
+    // j > i + offset - window.
+    auto shiftedQuery = [&]() {
+      Value i =
+          r.addIndex(firstQuery, r.divIndex(t.loopIndex(0), groupSize));
+      return r.addIndex(i, offset);
+    };
+    auto visibleFrom = [&](Value j) -> Value {
+      Value visible = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
+      Value shifted = shiftedQuery();
+      if (causal)
+        visible =
+            arith::AndIOp::create(b, visible, t.lessEqual(j, shifted));
+      if (window > 0)
+        visible = arith::AndIOp::create(
+            b, visible, t.less(r.subIndex(shifted, r.index(window)), j));
+      return visible;
+    };
+    // Whether the row sees any of the S keys: its visible range
+    // [max(0, i + offset - window + 1), min(S, i + offset + 1)) is not empty.
+    auto seesAKey = [&]() -> Value {
+      Value shifted = shiftedQuery();
+      Value first = r.index(0), end = keys;
+      if (causal)
+        end = r.minIndex(keys, r.addIndex(shifted, r.index(1)));
+      if (window > 0)
+        first = r.maxIndex(first, r.addIndex(r.subIndex(shifted,
+                                                        r.index(window)),
+                                             r.index(1)));
+      return t.less(first, end);
+    };
+
     float infinity = std::numeric_limits<float>::infinity();
     Value minusInfinity = t.f32(-infinity);
     Value runningMax =
@@ -203,49 +240,36 @@ private:
               t.loadRows(op.getV(), offsets, keyRows, options.chunkSize, true);
           Value products = t.matmulTransposeB(queryBlock, keyBlock,
                                               t.zeros({blockRows, tileKeys}));
-          Value scores = t.map(
-              {blockRows, tileKeys}, {products}, {matrix}, [&](ValueRange e) {
-                Value i = r.addIndex(firstQuery,
-                                     r.divIndex(t.loopIndex(0), groupSize));
-                Value j = r.addIndex(firstKey, t.loopIndex(1));
-                Value visible = t.less(j, keys);
-                Value shifted = r.addIndex(i, offset);
-                if (causal)
-                  visible = arith::AndIOp::create(b, visible,
-                                                  t.lessEqual(j, shifted));
-                if (window > 0)
-                  visible = arith::AndIOp::create(
-                      b, visible,
-                      t.less(r.subIndex(shifted, r.index(window)), j));
-                return t.select(visible, e[0], minusInfinity);
-              });
+          // Key j of the tile seen from block row loopIndex(0).
+          auto visibleKey = [&]() {
+            Value j = r.addIndex(firstKey, t.loopIndex(1));
+            return arith::AndIOp::create(b, t.less(j, keys), visibleFrom(j))
+                .getResult();
+          };
+          Value scores = t.map({blockRows, tileKeys}, {products}, {matrix},
+                               [&](ValueRange e) {
+                                 return t.select(visibleKey(), e[0],
+                                                 minusInfinity);
+                               });
           Value tileMax = t.maxOver({blockRows}, {scores}, {matrix},
                                     [&](ValueRange e) { return e[0]; });
-          auto isMinusInfinity = [&](Value x) {
-            return arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, x,
-                                         minusInfinity);
-          };
           // alpha = exp(m - m'), from the old running max, before m is
-          // updated in place.
+          // updated in place (1 while the max stays, even at -inf or +inf).
           Value rescale =
               t.map({blockRows}, {carried[0], tileMax},
                     {t.identity(1), t.identity(1)}, [&](ValueRange e) {
-                      Value next = t.max(e[0], e[1]);
-                      Value fresh = isMinusInfinity(next);
-                      Value exponent =
-                          t.select(fresh, t.f32(0.0), t.sub(e[0], next));
-                      return t.select(fresh, t.f32(1.0), t.exp(exponent));
+                      return t.softmaxWeight(e[0], t.max(e[0], e[1]));
                     });
           Value newMax =
               t.update(carried[0], {tileMax}, {t.identity(1)},
                        [&](ValueRange e) { return t.max(e[1], e[0]); });
+          // A key the row does not see weighs 0 whatever its logit.
           Value weights =
               t.map({blockRows, tileKeys}, {scores, newMax}, {matrix, perRow},
                     [&](ValueRange e) {
-                      Value masked = isMinusInfinity(e[0]);
-                      Value exponent =
-                          t.select(masked, t.f32(0.0), t.sub(e[0], e[1]));
-                      return t.select(masked, t.f32(0.0), t.exp(exponent));
+                      return t.select(visibleKey(),
+                                      t.softmaxWeight(e[0], e[1]),
+                                      t.f32(0.0));
                     });
           Value weightSum = t.sum({blockRows}, {weights}, {matrix},
                                   [&](ValueRange e) { return e[0]; });
@@ -259,10 +283,11 @@ private:
           return {newMax, sum, updated};
         });
 
+    // A row that sees no key at all gives 0; every other row divides by its
+    // sum of weights, so that NaN and infinities in what it sees show.
     return t.map({blockRows, valueDim}, {swept[2], swept[1]}, {matrix, perRow},
                  [&](ValueRange e) {
-                   Value seen = arith::CmpFOp::create(
-                       b, arith::CmpFPredicate::OGT, e[1], t.f32(0.0));
+                   Value seen = seesAKey();
                    Value safe = t.select(seen, e[1], t.f32(1.0));
                    return t.select(seen, t.div(e[0], safe), t.f32(0.0));
                  });

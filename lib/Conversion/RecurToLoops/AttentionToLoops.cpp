@@ -6,9 +6,10 @@
 //   lower = max(0, i + (S - T) - window + 1)  if window > 0, else 0
 // in two passes over the visible keys:
 //   m    = max_j s_j                     s_j = scale * q_i . k_j
-//   l    = sum_j exp(s_j - m)
-//   acc  = sum_j exp(s_j - m) v_j
-//   o_i  = acc / l        (0 when no key is visible)
+//   p_j  = exp(s_j - m), 1 when s_j == m (a logit of +inf takes it all)
+//   l    = sum_j p_j
+//   acc  = sum_j p_j v_j
+//   o_i  = acc / l        (0 when no key is visible; NaN shows)
 //
 //===----------------------------------------------------------------------===//
 
@@ -76,7 +77,7 @@ struct AttentionToLoops : OpRewritePattern<AttentionOp> {
           SmallVector<Value> weighted = r.forRange(
               lower, upper, {r.f32(0.0), accumulator},
               [&](Value j, ValueRange sums) {
-                Value p = r.exp(r.sub(score(j), maxScore));
+                Value p = r.softmaxWeight(score(j), maxScore);
                 Value acc = r.forEach(valueDim, {sums[1]}, [&](Value dv,
                                                                ValueRange a) {
                   Value next = r.add(r.load(a[0], {dv}),
@@ -86,9 +87,10 @@ struct AttentionToLoops : OpRewritePattern<AttentionOp> {
                 })[0];
                 return SmallVector<Value>{r.add(sums[0], p), acc};
               });
+          // A query that sees no key gives 0; the others divide by their
+          // sum of weights, so that NaN and infinities show.
           Value normalizer = weighted[0];
-          Value anyVisible = arith::CmpFOp::create(
-              b, arith::CmpFPredicate::OGT, normalizer, r.f32(0.0));
+          Value anyVisible = r.less(lower, upper);
 
           return r.forEach(valueDim, outs, [&](Value dv, ValueRange acc) {
             Value value = arith::SelectOp::create(

@@ -37,13 +37,15 @@
 // CHECK: %[[ACC_INIT:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[ACC_EMPTY]] : tensor<?xf32>)
 // CHECK: %[[SUMS:.*]]:2 = scf.for %[[J2:[^ ]+]] = %[[C0]] to %[[C8]] step %[[C1]] iter_args(%[[L:[^ ]+]] = %[[ZERO]], %[[ACC:[^ ]+]] = %[[ACC_INIT]]) -> (f32, tensor<?xf32>)
 // CHECK: %[[S2:.*]] = arith.mulf %[[SCALE]], %{{.*}} : f32
+// CHECK: %[[SAME:.*]] = arith.cmpf oeq, %[[S2]], %[[MAX]] : f32
 // CHECK: %[[SHIFTED:.*]] = arith.subf %[[S2]], %[[MAX]] : f32
-// CHECK: %[[W:.*]] = math.exp %[[SHIFTED]] : f32
+// CHECK: %[[E:.*]] = math.exp %[[SHIFTED]] : f32
+// CHECK: %[[W:.*]] = arith.select %[[SAME]], %[[ONE:.*]], %[[E]] : f32
 // CHECK: %[[ACC_NEXT:.*]] = scf.for %[[DV:[^ ]+]] = %[[C0]] to %[[C32]] step %[[C1]] iter_args(%[[A:[^ ]+]] = %[[ACC]]) -> (tensor<?xf32>)
 // CHECK: tensor.extract %[[V]][%[[BI]], %[[J2]], %[[KV_HEAD]], %[[DV]]]
 // CHECK: %[[L_NEXT:.*]] = arith.addf %[[L]], %[[W]] : f32
 // CHECK: scf.yield %[[L_NEXT]], %[[ACC_NEXT]] : f32, tensor<?xf32>
-// CHECK: %[[ANY:.*]] = arith.cmpf ogt, %[[SUMS]]#0, %[[ZERO]] : f32
+// CHECK: %[[ANY:.*]] = arith.cmpi slt, %[[C0]], %[[C8]] : index
 // CHECK: %[[WRITTEN:.*]] = scf.for %[[DV2:[^ ]+]] = %[[C0]] to %[[C32]] step %[[C1]] iter_args(%[[O_D:[^ ]+]] = %[[O_H]]) -> (tensor<1x8x4x32xf32>)
 // CHECK: %[[AV:.*]] = tensor.extract %[[SUMS]]#1[%[[DV2]]] : tensor<?xf32>
 // CHECK: %[[NORM:.*]] = arith.divf %[[AV]], %[[SUMS]]#0 : f32

@@ -239,6 +239,9 @@ def Recur_AttentionOp : Recur_StructuredOp<"attention"> {
     o_i = sum_j softmax_j(scale * q_i . k_j) v_j     over the visible j
     ```
     with `scale` defaulting to `D^-0.5`. A query that sees no key yields 0.
+    NaN among the logits or values a query sees makes its output NaN; a
+    logit of +inf (beyond the f32 range) takes the whole weight, as the
+    limit of softmax does.
     A sliding window requires `causal`.
 
     Destination: `o_init [B, T, H, Dv]` in the element type of `q` (only its
