@@ -60,6 +60,7 @@ static const char *const libraryFunctions[] = {
     "putchar", "fputc", "getc", "getchar", "fgets", "fopen", "fclose",
     "fread", "fwrite", "fflush", "fseek", "ftell", "perror", "clock", "time",
     "signal", "raise", "pthread_create", "pthread_join", "sched_yield",
+    "_setjmp", "longjmp", "_longjmp", "sigsetjmp", "siglongjmp",
     // <math.h>, with the f and l variants the lowering may call
     "exp", "expf", "expl", "exp2", "exp2f", "expm1", "expm1f", "log", "logf",
     "logl", "log2", "log2f", "log10", "log10f", "log1p", "log1pf", "sqrt",

@@ -12,6 +12,7 @@
 #include "recur/Transforms/Passes.h"
 #include "recur/Target/CInterface.h"
 
+#include "AllocationFailure.h"
 #include "SymbolRenaming.h"
 
 #include "mlir/Dialect/LLVMIR/FunctionCallUtils.h"
@@ -45,6 +46,11 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
       else if (!func.isExternal())
         func.setLinkage(LLVM::Linkage::Internal);
     }
+    FailureOr<std::optional<AllocationGuard>> guard =
+        guardAllocations(module, symbols);
+    if (failed(guard))
+      return signalPassFailure();
+    allocationGuard = *guard;
     for (LLVM::LLVMFuncOp func : exported)
       if (failed(wrap(func, symbols)))
         return signalPassFailure();
@@ -54,6 +60,8 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
 
   /// Old name -> new name of every implementation.
   DenseMap<StringAttr, StringAttr> renamed;
+  /// Set when the module allocates: entry points catch failed allocations.
+  std::optional<AllocationGuard> allocationGuard;
 
   LogicalResult wrap(LLVM::LLVMFuncOp impl, SymbolTable &symbols) {
     FailureOr<CInterface> iface =
@@ -78,6 +86,9 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
       return impl.emitError() << "@" << implName << " is already defined";
     renameSymbol(symbols, impl, StringAttr::get(context, implName), renamed);
     impl.setLinkage(LLVM::Linkage::Internal);
+    // The work stays out of the entry point, which calls _setjmp (a
+    // function that returns twice is optimized conservatively).
+    impl.setNoInline(true);
 
     Type i64 = IntegerType::get(context, 64);
     Type ptr = LLVM::LLVMPointerType::get(context);
@@ -151,6 +162,14 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
       LLVM::StoreOp::create(b, loc, value, slot);
     }
     LLVM::ReturnOp::create(b, loc, status);
+    if (allocationGuard) {
+      iface->statusMessages.push_back(
+          name + ": out of memory: a temporary of %lld bytes could not be "
+                 "allocated");
+      wrapper->setAttr(CInterface::attrName, iface->toAttr(context));
+      catchFailedAllocations(wrapper, *allocationGuard,
+                             iface->statusMessages.size(), valuesGlobal);
+    }
     return addStatusMessageFunction(wrapper, *iface, valuesGlobal, symbols);
   }
 

@@ -28,6 +28,14 @@
 // CHECK-LABEL: llvm.func @f(
 // CHECK-SAME: %[[B:.*]]: i64, %[[IN:.*]]: !llvm.ptr, %[[OUT:.*]]: !llvm.ptr) -> i32
 // CHECK-SAME: recur.c_interface
+// CHECK-SAME: status_messages = ["f: dimension B = %lld is negative", "f: out of memory: a temporary of %lld bytes could not be allocated"]
+// CHECK: %[[JUMPED:.*]] = llvm.call @_setjmp(
+// CHECK: %[[CAUGHT:.*]] = llvm.icmp "ne" %[[JUMPED]]
+// CHECK: llvm.cond_br %[[CAUGHT]], ^[[FAILED:bb[0-9]+]], ^[[WORK:bb[0-9]+]]
+// CHECK: ^[[FAILED]]:
+// CHECK: llvm.mlir.addressof @recur.failed_size
+// CHECK: llvm.return %{{.*}} : i32
+// CHECK: ^[[WORK]]:
 // CHECK-DAG: %[[ZERO:.*]] = llvm.mlir.constant(0 : i64) : i64
 // CHECK-DAG: %[[SIZE4:.*]] = llvm.mlir.constant(4 : i64) : i64
 // CHECK-DAG: %[[STRIDE1:.*]] = llvm.mlir.constant(1 : i64) : i64
@@ -47,6 +55,14 @@
 // CHECK-NOT: recur.c_interface
 // CHECK: llvm.func internal @helper(
 // CHECK: llvm.func @malloc(
+
+// The module allocates: every malloc goes through a checked allocator that
+// records the size and long-jumps back to the entry point, which called
+// _setjmp before any work and returns the out-of-memory status (2 here).
+// CHECK: llvm.func internal @recur.checked_malloc(%[[SIZE:.*]]: i64) -> !llvm.ptr
+// CHECK: llvm.call @malloc(%[[SIZE]])
+// CHECK: llvm.call @longjmp(
+// CHECK: llvm.unreachable
 llvm.func @f(%a0: !llvm.ptr, %a1: !llvm.ptr, %a2: i64, %a3: i64, %a4: i64, %a5: i64, %a6: i64,
              %b0: !llvm.ptr, %b1: !llvm.ptr, %b2: i64, %b3: i64, %b4: i64)
     -> !llvm.struct<(i32, i64, i64)>

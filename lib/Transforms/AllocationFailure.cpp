@@ -1,0 +1,126 @@
+//===- AllocationFailure.cpp - Failed allocations as a status -------------===//
+
+#include "AllocationFailure.h"
+
+#include "mlir/Dialect/LLVMIR/FunctionCallUtils.h"
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+using namespace mlir::recur;
+
+/// A zero-initialized thread-local internal global of `type`.
+static LLVM::GlobalOp addThreadLocal(OpBuilder &b, Location loc,
+                                     StringRef name, Type type,
+                                     uint64_t alignment,
+                                     SymbolTable &symbols) {
+  auto global = LLVM::GlobalOp::create(
+      b, loc, type, /*isConstant=*/false, LLVM::Linkage::Internal, name,
+      /*value=*/Attribute(), alignment, /*addrSpace=*/0, /*dsoLocal=*/false,
+      /*thread_local_=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(b.createBlock(&global.getInitializerRegion()));
+  LLVM::ReturnOp::create(b, loc, LLVM::ZeroOp::create(b, loc, type));
+  symbols.insert(global);
+  return global;
+}
+
+FailureOr<std::optional<AllocationGuard>>
+mlir::recur::guardAllocations(ModuleOp module, SymbolTable &symbols) {
+  auto malloc = dyn_cast_or_null<LLVM::LLVMFuncOp>(symbols.lookup("malloc"));
+  if (!malloc)
+    return std::optional<AllocationGuard>();
+  MLIRContext *context = module.getContext();
+  Location loc = malloc.getLoc();
+  Type i32 = IntegerType::get(context, 32), i64 = IntegerType::get(context, 64);
+  Type ptr = LLVM::LLVMPointerType::get(context);
+  OpBuilder b(context);
+  b.setInsertionPointToEnd(module.getBody());
+
+  AllocationGuard guard;
+  // glibc's jmp_buf is 200 bytes on x86-64 and 312 on AArch64.
+  guard.jumpBuffer = addThreadLocal(
+      b, loc, "recur.jump_buffer", LLVM::LLVMArrayType::get(i64, 64),
+      /*alignment=*/16, symbols);
+  guard.failedSize =
+      addThreadLocal(b, loc, "recur.failed_size", i64, 8, symbols);
+  FailureOr<LLVM::LLVMFuncOp> setjmp =
+      LLVM::lookupOrCreateFn(b, module, "_setjmp", {ptr}, i32);
+  FailureOr<LLVM::LLVMFuncOp> longjmp = LLVM::lookupOrCreateFn(
+      b, module, "longjmp", {ptr, i32}, LLVM::LLVMVoidType::get(context));
+  if (failed(setjmp) || failed(longjmp))
+    return module.emitError()
+           << "'_setjmp' or 'longjmp' is declared with another type";
+  guard.setjmp = *setjmp;
+  guard.setjmp->setAttr("passthrough",
+                        b.getArrayAttr({b.getStringAttr("returns_twice")}));
+  (*longjmp)->setAttr("passthrough",
+                      b.getArrayAttr({b.getStringAttr("noreturn")}));
+
+  // recur.checked_malloc(size): malloc(size), or record the size and jump
+  // back to the entry point when it returns null for a nonzero size.
+  auto checked = LLVM::LLVMFuncOp::create(
+      b, loc, "recur.checked_malloc", LLVM::LLVMFunctionType::get(ptr, {i64}));
+  checked.setLinkage(LLVM::Linkage::Internal);
+  symbols.insert(checked);
+  Block *entry = checked.addEntryBlock(b);
+  Block *ok = b.createBlock(&checked.getBody());
+  Block *fail = b.createBlock(&checked.getBody());
+  b.setInsertionPointToStart(entry);
+  Value size = entry->getArgument(0);
+  Value pointer = LLVM::CallOp::create(b, loc, malloc, ValueRange{size})
+                      .getResult();
+  Value isNull = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, pointer,
+                                      LLVM::ZeroOp::create(b, loc, ptr));
+  Value nonzero = LLVM::ICmpOp::create(
+      b, loc, LLVM::ICmpPredicate::ne, size,
+      LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(0)));
+  Value failed = LLVM::AndOp::create(b, loc, isNull, nonzero);
+  LLVM::CondBrOp::create(b, loc, failed, fail, ok);
+  b.setInsertionPointToStart(ok);
+  LLVM::ReturnOp::create(b, loc, pointer);
+  b.setInsertionPointToStart(fail);
+  LLVM::StoreOp::create(b, loc, size,
+                        LLVM::AddressOfOp::create(b, loc, guard.failedSize));
+  LLVM::CallOp::create(
+      b, loc, *longjmp,
+      ValueRange{LLVM::AddressOfOp::create(b, loc, guard.jumpBuffer),
+                 LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(1))});
+  LLVM::UnreachableOp::create(b, loc);
+
+  module.walk([&](LLVM::CallOp call) {
+    if (call.getCallee() == StringRef("malloc") &&
+        call->getParentOp() != checked.getOperation())
+      call.setCallee(checked.getSymName());
+  });
+  return std::optional<AllocationGuard>(guard);
+}
+
+void mlir::recur::catchFailedAllocations(LLVM::LLVMFuncOp entryPoint,
+                                         const AllocationGuard &guard,
+                                         int32_t status,
+                                         LLVM::GlobalOp values) {
+  Block *entry = &entryPoint.getBody().front();
+  Block *run = entry->splitBlock(entry->begin());
+  OpBuilder b(entryPoint.getContext());
+  Location loc = entryPoint.getLoc();
+  Type i32 = b.getI32Type();
+  Block *failed = b.createBlock(run);
+  b.setInsertionPointToStart(entry);
+  Value jumped =
+      LLVM::CallOp::create(b, loc, guard.setjmp,
+                           ValueRange{LLVM::AddressOfOp::create(
+                               b, loc, guard.jumpBuffer)})
+          .getResult();
+  Value caught = LLVM::ICmpOp::create(
+      b, loc, LLVM::ICmpPredicate::ne, jumped,
+      LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0)));
+  LLVM::CondBrOp::create(b, loc, caught, failed, run);
+  b.setInsertionPointToStart(failed);
+  Value size = LLVM::LoadOp::create(
+      b, loc, b.getI64Type(),
+      LLVM::AddressOfOp::create(b, loc, guard.failedSize));
+  LLVM::StoreOp::create(b, loc, size,
+                        LLVM::AddressOfOp::create(b, loc, values));
+  LLVM::ReturnOp::create(
+      b, loc, LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(status)));
+}

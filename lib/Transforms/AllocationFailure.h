@@ -1,0 +1,46 @@
+//===- AllocationFailure.h - Failed allocations as a status ------*- C++ -*-===//
+//
+// Compiled code allocates its temporaries with malloc, deep inside loops.
+// When malloc fails, the code cannot go on, and aborting would take the host
+// program down. Every allocation therefore goes through a checked allocator:
+// on failure it records the size and long-jumps back to the C entry point
+// (which called _setjmp before any work), and the entry point returns the
+// out-of-memory status. Temporaries allocated before the failure are not
+// freed on that path.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RECUR_LIB_TRANSFORMS_ALLOCATIONFAILURE_H
+#define RECUR_LIB_TRANSFORMS_ALLOCATIONFAILURE_H
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace mlir {
+namespace recur {
+
+/// What an entry point needs to catch a failed allocation.
+struct AllocationGuard {
+  LLVM::GlobalOp jumpBuffer; // thread-local jmp_buf
+  LLVM::GlobalOp failedSize; // thread-local i64: the size that failed
+  LLVM::LLVMFuncOp setjmp;   // _setjmp (returns twice)
+};
+
+/// Sends every call to malloc in `module` through a checked allocator.
+/// Returns nothing when the module allocates nothing.
+FailureOr<std::optional<AllocationGuard>>
+guardAllocations(ModuleOp module, SymbolTable &symbols);
+
+/// Makes the entry block of `entryPoint` call _setjmp first: when an
+/// allocation fails, the function returns `status` after storing the size
+/// that failed as the first of the two i64 `values`; the rest of the block
+/// runs otherwise.
+void catchFailedAllocations(LLVM::LLVMFuncOp entryPoint,
+                            const AllocationGuard &guard, int32_t status,
+                            LLVM::GlobalOp values);
+
+} // namespace recur
+} // namespace mlir
+
+#endif // RECUR_LIB_TRANSFORMS_ALLOCATIONFAILURE_H

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Fuzzes recur's front end and pipeline with libFuzzer for N minutes
+# (default 10): builds tools/recur-fuzz with ASan and coverage in
+# build-fuzz/, seeds the corpus with every lit test and example (split at
+# "// -----"), and runs it with the dialect's dictionary (fuzz/recur.dict).
+# Crashing inputs land in build-fuzz/crashes/; the corpus grows in
+# build-fuzz/corpus/ across runs. Not part of CI.
+#   bash scripts/fuzz.sh [minutes] [extra libFuzzer flags...]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+minutes="${1:-10}"
+shift || true
+bash "$root/scripts/setup.sh"
+if ! dpkg-query -W -f='${Status}' libclang-rt-22-dev 2>/dev/null | grep -q 'install ok installed'; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libclang-rt-22-dev >/dev/null
+fi
+build="$root/build-fuzz"
+BUILD_DIR="$build" RECUR_CMAKE_ARGS=-DRECUR_ENABLE_FUZZER=ON \
+  bash "$root/scripts/build.sh" recur-fuzz >/dev/null
+
+corpus="$build/corpus"
+mkdir -p "$corpus" "$build/crashes"
+/usr/bin/python3 - "$root" "$corpus" <<'PY'
+import hashlib, pathlib, sys
+root, corpus = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+for path in sorted(list(root.glob("test/**/*.mlir")) + list(root.glob("examples/*.mlir"))):
+    for chunk in path.read_text().split("// -----"):
+        name = hashlib.sha1(chunk.encode()).hexdigest()
+        (corpus / name).write_text(chunk)
+PY
+echo "fuzz: $(ls "$corpus" | wc -l) inputs in the corpus, running ${minutes} min"
+ASAN_OPTIONS=detect_leaks=0 "$build/bin/recur-fuzz" "$corpus" \
+  -dict="$root/fuzz/recur.dict" -max_total_time=$((minutes * 60)) \
+  -max_len=16384 -timeout=60 -rss_limit_mb=6144 -print_final_stats=1 \
+  -artifact_prefix="$build/crashes/" "$@"

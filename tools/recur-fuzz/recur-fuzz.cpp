@@ -1,0 +1,71 @@
+//===- recur-fuzz.cpp - libFuzzer target for the recur front end ----------===//
+//
+// Each input is a model description. It goes the way recur-compile takes
+// it: the nesting check, parsing and verification, then the whole CPU
+// pipeline (default and reference lowerings alternate with the input) down
+// to the LLVM dialect, with the verifier after every pass. Diagnostics are
+// the expected answer to bad input; a crash, a sanitizer report or a hang
+// is a bug. scripts/fuzz.sh builds and runs it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "recur/InitAll.h"
+#include "recur/Pipelines/Pipelines.h"
+#include "recur/Support/InputChecks.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <cstddef>
+#include <cstdint>
+
+using namespace mlir;
+
+namespace {
+/// One context for every input: registering the dialects per input would
+/// dominate the run time.
+MLIRContext &getContext() {
+  static MLIRContext *context = [] {
+    DialectRegistry registry;
+    recur::registerAllDialects(registry);
+    auto *created = new MLIRContext(registry);
+    created->loadAllAvailableDialects();
+    created->disableMultithreading();
+    return created;
+  }();
+  return *context;
+}
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  MLIRContext &context = getContext();
+  // Diagnostics are the expected outcome for most inputs; keep them quiet.
+  ScopedDiagnosticHandler quiet(&context, [](Diagnostic &) { return success(); });
+
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.setDiagHandler([](const llvm::SMDiagnostic &, void *) {});
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(
+          llvm::StringRef(reinterpret_cast<const char *>(data), size), "fuzz"),
+      llvm::SMLoc());
+  if (failed(recur::checkNestingDepth(sourceMgr)))
+    return 0;
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module || failed(recur::checkNoNestedModules(*module)))
+    return 0;
+
+  recur::CPUPipelineOptions options;
+  options.lowering = size % 2 ? recur::RecurLowering::Reference
+                              : recur::RecurLowering::Default;
+  options.chunkSize = size % 3 ? 64 : 16;
+  PassManager pm(&context);
+  recur::buildCPUPipeline(pm, options);
+  (void)pm.run(*module);
+  return 0;
+}
