@@ -3,8 +3,10 @@
 # (default 10): builds tools/recur-fuzz with ASan and coverage in
 # build-fuzz/, seeds the corpus with every lit test and example (split at
 # "// -----"), and runs it with the dialect's dictionary (fuzz/recur.dict).
-# Crashing inputs land in build-fuzz/crashes/; the corpus grows in
-# build-fuzz/corpus/ across runs. Not part of CI.
+# It runs in fork mode and goes on after a crash: crashing inputs land in
+# build-fuzz/crashes/ (triage them: a crash in upstream MLIR is reported
+# there too); the corpus grows in build-fuzz/corpus/ across runs. Not part
+# of CI.
 #   bash scripts/fuzz.sh [minutes] [extra libFuzzer flags...]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,4 +35,5 @@ echo "fuzz: $(ls "$corpus" | wc -l) inputs in the corpus, running ${minutes} min
 ASAN_OPTIONS=detect_leaks=0 "$build/bin/recur-fuzz" "$corpus" \
   -dict="$root/fuzz/recur.dict" -max_total_time=$((minutes * 60)) \
   -max_len=16384 -timeout=60 -rss_limit_mb=6144 -print_final_stats=1 \
+  -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
   -artifact_prefix="$build/crashes/" "$@"
