@@ -26,7 +26,14 @@ LogicalResult mlir::recur::checkNestingDepth(llvm::SourceMgr &sourceMgr) {
         break;
       continue;
     }
-    if (c == '{' || c == '[' || c == '(') {
+    // '<' opens a type or attribute unless it compares ('<='); '>' closes
+    // one unless it is part of '->' or '>='.
+    bool opens = c == '{' || c == '[' || c == '(' ||
+                 (c == '<' && !text.substr(i + 1).starts_with("="));
+    bool closes = c == '}' || c == ']' || c == ')' ||
+                  (c == '>' && !(i > 0 && text[i - 1] == '-') &&
+                   !text.substr(i + 1).starts_with("="));
+    if (opens) {
       if (++depth > kMaxNestingDepth) {
         sourceMgr.PrintMessage(
             llvm::SMLoc::getFromPointer(text.data() + i),
@@ -37,7 +44,7 @@ LogicalResult mlir::recur::checkNestingDepth(llvm::SourceMgr &sourceMgr) {
                 "overflow the parser's stack");
         return failure();
       }
-    } else if ((c == '}' || c == ']' || c == ')') && depth > 0) {
+    } else if (closes && depth > 0) {
       --depth;
     }
   }

@@ -101,11 +101,27 @@ FailureOr<CInterface> CInterface::fromAttr(Operation *op, Attribute attr) {
     result.buffers.push_back(std::move(buffer));
   }
   for (Attribute message : messageAttrs) {
+    // A message is a printf format for snprintf with two long long values:
+    // one line of printable text whose only conversions are %lld and %%.
     auto text = dyn_cast<StringAttr>(message);
-    if (!text || llvm::any_of(text.getValue(), [](char c) {
-          return !llvm::isPrint(c);
-        }))
+    if (!text)
       return malformed();
+    StringRef format = text.getValue();
+    unsigned values = 0;
+    for (size_t i = 0; i < format.size(); ++i) {
+      if (!llvm::isPrint(format[i]))
+        return malformed();
+      if (format[i] != '%')
+        continue;
+      if (format.substr(i).starts_with("%%")) {
+        ++i;
+      } else if (format.substr(i).starts_with("%lld") && values < 2) {
+        ++values;
+        i += 3;
+      } else {
+        return malformed();
+      }
+    }
     result.statusMessages.push_back(text.str());
   }
   return result;
@@ -183,9 +199,13 @@ LogicalResult mlir::recur::writeCHeader(ModuleOp module, StringRef guard,
      << "/* Buffers are contiguous and row-major; outputs are written, never\n"
      << "   allocated. Inputs must not overlap outputs.\n\n"
      << "   Each function returns 0 on success, or the number of the first\n"
-     << "   check of its sizes that failed, before it reads or writes any\n"
-     << "   buffer. NAME_status_message(status) describes a status, with the\n"
-     << "   values of the last failed call on the calling thread. */\n\n";
+     << "   check of its sizes that failed (listed with each function),\n"
+     << "   before it reads or writes any buffer, or " << kOutOfMemoryStatus
+     << " when a temporary\n"
+     << "   could not be allocated: then the work stopped part way (outputs\n"
+     << "   may be partly written, and the temporaries allocated before are\n"
+     << "   not freed). NAME_status_message(status) describes a status, with\n"
+     << "   the values of the last failed call on the calling thread. */\n\n";
 
   for (Operation &op : module.getBody()->getOperations()) {
     Attribute attr = op.getAttr(CInterface::attrName);

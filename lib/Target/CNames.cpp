@@ -27,23 +27,24 @@ static const char *const keywords[] = {
     "namespace", "new", "noexcept", "not", "not_eq", "operator", "or",
     "or_eq", "private", "protected", "public", "reinterpret_cast",
     "requires", "static_cast", "template", "this", "throw", "try", "typeid",
-    "typename", "using", "virtual", "wchar_t", "xor", "xor_eq", "final",
-    "override", "import", "module"};
+    "typename", "using", "virtual", "wchar_t", "xor", "xor_eq"};
 
-/// Macros that common compilers predefine or standard headers the
-/// generated header includes (<stdint.h>) and host programs include
-/// (<stdio.h>, <stdlib.h>, <math.h>, <errno.h>, <assert.h>) define.
+/// Object-like macros that common compilers predefine or that standard
+/// headers the generated header includes (<stdint.h>) and host programs
+/// include (<stdio.h>, <stdlib.h>, <math.h>, <errno.h>, <complex.h>,
+/// <stdnoreturn.h>) define, and the standard types: a parameter of that name
+/// would be replaced or shadow the type. (A function-like macro such as
+/// assert is only expanded before a parenthesis, so it is no problem.)
 static const char *const macros[] = {
-    "linux", "unix", "i386", "NULL", "EOF", "errno", "assert", "offsetof",
+    "linux", "unix", "i386", "NULL", "EOF", "errno",
     "stdin", "stdout", "stderr", "BUFSIZ", "FILENAME_MAX", "RAND_MAX",
     "EXIT_SUCCESS", "EXIT_FAILURE", "INFINITY", "NAN", "HUGE_VAL", "M_PI",
     "M_E", "INT8_MIN", "INT8_MAX", "UINT8_MAX", "INT16_MIN", "INT16_MAX",
     "UINT16_MAX", "INT32_MIN", "INT32_MAX", "UINT32_MAX", "INT64_MIN",
     "INT64_MAX", "UINT64_MAX", "SIZE_MAX", "PTRDIFF_MAX", "complex",
-    "imaginary", "I", "noreturn", "static_assert", "va_arg", "va_start",
-    "va_end", "va_list", "setjmp", "longjmp", "int8_t", "int16_t", "int32_t",
-    "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t", "intptr_t",
-    "uintptr_t", "size_t", "ptrdiff_t", "FILE", "main"};
+    "imaginary", "I", "noreturn", "va_list", "jmp_buf", "int8_t", "int16_t",
+    "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
+    "intptr_t", "uintptr_t", "size_t", "ptrdiff_t", "FILE"};
 
 /// Functions of the C and math libraries that compiled code calls, that
 /// host programs commonly call, and that a model's symbol would replace at
@@ -60,7 +61,8 @@ static const char *const libraryFunctions[] = {
     "putchar", "fputc", "getc", "getchar", "fgets", "fopen", "fclose",
     "fread", "fwrite", "fflush", "fseek", "ftell", "perror", "clock", "time",
     "signal", "raise", "pthread_create", "pthread_join", "sched_yield",
-    "_setjmp", "longjmp", "_longjmp", "sigsetjmp", "siglongjmp",
+    "main", "setjmp", "_setjmp", "longjmp", "_longjmp", "sigsetjmp",
+    "siglongjmp",
     // <math.h>, with the f and l variants the lowering may call
     "exp", "expf", "expl", "exp2", "exp2f", "expm1", "expm1f", "log", "logf",
     "logl", "log2", "log2f", "log10", "log10f", "log1p", "log1pf", "sqrt",
@@ -102,6 +104,13 @@ std::optional<std::string> mlir::recur::whyNotCName(llvm::StringRef name) {
     return std::string("is a C or C++ keyword");
   if (llvm::is_contained(macros, name))
     return std::string("is a predefined or standard-header macro or type");
+  return std::nullopt;
+}
+
+std::optional<std::string>
+mlir::recur::whyNotCFunctionName(llvm::StringRef name) {
+  if (std::optional<std::string> why = whyNotCName(name))
+    return why;
   if (isRuntimeSymbol(name))
     return std::string("is a function of the C or math library or the "
                        "compiler runtime");

@@ -37,19 +37,22 @@ mlir::recur::guardAllocations(ModuleOp module, SymbolTable &symbols) {
   b.setInsertionPointToEnd(module.getBody());
 
   AllocationGuard guard;
-  // glibc's jmp_buf is 200 bytes on x86-64 and 312 on AArch64.
+  // glibc's jmp_buf is 200 bytes on x86-64, 312 on AArch64 and about 520
+  // on POWER: 1 KiB holds any of them.
   guard.jumpBuffer = addThreadLocal(
-      b, loc, "recur.jump_buffer", LLVM::LLVMArrayType::get(i64, 64),
+      b, loc, "recur.jump_buffer", LLVM::LLVMArrayType::get(i64, 128),
       /*alignment=*/16, symbols);
   guard.failedSize =
       addThreadLocal(b, loc, "recur.failed_size", i64, 8, symbols);
   FailureOr<LLVM::LLVMFuncOp> setjmp =
       LLVM::lookupOrCreateFn(b, module, "_setjmp", {ptr}, i32);
+  // _longjmp pairs with _setjmp (neither saves nor restores the signal
+  // mask).
   FailureOr<LLVM::LLVMFuncOp> longjmp = LLVM::lookupOrCreateFn(
-      b, module, "longjmp", {ptr, i32}, LLVM::LLVMVoidType::get(context));
+      b, module, "_longjmp", {ptr, i32}, LLVM::LLVMVoidType::get(context));
   if (failed(setjmp) || failed(longjmp))
     return module.emitError()
-           << "'_setjmp' or 'longjmp' is declared with another type";
+           << "'_setjmp' or '_longjmp' is declared with another type";
   guard.setjmp = *setjmp;
   guard.setjmp->setAttr("passthrough",
                         b.getArrayAttr({b.getStringAttr("returns_twice")}));

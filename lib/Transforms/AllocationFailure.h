@@ -5,8 +5,8 @@
 // program down. Every allocation therefore goes through a checked allocator:
 // on failure it records the size and long-jumps back to the C entry point
 // (which called _setjmp before any work), and the entry point returns the
-// out-of-memory status. Temporaries allocated before the failure are not
-// freed on that path.
+// out-of-memory status (kOutOfMemoryStatus). Temporaries allocated before
+// the failure are not freed on that path, and outputs may be partly written.
 //
 //===----------------------------------------------------------------------===//
 

@@ -162,6 +162,11 @@ struct RecurBufferABI : recur::impl::RecurBufferABIBase<RecurBufferABI> {
     SymbolTable symbols(module);
     SmallVector<func::FuncOp> exported;
     for (auto func : module.getOps<func::FuncOp>()) {
+      if (func->hasAttr(CInterface::attrName)) {
+        func.emitError() << "'" << CInterface::attrName
+                         << "' is set by --recur-buffer-abi, not by hand";
+        return signalPassFailure();
+      }
       // The compiled code calls the C library beside the model's functions.
       if (isRuntimeSymbol(func.getSymName())) {
         func.emitError() << "function @" << func.getSymName()
@@ -194,10 +199,8 @@ struct RecurBufferABI : recur::impl::RecurBufferABIBase<RecurBufferABI> {
   DenseMap<StringAttr, StringAttr> renamed;
 
   LogicalResult exportFunction(func::FuncOp body, SymbolTable &symbols) {
-    if (body->hasAttr(CInterface::attrName))
-      return body.emitError() << "'" << CInterface::attrName
-                              << "' is set by --recur-buffer-abi, not by hand";
-    if (std::optional<std::string> why = whyNotCName(body.getSymName()))
+    if (std::optional<std::string> why =
+            whyNotCFunctionName(body.getSymName()))
       return body.emitError() << "exported function @" << body.getSymName()
                               << " cannot be a C function: its name "
                               << *why;

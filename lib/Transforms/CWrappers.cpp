@@ -76,6 +76,15 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
                               << " descriptor arguments for the C interface, "
                                  "found "
                               << impl.getNumArguments();
+    // {status, lhs, rhs}, as --recur-buffer-abi makes it.
+    MLIRContext *ctx = &getContext();
+    Type statusType = LLVM::LLVMStructType::getLiteral(
+        ctx, {IntegerType::get(ctx, 32), IntegerType::get(ctx, 64),
+              IntegerType::get(ctx, 64)});
+    if (impl.getFunctionType().getReturnType() != statusType)
+      return impl.emitError() << "an interface function must return "
+                              << statusType << " (--recur-buffer-abi), not "
+                              << impl.getFunctionType().getReturnType();
 
     MLIRContext *context = &getContext();
     std::string name = impl.getSymName().str();
@@ -154,6 +163,16 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
     Type values = LLVM::LLVMArrayType::get(i64, 2);
     LLVM::GlobalOp valuesGlobal = addThreadLocal(
         impl, name + ".status_values", values, symbols);
+    // The values of a failed check are kept for the message function; a
+    // call that succeeds leaves those of the last failed one.
+    Block *record = b.createBlock(&wrapper.getBody());
+    Block *done = b.createBlock(&wrapper.getBody());
+    b.setInsertionPointToEnd(entry);
+    Value failedCall = LLVM::ICmpOp::create(
+        b, loc, LLVM::ICmpPredicate::ne, status,
+        LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0)));
+    LLVM::CondBrOp::create(b, loc, failedCall, record, done);
+    b.setInsertionPointToStart(record);
     Value valuesPtr = LLVM::AddressOfOp::create(b, loc, valuesGlobal);
     for (int64_t i = 0; i < 2; ++i) {
       Value value = LLVM::ExtractValueOp::create(b, loc, result, i + 1);
@@ -161,15 +180,12 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
                                        ArrayRef<LLVM::GEPArg>{0, i});
       LLVM::StoreOp::create(b, loc, value, slot);
     }
+    LLVM::BrOp::create(b, loc, done);
+    b.setInsertionPointToStart(done);
     LLVM::ReturnOp::create(b, loc, status);
-    if (allocationGuard) {
-      iface->statusMessages.push_back(
-          name + ": out of memory: a temporary of %lld bytes could not be "
-                 "allocated");
-      wrapper->setAttr(CInterface::attrName, iface->toAttr(context));
-      catchFailedAllocations(wrapper, *allocationGuard,
-                             iface->statusMessages.size(), valuesGlobal);
-    }
+    if (allocationGuard)
+      catchFailedAllocations(wrapper, *allocationGuard, kOutOfMemoryStatus,
+                             valuesGlobal);
     return addStatusMessageFunction(wrapper, *iface, valuesGlobal, symbols);
   }
 
@@ -241,8 +257,14 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
         name + ".status_unknown", name + ": unknown status code");
     LLVM::ReturnOp::create(b, loc, unknownText);
 
-    SmallVector<int32_t> cases = {0};
-    SmallVector<Block *> targets = {okBlock};
+    auto [outOfMemoryBlock, outOfMemoryText] = constantBlock(
+        name + ".status_out_of_memory",
+        name + ": out of memory: a temporary of %lld bytes could not be "
+               "allocated");
+    LLVM::BrOp::create(b, loc, ValueRange{outOfMemoryText}, format);
+
+    SmallVector<int32_t> cases = {0, kOutOfMemoryStatus};
+    SmallVector<Block *> targets = {okBlock, outOfMemoryBlock};
     for (auto [index, message] : llvm::enumerate(iface.statusMessages)) {
       auto [block, formatText] = constantBlock(
           name + ".status_format" + std::to_string(index + 1), message);

@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -53,10 +54,12 @@ public:
     addDimensionChecks();
     addByteSizeChecks();
     WalkResult walk = func.walk([&](Operation *op) {
-      if (op->getDialect() != op->getContext()->getLoadedDialect("recur"))
-        return WalkResult::advance();
-      return failed(addOpChecks(op)) ? WalkResult::interrupt()
-                                     : WalkResult::advance();
+      LogicalResult added = success();
+      if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op))
+        added = addExpandShapeChecks(expand);
+      else if (op->getDialect() == op->getContext()->getLoadedDialect("recur"))
+        added = addOpChecks(op);
+      return failed(added) ? WalkResult::interrupt() : WalkResult::advance();
     });
     if (walk.wasInterrupted())
       return failure();
@@ -80,6 +83,16 @@ private:
   /// The i64 size of dimension `dim` of the buffer argument `index`.
   Value bufferDim(unsigned index, int64_t dim) {
     return i64(memref::DimOp::create(b, loc, func.getArgument(index), dim));
+  }
+
+  /// An argument of the function, or its to_tensor: what sizes at the
+  /// entry may be expressed in. (A block argument of a nested region, an
+  /// scf.for iter_arg say, is not available there.)
+  bool isEntryValue(Value v) {
+    if (auto read = v.getDefiningOp<bufferization::ToTensorOp>())
+      v = read.getBuffer();
+    auto arg = dyn_cast<BlockArgument>(v);
+    return arg && arg.getOwner() == &func.getBody().front();
   }
 
   /// What an i64 size built here is known to be: "N" for a constant, the C
@@ -124,8 +137,7 @@ private:
   FailureOr<Value> sizeAtEntry(Value value, int64_t dim) {
     auto stop = [&](Value v, std::optional<int64_t>,
                     ValueBoundsConstraintSet &) {
-      return v.getDefiningOp<bufferization::ToTensorOp>() ||
-             isa<BlockArgument>(v);
+      return isEntryValue(v);
     };
     FailureOr<OpFoldResult> size = affine::reifyShapedValueDimBound(
         b, loc, presburger::BoundType::EQ, value, dim, stop);
@@ -159,6 +171,7 @@ private:
       int64_t limit = std::numeric_limits<int64_t>::max() / bytes;
       Value count = constant(1);
       Value failed = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 0);
+      Value empty = failed; // a dimension of 0 makes 0 bytes
       Value one = constant(1);
       for (auto [d, dim] : llvm::enumerate(buffer.shape)) {
         Value size = dim.isDynamic() ? bufferDim(index, d) : constant(dim.size);
@@ -167,8 +180,14 @@ private:
         failed = arith::OrIOp::create(
             b, loc, failed,
             compare(arith::CmpIPredicate::sgt, count, room));
+        empty = arith::OrIOp::create(
+            b, loc, empty, compare(arith::CmpIPredicate::eq, size, constant(0)));
         count = arith::MulIOp::create(b, loc, count, size);
       }
+      Value nonempty = arith::XOrIOp::create(
+          b, loc, empty,
+          arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
+      failed = arith::AndIOp::create(b, loc, failed, nonempty);
       if (llvm::none_of(buffer.shape,
                         [](const CDim &dim) { return dim.isDynamic(); }))
         continue; // a static overflow is a compile-time error
@@ -182,7 +201,7 @@ private:
           [&] { os << ", "; });
       checks.push_back({failed, constant(0), constant(0),
                         prefix() + "'" + buffer.name + "' [" + shape +
-                            "] has more than 2^63 bytes"});
+                            "] has 2^63 bytes or more"});
     }
   }
 
@@ -201,10 +220,18 @@ private:
          << fileLoc.getLine();
       return WalkResult::interrupt();
     });
-    // The text is a printf format: a '%' in a file name is literal.
+    // The text is a printf format: a '%' in a file name is literal, and a
+    // byte that is not printable ASCII (a UTF-8 path) is written as \xNN.
     std::string escaped;
-    for (char c : text)
-      escaped += c == '%' ? std::string("%%") : std::string(1, c);
+    for (char c : text) {
+      if (c == '%')
+        escaped += "%%";
+      else if (llvm::isPrint(c))
+        escaped += c;
+      else
+        escaped += "\\x" + llvm::utohexstr(static_cast<unsigned char>(c),
+                                            /*LowerCase=*/true, /*Width=*/2);
+    }
     return escaped;
   }
 
@@ -250,9 +277,10 @@ private:
         if (!type.isDynamicDim(index) &&
             !firstType.isDynamicDim(first.index))
           continue; // both static: the verifier compared them
-        Value firstSize = i64Size(first);
-        if (!minusOne && knownEqual(*size, firstSize))
+        if (!minusOne && !StringRef(first.entry->dims[first.index]).ends_with(" - 1") &&
+            knownEqual(*size, first.size))
           continue; // one C dimension, or one constant
+        Value firstSize = i64Size(first);
         checks.push_back(
             {compare(arith::CmpIPredicate::ne, base, first.size), *size,
              firstSize,
@@ -272,18 +300,59 @@ private:
       Value n = dividend->second.size, d = divisor->second.size;
       if (isConstant(n) && isConstant(d))
         continue; // static sizes: the verifier checked them
+      // The divisor > 0 first; then the remainder, divided safely.
       Value positive = compare(arith::CmpIPredicate::sgt, d, constant(0));
+      checks.push_back({compare(arith::CmpIPredicate::sle, d, constant(0)), d,
+                        n,
+                        prefix() + describe(op) + ": " + rule.divisor +
+                            " = %lld must be > 0 (" + rule.what + ")"});
       Value safe = arith::SelectOp::create(b, loc, positive, d, constant(1));
       Value remainder = arith::RemSIOp::create(b, loc, n, safe);
-      Value failed = arith::OrIOp::create(
-          b, loc, compare(arith::CmpIPredicate::eq, positive,
-                          arith::ConstantIntOp::create(b, loc, b.getI1Type(),
-                                                       0)),
-          compare(arith::CmpIPredicate::ne, remainder, constant(0)));
-      checks.push_back({failed, n, d,
+      checks.push_back({compare(arith::CmpIPredicate::ne, remainder,
+                                constant(0)),
+                        n, d,
                         prefix() + describe(op) + ": " + rule.dividend +
                             " = %lld is not a multiple of " + rule.divisor +
-                            " = %lld > 0 (" + rule.what + ")"});
+                            " = %lld (" + rule.what + ")"});
+    }
+    return success();
+  }
+
+  /// The sizes an expand_shape is given (output_shape) multiply to the
+  /// size of the source dimension they split: a model reshapes its
+  /// projections with them, from dimensions the caller passes. Checked
+  /// where both sides follow from the arguments' sizes through value bounds
+  /// (a source that comes through tensor.collapse_shape does not: upstream
+  /// gives collapse_shape no value-bounds model).
+  LogicalResult addExpandShapeChecks(tensor::ExpandShapeOp expand) {
+    auto resultType = expand.getResultType();
+    for (auto [source, group] :
+         llvm::enumerate(expand.getReassociationIndices())) {
+      if (llvm::none_of(group, [&](int64_t d) {
+            return resultType.isDynamicDim(d);
+          }))
+        continue; // static sizes: the verifier compared them
+      FailureOr<Value> whole = sizeAtEntry(expand.getSrc(), source);
+      if (failed(whole))
+        continue;
+      Value product = constant(1);
+      bool known = true;
+      for (int64_t d : group) {
+        FailureOr<Value> part = sizeAtEntry(expand.getResult(), d);
+        if (failed(part)) {
+          known = false;
+          break;
+        }
+        product = arith::MulIOp::create(b, loc, product, *part);
+      }
+      if (!known || knownEqual(product, *whole))
+        continue;
+      checks.push_back(
+          {compare(arith::CmpIPredicate::ne, product, *whole), *whole,
+           product,
+           prefix() + describe(expand) + ": dimension " +
+               std::to_string(source) + " of the source has %lld elements, "
+               "but the sizes it is expanded to make %lld"});
     }
     return success();
   }

@@ -33,3 +33,26 @@ llvm.func @h(%a0: !llvm.ptr, %a1: !llvm.ptr, %a2: i64, %a3: i64) -> !llvm.struct
   %0 = llvm.mlir.zero : !llvm.struct<(i32, i64, i64)>
   llvm.return %0 : !llvm.struct<(i32, i64, i64)>
 }
+
+// -----
+
+// A message is a printf format with only %lld (twice at most) and %%: a
+// hand-written %s or %n would make snprintf read or write anywhere.
+// expected-error @+1 {{malformed 'recur.c_interface' attribute}}
+llvm.func @k(%a0: !llvm.ptr, %a1: !llvm.ptr, %a2: i64, %a3: i64) -> !llvm.struct<(i32, i64, i64)>
+    attributes {recur.c_interface = {buffers = [
+      {element_type = f32, name = "x", output = false, shape = [4]}],
+      dims = [], status_messages = ["k: %s"]}} {
+  %0 = llvm.mlir.zero : !llvm.struct<(i32, i64, i64)>
+  llvm.return %0 : !llvm.struct<(i32, i64, i64)>
+}
+
+// -----
+
+// expected-error @+1 {{an interface function must return '!llvm.struct<(i32, i64, i64)>' (--recur-buffer-abi), not '!llvm.void'}}
+llvm.func @m(%a0: !llvm.ptr, %a1: !llvm.ptr, %a2: i64, %a3: i64, %a4: i64)
+    attributes {recur.c_interface = {buffers = [
+      {element_type = f32, name = "x", output = false, shape = [4]}],
+      dims = [], status_messages = []}} {
+  llvm.return
+}

@@ -7,7 +7,7 @@
 // against itself, static sizes) are left out.
 // CHECK-LABEL: func.func @attend(
 // CHECK-SAME: %[[Q:[^:]*]]: memref<1x?x2x4xf32>, %[[K:[^:]*]]: memref<1x?x1x4xf32>, %[[V:[^:]*]]: memref<1x?x1x4xf32>, %[[O:[^:]*]]: memref<1x?x2x4xf32>) -> (i32, i64, i64)
-// CHECK-SAME: status_messages = ["attend: dimension T = %lld is negative", "attend: dimension S = %lld is negative", "attend: dimension S2 = %lld is negative", "attend: 'q' [1, T, 2, 4] has more than 2^63 bytes", "attend: 'k' [1, S, 1, 4] has more than 2^63 bytes", "attend: 'v' [1, S2, 1, 4] has more than 2^63 bytes", "attend: 'o' [1, T, 2, 4] has more than 2^63 bytes", "attend: recur.attention at {{.*}}runtime-checks.mlir:{{[0-9]+}}: 'v' has S = %lld (dimension 1 of [B, S, Hkv, Dv]), but 'k' has S = %lld"]}
+// CHECK-SAME: status_messages = ["attend: dimension T = %lld is negative", "attend: dimension S = %lld is negative", "attend: dimension S2 = %lld is negative", "attend: 'q' [1, T, 2, 4] has 2^63 bytes or more", "attend: 'k' [1, S, 1, 4] has 2^63 bytes or more", "attend: 'v' [1, S2, 1, 4] has 2^63 bytes or more", "attend: 'o' [1, T, 2, 4] has 2^63 bytes or more", "attend: recur.attention at {{.*}}runtime-checks.mlir:{{[0-9]+}}: 'v' has S = %lld (dimension 1 of [B, S, Hkv, Dv]), but 'k' has S = %lld"]}
 // CHECK: %[[S:.*]] = memref.dim %[[K]], %c1
 // CHECK: %[[S_I64:.*]] = arith.index_cast %[[S]] : index to i64
 // CHECK: %[[S2:.*]] = memref.dim %[[V]], %c1

@@ -17,7 +17,8 @@
 namespace mlir {
 namespace recur {
 
-/// The deepest nesting of brackets ({, [, () a model description may have.
+/// The deepest nesting of brackets ({, [, (, <) a model description may
+/// have.
 constexpr unsigned kMaxNestingDepth = 512;
 
 /// Fails, after reporting the position through `sourceMgr`, when the main

@@ -9,8 +9,10 @@
 //   const char *name_status_message(int status);
 //
 // The function returns 0, or the 1-based number of the first run-time check
-// that failed (--recur-runtime-checks), before any work; the message
-// function turns it into text naming the buffers, dimensions and values.
+// that failed (--recur-runtime-checks), before any work, or
+// kOutOfMemoryStatus when a temporary could not be allocated (during the
+// work); the message function turns a status into text naming the buffers,
+// dimensions and values.
 //
 // CInterface is that signature. --recur-buffer-abi records it on the function
 // as the `recur.c_interface` attribute; --recur-c-wrappers and the header
@@ -67,6 +69,9 @@ struct CInterface {
 /// The C spelling of an element type in the interface ("float", "uint16_t"
 /// for the raw bits of f16/bf16, ...), or failure for types C cannot take.
 FailureOr<std::string> getCTypeName(Type elementType);
+
+/// The status of a call whose temporary could not be allocated.
+constexpr int32_t kOutOfMemoryStatus = -1;
 
 /// The name of the function that turns a status of exported function `name`
 /// into a message.

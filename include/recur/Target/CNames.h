@@ -19,9 +19,13 @@
 namespace mlir {
 namespace recur {
 
-/// Why `name` cannot be a C name of the interface ("is a C++ keyword"), or
-/// nothing when it can.
+/// Why `name` cannot be a parameter of the interface, a buffer or a
+/// dimension ("is a C++ keyword"), or nothing when it can.
 std::optional<std::string> whyNotCName(llvm::StringRef name);
+
+/// Why `name` cannot be an exported function: everything whyNotCName
+/// rejects, and the symbols of the libraries it is linked beside.
+std::optional<std::string> whyNotCFunctionName(llvm::StringRef name);
 
 /// True when `name` is a function of the C or math library or the compiler
 /// runtime that compiled code calls or links beside (a function of the

@@ -727,6 +727,14 @@ func.func @attention_negative_window(%q: tensor<1x8x4x16xf32>, %o_init: tensor<1
 
 // -----
 
+func.func @attention_huge_window(%q: tensor<1x8x4x16xf32>, %o_init: tensor<1x8x4x16xf32>) {
+  // expected-error @+1 {{'window' must be at most 2^40, got 9223372036854775807}}
+  %o = recur.attention ins(%q, %q, %q : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>) outs(%o_init : tensor<1x8x4x16xf32>) causal {window = 9223372036854775807 : i64}
+  return
+}
+
+// -----
+
 func.func @attention_window_without_causal(%q: tensor<1x8x4x16xf32>, %o_init: tensor<1x8x4x16xf32>) {
   // expected-error @+1 {{a sliding window (window = 4) requires 'causal'}}
   %o = recur.attention ins(%q, %q, %q : tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>) outs(%o_init : tensor<1x8x4x16xf32>) {window = 4 : i64}

@@ -29,6 +29,8 @@ int main(void) {
   /* scan(T, T2, a, h): the output's T2 must be the input's T */
   REPORT(scan, scan(5, 4, 0, 0));
   REPORT(scan, scan_status_message(0) ? 99 : 0);
+  /* split(N, T, x, h, y): N rows expanded into [1, T] */
+  REPORT(split, split(5, 4, 0, 0, 0));
 
   /* Consistent sizes: the work runs. */
   float a[1 * 3 * 8], h[1 * 3 * 8];

@@ -75,3 +75,14 @@ func.func @scan(%a: tensor<1x?x8xf32> {recur.name = "a"})
       outs(%h_init, %h0 : tensor<1x?x8xf32>, tensor<1x8xf32>)
   return %h : tensor<1x?x8xf32>
 }
+
+// An expand_shape splits N rows into [1, T]: N must be T.
+func.func @split(%x: tensor<?x8xf32> {recur.name = "x", recur.dim_names = ["N"]},
+                 %h: tensor<?xf32> {recur.name = "h", recur.dim_names = ["T"]})
+    -> (tensor<1x?x8xf32> {recur.name = "y", recur.dim_names = ["T"]}) {
+  %c0 = arith.constant 0 : index
+  %t = tensor.dim %h, %c0 : tensor<?xf32>
+  %y = tensor.expand_shape %x [[0, 1], [2]] output_shape [1, %t, 8]
+      : tensor<?x8xf32> into tensor<1x?x8xf32>
+  return %y : tensor<1x?x8xf32>
+}

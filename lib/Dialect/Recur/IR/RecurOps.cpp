@@ -273,6 +273,10 @@ LogicalResult AttentionOp::verify() {
   if (window < 0)
     return emitOpError() << "'window' must be >= 0 (0 = unlimited), got "
                          << window;
+  // Beyond 2^40 keys a window changes nothing; the bound keeps the index
+  // arithmetic of the lowerings (i + S - T - window) from overflowing.
+  if (window > (int64_t(1) << 40))
+    return emitOpError() << "'window' must be at most 2^40, got " << window;
   if (window > 0 && !getCausal())
     return emitOpError() << "a sliding window (window = " << window
                          << ") requires 'causal'";
