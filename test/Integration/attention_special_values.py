@@ -3,7 +3,8 @@
 # (it used to give 0), a logit beyond the f32 range (+inf) takes the whole
 # weight (the one-hot limit of softmax; it used to give a zero row), an
 # infinite key element gives the reference's infinite logits, and a query
-# that sees no key gives 0 whatever its values.
+# that sees no key gives 0 whatever its values; an infinite value of a key
+# a query does not see does not reach it.
 #
 # RUN: rm -rf %t && %python %s %t
 
@@ -43,6 +44,11 @@ def special_inputs(rand, queries, keys):
     # One element of key 7 of head 1 is -inf: its logit is -inf or +inf by
     # the sign of the query element it meets.
     k[0, 7, 1, 2] = -np.inf
+    # Value 10 of head 1 is +inf: the queries that see key 10 give inf (or
+    # NaN where its weight is 0), the earlier ones, in the same tiles, stay
+    # finite (the chunked form used to let 0 * inf through).
+    if keys > 10:
+        v[0, 10, 1, :] = np.inf
     # A query that sees no key (S < T) gives 0, even a NaN one.
     if offset < 0:
         q[0, 0, 3, :] = np.nan
@@ -66,6 +72,9 @@ def main(workdir: str) -> None:
         # The cases the inputs were made for are really in the reference.
         assert np.isnan(expected[0, 3, 1]).all()
         assert np.isfinite(expected[0, 6:, 0]).all()
+        first_seeing = 10 - (keys - queries)   # the first query that sees key 10
+        if keys > 10 and first_seeing > 0:
+            assert np.isfinite(expected[0, max(first_seeing - 2, 0):first_seeing, 2]).all()
         for pipeline, model in models.items():
             out = model.run("attend", inputs, {"T": queries, "S": keys})
             check_specials(f"{pipeline} T={queries} S={keys}", out["o"],

@@ -14,7 +14,8 @@
 //   w(x, y) = exp(x - y), and 1 when x == y (also at -inf and +inf, so a
 //             logit beyond the f32 range takes the whole weight)
 //   l     = alpha l + rowsum p
-//   acc   = alpha acc + p V
+//   acc   = alpha acc + p V    (a matmul, or where the mask cuts the tile a
+//                              sum that skips unseen keys: 0 * inf = NaN)
 //   m     = m'
 //
 // and finally o = acc / l (0 for a query that sees no key, which the mask
@@ -241,8 +242,9 @@ private:
           Value products = t.matmulTransposeB(queryBlock, keyBlock,
                                               t.zeros({blockRows, tileKeys}));
           // Key j of the tile seen from block row loopIndex(0).
-          auto visibleKey = [&]() {
-            Value j = r.addIndex(firstKey, t.loopIndex(1));
+          // Key j of the tile is loop dimension `keyDim` of a map.
+          auto visibleKey = [&](unsigned keyDim = 1) {
+            Value j = r.addIndex(firstKey, t.loopIndex(keyDim));
             return arith::AndIOp::create(b, t.less(j, keys), visibleFrom(j))
                 .getResult();
           };
@@ -279,8 +281,39 @@ private:
           Value scaled =
               t.update(carried[2], {rescale}, {perRow},
                        [&](ValueRange e) { return t.mul(e[0], e[1]); });
-          Value updated = t.matmul(weights, valueBlock, scaled);
-          return {newMax, sum, updated};
+          // acc += P V. Where the causal limit or the window cuts the tile,
+          // a key a row does not see must not reach it even through a zero
+          // weight (0 * inf is NaN): there the sum selects, elsewhere a
+          // matmul runs.
+          Value lastKey = r.subIndex(r.addIndex(firstKey, keyRows), r.index(1));
+          Value uncut = arith::ConstantIntOp::create(b, b.getI1Type(), 1);
+          if (causal)
+            uncut = arith::AndIOp::create(
+                b, uncut,
+                t.lessEqual(lastKey, r.addIndex(firstQuery, offset)));
+          if (window > 0)
+            uncut = arith::AndIOp::create(
+                b, uncut,
+                t.less(r.subIndex(r.addIndex(lastQuery, offset),
+                                  r.index(window)),
+                       firstKey));
+          auto accumulate = scf::IfOp::create(
+              b, TypeRange{scaled.getType()}, uncut, /*withElseRegion=*/true);
+          b.setInsertionPointToStart(accumulate.thenBlock());
+          scf::YieldOp::create(b, t.matmul(weights, valueBlock, scaled));
+          b.setInsertionPointToStart(accumulate.elseBlock());
+          Value seen = t.sum(
+              {blockRows, valueDim}, {weights, valueBlock},
+              {t.dims(3, {0, 2}), t.dims(3, {2, 1})}, [&](ValueRange e) {
+                return t.select(visibleKey(/*keyDim=*/2), t.mul(e[0], e[1]),
+                                t.f32(0.0));
+              });
+          scf::YieldOp::create(
+              b, t.update(scaled, {seen}, {matrix}, [&](ValueRange e) {
+                return t.add(e[1], e[0]);
+              }));
+          b.setInsertionPointAfter(accumulate);
+          return {newMax, sum, accumulate.getResult(0)};
         });
 
     // A row that sees no key at all gives 0; every other row divides by its
