@@ -13,10 +13,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 minutes="${1:-10}"
 shift || true
 bash "$root/scripts/setup.sh"
-if ! dpkg-query -W -f='${Status}' libclang-rt-22-dev 2>/dev/null | grep -q 'install ok installed'; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libclang-rt-22-dev >/dev/null
-fi
 build="$root/build-fuzz"
 BUILD_DIR="$build" RECUR_CMAKE_ARGS=-DRECUR_ENABLE_FUZZER=ON \
   bash "$root/scripts/build.sh" recur-fuzz >/dev/null

@@ -5,10 +5,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/setup.sh"
-if ! dpkg-query -W -f='${Status}' libclang-rt-22-dev 2>/dev/null | grep -q 'install ok installed'; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libclang-rt-22-dev >/dev/null
-fi
 build="$root/build-asan"
 BUILD_DIR="$build" RECUR_CMAKE_ARGS=-DRECUR_ENABLE_SANITIZERS=ON \
   bash "$root/scripts/build.sh" recur-opt recur-compile >/dev/null
