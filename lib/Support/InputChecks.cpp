@@ -52,11 +52,13 @@ LogicalResult mlir::recur::checkNestingDepth(llvm::SourceMgr &sourceMgr) {
 }
 
 LogicalResult mlir::recur::checkNoNestedModules(ModuleOp module) {
-  for (Operation &op : module.getBody()->getOperations()) {
-    if (isa<ModuleOp>(op))
-      return op.emitError()
-             << "a nested module is not supported: a model description is "
-                "one module whose functions are at the top level";
-  }
-  return success();
+  WalkResult walk = module->walk([&](ModuleOp nested) {
+    if (nested == module)
+      return WalkResult::advance();
+    nested.emitError() << "a nested module is not supported: a model "
+                          "description is one module whose functions are at "
+                          "the top level";
+    return WalkResult::interrupt();
+  });
+  return failure(walk.wasInterrupted());
 }

@@ -14,8 +14,8 @@ void mlir::recur::renameSymbol(SymbolTable &symbols, Operation *symbol,
   StringAttr oldName = SymbolTable::getSymbolName(symbol);
   symbols.remove(symbol);
   SymbolTable::setSymbolName(symbol, newName);
-  symbols.insert(symbol);
-  renamed[oldName] = newName;
+  // insert() makes the name unique if it is taken: record the name it kept.
+  renamed[oldName] = symbols.insert(symbol);
 }
 
 void mlir::recur::updateSymbolReferences(

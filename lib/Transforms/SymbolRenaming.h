@@ -17,8 +17,8 @@
 namespace mlir {
 namespace recur {
 
-/// Gives `symbol` the name `newName` in `symbols` (which must not hold it
-/// yet) and records the rename in `renamed`; references are not updated.
+/// Gives `symbol` the name `newName` in `symbols` (made unique if it is
+/// taken) and records the rename in `renamed`; references are not updated.
 void renameSymbol(SymbolTable &symbols, Operation *symbol, StringAttr newName,
                   DenseMap<StringAttr, StringAttr> &renamed);
 
