@@ -8,11 +8,10 @@
 using namespace mlir;
 using namespace mlir::recur;
 
-/// A zero-initialized thread-local internal global of `type`.
-static LLVM::GlobalOp addThreadLocal(OpBuilder &b, Location loc,
-                                     StringRef name, Type type,
-                                     uint64_t alignment,
-                                     SymbolTable &symbols) {
+LLVM::GlobalOp mlir::recur::addThreadLocal(OpBuilder &b, Location loc,
+                                           StringRef name, Type type,
+                                           uint64_t alignment,
+                                           SymbolTable &symbols) {
   auto global = LLVM::GlobalOp::create(
       b, loc, type, /*isConstant=*/false, LLVM::Linkage::Internal, name,
       /*value=*/Attribute(), alignment, /*addrSpace=*/0, /*dsoLocal=*/false,

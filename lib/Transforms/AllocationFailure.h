@@ -20,6 +20,13 @@
 namespace mlir {
 namespace recur {
 
+/// A zero-initialized thread-local internal global of `type` named `name`
+/// at `b`'s insertion point (the state an entry point keeps per thread: the
+/// jump buffer here, the status values and message text in CWrappers).
+LLVM::GlobalOp addThreadLocal(OpBuilder &b, Location loc, StringRef name,
+                              Type type, uint64_t alignment,
+                              SymbolTable &symbols);
+
 /// What an entry point needs to catch a failed allocation.
 struct AllocationGuard {
   LLVM::GlobalOp jumpBuffer; // thread-local jmp_buf

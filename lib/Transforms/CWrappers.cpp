@@ -161,8 +161,9 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
     Value result = LLVM::CallOp::create(b, loc, impl, descriptors).getResult();
     Value status = LLVM::ExtractValueOp::create(b, loc, result, 0);
     Type values = LLVM::LLVMArrayType::get(i64, 2);
+    OpBuilder beforeImpl(impl);
     LLVM::GlobalOp valuesGlobal = addThreadLocal(
-        impl, name + ".status_values", values, symbols);
+        beforeImpl, loc, name + ".status_values", values, 8, symbols);
     // The values of a failed check are kept for the message function; a
     // call that succeeds leaves those of the last failed one.
     Block *record = b.createBlock(&wrapper.getBody());
@@ -189,22 +190,6 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
     return addStatusMessageFunction(wrapper, *iface, valuesGlobal, symbols);
   }
 
-  /// A zero-initialized thread-local internal global of `type` before `at`.
-  LLVM::GlobalOp addThreadLocal(Operation *at, StringRef name, Type type,
-                                SymbolTable &symbols) {
-    OpBuilder b(at);
-    auto global = LLVM::GlobalOp::create(
-        b, at->getLoc(), type, /*isConstant=*/false, LLVM::Linkage::Internal,
-        name, /*value=*/Attribute(), /*alignment=*/0, /*addrSpace=*/0,
-        /*dsoLocal=*/false, /*thread_local_=*/true);
-    Block *init = b.createBlock(&global.getInitializerRegion());
-    b.setInsertionPointToStart(init);
-    Value zero = LLVM::ZeroOp::create(b, at->getLoc(), type);
-    LLVM::ReturnOp::create(b, at->getLoc(), zero);
-    symbols.insert(global);
-    return global;
-  }
-
   /// const char *<name>_status_message(int status): the message of each
   /// status, formatted with the values of the last failed call on this
   /// thread into a thread-local buffer.
@@ -225,10 +210,10 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
     constexpr int64_t textSize = 512;
     Type textType = LLVM::LLVMArrayType::get(IntegerType::get(context, 8),
                                              textSize);
-    LLVM::GlobalOp text =
-        addThreadLocal(wrapper, name + ".status_text", textType, symbols);
-
     OpBuilder b(wrapper);
+    LLVM::GlobalOp text =
+        addThreadLocal(b, loc, name + ".status_text", textType, 1, symbols);
+
     auto function = LLVM::LLVMFuncOp::create(
         b, loc, functionName, LLVM::LLVMFunctionType::get(ptr, {i32}));
     symbols.insert(function);
