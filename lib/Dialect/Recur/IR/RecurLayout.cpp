@@ -1,4 +1,4 @@
-//===- RecurLayout.cpp - Result shapes from the destinations --------------===//
+//===- RecurLayout.cpp - Results from the destinations --------------------===//
 
 #include "recur/Dialect/Recur/IR/RecurLayout.h"
 
@@ -12,5 +12,22 @@ mlir::recur::reifyFromInits(OpBuilder &b, DestinationStyleOpInterface op,
                             ReifiedRankedShapedTypeDims &reified) {
   for (Value init : op.getDpsInits())
     reified.push_back(tensor::getMixedSizes(b, op.getLoc(), init));
+  return success();
+}
+
+MutableOperandRange mlir::recur::getTrailingOperands(Operation *op,
+                                                    unsigned count) {
+  unsigned total = op->getNumOperands();
+  count = std::min(count, total);
+  return MutableOperandRange(op, total - count, count);
+}
+
+LogicalResult mlir::recur::inferTypesFromInits(ValueRange operands,
+                                               unsigned count,
+                                               SmallVectorImpl<Type> &types) {
+  if (operands.size() < count)
+    return failure();
+  for (Value init : operands.take_back(count))
+    types.push_back(init.getType());
   return success();
 }

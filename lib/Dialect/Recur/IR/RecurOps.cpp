@@ -36,11 +36,6 @@ static NamedLayout operand(StringRef name, MutableOperandRange uses,
   return operand(name, uses[0], dims);
 }
 
-/// The destinations of an op: `count` operands from `first` on.
-static MutableOperandRange initsFrom(OpOperand &first, unsigned count) {
-  return MutableOperandRange(first.getOwner(), first.getOperandNumber(),
-                             count);
-}
 
 /// Static size of dimension `dim` of a ranked tensor value, if known.
 static std::optional<int64_t> staticDim(Value value, unsigned dim) {
@@ -325,71 +320,6 @@ LogicalResult Conv1dOp::verify() {
   return success();
 }
 
-//===----------------------------------------------------------------------===//
-// Destinations: each result has the type and the sizes of its destination
-//===----------------------------------------------------------------------===//
-
-MutableOperandRange ScanOp::getDpsInitsMutable() {
-  return initsFrom(getHInitMutable(), 2);
-}
-MutableOperandRange SelectiveScanOp::getDpsInitsMutable() {
-  return initsFrom(getYInitMutable(), 2);
-}
-MutableOperandRange LinearAttentionOp::getDpsInitsMutable() {
-  return initsFrom(getOInitMutable(), 2);
-}
-MutableOperandRange AttentionOp::getDpsInitsMutable() {
-  return initsFrom(getOInitMutable(), 1);
-}
-MutableOperandRange Conv1dOp::getDpsInitsMutable() {
-  return initsFrom(getYInitMutable(), 2);
-}
-
-LogicalResult ScanOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
-                                       Adaptor adaptor,
-                                       SmallVectorImpl<Type> &types) {
-  types.append({adaptor.getHInit().getType(), adaptor.getState().getType()});
-  return success();
-}
-LogicalResult SelectiveScanOp::inferReturnTypes(MLIRContext *,
-                                                std::optional<Location>,
-                                                Adaptor adaptor,
-                                                SmallVectorImpl<Type> &types) {
-  types.append({adaptor.getYInit().getType(), adaptor.getState().getType()});
-  return success();
-}
-LogicalResult LinearAttentionOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, Adaptor adaptor,
-    SmallVectorImpl<Type> &types) {
-  types.append({adaptor.getOInit().getType(), adaptor.getState().getType()});
-  return success();
-}
-LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location>,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &types) {
-  types.push_back(adaptor.getOInit().getType());
-  return success();
-}
-LogicalResult Conv1dOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location>,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &types) {
-  types.append({adaptor.getYInit().getType(), adaptor.getState().getType()});
-  return success();
-}
-
-#define RECUR_REIFY_FROM_INITS(Op)                                             \
-  LogicalResult Op::reifyResultShapes(OpBuilder &builder,                      \
-                                      ReifiedRankedShapedTypeDims &reified) {  \
-    return reifyFromInits(builder, *this, reified);                            \
-  }
-RECUR_REIFY_FROM_INITS(ScanOp)
-RECUR_REIFY_FROM_INITS(SelectiveScanOp)
-RECUR_REIFY_FROM_INITS(LinearAttentionOp)
-RECUR_REIFY_FROM_INITS(AttentionOp)
-RECUR_REIFY_FROM_INITS(Conv1dOp)
-#undef RECUR_REIFY_FROM_INITS
 
 SmallVector<std::string> mlir::recur::getParallelDims(Operation *op) {
   return llvm::TypeSwitch<Operation *, SmallVector<std::string>>(op)

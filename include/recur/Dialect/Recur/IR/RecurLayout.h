@@ -48,6 +48,15 @@ struct DivisibilityRule {
 /// checks them on static sizes and --recur-runtime-checks at run time.
 SmallVector<DivisibilityRule> getDivisibilityRules(Operation *op);
 
+/// The last `count` operands of `op` (its destinations), or all of them in
+/// malformed IR that has fewer.
+MutableOperandRange getTrailingOperands(Operation *op, unsigned count);
+
+/// The types of the last `count` of `operands` (the destinations), one per
+/// result; fails when there are fewer operands (malformed IR).
+LogicalResult inferTypesFromInits(ValueRange operands, unsigned count,
+                                  SmallVectorImpl<Type> &types);
+
 /// The sizes of every result of the destination-style op `op`: those of its
 /// destination (`ReifyRankedShapedTypeOpInterface`).
 LogicalResult reifyFromInits(OpBuilder &builder, DestinationStyleOpInterface op,

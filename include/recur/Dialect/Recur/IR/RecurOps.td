@@ -19,7 +19,9 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 // type of its destination (InferTypeOpAdaptor). The output's destination
 // gives only its shape; the state's destination is also the initial state,
 // read before it is overwritten (a fresh sequence passes a zero fill).
-class Recur_StructuredOp<string mnemonic, list<Trait> traits = []>
+// `numInits` is the number of destinations (and of results).
+class Recur_StructuredOp<string mnemonic, int numInits,
+                         list<Trait> traits = []>
     : Recur_Op<mnemonic, !listconcat(traits, [Pure, InferTypeOpAdaptor,
         DestinationStyleOpInterface,
         DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
@@ -36,13 +38,31 @@ class Recur_StructuredOp<string mnemonic, list<Trait> traits = []>
     MutableOperandRange getDpsInitsMutable();
   }];
   let extraClassDeclaration = structuredDeclaration;
+  // The destinations are the last `numInits` operands; each result has the
+  // type and the sizes of its destination.
+  let extraClassDefinition = [{
+    ::mlir::MutableOperandRange $cppClass::getDpsInitsMutable() {
+      return ::mlir::recur::getTrailingOperands(*this, }] # numInits # [{);
+    }
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, ::std::optional<::mlir::Location>,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      return ::mlir::recur::inferTypesFromInits(adaptor.getOperands(),
+                                                }] # numInits # [{, types);
+    }
+    ::llvm::LogicalResult $cppClass::reifyResultShapes(
+        ::mlir::OpBuilder &builder,
+        ::mlir::ReifiedRankedShapedTypeDims &reified) {
+      return ::mlir::recur::reifyFromInits(builder, *this, reified);
+    }
+  }];
 }
 
 //===----------------------------------------------------------------------===//
 // recur.scan
 //===----------------------------------------------------------------------===//
 
-def Recur_ScanOp : Recur_StructuredOp<"scan"> {
+def Recur_ScanOp : Recur_StructuredOp<"scan", 2> {
   let summary = "diagonal linear recurrence h_t = a_t * h_{t-1} + b_t";
   let description = [{
     The elementwise (diagonal) linear recurrence behind minGRU, HGRN, LRU,
@@ -85,7 +105,7 @@ def Recur_ScanOp : Recur_StructuredOp<"scan"> {
 // recur.selective_scan
 //===----------------------------------------------------------------------===//
 
-def Recur_SelectiveScanOp : Recur_StructuredOp<"selective_scan",
+def Recur_SelectiveScanOp : Recur_StructuredOp<"selective_scan", 2,
     [AttrSizedOperandSegments]> {
   let summary = "Mamba-1 selective state-space scan (S6)";
   let description = [{
@@ -141,7 +161,7 @@ def Recur_SelectiveScanOp : Recur_StructuredOp<"selective_scan",
 // recur.linear_attention
 //===----------------------------------------------------------------------===//
 
-def Recur_LinearAttentionOp : Recur_StructuredOp<"linear_attention",
+def Recur_LinearAttentionOp : Recur_StructuredOp<"linear_attention", 2,
     [AttrSizedOperandSegments]> {
   let summary = "matrix-state gated linear attention and delta rule";
   let description = [{
@@ -221,7 +241,7 @@ def Recur_LinearAttentionOp : Recur_StructuredOp<"linear_attention",
 // recur.attention
 //===----------------------------------------------------------------------===//
 
-def Recur_AttentionOp : Recur_StructuredOp<"attention"> {
+def Recur_AttentionOp : Recur_StructuredOp<"attention", 1> {
   let summary = "softmax attention (causal, sliding window, GQA/MQA)";
   let description = [{
     Operands: `q [B, T, H, D]`, `k [B, S, Hkv, D]`, `v [B, S, Hkv, Dv]`
@@ -276,7 +296,7 @@ def Recur_AttentionOp : Recur_StructuredOp<"attention"> {
 // recur.conv1d
 //===----------------------------------------------------------------------===//
 
-def Recur_Conv1dOp : Recur_StructuredOp<"conv1d"> {
+def Recur_Conv1dOp : Recur_StructuredOp<"conv1d", 2> {
   let summary = "causal depthwise 1-D convolution with carried state";
   let description = [{
     Operands: `x [B, T, C]`, `w [C, W]`, optional `bias [C]`, and an
