@@ -12,6 +12,7 @@
 #include "recur/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -49,6 +50,12 @@ void mlir::recur::buildRecurLoweringPipeline(
   pm.addPass(createRecurLowerToLoops());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  if (options.lowering == RecurLowering::Default) {
+    RecurVectorizeOptions vectorize;
+    vectorize.vectorBits = options.vectorBits;
+    pm.addNestedPass<func::FuncOp>(createRecurVectorize(vectorize));
+    pm.addPass(createCSEPass());
+  }
 }
 
 void mlir::recur::buildBufferizationPipeline(OpPassManager &pm) {
@@ -76,6 +83,8 @@ void mlir::recur::buildLLVMLoweringPipeline(OpPassManager &pm,
   funcs.addPass(createRecurCPULoopOrder());
   funcs.addPass(createForallToParallelLoopPass());
   funcs.addPass(createConvertLinalgToLoopsPass());
+  funcs.addPass(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
   pm.addPass(createLoopInvariantCodeMotionPass());
   pm.addPass(createRecurLowerExpandShape());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -88,6 +97,8 @@ void mlir::recur::buildLLVMLoweringPipeline(OpPassManager &pm,
   math.approximateLog1p = false; // exact log1p, as the references compute
   pm.addPass(createConvertMathToLLVMPass(math));
   pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());

@@ -233,9 +233,20 @@ OwningOpRef<ModuleOp> parseModel(llvm::SourceMgr &sourceMgr,
   return module;
 }
 
+/// The vector register width of `machine`, which the pipeline tiles for.
+int64_t vectorBits(const llvm::TargetMachine &machine) {
+  const llvm::MCSubtargetInfo *info = machine.getMCSubtargetInfo();
+  if (info->checkFeatures("+avx512f"))
+    return 512;
+  if (info->checkFeatures("+avx"))
+    return 256;
+  return 128;
+}
+
 /// Stage 2: runs the CPU pipeline and checks that everything was lowered.
-LogicalResult lowerModel(ModuleOp module) {
+LogicalResult lowerModel(ModuleOp module, const llvm::TargetMachine &machine) {
   recur::CPUPipelineOptions options;
+  options.vectorBits = vectorBits(machine);
   options.lowering = pipeline;
   options.chunkSize = chunkSize;
   options.statePass = statePass;
@@ -255,8 +266,8 @@ struct Rendered {
 };
 
 /// Stage 3: renders the header and the requested output.
-LogicalResult emitModel(ModuleOp module, const std::string &headerName,
-                        Rendered &rendered) {
+LogicalResult emitModel(ModuleOp module, llvm::TargetMachine &machine,
+                        const std::string &headerName, Rendered &rendered) {
   if (!headerName.empty() && headerName != "none") {
     llvm::raw_string_ostream headerStream(rendered.header);
     if (failed(recur::writeCHeader(module, headerGuard(headerName),
@@ -269,22 +280,14 @@ LogicalResult emitModel(ModuleOp module, const std::string &headerName,
     return success();
   }
 
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  std::string targetError;
-  std::unique_ptr<llvm::TargetMachine> machine =
-      createHostTargetMachine(targetError);
-  if (!machine)
-    return (fail(targetError), failure());
-
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, inputFile);
   if (!llvmModule)
     return (fail("cannot translate the lowered module to LLVM IR"), failure());
-  llvmModule->setDataLayout(machine->createDataLayout());
-  llvmModule->setTargetTriple(machine->getTargetTriple());
-  if (failed(optimize(*llvmModule, *machine)))
+  llvmModule->setDataLayout(machine.createDataLayout());
+  llvmModule->setTargetTriple(machine.getTargetTriple());
+  if (failed(optimize(*llvmModule, machine)))
     return failure();
   if (llvm::verifyModule(*llvmModule, &llvm::errs()))
     return (fail("internal error: the optimized LLVM IR does not verify"),
@@ -299,7 +302,7 @@ LogicalResult emitModel(ModuleOp module, const std::string &headerName,
   llvm::legacy::PassManager codegen;
   auto fileType = emit == EmitKind::Object ? llvm::CodeGenFileType::ObjectFile
                                            : llvm::CodeGenFileType::AssemblyFile;
-  if (machine->addPassesToEmitFile(codegen, os, nullptr, fileType))
+  if (machine.addPassesToEmitFile(codegen, os, nullptr, fileType))
     return (fail("the target cannot emit this file type"), failure());
   codegen.run(*llvmModule);
   return success();
@@ -385,6 +388,14 @@ int main(int argc, char **argv) {
     return fail("the header and the output are the same file '" + outputName +
                 "'");
 
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  std::string targetError;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createHostTargetMachine(targetError);
+  if (!machine)
+    return fail(targetError);
+
   DialectRegistry registry;
   recur::registerAllDialects(registry);
   recur::registerAllPasses();
@@ -408,13 +419,13 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
   bool lowered = false;
-  runGuarded("lowering", [&] { lowered = succeeded(lowerModel(*module)); });
+  runGuarded("lowering", [&] { lowered = succeeded(lowerModel(*module, *machine)); });
   if (!lowered)
     return 1;
   Rendered rendered;
   bool emitted = false;
   runGuarded("emitting", [&] {
-    emitted = succeeded(emitModel(*module, headerName, rendered));
+    emitted = succeeded(emitModel(*module, *machine, headerName, rendered));
   });
   if (!emitted)
     return 1;

@@ -41,6 +41,10 @@ inline constexpr const char *kSerialBelowDescription =
     "Linear attention over fewer tokens (decode steps) takes the "
     "token-serial form, attention query tiles of one position; 0 turns "
     "both off (default 16)";
+inline constexpr int64_t kDefaultVectorBits = 512;
+inline constexpr const char *kVectorBitsDescription =
+    "Vector register width the default pipeline tiles for: 128, 256 or 512 "
+    "(recur-compile takes it from the target CPU)";
 inline constexpr const char *kStatePassDescription =
     "How the state crosses chunks in the chunked forms";
 inline auto statePassOptionValues() {
@@ -62,6 +66,9 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<StatePass> statePass{
       *this, "state-pass", llvm::cl::desc(kStatePassDescription),
       llvm::cl::init(StatePass::Sequential), statePassOptionValues()};
+  PassOptions::Option<int64_t> vectorBits{
+      *this, "vector-bits", llvm::cl::desc(kVectorBitsDescription),
+      llvm::cl::init(kDefaultVectorBits)};
   PassOptions::Option<int64_t> serialBelow{
       *this, "serial-below", llvm::cl::desc(kSerialBelowDescription),
       llvm::cl::init(kDefaultSerialBelow)};

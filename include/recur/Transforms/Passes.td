@@ -161,4 +161,44 @@ def RecurApproximateExp : Pass<"recur-approximate-exp"> {
   ];
 }
 
+def RecurVectorize : Pass<"recur-vectorize", "::mlir::func::FuncOp"> {
+  let summary = "Tile static linalg ops into register tiles and vectorize them";
+  let description = [{
+    Runs on tensors, after the recur ops are lowered. Every linalg op whose
+    iteration space is static (the chunk-level matmuls, gates, decays and
+    epilogues of the chunked and token-serial forms) is tiled with
+    upstream's `scf::tileUsingSCF` and each tile is vectorized with
+    `linalg::vectorize`:
+
+    - the vector dimension is the parallel loop indexing the innermost
+      dimension of the first output; its tile is the largest divisor of its
+      size up to two vector registers (ops with a reduction) or four (ops
+      without);
+    - ops with a reduction also block the loop of the output's
+      second-innermost dimension (8 rows for 512-bit vectors, 4 otherwise),
+      and step their reductions one at a time, so a matmul tile becomes an
+      accumulator of 8 x 2 registers updated by broadcast-FMAs;
+    - every other loop steps by one.
+
+    Then canonicalization folds the unit-size reductions into elementwise
+    vector arithmetic and upstream's loop-invariant subset hoisting keeps
+    the accumulators in registers across the reduction loops (the
+    `vector.transfer_read`/`transfer_write` pairs become loop-carried
+    vectors). Ops with a dynamic iteration space are left for
+    `convert-linalg-to-loops`.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",
+           "Width of the target's vector registers in bits (128, 256 or "
+           "512)">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // RECUR_TRANSFORMS_PASSES_TD

@@ -1,0 +1,166 @@
+//===- Vectorize.cpp - Register tiles of the static linalg ops ------------===//
+//
+// The chunked and token-serial forms are linalg ops on static tiles (chunk x
+// key, key x value, ...). This pass tiles each of them into register-sized
+// pieces with upstream's TilingInterface driver, vectorizes the pieces with
+// `linalg::vectorize`, and hoists the accumulators out of the reduction
+// loops, so that LLVM receives vector arithmetic in the shape of the
+// machine's registers instead of scalar loops to rediscover.
+//
+//===----------------------------------------------------------------------===//
+
+#include "recur/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace mlir {
+namespace recur {
+#define GEN_PASS_DEF_RECURVECTORIZE
+#include "recur/Transforms/Passes.h.inc"
+} // namespace recur
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::recur;
+
+/// The largest divisor of `size` that is at most `limit` (at least 1).
+static int64_t largestDivisorUpTo(int64_t size, int64_t limit) {
+  for (int64_t tile = std::min(size, limit); tile > 1; --tile)
+    if (size % tile == 0)
+      return tile;
+  return 1;
+}
+
+/// The loop a result expression of `map` is, if it is a plain dimension.
+static std::optional<unsigned> loopOfResult(AffineMap map, int64_t fromBack) {
+  if (map.getNumResults() < fromBack)
+    return std::nullopt;
+  auto dim = dyn_cast<AffineDimExpr>(
+      map.getResult(map.getNumResults() - fromBack));
+  if (!dim)
+    return std::nullopt;
+  return dim.getPosition();
+}
+
+/// Register tile sizes for `op` (one per loop), or nothing if its iteration
+/// space is not static or has no parallel loop along its output's innermost
+/// dimension to vectorize.
+static std::optional<SmallVector<int64_t>>
+registerTileSizes(linalg::LinalgOp op, int64_t lanes) {
+  if (op.getNumDpsInits() == 0 || op.getNumLoops() == 0 ||
+      op.hasDynamicShape())
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  AffineMap output = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  std::optional<unsigned> vectorLoop = loopOfResult(output, 1);
+  if (!vectorLoop || !linalg::isParallelIterator(
+                         op.getIteratorTypesArray()[*vectorLoop]))
+    return std::nullopt;
+  bool reduces = op.getNumReductionLoops() > 0;
+  SmallVector<int64_t> tiles(op.getNumLoops(), 1);
+  // A reduction keeps its accumulator in registers: two vectors wide and a
+  // few rows deep. Elementwise ops take up to four vectors per tile.
+  tiles[*vectorLoop] =
+      largestDivisorUpTo(ranges[*vectorLoop], (reduces ? 2 : 4) * lanes);
+  std::optional<unsigned> rowLoop = loopOfResult(output, 2);
+  if (rowLoop && *rowLoop != *vectorLoop &&
+      linalg::isParallelIterator(op.getIteratorTypesArray()[*rowLoop])) {
+    int64_t rows = reduces ? (lanes >= 16 ? 8 : 4)
+                           : std::max<int64_t>(
+                                 1, 4 * lanes / tiles[*vectorLoop]);
+    tiles[*rowLoop] = largestDivisorUpTo(ranges[*rowLoop], rows);
+  }
+  return tiles;
+}
+
+/// Tiles `op` to `tiles` (unless it is one tile already) and vectorizes the
+/// tile. Leaves `op` as it is where upstream cannot vectorize it.
+static void tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
+                             ArrayRef<int64_t> tiles) {
+  if (failed(linalg::vectorizeOpPrecondition(op)))
+    return;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  Operation *tile = op;
+  if (ArrayRef<int64_t>(ranges) != tiles) {
+    scf::SCFTilingOptions options;
+    options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), tiles));
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(tiled))
+      return;
+    rewriter.replaceOp(op, tiled->replacements);
+    tile = tiled->tiledOps.front();
+  }
+  rewriter.setInsertionPoint(tile);
+  FailureOr<linalg::VectorizationResult> vectorized =
+      linalg::vectorize(rewriter, tile, /*inputVectorSizes=*/{},
+                        /*inputScalableVecDims=*/{}, /*vectorizeNDExtract=*/false,
+                        /*flatten1DDepthwiseConv=*/false,
+                        /*assumeDynamicDimsMatchVecSizes=*/false,
+                        /*createNamedContraction=*/true);
+  if (succeeded(vectorized))
+    rewriter.replaceOp(tile, vectorized->replacements);
+}
+
+namespace {
+struct RecurVectorize : recur::impl::RecurVectorizeBase<RecurVectorize> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (vectorBits != 128 && vectorBits != 256 && vectorBits != 512) {
+      getOperation().emitError("recur-vectorize: vector-bits must be 128, "
+                               "256 or 512, not ")
+          << vectorBits.getValue();
+      return signalPassFailure();
+    }
+    MLIRContext *context = &getContext();
+    IRRewriter rewriter(context);
+    SmallVector<std::pair<linalg::LinalgOp, SmallVector<int64_t>>> work;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      // Lanes of the widest element the op computes in.
+      unsigned bits = 32;
+      for (Type type : op->getOperandTypes())
+        bits = std::max(bits, getElementTypeOrSelf(type).getIntOrFloatBitWidth());
+      if (std::optional<SmallVector<int64_t>> tiles =
+              registerTileSizes(op, vectorBits / bits))
+        work.emplace_back(op, std::move(*tiles));
+    });
+    for (auto &[op, tiles] : work)
+      tileAndVectorize(rewriter, op, tiles);
+
+    // The vectorized contractions (broadcasts, a product and a reduction)
+    // become `vector.contract`, lowered to broadcast-FMA outer products.
+    {
+      RewritePatternSet patterns(context);
+      vector::populateVectorReductionToContractPatterns(patterns);
+      if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+        return signalPassFailure();
+    }
+    RewritePatternSet patterns(context);
+    for (Dialect *dialect : context->getLoadedDialects())
+      dialect->getCanonicalizationPatterns(patterns);
+    for (RegisteredOperationName op : context->getRegisteredOperations())
+      op.getCanonicalizationPatterns(patterns, context);
+    vector::populateVectorContractLoweringPatterns(
+        patterns, vector::VectorContractLowering::OuterProduct);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    FrozenRewritePatternSet frozen(std::move(patterns));
+    if (failed(applyPatternsGreedily(getOperation(), frozen)))
+      return signalPassFailure();
+    // The accumulators leave the reduction loops.
+    getOperation().walk([&](LoopLikeOpInterface loop) {
+      hoistLoopInvariantSubsets(rewriter, loop);
+    });
+    if (failed(applyPatternsGreedily(getOperation(), frozen)))
+      return signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,63 @@
+// RUN: recur-opt %s --split-input-file --verify-diagnostics --recur-vectorize | FileCheck %s
+// RUN: recur-opt %s --split-input-file --verify-diagnostics --recur-vectorize=vector-bits=256 | FileCheck %s --check-prefix=AVX2
+
+// A static matmul becomes 8 x 32 register tiles (4 x 16 for 256-bit
+// vectors): the accumulator is read once, carried through the reduction
+// loop as a vector, and updated by one broadcast-FMA per row and step.
+// CHECK-LABEL: func.func @matmul(
+// CHECK: scf.for {{.*}} step %c8
+// CHECK: scf.for {{.*}} step %c32
+// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
+// CHECK: scf.for {{.*}} step %c1 iter_args(%{{.*}} = %[[ACC]]) -> (vector<8x32xf32>)
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
+// CHECK-NOT: vector.fma
+// CHECK: scf.yield {{.*}} : vector<8x32xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<8x32xf32>, tensor<8x32xf32>
+// AVX2-LABEL: func.func @matmul(
+// AVX2: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<4x16xf32>)
+// AVX2-COUNT-4: vector.fma {{.*}} : vector<16xf32>
+func.func @matmul(%a: tensor<64x64xf32>, %b: tensor<64x64xf32>, %c: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<64x64xf32>, tensor<64x64xf32>) outs(%c : tensor<64x64xf32>) -> tensor<64x64xf32>
+  return %r : tensor<64x64xf32>
+}
+
+// -----
+
+// Elementwise ops take up to four vectors per tile, here one row of 64;
+// a size that no vector multiple divides is tiled by its largest divisor
+// that fits (all 39 columns, 39 = 3 x 13 rows do not fit a second row).
+// CHECK-LABEL: func.func @elementwise(
+// CHECK: scf.for {{.*}} step %c1
+// CHECK: math.exp {{.*}} : vector<1x64xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c39 step %c1
+// CHECK: arith.mulf {{.*}} : vector<1x39xf32>
+func.func @elementwise(%a: tensor<64x64xf32>, %b: tensor<39x39xf32>) -> (tensor<64x64xf32>, tensor<39x39xf32>) {
+  %e = tensor.empty() : tensor<64x64xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<64x64xf32>) outs(%e : tensor<64x64xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    %s = math.exp %x : f32
+    linalg.yield %s : f32
+  } -> tensor<64x64xf32>
+  %f = tensor.empty() : tensor<39x39xf32>
+  %q = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<39x39xf32>) outs(%f : tensor<39x39xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    %s = arith.mulf %x, %x : f32
+    linalg.yield %s : f32
+  } -> tensor<39x39xf32>
+  return %r, %q : tensor<64x64xf32>, tensor<39x39xf32>
+}
+
+// -----
+
+// Dynamic iteration spaces are left for convert-linalg-to-loops.
+// CHECK-LABEL: func.func @dynamic(
+// CHECK: linalg.matmul
+// CHECK-NOT: vector.
+func.func @dynamic(%a: tensor<?x64xf32>, %b: tensor<64x64xf32>, %c: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<?x64xf32>, tensor<64x64xf32>) outs(%c : tensor<?x64xf32>) -> tensor<?x64xf32>
+  return %r : tensor<?x64xf32>
+}
