@@ -26,6 +26,9 @@
 using namespace mlir;
 using namespace mlir::recur;
 
+/// The largest temporary kept on the stack: a 128 x 128 f32 tile.
+static constexpr unsigned kMaxStackTemporaryBytes = 64 * 1024;
+
 void mlir::recur::buildRecurLoweringPipeline(
     OpPassManager &pm, const CPUPipelineOptions &options) {
   pm.addPass(createRecurBufferABI());
@@ -66,6 +69,15 @@ void mlir::recur::buildBufferizationPipeline(OpPassManager &pm) {
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Small static temporaries (chunk tiles) leave the loops and live on the
+  // stack, one set per iteration of a parallel loop: no allocation in the
+  // hot path.
+  OpPassManager &funcs = pm.nest<func::FuncOp>();
+  funcs.addPass(bufferization::createBufferLoopHoistingPass());
+  bufferization::PromoteBuffersToStackPassOptions stack;
+  stack.maxAllocSizeInBytes = kMaxStackTemporaryBytes;
+  stack.maxRankOfAllocatedMemRef = 0; // static shapes only
+  funcs.addPass(bufferization::createPromoteBuffersToStackPass(stack));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(createCanonicalizerPass());
@@ -92,6 +104,8 @@ void mlir::recur::buildLLVMLoweringPipeline(OpPassManager &pm,
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
+  // After the last canonicalization, which would merge the scopes away.
+  pm.addNestedPass<func::FuncOp>(createRecurStackScopes());
   pm.addPass(createSCFToControlFlowPass());
   ConvertMathToLLVMPassOptions math;
   math.approximateLog1p = false; // exact log1p, as the references compute

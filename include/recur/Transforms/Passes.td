@@ -161,6 +161,24 @@ def RecurApproximateExp : Pass<"recur-approximate-exp"> {
   ];
 }
 
+def RecurStackScopes : Pass<"recur-stack-scopes", "::mlir::func::FuncOp"> {
+  let summary = "Free the stack temporaries of each loop iteration";
+  let description = [{
+    The pipeline keeps small static temporaries on the stack
+    (`promote-buffers-to-stack`, after `buffer-loop-hoisting` moved them
+    out of the loops that allow it). A `memref.alloca` left in a loop body,
+    such as one per head in a `scf.forall`, would otherwise take new stack
+    on every iteration until the function returns. In the body of every
+    loop (`scf.for`, `scf.forall`, `scf.parallel`, `scf.while`) that
+    allocates on the stack outside a nested loop, this pass saves the stack
+    pointer first and restores it before the terminator
+    (`llvm.intr.stacksave` / `stackrestore`; a `memref.alloca_scope` region
+    would not survive `convert-scf-to-cf`). Each thread of a parallel loop
+    has its own temporaries.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def RecurVectorize : Pass<"recur-vectorize", "::mlir::func::FuncOp"> {
   let summary = "Tile static linalg ops into register tiles and vectorize them";
   let description = [{

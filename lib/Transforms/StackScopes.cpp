@@ -1,0 +1,67 @@
+//===- StackScopes.cpp - Per-iteration scopes for stack temporaries -------===//
+
+#include "recur/Transforms/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir {
+namespace recur {
+#define GEN_PASS_DEF_RECURSTACKSCOPES
+#include "recur/Transforms/Passes.h.inc"
+} // namespace recur
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::recur;
+
+static bool isLoop(Operation *op) {
+  return isa<scf::ForOp, scf::ForallOp, scf::ParallelOp, scf::WhileOp>(op);
+}
+
+/// Whether `block` allocates on the stack outside nested loops.
+static bool allocatesPerIteration(Block &block) {
+  bool found = false;
+  block.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (isLoop(op))
+      return WalkResult::skip();
+    if (isa<memref::AllocaOp>(op)) {
+      found = true;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return found;
+}
+
+/// Saves the stack pointer at the start of `block` and restores it before
+/// its terminator, so that the iteration's stack temporaries end with it.
+static void scopeStack(RewriterBase &rewriter, Block &block) {
+  Location loc = block.getParentOp()->getLoc();
+  rewriter.setInsertionPointToStart(&block);
+  Value saved = LLVM::StackSaveOp::create(
+      rewriter, loc, LLVM::LLVMPointerType::get(rewriter.getContext()));
+  rewriter.setInsertionPoint(block.getTerminator());
+  LLVM::StackRestoreOp::create(rewriter, loc, saved);
+}
+
+namespace {
+struct RecurStackScopes
+    : recur::impl::RecurStackScopesBase<RecurStackScopes> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    SmallVector<Block *> bodies;
+    getOperation().walk([&](Operation *op) {
+      if (!isLoop(op))
+        return;
+      for (Region &region : op->getRegions())
+        for (Block &block : region)
+          if (allocatesPerIteration(block))
+            bodies.push_back(&block);
+    });
+    for (Block *body : bodies)
+      scopeStack(rewriter, *body);
+  }
+};
+} // namespace
