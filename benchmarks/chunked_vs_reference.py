@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "python"))
 
 from recur.model import Module  # noqa: E402
-from recur.runner import STORAGE, parse_header  # noqa: E402
+from recur.runner import LINK_LIBS, STORAGE, parse_header  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
@@ -109,7 +109,7 @@ def compile_and_time(name: str, pipeline: str, workdir: str, time: int,
         f.write(harness(sig))
     binary = os.path.join(directory, "bench")
     subprocess.run([os.environ.get("RECUR_CC", "/usr/lib/llvm-22/bin/clang"),
-                    "-O2", "-I", directory, main, obj, "-lm", "-o", binary],
+                    "-O2", "-I", directory, main, obj, *LINK_LIBS, "-o", binary],
                    check=True)
     env = dict(os.environ, OMP_NUM_THREADS="1")
     out = subprocess.run([binary, str(time), str(reps)], check=True,

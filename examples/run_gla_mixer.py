@@ -15,6 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "python"))
 
 from recur import reference  # noqa: E402
+from recur.runner import LINK_LIBS  # noqa: E402
 from recur.testing import check  # noqa: E402
 
 C, H, K, V = 128, 4, 32, 32
@@ -51,7 +52,7 @@ def main():
          os.path.join(HERE, "gla_mixer.mlir"), "--target=cpu", "-o", obj])
     cc = os.environ.get("CC", "/usr/lib/llvm-22/bin/clang")
     run([cc, "-O2", "-I", work, os.path.join(HERE, "gla_mixer_main.c"), obj,
-         "-lm", "-o", program])
+         *LINK_LIBS, "-o", program])
     run([program, work, str(batch), str(time), str(repetitions)])
 
     def load(name, shape):

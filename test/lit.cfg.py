@@ -22,6 +22,8 @@ python = "/usr/bin/python3"
 config.environment["PYTHONPATH"] = os.path.join(config.recur_src_root, "python")
 config.substitutions.append(("%python", python))
 config.substitutions.append(("%cc", config.c_compiler))
+# What an object from recur-compile links with (python/recur/runner.py).
+config.substitutions.append(("%recur_libs", "-lomp -lm"))
 config.substitutions.append(("%recur_src", config.recur_src_root))
 
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -93,7 +93,9 @@ void mlir::recur::buildLLVMLoweringPipeline(OpPassManager &pm,
     funcs.addPass(createRecurApproximateExp());
   funcs.addPass(createRecurCopyToLinalg());
   funcs.addPass(createRecurCPULoopOrder());
-  funcs.addPass(createForallToParallelLoopPass());
+  RecurParallelLoopsOptions parallel;
+  parallel.threads = options.openmp;
+  funcs.addPass(createRecurParallelLoops(parallel));
   funcs.addPass(createConvertLinalgToLoopsPass());
   funcs.addPass(createConvertVectorToSCFPass(
       VectorTransferToSCFOptions().enableFullUnroll()));
@@ -104,7 +106,10 @@ void mlir::recur::buildLLVMLoweringPipeline(OpPassManager &pm,
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
-  // After the last canonicalization, which would merge the scopes away.
+  if (options.openmp)
+    pm.addPass(createConvertSCFToOpenMPPass());
+  // After the last canonicalization, which would merge the scopes away, and
+  // after the OpenMP loops, whose bodies come as memref.alloca_scope.
   pm.addNestedPass<func::FuncOp>(createRecurStackScopes());
   pm.addPass(createSCFToControlFlowPass());
   ConvertMathToLLVMPassOptions math;
@@ -112,6 +117,8 @@ void mlir::recur::buildLLVMLoweringPipeline(OpPassManager &pm,
   pm.addPass(createConvertMathToLLVMPass(math));
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertVectorToLLVMPass());
+  if (options.openmp)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());

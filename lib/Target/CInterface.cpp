@@ -3,6 +3,7 @@
 #include "recur/Target/CInterface.h"
 #include "recur/Target/CNames.h"
 
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
@@ -206,6 +207,16 @@ LogicalResult mlir::recur::writeCHeader(ModuleOp module, StringRef guard,
      << "   may be partly written, and the temporaries allocated before are\n"
      << "   not freed). NAME_status_message(status) describes a status, with\n"
      << "   the values of the last failed call on the calling thread. */\n\n";
+  bool threaded =
+      module.walk([](omp::ParallelOp) { return WalkResult::interrupt(); })
+          .wasInterrupted();
+  if (threaded)
+    os << "/* Threads: the batch x head loops run on OpenMP threads (link with\n"
+       << "   -lomp -lm); OMP_NUM_THREADS sets their number. Each thread keeps\n"
+       << "   its static temporaries on its own stack (KMP_STACKSIZE sets the\n"
+       << "   size of the worker threads' stacks). */\n\n";
+  else
+    os << "/* Everything runs on the calling thread (link with -lm). */\n\n";
 
   for (Operation &op : module.getBody()->getOperations()) {
     Attribute attr = op.getAttr(CInterface::attrName);

@@ -18,11 +18,11 @@ static bool isLoop(Operation *op) {
   return isa<scf::ForOp, scf::ForallOp, scf::ParallelOp, scf::WhileOp>(op);
 }
 
-/// Whether `block` allocates on the stack outside nested loops.
+/// Whether `block` allocates on the stack outside nested loops and scopes.
 static bool allocatesPerIteration(Block &block) {
   bool found = false;
   block.walk<WalkOrder::PreOrder>([&](Operation *op) {
-    if (isLoop(op))
+    if (isLoop(op) || isa<memref::AllocaScopeOp>(op))
       return WalkResult::skip();
     if (isa<memref::AllocaOp>(op)) {
       found = true;
@@ -44,6 +44,23 @@ static void scopeStack(RewriterBase &rewriter, Block &block) {
   LLVM::StackRestoreOp::create(rewriter, loc, saved);
 }
 
+/// Replaces `scope` by its body between a stacksave and a stackrestore
+/// (what the scope means), so that no region is left for convert-scf-to-cf
+/// to break into blocks.
+static void inlineScope(RewriterBase &rewriter, memref::AllocaScopeOp scope) {
+  Block *body = &scope.getBodyRegion().front();
+  auto terminator = cast<memref::AllocaScopeReturnOp>(body->getTerminator());
+  SmallVector<Value> results(terminator.getResults());
+  rewriter.setInsertionPoint(scope);
+  Value saved = LLVM::StackSaveOp::create(
+      rewriter, scope.getLoc(),
+      LLVM::LLVMPointerType::get(rewriter.getContext()));
+  rewriter.eraseOp(terminator);
+  rewriter.inlineBlockBefore(body, scope);
+  LLVM::StackRestoreOp::create(rewriter, scope.getLoc(), saved);
+  rewriter.replaceOp(scope, results);
+}
+
 namespace {
 struct RecurStackScopes
     : recur::impl::RecurStackScopesBase<RecurStackScopes> {
@@ -62,6 +79,11 @@ struct RecurStackScopes
     });
     for (Block *body : bodies)
       scopeStack(rewriter, *body);
+    SmallVector<memref::AllocaScopeOp> scopes;
+    getOperation().walk(
+        [&](memref::AllocaScopeOp scope) { scopes.push_back(scope); });
+    for (memref::AllocaScopeOp scope : scopes)
+      inlineScope(rewriter, scope);
   }
 };
 } // namespace

@@ -65,6 +65,11 @@ def parse_header(text: str) -> Dict[str, Signature]:
     return signatures
 
 
+# What an object from recur-compile links with: libomp for the threaded
+# loops (Debian's libomp-22-dev) and libm.
+LINK_LIBS = ["-lomp", "-lm"]
+
+
 def _run(command: List[str], what: str) -> None:
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
@@ -155,7 +160,7 @@ class CompiledModule:
                 f.write(_harness_source(f"{self.stem}.h", sig))
             cc = os.environ.get("RECUR_CC", "cc")
             _run([cc, "-O1", "-I", self.workdir, source,
-                  os.path.join(self.workdir, f"{self.stem}.o"), "-lm", "-o",
+                  os.path.join(self.workdir, f"{self.stem}.o"), *LINK_LIBS, "-o",
                   binary], "linking the harness")
             self._harnesses[function] = binary
         return self._harnesses[function]

@@ -15,6 +15,7 @@
 #include "recur/Target/CInterface.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -89,6 +90,8 @@ cl::opt<int64_t> serialBelow("serial-below",
                              cl::desc(recur::kSerialBelowDescription),
                              cl::init(recur::kDefaultSerialBelow),
                              cl::cat(category));
+cl::opt<bool> openmp("openmp", cl::desc(recur::kOpenMPDescription),
+                      cl::init(true), cl::cat(category));
 cl::opt<recur::StatePass> statePass("state-pass",
                                     cl::desc(recur::kStatePassDescription),
                                     cl::init(recur::StatePass::Sequential),
@@ -161,15 +164,17 @@ std::unique_ptr<llvm::TargetMachine> createHostTargetMachine(std::string &error)
       std::nullopt, level));
 }
 
-/// Reports the first op the pipeline left outside the LLVM dialect (an
-/// upstream op it cannot lower yet), and a module that exports nothing.
+/// Reports the first op the pipeline left outside the LLVM and OpenMP
+/// dialects, which the translation to LLVM IR takes (an upstream op it
+/// cannot lower yet), and a module that exports nothing.
 LogicalResult verifyLowered(ModuleOp module) {
   // Casts left between lowered and unlowered types only follow from another
   // leftover op, which is the one to name.
   Operation *leftover = nullptr;
   module.walk([&](Operation *op) {
     if (isa<ModuleOp>(op) ||
-        isa_and_nonnull<LLVM::LLVMDialect>(op->getDialect()))
+        isa_and_nonnull<LLVM::LLVMDialect, omp::OpenMPDialect>(
+            op->getDialect()))
       return WalkResult::advance();
     if (!leftover || isa<UnrealizedConversionCastOp>(leftover))
       leftover = op;
@@ -251,6 +256,7 @@ LogicalResult lowerModel(ModuleOp module, const llvm::TargetMachine &machine) {
   options.chunkSize = chunkSize;
   options.statePass = statePass;
   options.serialBelow = serialBelow;
+  options.openmp = openmp;
   PassManager pm(module.getContext());
   recur::buildCPUPipeline(pm, options);
   if (failed(pm.run(module)))

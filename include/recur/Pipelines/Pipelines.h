@@ -45,6 +45,10 @@ inline constexpr int64_t kDefaultVectorBits = 512;
 inline constexpr const char *kVectorBitsDescription =
     "Vector register width the default pipeline tiles for: 128, 256 or 512 "
     "(recur-compile takes it from the target CPU)";
+inline constexpr const char *kOpenMPDescription =
+    "Run the batch x head loops on OpenMP threads (link with -lomp; "
+    "OMP_NUM_THREADS sets the count); false: one thread, no libomp "
+    "(default true)";
 inline constexpr const char *kStatePassDescription =
     "How the state crosses chunks in the chunked forms";
 inline auto statePassOptionValues() {
@@ -69,6 +73,9 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<int64_t> vectorBits{
       *this, "vector-bits", llvm::cl::desc(kVectorBitsDescription),
       llvm::cl::init(kDefaultVectorBits)};
+  PassOptions::Option<bool> openmp{*this, "openmp",
+                                    llvm::cl::desc(kOpenMPDescription),
+                                    llvm::cl::init(true)};
   PassOptions::Option<int64_t> serialBelow{
       *this, "serial-below", llvm::cl::desc(kSerialBelowDescription),
       llvm::cl::init(kDefaultSerialBelow)};

@@ -161,6 +161,25 @@ def RecurApproximateExp : Pass<"recur-approximate-exp"> {
   ];
 }
 
+def RecurParallelLoops : Pass<"recur-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "Choose which scf.forall loops run on threads";
+  let description = [{
+    Runs on buffers, before the loops reach OpenMP. Each `scf.forall` (the
+    batch x head tiles of the recur ops) becomes an `scf.parallel`, which
+    `convert-scf-to-openmp` turns into a work-sharing loop over the
+    threads, unless it allocates on the heap (`memref.alloc`, a temporary
+    of run-time size): a failed allocation returns the out-of-memory status
+    by jumping back to the entry point, which is only possible on the
+    calling thread, so such a loop runs sequentially (`scf.for`). With
+    `threads=false` every loop runs sequentially.
+  }];
+  let options = [
+    Option<"threads", "threads", "bool", /*default=*/"true",
+           "Run loops without heap allocations on threads">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def RecurStackScopes : Pass<"recur-stack-scopes", "::mlir::func::FuncOp"> {
   let summary = "Free the stack temporaries of each loop iteration";
   let description = [{
@@ -172,9 +191,11 @@ def RecurStackScopes : Pass<"recur-stack-scopes", "::mlir::func::FuncOp"> {
     loop (`scf.for`, `scf.forall`, `scf.parallel`, `scf.while`) that
     allocates on the stack outside a nested loop, this pass saves the stack
     pointer first and restores it before the terminator
-    (`llvm.intr.stacksave` / `stackrestore`; a `memref.alloca_scope` region
-    would not survive `convert-scf-to-cf`). Each thread of a parallel loop
-    has its own temporaries.
+    (`llvm.intr.stacksave` / `stackrestore`). Each `memref.alloca_scope`
+    (`convert-scf-to-openmp` wraps each loop body in one) is replaced by
+    the same pair around its body: a scope region would not survive
+    `convert-scf-to-cf`, which breaks nested `scf.if`s into blocks. Each
+    thread of a parallel loop has its own temporaries.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
