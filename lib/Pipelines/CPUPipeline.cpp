@@ -48,6 +48,7 @@ void mlir::recur::buildRecurLoweringPipeline(
     chunking.chunkSize = options.chunkSize;
     chunking.statePass = options.statePass;
     chunking.serialBelow = options.serialBelow;
+    chunking.linearAttentionForm = options.linearAttentionForm;
     pm.addPass(createRecurChunk(chunking));
   }
   pm.addPass(createRecurLowerToLoops());

@@ -1,7 +1,9 @@
 # Differential test of the chunked form of recur.linear_attention (the
 # `default` pipeline) against the reference lowering and the float64
 # reference: every variant of linear_attention.py, chunk sizes 16, 32 and 64
-# with the sequential state pass and 16 with the chunk-parallel one,
+# with the sequential state pass and 16 with the chunk-parallel one, the
+# token-serial form on chunk tiles (chunk sizes 16 and 64) and the form
+# `auto` picks,
 # T not a multiple of the chunk, T = 1, T smaller than a chunk, T equal to
 # a chunk, B > 1, odd head sizes (K = 48, V = 80), and prefill + decode steps
 # through the chunked form.
@@ -17,11 +19,15 @@ import linear_attention as la  # noqa: E402
 from recur.runner import compile_module  # noqa: E402
 from recur.testing import Inputs, check, check_chained  # noqa: E402
 
-# (chunk size, state pass, serial-below): every length chunked (0), and
-# the default 16, where T = 1 and T = 11 take the token-serial form and
-# T = 16 and T = 100 the chunked one, chosen at run time.
-CONFIGS = ((16, "sequential", 0), (32, "sequential", 0),
-           (64, "sequential", 0), (16, "parallel", 0), (64, "sequential", 16))
+# (chunk size, state pass, serial-below, form of longer sequences): every
+# length in the chunked form or the token-serial form on tiles
+# (serial-below 0), and the default 16, where T = 1 and T = 11 take the
+# token-serial form on the tokens themselves and T = 16 and T = 100 the
+# long form, chosen at run time.
+CONFIGS = ((16, "sequential", 0, "chunked"), (32, "sequential", 0, "chunked"),
+           (64, "sequential", 0, "chunked"), (16, "parallel", 0, "chunked"),
+           (64, "sequential", 16, "chunked"), (16, "sequential", 0, "recurrent"),
+           (64, "sequential", 16, "recurrent"), (64, "sequential", 16, "auto"))
 # (batch, time): several chunks with a partial last one, one token, less
 # than a chunk, exactly one chunk of 16.
 SHAPES = ((2, 100), (1, 1), (3, 11), (1, 16))
@@ -44,24 +50,26 @@ def main(workdir: str) -> None:
     reference = compile_module(text, os.path.join(workdir, "reference"),
                                pipeline="reference")
     rand = Inputs(seed=11)
-    for chunk, state_pass, serial_below in CONFIGS:
+    for chunk, state_pass, serial_below, form in CONFIGS:
         model = compile_module(
-            text, os.path.join(workdir, f"{state_pass}{chunk}-{serial_below}"),
+            text,
+            os.path.join(workdir, f"{state_pass}{chunk}-{serial_below}-{form}"),
             options=[f"--chunk-size={chunk}", f"--state-pass={state_pass}",
-                     f"--serial-below={serial_below}"])
+                     f"--serial-below={serial_below}",
+                     f"--linear-attention-form={form}"])
         for variant, (gate_kind, _, _, dtype) in la.VARIANTS.items():
             for batch, time in SHAPES:
                 inputs = la.make_inputs(rand, variant, batch, time)
                 dims = {"B": batch, "T": time}
-                compare(f"{variant}[{state_pass},C={chunk},"
+                compare(f"{variant}[{form},{state_pass},C={chunk},"
                         f"serial<{serial_below},B={batch},T={time}]",
                         model.run(variant, inputs, dims),
                         reference.run(variant, inputs, dims), inputs, variant,
                         dtype)
-        if chunk == 16:
-            # A chunked prefill, then single-token steps through the
-            # chunked form itself (both state passes).
-            # A prefill spanning chunks, then single-token steps.
+        if chunk == 16 and serial_below == 0:
+            # A prefill spanning chunks, then single-token steps through
+            # the long form itself (both state passes of the chunked form,
+            # and the token-serial form on tiles).
             for variant, (gate_kind, _, _, dtype) in la.VARIANTS.items():
                 check_chained(
                     model, variant, la.make_inputs(rand, variant, 2, 40),
@@ -71,18 +79,20 @@ def main(workdir: str) -> None:
 
     key, value = ODD_HEADS
     odd_text = la.build_module(key, value, ODD_VARIANTS).to_mlir()
-    odd = compile_module(odd_text, os.path.join(workdir, "odd"),
-                         options=["--chunk-size=32", "--serial-below=0"])
     odd_reference = compile_module(odd_text, os.path.join(workdir, "odd-ref"),
                                    pipeline="reference")
-    for variant in ODD_VARIANTS:
-        dtype = la.VARIANTS[variant][3]
-        inputs = la.make_inputs(rand, variant, 2, 70, key, value)
-        dims = {"B": 2, "T": 70}
-        compare(f"{variant}[K={key},V={value},C=32]",
-                odd.run(variant, inputs, dims),
-                odd_reference.run(variant, inputs, dims), inputs, variant,
-                dtype)
+    for form in ("chunked", "recurrent"):
+        odd = compile_module(odd_text, os.path.join(workdir, f"odd-{form}"),
+                             options=["--chunk-size=32", "--serial-below=0",
+                                      f"--linear-attention-form={form}"])
+        for variant in ODD_VARIANTS:
+            dtype = la.VARIANTS[variant][3]
+            inputs = la.make_inputs(rand, variant, 2, 70, key, value)
+            dims = {"B": 2, "T": 70}
+            compare(f"{variant}[{form},K={key},V={value},C=32]",
+                    odd.run(variant, inputs, dims),
+                    odd_reference.run(variant, inputs, dims), inputs, variant,
+                    dtype)
 
 
 if __name__ == "__main__":

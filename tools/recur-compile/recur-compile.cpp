@@ -90,6 +90,10 @@ cl::opt<int64_t> serialBelow("serial-below",
                              cl::desc(recur::kSerialBelowDescription),
                              cl::init(recur::kDefaultSerialBelow),
                              cl::cat(category));
+cl::opt<recur::LinearAttentionForm> linearAttentionForm(
+    "linear-attention-form", cl::desc(recur::kLinearAttentionFormDescription),
+    cl::init(recur::LinearAttentionForm::Auto),
+    recur::linearAttentionFormOptionValues(), cl::cat(category));
 cl::opt<bool> openmp("openmp", cl::desc(recur::kOpenMPDescription),
                       cl::init(true), cl::cat(category));
 cl::opt<recur::StatePass> statePass("state-pass",
@@ -256,6 +260,7 @@ LogicalResult lowerModel(ModuleOp module, const llvm::TargetMachine &machine) {
   options.chunkSize = chunkSize;
   options.statePass = statePass;
   options.serialBelow = serialBelow;
+  options.linearAttentionForm = linearAttentionForm;
   options.openmp = openmp;
   PassManager pm(module.getContext());
   recur::buildCPUPipeline(pm, options);

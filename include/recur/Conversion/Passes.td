@@ -44,6 +44,8 @@ def RecurChunk : Pass<"recur-chunk"> {
     token-serial form instead (one pass over the [K, V] state per token, as
     linalg ops on tiles; an `scf.if` on T chooses at run time when T is
     dynamic): a decode step would otherwise pay for a whole padded chunk.
+    Longer sequences take the chunked form or the same token-serial steps
+    on chunk tiles, as `linear-attention-form` says (`auto`: by shape).
     Attention over fewer queries uses query tiles of one position for the
     same reason.
     The math of each form is at the top of its file in
@@ -76,6 +78,18 @@ def RecurChunk : Pass<"recur-chunk"> {
            "takes the token-serial form, and attention query tiles of one "
            "position; chosen at run time when T is dynamic; 0 turns both "
            "off">,
+    Option<"linearAttentionForm", "linear-attention-form",
+           "::mlir::recur::LinearAttentionForm",
+           /*default=*/"::mlir::recur::LinearAttentionForm::Auto",
+           "The form of linear attention over serial-below tokens or more",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::recur::LinearAttentionForm::Auto, "auto",
+                        "the form the shape favours (docs/chunked-forms.md)"),
+             clEnumValN(::mlir::recur::LinearAttentionForm::Chunked,
+                        "chunked", "matmuls on chunk tiles"),
+             clEnumValN(::mlir::recur::LinearAttentionForm::Recurrent,
+                        "recurrent", "the token-serial form, on chunk "
+                        "tiles"))}]>,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

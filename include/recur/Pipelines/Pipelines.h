@@ -49,6 +49,18 @@ inline constexpr const char *kOpenMPDescription =
     "Run the batch x head loops on OpenMP threads (link with -lomp; "
     "OMP_NUM_THREADS sets the count); false: one thread, no libomp "
     "(default true)";
+inline constexpr const char *kLinearAttentionFormDescription =
+    "The form of linear attention over serial-below tokens or more";
+inline auto linearAttentionFormOptionValues() {
+  return llvm::cl::values(
+      clEnumValN(LinearAttentionForm::Auto, "auto",
+                 "the form the shape favours (default; "
+                 "docs/chunked-forms.md)"),
+      clEnumValN(LinearAttentionForm::Chunked, "chunked",
+                 "matmuls on chunk tiles"),
+      clEnumValN(LinearAttentionForm::Recurrent, "recurrent",
+                 "the token-serial form, on chunk tiles"));
+}
 inline constexpr const char *kStatePassDescription =
     "How the state crosses chunks in the chunked forms";
 inline auto statePassOptionValues() {
@@ -76,6 +88,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<bool> openmp{*this, "openmp",
                                     llvm::cl::desc(kOpenMPDescription),
                                     llvm::cl::init(true)};
+  PassOptions::Option<LinearAttentionForm> linearAttentionForm{
+      *this, "linear-attention-form",
+      llvm::cl::desc(kLinearAttentionFormDescription),
+      llvm::cl::init(LinearAttentionForm::Auto),
+      linearAttentionFormOptionValues()};
   PassOptions::Option<int64_t> serialBelow{
       *this, "serial-below", llvm::cl::desc(kSerialBelowDescription),
       llvm::cl::init(kDefaultSerialBelow)};

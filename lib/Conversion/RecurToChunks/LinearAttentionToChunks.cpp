@@ -346,12 +346,23 @@ struct LinearAttentionToChunks : ChunkPattern<LinearAttentionOp> {
     rewriter.replaceOp(
         op, emitBySequenceLength(
                 b, op, op.getQ(), options.serialBelow, [&](bool isShort) {
-                  return isShort ? emitRecurrent(op, b) : emitChunked(op, b);
+                  if (isShort)
+                    return emitRecurrent(op, b);
+                  return chooseForm(op) == LinearAttentionForm::Recurrent
+                             ? emitBlockedRecurrent(op, b)
+                             : emitChunked(op, b);
                 }));
     return success();
   }
 
 private:
+  /// The form of `op` over serial-below tokens or more.
+  LinearAttentionForm chooseForm(LinearAttentionOp op) const {
+    if (options.linearAttentionForm != LinearAttentionForm::Auto)
+      return options.linearAttentionForm;
+    return LinearAttentionForm::Recurrent;
+  }
+
   /// One (batch, head) of the op inside the scf.forall that `emitPerHead`
   /// builds: its output rows [T, V], its state [K, V] (from the state
   /// destination: the initial state), the head's gate for the head gate kind
@@ -445,12 +456,64 @@ private:
     });
   }
 
-  /// The token-serial form of `op` for short sequences: per token, one pass
-  /// over the [K, V] state on tiles (no padding to a chunk):
+  /// One token's inputs to the token-serial form, f32: q (scaled), k and v
+  /// rows, the key gate row [K] or the scalar gate, and beta.
+  struct Token {
+    Value q, k, v, keyGate, scalarGate, beta;
+  };
+
+  /// One step of the token-serial form, one pass over the [K, V] state:
   ///   S = diag(exp(g_t)) S;  w = beta (v_t - S^T k_t)  or  v_t;
-  ///   S += k_t w^T;  o_t = S^T (scale q_t)
+  ///   S += k_t w^T;  o_t = S^T q_t
   /// (with the bonus, o_t is read before the update and adds the current
-  /// token's (q . (bonus * k)) v_t).
+  /// token's (q . (bonus * k)) v_t). Returns {state, o_t (f32 [V])}.
+  std::pair<Value, Value> emitStep(LinearAttentionOp op, TileBuilder &t,
+                                   const Head &head, const Token &token,
+                                   Value state) const {
+    ImplicitLocOpBuilder &b = t.builder();
+    OpFoldResult keyDim = head.keyDim, valueDim = head.valueDim;
+    AffineMap vector = t.identity(1), rows = t.dims(2, {0}),
+              columns = t.dims(2, {1});
+    GateKind gateKind = op.getGateKind();
+    Value before;
+    if (head.bonus)
+      before = t.vecmat(token.q, state, t.zeros({valueDim}));
+    if (gateKind == GateKind::key) {
+      Value gate = t.map({keyDim}, {token.keyGate}, {vector},
+                         [&](ValueRange e) { return t.exp(e[0]); });
+      state = t.update(state, {gate}, {rows},
+                       [&](ValueRange e) { return t.mul(e[0], e[1]); });
+    } else if (gateKind != GateKind::none) {
+      Value gate = t.exp(gateKind == GateKind::head ? head.headGate
+                                                    : token.scalarGate);
+      state = t.update(state, {}, {},
+                       [&](ValueRange e) { return t.mul(gate, e[0]); });
+    }
+    Value written = token.v;
+    if (op.isDeltaRule()) {
+      Value read = t.vecmat(token.k, state, t.zeros({valueDim}));
+      written = t.map({valueDim}, {token.v, read}, {vector, vector},
+                      [&](ValueRange e) {
+                        return t.mul(token.beta, t.sub(e[0], e[1]));
+                      });
+    }
+    state = t.update(state, {token.k, written}, {rows, columns},
+                     [&](ValueRange e) { return t.add(e[2], t.mul(e[0], e[1])); });
+    if (!head.bonus)
+      return {state, t.vecmat(token.q, state, t.zeros({valueDim}))};
+    Value current =
+        t.sum({}, {token.q, token.k, head.bonus},
+              {t.dims(1, {0}), t.dims(1, {0}), t.dims(1, {0})},
+              [&](ValueRange e) { return t.mul(t.mul(e[0], e[2]), e[1]); });
+    Value weight = tensor::ExtractOp::create(b, current, ValueRange{});
+    Value output =
+        t.map({valueDim}, {before, token.v}, {vector, vector},
+              [&](ValueRange e) { return t.add(e[0], t.mul(weight, e[1])); });
+    return {state, output};
+  }
+
+  /// The token-serial form of `op` for short sequences (decode steps): each
+  /// token read where it is, no tiles to fill.
   SmallVector<Value> emitRecurrent(LinearAttentionOp op,
                                    ImplicitLocOpBuilder &b) const {
     ReferenceBuilder r(b);
@@ -458,17 +521,13 @@ private:
     OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
     Type outputType =
         cast<RankedTensorType>(op.getO().getType()).getElementType();
-    GateKind gateKind = op.getGateKind();
-    AffineMap vector = t.identity(1), rows = t.dims(2, {0}),
-              columns = t.dims(2, {1});
     return emitPerHead(op, t, [&](const Head &head) {
-      OpFoldResult keyDim = head.keyDim, valueDim = head.valueDim;
       // Token `step` of a [B, T, H, N] operand, as an f32 [N] vector.
-      auto token = [&](Value source, OpFoldResult width, Value step,
-                       Value scale = Value()) {
+      auto row = [&](Value source, OpFoldResult width, Value step,
+                     Value scale = Value()) {
         Value raw = t.slice(source, {head.batch, step, head.head, zero},
                             {one, one, one, width}, {0, 1, 2});
-        return t.map({width}, {raw}, {vector}, [&](ValueRange e) {
+        return t.map({width}, {raw}, {t.identity(1)}, [&](ValueRange e) {
           Value x = t.widen(e[0]);
           return scale ? t.mul(x, scale) : x;
         });
@@ -479,59 +538,72 @@ private:
             b, source, ValueRange{head.batch, step, head.head}));
       };
       Value scale = t.f32(op.getScaleOrDefault());
+      GateKind gateKind = op.getGateKind();
       SmallVector<Value> swept = r.forEach(
           head.time, {head.state, head.output},
           [&](Value step, ValueRange carried) -> SmallVector<Value> {
-            Value q = token(op.getQ(), keyDim, step, scale);
-            Value k = token(op.getK(), keyDim, step);
-            Value v = token(op.getV(), valueDim, step);
-            Value state = carried[0];
-            Value before;
-            if (head.bonus)
-              before = t.vecmat(q, state, t.zeros({valueDim}));
-            if (gateKind == GateKind::key) {
-              Value gate =
-                  t.map({keyDim}, {token(op.getG(), keyDim, step)}, {vector},
-                        [&](ValueRange e) { return t.exp(e[0]); });
-              state = t.update(state, {gate}, {rows},
-                               [&](ValueRange e) { return t.mul(e[0], e[1]); });
-            } else if (gateKind != GateKind::none) {
-              Value gate =
-                  t.exp(gateKind == GateKind::head ? head.headGate
-                                                   : scalar(op.getG(), step));
-              state = t.update(state, {}, {},
-                               [&](ValueRange e) { return t.mul(gate, e[0]); });
-            }
-            Value written = v;
-            if (op.isDeltaRule()) {
-              Value beta = scalar(op.getBeta(), step);
-              Value read = t.vecmat(k, state, t.zeros({valueDim}));
-              written = t.map(
-                  {valueDim}, {v, read}, {vector, vector},
-                  [&](ValueRange e) { return t.mul(beta, t.sub(e[0], e[1])); });
-            }
-            state = t.update(
-                state, {k, written}, {rows, columns},
-                [&](ValueRange e) { return t.add(e[2], t.mul(e[0], e[1])); });
-            Value output;
-            if (head.bonus) {
-              Value current = t.sum(
-                  {}, {q, k, head.bonus},
-                  {t.dims(1, {0}), t.dims(1, {0}), t.dims(1, {0})},
-                  [&](ValueRange e) { return t.mul(t.mul(e[0], e[2]), e[1]); });
-              Value weight =
-                  tensor::ExtractOp::create(b, current, ValueRange{});
-              output = t.map({valueDim}, {before, v}, {vector, vector},
-                             [&](ValueRange e) {
-                               return t.add(e[0], t.mul(weight, e[1]));
-                             });
-            } else {
-              output = t.vecmat(q, state, t.zeros({valueDim}));
-            }
+            Token token;
+            token.q = row(op.getQ(), head.keyDim, step, scale);
+            token.k = row(op.getK(), head.keyDim, step);
+            token.v = row(op.getV(), head.valueDim, step);
+            if (gateKind == GateKind::key)
+              token.keyGate = row(op.getG(), head.keyDim, step);
+            else if (gateKind == GateKind::scalar)
+              token.scalarGate = scalar(op.getG(), step);
+            if (op.isDeltaRule())
+              token.beta = scalar(op.getBeta(), step);
+            auto [state, output] = emitStep(op, t, head, token, carried[0]);
             Value stored = t.narrow(output, outputType);
             return {state, t.insert(stored, carried[1], {step, zero})};
           });
       return std::pair(swept[1], swept[0]);
+    });
+  }
+
+  /// The token-serial form of `op` for long sequences: the same steps over
+  /// chunk tiles (loadChunk), so that each chunk's rows are read from
+  /// memory together, contiguous and in f32, before the steps run.
+  SmallVector<Value> emitBlockedRecurrent(LinearAttentionOp op,
+                                          ImplicitLocOpBuilder &b) const {
+    ReferenceBuilder r(b);
+    TileBuilder t(b);
+    OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+    OpFoldResult chunkRows = b.getIndexAttr(options.chunkSize);
+    GateKind gateKind = op.getGateKind();
+    return emitPerHead(op, t, [&](const Head &head) {
+      auto run = [&](Value start, Value rows, Value state, ValueRange outputs,
+                     Value origin) -> SmallVector<Value> {
+        ChunkTiles tiles = loadChunk(op, t, {head.batch, start, head.head},
+                                     rows, head.headGate);
+        auto row = [&](Value tile, OpFoldResult width, Value step) {
+          return t.slice(tile, {step, zero}, {one, width}, {0});
+        };
+        auto element = [&](Value tile, Value step) {
+          return tensor::ExtractOp::create(b, tile, ValueRange{step});
+        };
+        SmallVector<Value> swept = r.forEach(
+            rows, {state, t.zeros({chunkRows, head.valueDim})},
+            [&](Value step, ValueRange carried) -> SmallVector<Value> {
+              Token token;
+              token.q = row(tiles.q, head.keyDim, step);
+              token.k = row(tiles.k, head.keyDim, step);
+              token.v = row(tiles.v, head.valueDim, step);
+              if (gateKind == GateKind::key)
+                token.keyGate = row(tiles.gate, head.keyDim, step);
+              else if (gateKind == GateKind::scalar)
+                token.scalarGate = element(tiles.gate, step);
+              if (op.isDeltaRule())
+                token.beta = element(tiles.beta, step);
+              auto [next, output] = emitStep(op, t, head, token, carried[0]);
+              return {next, t.insert(output, carried[1], {step, zero})};
+            });
+        return {swept[0], t.storeRows(swept[1], outputs[0],
+                                      r.subIndex(start, origin), rows)};
+      };
+      SmallVector<Value> scanned = emitChunkedScan(
+          t, r, {run, /*summarize=*/nullptr}, head.time, options.chunkSize,
+          /*reverse=*/false, StatePass::Sequential, head.state, {head.output});
+      return std::pair(scanned[1], scanned[0]);
     });
   }
 

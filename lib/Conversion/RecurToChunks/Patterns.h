@@ -20,6 +20,8 @@ struct ChunkOptions {
   StatePass statePass;
   /// Linear attention over fewer tokens takes the token-serial form.
   int64_t serialBelow;
+  /// The form of linear attention over longer sequences.
+  LinearAttentionForm linearAttentionForm;
 };
 
 /// A rewrite of recur op `OpTy` into its chunked form.

@@ -47,8 +47,9 @@ SmallVector<Value> mlir::recur::emitBySequenceLength(
 void mlir::recur::populateRecurToChunksPatterns(RewritePatternSet &patterns,
                                                 int64_t chunkSize,
                                                 StatePass statePass,
-                                                int64_t serialBelow) {
-  ChunkOptions options{chunkSize, statePass, serialBelow};
+                                                int64_t serialBelow,
+                                                LinearAttentionForm form) {
+  ChunkOptions options{chunkSize, statePass, serialBelow, form};
   populateLinearAttentionToChunksPattern(patterns, options);
   populateAttentionToChunksPattern(patterns, options);
   populateConv1dToLinalgPattern(patterns);
@@ -74,7 +75,8 @@ struct RecurChunk : recur::impl::RecurChunkBase<RecurChunk> {
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    populateRecurToChunksPatterns(patterns, chunkSize, statePass, serialBelow);
+    populateRecurToChunksPatterns(patterns, chunkSize, statePass, serialBelow,
+                                  linearAttentionForm);
     // Only the recur ops are rewritten; nothing else is folded or erased.
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);

@@ -1,6 +1,7 @@
-// RUN: recur-opt %s --recur-chunk="chunk-size=32 serial-below=0" --split-input-file | FileCheck %s
-// RUN: recur-opt %s --recur-chunk=serial-below=0 --split-input-file | FileCheck %s --check-prefix=DEFAULT
-// RUN: recur-opt %s --recur-chunk="state-pass=parallel serial-below=0" --split-input-file | FileCheck %s --check-prefix=PARALLEL
+// RUN: recur-opt %s --recur-chunk="chunk-size=32 serial-below=0 linear-attention-form=chunked" --split-input-file | FileCheck %s
+// RUN: recur-opt %s --recur-chunk="serial-below=0 linear-attention-form=chunked" --split-input-file | FileCheck %s --check-prefix=DEFAULT
+// RUN: recur-opt %s --recur-chunk="state-pass=parallel serial-below=0 linear-attention-form=chunked" --split-input-file | FileCheck %s --check-prefix=PARALLEL
+// RUN: recur-opt %s --recur-chunk="chunk-size=32 serial-below=0 linear-attention-form=recurrent" --split-input-file | FileCheck %s --check-prefix=RECURRENT
 // RUN: recur-opt %s --recur-chunk --split-input-file | FileCheck %s --check-prefix=SERIAL
 // RUN: not recur-opt %s --recur-chunk=chunk-size=0 --split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 
@@ -62,6 +63,24 @@
 // decay, the outer-product update and the read as linalg ops on [K], [V]
 // and [K, V] tiles, no padding) for decode-length sequences and the
 // chunked form; a static T below it takes the token-serial form alone.
+// The token-serial form on chunk tiles: the same loop over chunks and the
+// same zero-padded [32, 16] tiles, then a loop over the chunk's rows that
+// decays, updates and reads the [16, 8] state once per token; no matmul.
+// RECURRENT-LABEL: func.func @gla(
+// RECURRENT-NOT: scf.if
+// RECURRENT: scf.forall
+// RECURRENT: %[[N:.*]] = arith.ceildivui %{{.*}}, %c32
+// RECURRENT: scf.for %{{.*}} = %c0 to %[[N]] step %c1
+// RECURRENT: } : tensor<?x16xf32> to tensor<32x16xf32>
+// RECURRENT-NOT: linalg.matmul
+// RECURRENT: scf.for %[[I:.*]] = %c0 to %[[ROWS:.*]] step %c1 iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<16x8xf32>, tensor<32x8xf32>)
+// RECURRENT: tensor.extract_slice %{{.*}}[%[[I]], 0] [1, 16] [1, 1] : tensor<32x16xf32> to tensor<16xf32>
+// RECURRENT: math.exp
+// RECURRENT: linalg.generic {{.*}} outs(%{{.*}} : tensor<16x8xf32>)
+// RECURRENT: linalg.vecmat
+// RECURRENT-NOT: linalg.matmul
+// RECURRENT-LABEL: func.func @plain(
+
 // SERIAL-LABEL: func.func @gla(
 // SERIAL: %[[T:.*]] = tensor.dim %{{.*}}, %c1
 // SERIAL: %[[SHORT:.*]] = arith.cmpi slt, %[[T]], %c16

@@ -21,6 +21,12 @@ namespace recur {
 /// parallel.
 enum class StatePass { Sequential, Parallel };
 
+/// The form of linear attention over serial-below tokens or more: the
+/// chunked form (matmuls on chunk tiles), the token-serial form on chunk
+/// tiles, or the one the shape favours (`docs/chunked-forms.md`, "Choosing
+/// a form").
+enum class LinearAttentionForm { Auto, Chunked, Recurrent };
+
 #define GEN_PASS_DECL_RECURCHUNK
 #include "recur/Conversion/Passes.h.inc"
 
@@ -29,7 +35,8 @@ enum class StatePass { Sequential, Parallel };
 /// `chunkSize` tokens, and linalg ops on static tiles.
 void populateRecurToChunksPatterns(RewritePatternSet &patterns,
                                    int64_t chunkSize, StatePass statePass,
-                                   int64_t serialBelow);
+                                   int64_t serialBelow,
+                                   LinearAttentionForm linearAttentionForm);
 
 } // namespace recur
 } // namespace mlir
