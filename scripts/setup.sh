@@ -11,6 +11,11 @@ packages=(
   python3-numpy python3-pytest
 )
 
+# The benchmark's plot (scripts/bench.sh) also needs matplotlib.
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(python3-matplotlib)
+fi
+
 missing=()
 for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
