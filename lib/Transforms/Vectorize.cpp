@@ -65,13 +65,17 @@ registerTileSizes(linalg::LinalgOp op, int64_t lanes) {
     return std::nullopt;
   bool reduces = op.getNumReductionLoops() > 0;
   SmallVector<int64_t> tiles(op.getNumLoops(), 1);
-  // A reduction keeps its accumulator in registers: two vectors wide and a
-  // few rows deep. Elementwise ops take up to four vectors per tile.
-  tiles[*vectorLoop] =
-      largestDivisorUpTo(ranges[*vectorLoop], (reduces ? 2 : 4) * lanes);
   std::optional<unsigned> rowLoop = loopOfResult(output, 2);
-  if (rowLoop && *rowLoop != *vectorLoop &&
-      linalg::isParallelIterator(op.getIteratorTypesArray()[*rowLoop])) {
+  bool hasRows =
+      rowLoop && *rowLoop != *vectorLoop &&
+      linalg::isParallelIterator(op.getIteratorTypesArray()[*rowLoop]);
+  // A reduction keeps its accumulator in registers: two vectors wide and a
+  // few rows deep, or, for a single row (a vecmat), up to eight vectors, so
+  // that that many independent FMA chains hide the FMA latency. Elementwise
+  // ops take up to four vectors per tile.
+  int64_t vectors = !reduces ? 4 : hasRows ? 2 : 8;
+  tiles[*vectorLoop] = largestDivisorUpTo(ranges[*vectorLoop], vectors * lanes);
+  if (hasRows) {
     int64_t rows = reduces ? (lanes >= 16 ? 8 : 4)
                            : std::max<int64_t>(
                                  1, 4 * lanes / tiles[*vectorLoop]);

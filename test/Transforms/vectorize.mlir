@@ -61,3 +61,17 @@ func.func @dynamic(%a: tensor<?x64xf32>, %b: tensor<64x64xf32>, %c: tensor<?x64x
   %r = linalg.matmul ins(%a, %b : tensor<?x64xf32>, tensor<64x64xf32>) outs(%c : tensor<?x64xf32>) -> tensor<?x64xf32>
   return %r : tensor<?x64xf32>
 }
+
+// -----
+
+// A reduction into one row (a vecmat) keeps up to eight vectors of
+// independent accumulators: here all 64 columns at once.
+// CHECK-LABEL: func.func @vecmat(
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<64xf32>)
+// CHECK: vector.fma {{.*}} : vector<64xf32>
+// AVX2-LABEL: func.func @vecmat(
+// AVX2: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<64xf32>)
+func.func @vecmat(%x: tensor<64xf32>, %m: tensor<64x64xf32>, %acc: tensor<64xf32>) -> tensor<64xf32> {
+  %r = linalg.vecmat ins(%x, %m : tensor<64xf32>, tensor<64x64xf32>) outs(%acc : tensor<64xf32>) -> tensor<64xf32>
+  return %r : tensor<64xf32>
+}

@@ -211,8 +211,9 @@ def RecurVectorize : Pass<"recur-vectorize", "::mlir::func::FuncOp"> {
 
     - the vector dimension is the parallel loop indexing the innermost
       dimension of the first output; its tile is the largest divisor of its
-      size up to two vector registers (ops with a reduction) or four (ops
-      without);
+      size up to two vector registers (ops with a reduction), eight (a
+      reduction into a single row, such as a vecmat: independent FMA
+      chains) or four (ops without a reduction);
     - ops with a reduction also block the loop of the output's
       second-innermost dimension (8 rows for 512-bit vectors, 4 otherwise),
       and step their reductions one at a time, so a matmul tile becomes an

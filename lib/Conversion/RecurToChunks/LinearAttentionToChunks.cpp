@@ -478,27 +478,46 @@ private:
     Value before;
     if (head.bonus)
       before = t.vecmat(token.q, state, t.zeros({valueDim}));
-    if (gateKind == GateKind::key) {
-      Value gate = t.map({keyDim}, {token.keyGate}, {vector},
-                         [&](ValueRange e) { return t.exp(e[0]); });
-      state = t.update(state, {gate}, {rows},
-                       [&](ValueRange e) { return t.mul(e[0], e[1]); });
-    } else if (gateKind != GateKind::none) {
-      Value gate = t.exp(gateKind == GateKind::head ? head.headGate
-                                                    : token.scalarGate);
-      state = t.update(state, {}, {},
-                       [&](ValueRange e) { return t.mul(gate, e[0]); });
-    }
+    // The decay: exp of the key gate row [K], or of the token's (head's)
+    // scalar gate.
+    Value keyDecay, rowDecay;
+    if (gateKind == GateKind::key)
+      keyDecay = t.map({keyDim}, {token.keyGate}, {vector},
+                       [&](ValueRange e) { return t.exp(e[0]); });
+    else if (gateKind != GateKind::none)
+      rowDecay = t.exp(gateKind == GateKind::head ? head.headGate
+                                                  : token.scalarGate);
     Value written = token.v;
     if (op.isDeltaRule()) {
-      Value read = t.vecmat(token.k, state, t.zeros({valueDim}));
+      // (diag(d) S)^T k = S^T (d * k): the decayed state is never formed.
+      Value keys = token.k;
+      if (keyDecay)
+        keys = t.map({keyDim}, {token.k, keyDecay}, {vector, vector},
+                     [&](ValueRange e) { return t.mul(e[0], e[1]); });
+      else if (rowDecay)
+        keys = t.map({keyDim}, {token.k}, {vector},
+                     [&](ValueRange e) { return t.mul(e[0], rowDecay); });
+      Value read = t.vecmat(keys, state, t.zeros({valueDim}));
       written = t.map({valueDim}, {token.v, read}, {vector, vector},
                       [&](ValueRange e) {
                         return t.mul(token.beta, t.sub(e[0], e[1]));
                       });
     }
-    state = t.update(state, {token.k, written}, {rows, columns},
-                     [&](ValueRange e) { return t.add(e[2], t.mul(e[0], e[1])); });
+    // One pass over the state decays it and adds k w^T.
+    SmallVector<Value> inputs = {token.k, written};
+    SmallVector<AffineMap> maps = {rows, columns};
+    if (keyDecay) {
+      inputs.push_back(keyDecay);
+      maps.push_back(rows);
+    }
+    state = t.update(state, inputs, maps, [&](ValueRange e) {
+      Value old = e.back();
+      if (keyDecay)
+        old = t.mul(old, e[2]);
+      else if (rowDecay)
+        old = t.mul(old, rowDecay);
+      return t.add(old, t.mul(e[0], e[1]));
+    });
     if (!head.bonus)
       return {state, t.vecmat(token.q, state, t.zeros({valueDim}))};
     Value current =
