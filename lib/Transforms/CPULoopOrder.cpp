@@ -49,8 +49,10 @@ struct RecurCPULoopOrder
     for (linalg::LinalgOp op : ops) {
       auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
       if (!generic) {
-        // Only contractions benefit; fills and copies keep their form.
-        if (!linalg::isaContractionOpInterface(op))
+        // Only contractions and convolutions benefit; fills and copies
+        // keep their form.
+        if (!linalg::isaContractionOpInterface(op) &&
+            !linalg::isaConvolutionOpInterface(op))
           continue;
         rewriter.setInsertionPoint(op);
         FailureOr<linalg::GenericOp> generalized =

@@ -26,14 +26,21 @@ struct RecurParallelLoops
     getOperation().walk([&](scf::ForallOp loop) { loops.push_back(loop); });
     // Innermost first, so that an outer loop sees its inner loops' form.
     for (scf::ForallOp loop : loops) {
-      bool allocates =
-          loop.getBody()
-              ->walk([](memref::AllocOp) { return WalkResult::interrupt(); })
-              .wasInterrupted();
+      auto contains = [&](auto opKind) {
+        using OpTy = decltype(opKind);
+        return loop.getBody()
+            ->walk([](OpTy) { return WalkResult::interrupt(); })
+            .wasInterrupted();
+      };
+      // One level of threads: a loop around parallel ones (the batch loop
+      // around the heads of attention) runs sequentially, so that B = 1
+      // still spreads the inner loop over the threads.
+      bool parallel = threads && !contains(memref::AllocOp()) &&
+                      !contains(scf::ParallelOp());
       rewriter.setInsertionPoint(loop);
-      LogicalResult converted =
-          threads && !allocates ? scf::forallToParallelLoop(rewriter, loop)
-                                : scf::forallToForLoop(rewriter, loop);
+      LogicalResult converted = parallel
+                                    ? scf::forallToParallelLoop(rewriter, loop)
+                                    : scf::forallToForLoop(rewriter, loop);
       if (failed(converted)) {
         loop.emitError("recur-parallel-loops: cannot lower this scf.forall "
                        "(it has results; bufferize first)");

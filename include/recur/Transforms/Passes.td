@@ -170,7 +170,10 @@ def RecurParallelLoops : Pass<"recur-parallel-loops", "::mlir::func::FuncOp"> {
     threads, unless it allocates on the heap (`memref.alloc`, a temporary
     of run-time size): a failed allocation returns the out-of-memory status
     by jumping back to the entry point, which is only possible on the
-    calling thread, so such a loop runs sequentially (`scf.for`). With
+    calling thread, so such a loop runs sequentially (`scf.for`). Threads
+    are one level deep: a loop around parallel loops (attention's batch
+    loop around its heads and query tiles) runs sequentially, so that a
+    batch of one still spreads its heads over the threads. With
     `threads=false` every loop runs sequentially.
   }];
   let options = [
