@@ -143,6 +143,15 @@ struct RecurVectorize : recur::impl::RecurVectorizeBase<RecurVectorize> {
     // The vectorized contractions (broadcasts, a product and a reduction)
     // become `vector.contract`, lowered to broadcast-FMA outer products.
     {
+      // Reductions over one element are elementwise: no contraction.
+      RewritePatternSet patterns(context);
+      vector::MultiDimReductionOp::getCanonicalizationPatterns(patterns,
+                                                                context);
+      vector::populateDropUnitDimWithShapeCastPatterns(patterns);
+      if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+        return signalPassFailure();
+    }
+    {
       RewritePatternSet patterns(context);
       vector::populateVectorReductionToContractPatterns(patterns);
       if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

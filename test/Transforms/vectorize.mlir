@@ -28,9 +28,9 @@ func.func @matmul(%a: tensor<64x64xf32>, %b: tensor<64x64xf32>, %c: tensor<64x64
 // that fits (all 39 columns, 39 = 3 x 13 rows do not fit a second row).
 // CHECK-LABEL: func.func @elementwise(
 // CHECK: scf.for {{.*}} step %c1
-// CHECK: math.exp {{.*}} : vector<1x64xf32>
+// CHECK: math.exp {{.*}} : vector<64xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c39 step %c1
-// CHECK: arith.mulf {{.*}} : vector<1x39xf32>
+// CHECK: arith.mulf {{.*}} : vector<39xf32>
 func.func @elementwise(%a: tensor<64x64xf32>, %b: tensor<39x39xf32>) -> (tensor<64x64xf32>, tensor<39x39xf32>) {
   %e = tensor.empty() : tensor<64x64xf32>
   %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
@@ -74,4 +74,32 @@ func.func @dynamic(%a: tensor<?x64xf32>, %b: tensor<64x64xf32>, %c: tensor<?x64x
 func.func @vecmat(%x: tensor<64xf32>, %m: tensor<64x64xf32>, %acc: tensor<64xf32>) -> tensor<64xf32> {
   %r = linalg.vecmat ins(%x, %m : tensor<64xf32>, tensor<64x64xf32>) outs(%acc : tensor<64xf32>) -> tensor<64xf32>
   return %r : tensor<64xf32>
+}
+
+// -----
+
+// The token-serial step: one generic updates the state and reads it (the
+// key dimension a reduction for the output row only). It becomes one loop
+// over the state's rows, each row loaded, updated and stored once, with the
+// output row carried in registers.
+// CHECK-LABEL: func.func @update_and_read(
+// CHECK: %[[O:.*]] = vector.transfer_read {{.*}} : tensor<64xf32>, vector<64xf32>
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}, %[[ACC:.*]] = %[[O]]) -> (tensor<64x64xf32>, vector<64xf32>)
+// CHECK: vector.transfer_read {{.*}} : tensor<1x64xf32>, vector<1x64xf32>
+// CHECK-NOT: vector.extract {{.*}} : f32 from vector<64xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<1x64xf32>, tensor<1x64xf32>
+// CHECK: scf.yield {{.*}} : tensor<64x64xf32>, vector<64xf32>
+func.func @update_and_read(%s: tensor<64x64xf32>, %k: tensor<64xf32>, %w: tensor<64xf32>, %d: tensor<64xf32>, %q: tensor<64xf32>, %o: tensor<64xf32>) -> (tensor<64x64xf32>, tensor<64xf32>) {
+  %r:2 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i)>, affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i)>, affine_map<(i, j) -> (i)>, affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>],
+                         iterator_types = ["reduction", "parallel"]}
+      ins(%k, %w, %d, %q : tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>) outs(%s, %o : tensor<64x64xf32>, tensor<64xf32>) {
+  ^bb0(%kk: f32, %ww: f32, %dd: f32, %qq: f32, %ss: f32, %oo: f32):
+    %a = arith.mulf %ss, %dd : f32
+    %b = arith.mulf %kk, %ww : f32
+    %n = arith.addf %a, %b : f32
+    %p = arith.mulf %n, %qq : f32
+    %acc = arith.addf %oo, %p : f32
+    linalg.yield %n, %acc : f32, f32
+  } -> (tensor<64x64xf32>, tensor<64xf32>)
+  return %r#0, %r#1 : tensor<64x64xf32>, tensor<64xf32>
 }

@@ -223,8 +223,11 @@ def RecurVectorize : Pass<"recur-vectorize", "::mlir::func::FuncOp"> {
       accumulator of 8 x 2 registers updated by broadcast-FMAs;
     - every other loop steps by one.
 
-    Then canonicalization folds the unit-size reductions into elementwise
-    vector arithmetic and upstream's loop-invariant subset hoisting keeps
+    Then the reductions over one element become elementwise vector
+    arithmetic (upstream's multi-reduction canonicalization and unit-dim
+    dropping), the remaining ones `vector.contract`, lowered to
+    broadcast-FMA outer products, and upstream's loop-invariant subset
+    hoisting keeps
     the accumulators in registers across the reduction loops (the
     `vector.transfer_read`/`transfer_write` pairs become loop-carried
     vectors). Ops with a dynamic iteration space are left for

@@ -475,9 +475,6 @@ private:
     AffineMap vector = t.identity(1), rows = t.dims(2, {0}),
               columns = t.dims(2, {1});
     GateKind gateKind = op.getGateKind();
-    Value before;
-    if (head.bonus)
-      before = t.vecmat(token.q, state, t.zeros({valueDim}));
     // The decay: exp of the key gate row [K], or of the token's (head's)
     // scalar gate.
     Value keyDecay, rowDecay;
@@ -503,32 +500,35 @@ private:
                         return t.mul(token.beta, t.sub(e[0], e[1]));
                       });
     }
-    // One pass over the state decays it and adds k w^T.
+    // One pass over the state decays it, adds k w^T and reads q^T S (the
+    // state after the update, or before it with the bonus).
     SmallVector<Value> inputs = {token.k, written};
     SmallVector<AffineMap> maps = {rows, columns};
     if (keyDecay) {
       inputs.push_back(keyDecay);
       maps.push_back(rows);
     }
-    state = t.update(state, inputs, maps, [&](ValueRange e) {
-      Value old = e.back();
-      if (keyDecay)
-        old = t.mul(old, e[2]);
-      else if (rowDecay)
-        old = t.mul(old, rowDecay);
-      return t.add(old, t.mul(e[0], e[1]));
-    });
+    auto [next, read] = t.updateAndRead(
+        state, inputs, maps, token.q, /*readOld=*/head.bonus != nullptr,
+        [&](ValueRange e) {
+          Value old = e.back();
+          if (keyDecay)
+            old = t.mul(old, e[2]);
+          else if (rowDecay)
+            old = t.mul(old, rowDecay);
+          return t.add(old, t.mul(e[0], e[1]));
+        });
     if (!head.bonus)
-      return {state, t.vecmat(token.q, state, t.zeros({valueDim}))};
+      return {next, read};
     Value current =
         t.sum({}, {token.q, token.k, head.bonus},
               {t.dims(1, {0}), t.dims(1, {0}), t.dims(1, {0})},
               [&](ValueRange e) { return t.mul(t.mul(e[0], e[2]), e[1]); });
     Value weight = tensor::ExtractOp::create(b, current, ValueRange{});
     Value output =
-        t.map({valueDim}, {before, token.v}, {vector, vector},
+        t.map({valueDim}, {read, token.v}, {vector, vector},
               [&](ValueRange e) { return t.add(e[0], t.mul(weight, e[1])); });
-    return {state, output};
+    return {next, output};
   }
 
   /// The token-serial form of `op` for short sequences (decode steps): each

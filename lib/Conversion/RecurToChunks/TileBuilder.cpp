@@ -94,6 +94,40 @@ Value TileBuilder::sum(ArrayRef<OpFoldResult> shape, ValueRange inputs,
                  body, [&](Value acc, Value x) { return add(acc, x); });
 }
 
+std::pair<Value, Value>
+TileBuilder::updateAndRead(Value tile, ValueRange inputs,
+                           ArrayRef<AffineMap> inputMaps, Value weights,
+                           bool readOld, Body body) {
+  OpFoldResult columns = tensor::getMixedSize(b, b.getLoc(), tile, 1);
+  SmallVector<Value> operands(inputs);
+  operands.push_back(weights);
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.append({dims(2, {0}), identity(2), dims(2, {1})});
+  // Rows are the reduction of `read`; each element of the tile is still
+  // visited once, so the tile output is a plain update.
+  auto op = linalg::GenericOp::create(
+      b, TypeRange{tile.getType(), RankedTensorType::get(
+                                       {getConstantIntValue(columns).value_or(
+                                           ShapedType::kDynamic)},
+                                       b.getF32Type())},
+      operands, ValueRange{tile, zeros({columns})}, maps,
+      {utils::IteratorType::reduction, utils::IteratorType::parallel},
+      /*doc=*/"", /*libraryCall=*/"",
+      [&](OpBuilder &nested, Location, ValueRange args) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nested.getInsertionBlock(),
+                            nested.getInsertionPoint());
+        size_t n = inputs.size();
+        SmallVector<Value> elements(args.take_front(n));
+        Value old = args[n + 1];
+        elements.push_back(old);
+        Value updated = body(elements);
+        Value read = add(args[n + 2], mul(args[n], readOld ? old : updated));
+        linalg::YieldOp::create(b, ValueRange{updated, read});
+      });
+  return {op.getResult(0), op.getResult(1)};
+}
+
 Value TileBuilder::maxOver(ArrayRef<OpFoldResult> shape, ValueRange inputs,
                            ArrayRef<AffineMap> inputMaps, Body body) {
   Value empty = tensor::EmptyOp::create(b, folded(shape), b.getF32Type());

@@ -57,6 +57,14 @@ public:
   /// the inputs).
   Value sum(ArrayRef<OpFoldResult> shape, ValueRange inputs,
             ArrayRef<AffineMap> inputMaps, Body body);
+  /// One pass over the 2-D tile `tile` that updates it and reads it:
+  /// new[i, j] = body(inputs[maps(i, j)]..., tile[i, j]) and
+  /// read[j] = sum_i weights[i] * (new or, with `readOld`, tile)[i, j].
+  /// Returns {new, read (f32)}.
+  std::pair<Value, Value> updateAndRead(Value tile, ValueRange inputs,
+                                        ArrayRef<AffineMap> inputMaps,
+                                        Value weights, bool readOld,
+                                        Body body);
 
   /// out[d...] = max_r body(...) (init -inf), like `sum`.
   Value maxOver(ArrayRef<OpFoldResult> shape, ValueRange inputs,

@@ -65,7 +65,9 @@
 // chunked form; a static T below it takes the token-serial form alone.
 // The token-serial form on chunk tiles: the same loop over chunks and the
 // same zero-padded [32, 16] tiles, then a loop over the chunk's rows that
-// decays, updates and reads the [16, 8] state once per token; no matmul.
+// decays, updates and reads the [16, 8] state in one pass per token (one
+// generic with the state and the output row as outputs, the key dimension
+// a reduction for the output); no matmul.
 // RECURRENT-LABEL: func.func @gla(
 // RECURRENT-NOT: scf.if
 // RECURRENT: scf.forall
@@ -76,9 +78,14 @@
 // RECURRENT: scf.for %[[I:.*]] = %c0 to %[[ROWS:.*]] step %c1 iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<16x8xf32>, tensor<32x8xf32>)
 // RECURRENT: tensor.extract_slice %{{.*}}[%[[I]], 0] [1, 16] [1, 1] : tensor<32x16xf32> to tensor<16xf32>
 // RECURRENT: math.exp
-// RECURRENT: linalg.generic {{.*}} outs(%{{.*}} : tensor<16x8xf32>)
-// RECURRENT: linalg.vecmat
+// RECURRENT: linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} {{.*}} outs(%{{.*}}, %{{.*}} : tensor<16x8xf32>, tensor<8xf32>)
+// RECURRENT-NOT: linalg.vecmat
 // RECURRENT-NOT: linalg.matmul
+// RECURRENT-LABEL: func.func @gated_delta(
+// The delta rule first reads S^T (d k) (a vecmat), then the same one pass.
+// RECURRENT: linalg.vecmat
+// RECURRENT: linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]}
+// RECURRENT-NOT: linalg.vecmat
 // RECURRENT-LABEL: func.func @plain(
 
 // SERIAL-LABEL: func.func @gla(
@@ -89,8 +96,7 @@
 // SERIAL: scf.for
 // SERIAL-NOT: tensor.pad
 // SERIAL: math.exp
-// SERIAL: linalg.generic {{.*}} outs(%{{.*}} : tensor<16x8xf32>)
-// SERIAL: linalg.vecmat
+// SERIAL: linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} {{.*}} outs(%{{.*}}, %{{.*}} : tensor<16x8xf32>, tensor<8xf32>)
 // SERIAL: } else {
 // SERIAL: tensor.pad
 // SERIAL-LABEL: func.func @plain(
@@ -99,7 +105,7 @@
 // SERIAL-LABEL: func.func @decode(
 // SERIAL-NOT: tensor.pad
 // SERIAL: scf.for
-// SERIAL: linalg.vecmat
+// SERIAL: linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]}
 // SERIAL-NOT: recur.linear_attention
 // DEFAULT-LABEL: func.func @gla(
 // DEFAULT: arith.constant 64 : index
