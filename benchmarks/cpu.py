@@ -60,72 +60,62 @@ LINEAR = {
 
 # -- model descriptions ---------------------------------------------------
 
-def linear_module(variant, key, value):
-    gate_kind, delta, bonus = LINEAR[variant]
+def module(outputs, build):
+    """A module of one function @run: `build(f)` declares its arguments and
+    returns its results, named by `outputs`."""
     m = Module()
     f = m.function("run")
-    dyn = (None, None)
-    q = f.arg("q", dyn + (H, key))
-    k = f.arg("k", dyn + (H, key))
-    v = f.arg("v", dyn + (H, value))
-    g = None
-    if gate_kind != "none":
-        g = f.arg("g", {"head": (H,), "scalar": dyn + (H,),
-                        "key": dyn + (H, key)}[gate_kind])
-    beta = f.arg("beta", dyn + (H,)) if delta else None
-    u = f.arg("bonus", (H, key)) if bonus else None
-    h0 = f.arg("h0", (None, H, key, value))
-    o, state = f.linear_attention(q, k, v, g=g, gate_kind=gate_kind,
-                                  beta=beta, bonus=u, h0=h0)
-    f.ret(o, "o")
-    f.ret(state, "h_last")
+    results = build(f)
+    for name, value in zip(outputs, results):
+        f.ret(value, name)
     return m.to_mlir()
+
+
+def linear_module(variant, key, value):
+    gate_kind, delta, bonus = LINEAR[variant]
+    dyn = (None, None)
+
+    def build(f):
+        q = f.arg("q", dyn + (H, key))
+        k = f.arg("k", dyn + (H, key))
+        v = f.arg("v", dyn + (H, value))
+        g = None
+        if gate_kind != "none":
+            g = f.arg("g", {"head": (H,), "scalar": dyn + (H,),
+                            "key": dyn + (H, key)}[gate_kind])
+        beta = f.arg("beta", dyn + (H,)) if delta else None
+        u = f.arg("bonus", (H, key)) if bonus else None
+        h0 = f.arg("h0", (None, H, key, value))
+        return f.linear_attention(q, k, v, g=g, gate_kind=gate_kind,
+                                  beta=beta, bonus=u, h0=h0)
+    return module(("o", "h_last"), build)
 
 
 def selective_module(channels, state):
-    m = Module()
-    f = m.function("run")
-    u = f.arg("u", (None, None, channels))
-    delta = f.arg("delta", (None, None, channels))
-    A = f.arg("A", (channels, state))
-    Bm = f.arg("Bm", (None, None, 1, state))
-    Cm = f.arg("Cm", (None, None, 1, state))
-    y, last = f.selective_scan(u, delta, A, Bm, Cm)
-    f.ret(y, "y")
-    f.ret(last, "h_last")
-    return m.to_mlir()
+    rows = (None, None, channels)
+    return module(("y", "h_last"), lambda f: f.selective_scan(
+        f.arg("u", rows), f.arg("delta", rows), f.arg("A", (channels, state)),
+        f.arg("Bm", (None, None, 1, state)),
+        f.arg("Cm", (None, None, 1, state))))
 
 
 def attention_module(dim, window):
-    m = Module()
-    f = m.function("run")
-    q = f.arg("q", (None, None, H, dim))
-    k = f.arg("k", (None, None, H, dim), dim_names=["B", "T"])
-    v = f.arg("v", (None, None, H, dim), dim_names=["B", "T"])
-    f.ret(f.attention(q, k, v, causal=True, window=window), "o")
-    return m.to_mlir()
+    shape = (None, None, H, dim)
+    return module(("o",), lambda f: [f.attention(
+        f.arg("q", shape), f.arg("k", shape, dim_names=["B", "T"]),
+        f.arg("v", shape, dim_names=["B", "T"]), causal=True,
+        window=window)])
 
 
 def scan_module(channels):
-    m = Module()
-    f = m.function("run")
-    a = f.arg("a", (None, None, channels))
-    b = f.arg("b", (None, None, channels))
-    h, last = f.scan(a, b)
-    f.ret(h, "h")
-    f.ret(last, "h_last")
-    return m.to_mlir()
+    rows = (None, None, channels)
+    return module(("h", "h_last"),
+                  lambda f: f.scan(f.arg("a", rows), f.arg("b", rows)))
 
 
 def conv_module(channels, width):
-    m = Module()
-    f = m.function("run")
-    x = f.arg("x", (None, None, channels))
-    w = f.arg("w", (channels, width))
-    y, state = f.conv1d(x, w)
-    f.ret(y, "y")
-    f.ret(state, "state")
-    return m.to_mlir()
+    return module(("y", "state"), lambda f: f.conv1d(
+        f.arg("x", (None, None, channels)), f.arg("w", (channels, width))))
 
 
 EXP_MODULE = """
