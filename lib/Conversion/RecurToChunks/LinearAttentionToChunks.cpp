@@ -334,6 +334,9 @@ std::pair<Value, Value> ChunkEmitter::emit(const ChunkTiles &tiles, Value state,
   return {output, next};
 }
 
+/// The state size (K x V) from which `auto` takes the chunked form.
+static constexpr int64_t kChunkedFromStateSize = 128 * 128;
+
 namespace {
 struct LinearAttentionToChunks : ChunkPattern<LinearAttentionOp> {
   using ChunkPattern::ChunkPattern;
@@ -360,7 +363,18 @@ private:
   LinearAttentionForm chooseForm(LinearAttentionOp op) const {
     if (options.linearAttentionForm != LinearAttentionForm::Auto)
       return options.linearAttentionForm;
-    return LinearAttentionForm::Recurrent;
+    // Measured on CPUs (docs/chunked-forms.md, "Choosing a form"): the
+    // chunked form wins from a 128 x 128 state on, unless the gate is per
+    // key, which costs it an exp per (query, key, channel) in each chunk.
+    int64_t keyDim = cast<RankedTensorType>(op.getQ().getType()).getDimSize(3);
+    int64_t valueDim =
+        cast<RankedTensorType>(op.getV().getType()).getDimSize(3);
+    bool largeState = !ShapedType::isDynamic(keyDim) &&
+                      !ShapedType::isDynamic(valueDim) &&
+                      keyDim * valueDim >= kChunkedFromStateSize;
+    return largeState && op.getGateKind() != GateKind::key
+               ? LinearAttentionForm::Chunked
+               : LinearAttentionForm::Recurrent;
   }
 
   /// One (batch, head) of the op inside the scf.forall that `emitPerHead`
