@@ -389,22 +389,35 @@ def plot(rows, peak, path):
     curves = {}
     for row in rows:
         if row["group"] == "linear" and row["threads"] == 1:
-            key = (row["op"], row["shape"], row["form"])
-            curves.setdefault(key, []).append((row["T"], row["rate"]))
-    figure, axis = plt.subplots(figsize=(10, 6))
-    for (op, shape, form), points in sorted(curves.items()):
-        if len(points) < 2:
-            continue
-        points.sort()
-        axis.plot([p[0] for p in points], [p[1] for p in points],
-                  "-" if form == "recurrent" else "--", marker="o",
-                  label=f"{op} {shape} {form}")
-    axis.axhline(peak, color="black", linewidth=0.5)
-    axis.set_xscale("log", base=2)
-    axis.set_xlabel("T (tokens)")
-    axis.set_ylabel("effective GFLOP/s, one thread")
-    axis.set_title("recur linear attention: token-serial vs chunked form")
-    axis.legend(fontsize=6, ncol=2)
+            curves.setdefault(row["op"], {}).setdefault(
+                (row["shape"], row["form"]), []).append((row["T"], row["rate"]))
+    ops = sorted(op for op, lines in curves.items()
+                 if any(len(points) > 1 for points in lines.values()))
+    if not ops:
+        return
+    columns = min(4, len(ops))
+    grid_rows = (len(ops) + columns - 1) // columns
+    figure, axes = plt.subplots(grid_rows, columns, squeeze=False,
+                                figsize=(4 * columns, 3.2 * grid_rows))
+    for axis, op in zip(axes.flat, ops):
+        for (shape, form), points in sorted(curves[op].items()):
+            if len(points) < 2:
+                continue
+            points.sort()
+            axis.plot([p[0] for p in points], [p[1] for p in points],
+                      "-" if form == "recurrent" else "--", marker="o",
+                      label=f"{shape.replace('H=16 ', '')} {form}")
+        axis.axhline(peak, color="black", linewidth=0.5)
+        axis.set_xscale("log", base=2)
+        axis.set_title(op, fontsize=9)
+        axis.set_xlabel("T", fontsize=8)
+        axis.set_ylabel("GFLOP/s (1 thread)", fontsize=8)
+        axis.legend(fontsize=6)
+    for axis in list(axes.flat)[len(ops):]:
+        axis.set_visible(False)
+    figure.suptitle("linear attention: token-serial (solid) vs chunked "
+                    "(dashed); line: FMA peak")
+    figure.tight_layout()
     figure.savefig(path, dpi=120)
     print(f"plot: {path}")
 
