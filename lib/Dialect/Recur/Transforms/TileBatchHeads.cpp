@@ -20,11 +20,53 @@ using namespace mlir;
 using namespace mlir::recur;
 
 /// Tile sizes: 1 for the batch and head dimensions, 0 (whole) for the rest.
-static SmallVector<OpFoldResult>
-batchHeadTileSizes(OpBuilder &b, ArrayRef<std::string> dims) {
+/// The channel blocks of the scans: the largest divisor of `size` in
+/// [kMinChannelBlock, kMaxChannelBlock], or 0 (untiled) if there is none or
+/// the size is dynamic.
+static constexpr int64_t kMinChannelBlock = 16, kMaxChannelBlock = 256;
+static int64_t channelBlock(int64_t size) {
+  if (ShapedType::isDynamic(size))
+    return 0;
+  for (int64_t block = std::min(size, kMaxChannelBlock);
+       block >= kMinChannelBlock; --block)
+    if (size % block == 0)
+      return block == size ? 0 : block;
+  return 0;
+}
+
+/// The channel dimension a scan may be tiled along, and its size: the last
+/// feature of recur.scan, and D of recur.selective_scan with one group
+/// (with several, a block of channels would need its own group mapping).
+static std::optional<std::pair<std::string, int64_t>>
+channelDim(TilingInterface op) {
+  if (auto scan = dyn_cast<ScanOp>(*op)) {
+    auto type = cast<RankedTensorType>(scan.getA().getType());
+    if (type.getRank() < 3)
+      return std::nullopt;
+    return std::pair("D" + std::to_string(type.getRank() - 3),
+                     type.getShape().back());
+  }
+  if (auto selective = dyn_cast<SelectiveScanOp>(*op)) {
+    auto groups = cast<RankedTensorType>(selective.getBm().getType());
+    if (groups.getDimSize(2) != 1)
+      return std::nullopt;
+    return std::pair(std::string("D"), cast<RankedTensorType>(
+                                           selective.getU().getType())
+                                           .getDimSize(2));
+  }
+  return std::nullopt;
+}
+
+static SmallVector<OpFoldResult> batchHeadTileSizes(OpBuilder &b,
+                                                    TilingInterface op) {
+  std::optional<std::pair<std::string, int64_t>> channels = channelDim(op);
   SmallVector<OpFoldResult> sizes;
-  for (const std::string &dim : dims)
-    sizes.push_back(b.getIndexAttr(dim == "B" || dim == "H" ? 1 : 0));
+  for (const std::string &dim : getParallelDims(op)) {
+    int64_t size = dim == "B" || dim == "H" ? 1 : 0;
+    if (channels && dim == channels->first)
+      size = channelBlock(channels->second);
+    sizes.push_back(b.getIndexAttr(size));
+  }
   return sizes;
 }
 
@@ -43,11 +85,10 @@ struct RecurTileBatchHeads
     });
     IRRewriter rewriter(&getContext());
     for (TilingInterface op : ops) {
-      SmallVector<std::string> dims = getParallelDims(op);
       rewriter.setInsertionPoint(op);
       scf::SCFTilingOptions options;
       options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-      options.setTileSizes(batchHeadTileSizes(rewriter, dims));
+      options.setTileSizes(batchHeadTileSizes(rewriter, op));
       FailureOr<scf::SCFTilingResult> tiled =
           scf::tileUsingSCF(rewriter, op, options);
       if (failed(tiled)) {

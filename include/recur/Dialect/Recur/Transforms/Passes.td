@@ -11,11 +11,14 @@ def RecurTileBatchHeads : Pass<"recur-tile-batch-heads"> {
     Tiles every recurrent recur op (all but `recur.conv1d`, whose chunked
     form is a single linalg convolution) with upstream's
     TilingInterface-driven tiling (`scf::tileUsingSCF`, `scf.forall` loops)
-    by 1 along its batch (`B`) and head (`H`) dimensions, leaving its other
-    independent dimensions (value columns, features, channels) whole. Each
-    tile is the same op on one sequence of one head, which the chunked
+    by 1 along its batch (`B`) and head (`H`) dimensions, and the scans in
+    blocks of channels (the last feature of `recur.scan`, `D` of a
+    single-group `recur.selective_scan`; the largest divisor of a static
+    size from 16 to 256), leaving the other independent dimensions (value
+    columns, other features) whole. Each tile is the same op on one
+    sequence of one head (or one block of channels), which the chunked
     lowering then turns into a loop over chunks; the forall becomes CPU
-    threads or GPU blocks.
+    threads or GPU blocks, and a block's chunk tiles stay in cache.
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect",
