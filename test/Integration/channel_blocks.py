@@ -1,7 +1,8 @@
 # The scans tiled in blocks of channels (--recur-tile-batch-heads takes the
-# largest divisor of a static channel count from 16 to 256): recur.scan with
-# D = 320 (blocks of 160, two features) and a single-group
-# recur.selective_scan with D = 272 (blocks of 136) and every option, with
+# largest divisor of a static channel count from 16 to 512 for recur.scan,
+# to 256 for recur.selective_scan): recur.scan with D = 1040 (blocks of 260,
+# two features) and a single-group recur.selective_scan with D = 272
+# (blocks of 136) and every option, with
 # one and two threads, against the float64 references. A selective scan
 # with two groups is not tiled by channel and is checked too.
 #
@@ -19,7 +20,7 @@ from recur.model import Module  # noqa: E402
 from recur.runner import compile_module  # noqa: E402
 from recur.testing import Inputs, check  # noqa: E402
 
-SCAN_D, SEL_D, N = 320, 272, 4
+SCAN_D, SEL_D, N = 1040, 272, 4
 
 
 def build() -> Module:

@@ -43,10 +43,10 @@ func.func @others(%u: tensor<?x?x8xf32>, %dt: tensor<?x?x8xf32>,
 // -----
 
 // The scans also take blocks of channels when a static channel count has a
-// divisor from 16 to 256 other than itself: 1536 = 6 x 256.
+// divisor from 16 to 512 (recur.scan) other than itself: 1536 = 3 x 512.
 // CHECK-LABEL: func.func @scan_channel_blocks(
-// CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (%{{.*}}, 1536) step (1, 256)
-// CHECK: recur.scan ins(%{{.*}}, %{{.*}} : tensor<1x?x256xf32>, tensor<1x?x256xf32>)
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (%{{.*}}, 1536) step (1, 512)
+// CHECK: recur.scan ins(%{{.*}}, %{{.*}} : tensor<1x?x512xf32>, tensor<1x?x512xf32>)
 func.func @scan_channel_blocks(%a: tensor<?x?x1536xf32>, %b: tensor<?x?x1536xf32>, %h_init: tensor<?x?x1536xf32>, %s: tensor<?x1536xf32>) -> (tensor<?x?x1536xf32>, tensor<?x1536xf32>) {
   %h, %last = recur.scan ins(%a, %b : tensor<?x?x1536xf32>, tensor<?x?x1536xf32>) outs(%h_init, %s : tensor<?x?x1536xf32>, tensor<?x1536xf32>)
   return %h, %last : tensor<?x?x1536xf32>, tensor<?x1536xf32>

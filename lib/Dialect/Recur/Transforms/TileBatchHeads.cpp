@@ -21,50 +21,56 @@ using namespace mlir::recur;
 
 /// Tile sizes: 1 for the batch and head dimensions, 0 (whole) for the rest.
 /// The channel blocks of the scans: the largest divisor of `size` in
-/// [kMinChannelBlock, kMaxChannelBlock], or 0 (untiled) if there is none or
-/// the size is dynamic.
-static constexpr int64_t kMinChannelBlock = 16, kMaxChannelBlock = 256;
-static int64_t channelBlock(int64_t size) {
+/// [kMinChannelBlock, largest], or 0 (untiled) if there is none or the size
+/// is dynamic.
+static constexpr int64_t kMinChannelBlock = 16;
+static int64_t channelBlock(int64_t size, int64_t largest) {
   if (ShapedType::isDynamic(size))
     return 0;
-  for (int64_t block = std::min(size, kMaxChannelBlock);
+  for (int64_t block = std::min(size, largest);
        block >= kMinChannelBlock; --block)
     if (size % block == 0)
       return block == size ? 0 : block;
   return 0;
 }
 
-/// The channel dimension a scan may be tiled along, and its size: the last
-/// feature of recur.scan, and D of recur.selective_scan with one group
-/// (with several, a block of channels would need its own group mapping).
-static std::optional<std::pair<std::string, int64_t>>
-channelDim(TilingInterface op) {
+/// The channel dimension a scan may be tiled along, its size and the
+/// largest block: the last feature of recur.scan, in blocks of up to 512
+/// (it streams memory: long contiguous rows), and D of recur.selective_scan
+/// with one group, in blocks of up to 256 (it computes: more blocks share
+/// out better); with several groups a block of channels would need its own
+/// group mapping.
+struct ChannelDim {
+  std::string name;
+  int64_t size, largestBlock;
+};
+static std::optional<ChannelDim> channelDim(TilingInterface op) {
   if (auto scan = dyn_cast<ScanOp>(*op)) {
     auto type = cast<RankedTensorType>(scan.getA().getType());
     if (type.getRank() < 3)
       return std::nullopt;
-    return std::pair("D" + std::to_string(type.getRank() - 3),
-                     type.getShape().back());
+    return ChannelDim{"D" + std::to_string(type.getRank() - 3),
+                      type.getShape().back(), 512};
   }
   if (auto selective = dyn_cast<SelectiveScanOp>(*op)) {
     auto groups = cast<RankedTensorType>(selective.getBm().getType());
     if (groups.getDimSize(2) != 1)
       return std::nullopt;
-    return std::pair(std::string("D"), cast<RankedTensorType>(
-                                           selective.getU().getType())
-                                           .getDimSize(2));
+    return ChannelDim{
+        "D", cast<RankedTensorType>(selective.getU().getType()).getDimSize(2),
+        256};
   }
   return std::nullopt;
 }
 
 static SmallVector<OpFoldResult> batchHeadTileSizes(OpBuilder &b,
                                                     TilingInterface op) {
-  std::optional<std::pair<std::string, int64_t>> channels = channelDim(op);
+  std::optional<ChannelDim> channels = channelDim(op);
   SmallVector<OpFoldResult> sizes;
   for (const std::string &dim : getParallelDims(op)) {
     int64_t size = dim == "B" || dim == "H" ? 1 : 0;
-    if (channels && dim == channels->first)
-      size = channelBlock(channels->second);
+    if (channels && dim == channels->name)
+      size = channelBlock(channels->size, channels->largestBlock);
     sizes.push_back(b.getIndexAttr(size));
   }
   return sizes;

@@ -12,9 +12,9 @@ def RecurTileBatchHeads : Pass<"recur-tile-batch-heads"> {
     form is a single linalg convolution) with upstream's
     TilingInterface-driven tiling (`scf::tileUsingSCF`, `scf.forall` loops)
     by 1 along its batch (`B`) and head (`H`) dimensions, and the scans in
-    blocks of channels (the last feature of `recur.scan`, `D` of a
-    single-group `recur.selective_scan`; the largest divisor of a static
-    size from 16 to 256), leaving the other independent dimensions (value
+    blocks of channels (the largest divisor of a static size from 16 to
+    512 for the last feature of `recur.scan`, to 256 for `D` of a
+    single-group `recur.selective_scan`), leaving the other independent dimensions (value
     columns, other features) whole. Each tile is the same op on one
     sequence of one head (or one block of channels), which the chunked
     lowering then turns into a loop over chunks; the forall becomes CPU
