@@ -133,7 +133,26 @@ Value ChunkEmitter::prefixSum(Value gate, bool inclusive) {
   };
   if (decay == Decay::Row)
     return t.sum({rows()}, {gate}, {t.dims(2, {1})}, body(0, 1));
-  return t.sum({rows(), keyDim}, {gate}, {t.dims(3, {2, 1})}, body(0, 2));
+  // Per key: a scan down the chunk's rows, one [K] row added per step (a
+  // masked [C, C, K] sum would cost as much as a matmul).
+  OpFoldResult zero = t.builder().getIndexAttr(0),
+               one = t.builder().getIndexAttr(1);
+  AffineMap vector = t.identity(1);
+  SmallVector<Value> scanned = r.forEach(
+      r.index(chunk), {t.zeros({keyDim}), t.zeros({rows(), keyDim})},
+      [&](Value i, ValueRange carried) -> SmallVector<Value> {
+        Value row = t.slice(gate, {i, zero}, {one, keyDim}, {0});
+        // The running row is updated in place (a loop-carried buffer).
+        Value out = carried[1];
+        if (!inclusive)
+          out = t.insert(carried[0], out, {i, zero});
+        Value next = t.update(carried[0], {row}, {vector},
+                              [&](ValueRange e) { return t.add(e[1], e[0]); });
+        if (inclusive)
+          out = t.insert(next, out, {i, zero});
+        return {next, out};
+      });
+  return scanned[1];
 }
 
 Value ChunkEmitter::pairScores(Value x, Value bx, Value y, Value by,

@@ -12,7 +12,7 @@
 
 // The key gate (GLA): a forall over (batch, head), a loop over ceil(T / 32)
 // chunks carrying the head's output rows and its [K, V] state, zero-padded
-// static tiles, the cumulative log-gate as a masked reduction, the
+// static tiles, the cumulative log-gate as a scan down the rows, the
 // sub-chunk loop (2 sub-chunks of 16) for the intra-chunk scores, and the
 // state update: the chunk's contribution (a transposed matmul from zero)
 // added to the decayed state.
@@ -29,7 +29,7 @@
 // CHECK: %[[START:.*]] = arith.muli %[[CI]], %[[C32]]
 // CHECK: tensor.extract_slice %[[Q]][%[[BI]], %[[START]], %[[HI]], 0] [1, %[[ROWS:.*]], 1, 16]
 // CHECK: } : tensor<?x16xf32> to tensor<32x16xf32>
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: scf.for {{.*}} = %c0 to %[[C32]] step %c1 iter_args({{.*}}) -> (tensor<16xf32>, tensor<32x16xf32>)
 // CHECK: scf.for {{.*}} = %c0 to %c2 step %c1 iter_args({{.*}}) -> (tensor<32x32xf32>)
 // CHECK: linalg.matmul{{.*}} ins({{.*}} : tensor<16x16xf32>, tensor<32x16xf32>) outs({{.*}} : tensor<16x32xf32>)
 // CHECK: math.exp
