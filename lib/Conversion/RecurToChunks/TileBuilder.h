@@ -73,7 +73,9 @@ public:
   /// The iteration index `dim` of the map or reduction being built.
   Value loopIndex(unsigned dim);
 
-  /// acc + a b, acc + a^T b, acc + a b^T, acc + x m (x a vector).
+  /// acc + a b, acc + a^T b, acc + a b^T, acc + x m (x a vector). The
+  /// a b^T form transposes b into a new tile first (linalg.transpose), so
+  /// that its register tiles load rows, not gathered columns.
   Value matmul(Value a, Value bMatrix, Value acc);
   Value matmulTransposeA(Value a, Value bMatrix, Value acc);
   Value matmulTransposeB(Value a, Value bMatrix, Value acc);
