@@ -103,14 +103,12 @@ TileBuilder::updateAndRead(Value tile, ValueRange inputs,
   operands.push_back(weights);
   SmallVector<AffineMap> maps(inputMaps);
   maps.append({dims(2, {0}), identity(2), dims(2, {1})});
+  Value readInit = zeros({columns});
   // Rows are the reduction of `read`; each element of the tile is still
   // visited once, so the tile output is a plain update.
   auto op = linalg::GenericOp::create(
-      b, TypeRange{tile.getType(), RankedTensorType::get(
-                                       {getConstantIntValue(columns).value_or(
-                                           ShapedType::kDynamic)},
-                                       b.getF32Type())},
-      operands, ValueRange{tile, zeros({columns})}, maps,
+      b, TypeRange{tile.getType(), readInit.getType()}, operands,
+      ValueRange{tile, readInit}, maps,
       {utils::IteratorType::reduction, utils::IteratorType::parallel},
       /*doc=*/"", /*libraryCall=*/"",
       [&](OpBuilder &nested, Location, ValueRange args) {
