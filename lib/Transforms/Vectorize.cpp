@@ -129,10 +129,15 @@ struct RecurVectorize : recur::impl::RecurVectorizeBase<RecurVectorize> {
     IRRewriter rewriter(context);
     SmallVector<std::pair<linalg::LinalgOp, SmallVector<int64_t>>> work;
     getOperation().walk([&](linalg::LinalgOp op) {
-      // Lanes of the widest element the op computes in.
+      // Lanes of the widest element the op computes in (index elements have
+      // no fixed width: such ops are left for the loops).
       unsigned bits = 32;
-      for (Type type : op->getOperandTypes())
-        bits = std::max(bits, getElementTypeOrSelf(type).getIntOrFloatBitWidth());
+      for (Type type : op->getOperandTypes()) {
+        Type element = getElementTypeOrSelf(type);
+        if (!element.isIntOrFloat())
+          return;
+        bits = std::max(bits, element.getIntOrFloatBitWidth());
+      }
       if (std::optional<SmallVector<int64_t>> tiles =
               registerTileSizes(op, vectorBits / bits))
         work.emplace_back(op, std::move(*tiles));
@@ -140,8 +145,6 @@ struct RecurVectorize : recur::impl::RecurVectorizeBase<RecurVectorize> {
     for (auto &[op, tiles] : work)
       tileAndVectorize(rewriter, op, tiles);
 
-    // The vectorized contractions (broadcasts, a product and a reduction)
-    // become `vector.contract`, lowered to broadcast-FMA outer products.
     {
       // Reductions over one element are elementwise: no contraction.
       RewritePatternSet patterns(context);
@@ -152,6 +155,9 @@ struct RecurVectorize : recur::impl::RecurVectorizeBase<RecurVectorize> {
         return signalPassFailure();
     }
     {
+      // The other vectorized contractions (broadcasts, a product and a
+      // reduction) become `vector.contract`, lowered below to broadcast-FMA
+      // outer products.
       RewritePatternSet patterns(context);
       vector::populateVectorReductionToContractPatterns(patterns);
       if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -103,3 +103,20 @@ func.func @update_and_read(%s: tensor<64x64xf32>, %k: tensor<64xf32>, %w: tensor
   } -> (tensor<64x64xf32>, tensor<64xf32>)
   return %r#0, %r#1 : tensor<64x64xf32>, tensor<64xf32>
 }
+
+// -----
+
+// Index elements have no fixed width: the op is left for the loops.
+// CHECK-LABEL: func.func @index_elements(
+// CHECK: linalg.generic
+// CHECK-NOT: vector.
+func.func @index_elements(%a: tensor<64xindex>, %b: tensor<64xindex>) -> tensor<64xindex> {
+  %r = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
+                       iterator_types = ["parallel"]}
+      ins(%a : tensor<64xindex>) outs(%b : tensor<64xindex>) {
+  ^bb0(%x: index, %y: index):
+    %s = arith.addi %x, %y : index
+    linalg.yield %s : index
+  } -> tensor<64xindex>
+  return %r : tensor<64xindex>
+}
