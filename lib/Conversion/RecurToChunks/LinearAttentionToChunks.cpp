@@ -106,6 +106,9 @@ private:
   Value forwardSubstitute(Value lower, Value beta);
   /// x * exp(logDecay), row-wise or elementwise.
   Value decayRows(Value x, Value logDecay);
+  /// exp(exponent(b_i)) once per row of the [C] log-decay `b` (the row
+  /// decays multiply whole rows: one exp per row, not per element).
+  Value rowFactors(Value b, llvm::function_ref<Value(Value)> exponent);
   /// x * exp(last - b): decay from each row to the end of the chunk.
   Value decayToEnd(Value x, Value b, Value last);
   Value decayState(Value state, Value last);
@@ -245,19 +248,32 @@ Value ChunkEmitter::forwardSubstitute(Value lower, Value beta) {
       })[0];
 }
 
+Value ChunkEmitter::rowFactors(Value b,
+                               llvm::function_ref<Value(Value)> exponent) {
+  return t.map({rows()}, {b}, {t.identity(1)},
+               [&](ValueRange e) { return t.exp(exponent(e[0])); });
+}
+
 Value ChunkEmitter::decayRows(Value x, Value logDecay) {
   SmallVector<OpFoldResult> shape =
       tensor::getMixedSizes(t.builder(), t.builder().getLoc(), x);
-  AffineMap decayMap = decay == Decay::Row ? t.dims(2, {0}) : t.identity(2);
-  return t.map(shape, {x, logDecay}, {t.identity(2), decayMap},
+  if (decay == Decay::Row) {
+    Value factors = rowFactors(logDecay, [](Value b) { return b; });
+    return t.map(shape, {x, factors}, {t.identity(2), t.dims(2, {0})},
+                 [&](ValueRange e) { return t.mul(e[0], e[1]); });
+  }
+  return t.map(shape, {x, logDecay}, {t.identity(2), t.identity(2)},
                [&](ValueRange e) { return t.mul(e[0], t.exp(e[1])); });
 }
 
 Value ChunkEmitter::decayToEnd(Value x, Value b, Value last) {
-  if (decay == Decay::Row)
-    return t.map(
-        {rows(), keyDim}, {x, b}, {t.identity(2), t.dims(2, {0})},
-        [&](ValueRange e) { return t.mul(e[0], t.exp(t.sub(last, e[1]))); });
+  if (decay == Decay::Row) {
+    Value factors =
+        rowFactors(b, [&](Value bi) { return t.sub(last, bi); });
+    return t.map({rows(), keyDim}, {x, factors},
+                 {t.identity(2), t.dims(2, {0})},
+                 [&](ValueRange e) { return t.mul(e[0], e[1]); });
+  }
   return t.map(
       {rows(), keyDim}, {x, b, last},
       {t.identity(2), t.identity(2), t.dims(2, {1})},
@@ -265,9 +281,11 @@ Value ChunkEmitter::decayToEnd(Value x, Value b, Value last) {
 }
 
 Value ChunkEmitter::decayState(Value state, Value last) {
-  if (decay == Decay::Row)
+  if (decay == Decay::Row) {
+    Value factor = t.exp(last); // one scalar exp for the whole state
     return t.update(state, {}, {},
-                    [&](ValueRange e) { return t.mul(e[0], t.exp(last)); });
+                    [&](ValueRange e) { return t.mul(e[0], factor); });
+  }
   return t.update(state, {last}, {t.dims(2, {0})},
                   [&](ValueRange e) { return t.mul(e[1], t.exp(e[0])); });
 }
@@ -288,11 +306,14 @@ std::pair<Value, Value> ChunkEmitter::summarize(const ChunkTiles &tiles) {
     Value logDecay = prefixSum(tiles.gate, /*inclusive=*/true);
     Value last = lastRow(logDecay);
     keys = decayToEnd(tiles.k, logDecay, last);
-    transition = decay == Decay::Row
-                     ? t.map({keyDim, valueDim}, {}, {},
-                             [&](ValueRange) { return t.exp(last); })
-                     : t.map({keyDim, valueDim}, {last}, {t.dims(2, {0})},
-                             [&](ValueRange e) { return t.exp(e[0]); });
+    if (decay == Decay::Row) {
+      Value factor = t.exp(last);
+      transition = t.map({keyDim, valueDim}, {}, {},
+                         [&](ValueRange) { return factor; });
+    } else {
+      transition = t.map({keyDim, valueDim}, {last}, {t.dims(2, {0})},
+                         [&](ValueRange e) { return t.exp(e[0]); });
+    }
   }
   Value end = t.matmulTransposeA(keys, tiles.v, t.zeros({keyDim, valueDim}));
   return {transition, end};
