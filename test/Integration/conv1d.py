@@ -1,8 +1,9 @@
 # Execution test of recur.conv1d against the float64 reference: bias, SiLU,
 # carried state in and out, widths 1 and 4, T shorter than the history,
-# f16/bf16, and prefill + single-token steps against one long call. The
-# default pipeline (upstream's depthwise convolution) is also compared with
-# the reference lowering on the same inputs.
+# whole chunks (T = 150: two chunks of 64 and a partial one), two channel
+# blocks (160 channels), f16/bf16, and prefill + single-token steps against
+# one long call. The default pipeline (the chunked form) is also compared
+# with the reference lowering on the same inputs.
 #
 # RUN: rm -rf %t && %python %s %t
 
@@ -14,20 +15,20 @@ from recur.model import Module
 from recur.runner import compile_module
 from recur.testing import Inputs, check, check_chained
 
-C = 10
-# name: (width, bias, state, activation, dtype)
+# name: (channels, width, bias, state, activation, dtype)
 VARIANTS = {
-    "mamba_conv": (4, True, True, "silu", "f32"),
-    "plain": (3, False, False, "none", "f32"),
-    "width1": (1, True, True, "none", "f32"),
-    "conv_bf16": (4, True, True, "silu", "bf16"),
-    "conv_f16": (4, False, True, "none", "f16"),
+    "mamba_conv": (10, 4, True, True, "silu", "f32"),
+    "plain": (10, 3, False, False, "none", "f32"),
+    "width1": (10, 1, True, True, "none", "f32"),
+    "conv_bf16": (10, 4, True, True, "silu", "bf16"),
+    "conv_f16": (10, 4, False, True, "none", "f16"),
+    "blocks": (160, 4, True, True, "silu", "f32"),
 }
 
 
 def build_module() -> Module:
     m = Module()
-    for name, (width, bias, state, activation, dtype) in VARIANTS.items():
+    for name, (C, width, bias, state, activation, dtype) in VARIANTS.items():
         f = m.function(name)
         x = f.arg("x", (None, None, C), dtype)
         w = f.arg("w", (C, width))
@@ -40,7 +41,7 @@ def build_module() -> Module:
 
 
 def make_inputs(rand, variant, batch, time):
-    width, bias, state, _, dtype = VARIANTS[variant]
+    C, width, bias, state, _, dtype = VARIANTS[variant]
     inputs = {"x": rand.normal((batch, time, C), dtype),
               "w": rand.normal((C, width), scale=0.5)}
     if bias:
@@ -56,8 +57,9 @@ def main(workdir: str) -> None:
     oracle = compile_module(text, os.path.join(workdir, "reference"),
                             pipeline="reference")
     rand = Inputs(seed=13)
-    for variant, (width, _, has_state, activation, dtype) in VARIANTS.items():
-        for batch, time in ((2, 31), (1, 1), (3, 2)):
+    for variant, (_, width, _, has_state, activation,
+                  dtype) in VARIANTS.items():
+        for batch, time in ((2, 31), (1, 1), (3, 2), (2, 150)):
             inputs = make_inputs(rand, variant, batch, time)
             out = model.run(variant, inputs, {"B": batch, "T": time})
             y, state_out = reference.conv1d(
@@ -73,9 +75,9 @@ def main(workdir: str) -> None:
 
         if not has_state:
             continue
-        check_chained(model, variant, make_inputs(rand, variant, 2, 16),
+        check_chained(model, variant, make_inputs(rand, variant, 2, 70),
                       per_token=("x",), state=("state", "state_out"),
-                      outputs={"y": dtype}, split=13, state_dtype=dtype)
+                      outputs={"y": dtype}, split=66, state_dtype=dtype)
 
 if __name__ == "__main__":
     main(sys.argv[1])

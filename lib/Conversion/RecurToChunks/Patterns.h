@@ -46,7 +46,8 @@ void populateLinearAttentionToChunksPattern(RewritePatternSet &patterns,
                                             ChunkOptions options);
 void populateAttentionToChunksPattern(RewritePatternSet &patterns,
                                       ChunkOptions options);
-void populateConv1dToLinalgPattern(RewritePatternSet &patterns);
+void populateConv1dToChunksPattern(RewritePatternSet &patterns,
+                                   ChunkOptions options);
 void populateScanToChunksPattern(RewritePatternSet &patterns,
                                  ChunkOptions options);
 void populateSelectiveScanToChunksPattern(RewritePatternSet &patterns,

@@ -52,7 +52,7 @@ void mlir::recur::populateRecurToChunksPatterns(RewritePatternSet &patterns,
   ChunkOptions options{chunkSize, statePass, serialBelow, form};
   populateLinearAttentionToChunksPattern(patterns, options);
   populateAttentionToChunksPattern(patterns, options);
-  populateConv1dToLinalgPattern(patterns);
+  populateConv1dToChunksPattern(patterns, options);
   populateScanToChunksPattern(patterns, options);
   populateSelectiveScanToChunksPattern(patterns, options);
 }

@@ -31,3 +31,11 @@ LogicalResult mlir::recur::inferTypesFromInits(ValueRange operands,
     types.push_back(init.getType());
   return success();
 }
+
+int64_t mlir::recur::channelBlockSize(int64_t size, int64_t largest) {
+  constexpr int64_t kMinBlock = 16;
+  for (int64_t block = std::min(size, largest); block >= kMinBlock; --block)
+    if (size % block == 0)
+      return block;
+  return size;
+}

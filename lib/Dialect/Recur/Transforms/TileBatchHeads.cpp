@@ -3,6 +3,7 @@
 #include "recur/Dialect/Recur/Transforms/Passes.h"
 
 #include "recur/Dialect/Recur/IR/RecurDialect.h"
+#include "recur/Dialect/Recur/IR/RecurLayout.h"
 #include "recur/Dialect/Recur/IR/RecurOps.h"
 
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
@@ -19,19 +20,14 @@ namespace recur {
 using namespace mlir;
 using namespace mlir::recur;
 
-/// Tile sizes: 1 for the batch and head dimensions, 0 (whole) for the rest.
-/// The channel blocks of the scans: the largest divisor of `size` in
-/// [kMinChannelBlock, largest], or 0 (untiled) if there is none or the size
-/// is dynamic.
-static constexpr int64_t kMinChannelBlock = 16;
+/// Tile sizes: 1 for the batch and head dimensions, 0 (whole) for the rest,
+/// except the channel blocks of the scans (channelBlockSize; 0 when the
+/// block is the whole dimension or the size is dynamic).
 static int64_t channelBlock(int64_t size, int64_t largest) {
   if (ShapedType::isDynamic(size))
     return 0;
-  for (int64_t block = std::min(size, largest);
-       block >= kMinChannelBlock; --block)
-    if (size % block == 0)
-      return block == size ? 0 : block;
-  return 0;
+  int64_t block = channelBlockSize(size, largest);
+  return block == size ? 0 : block;
 }
 
 /// The channel dimension a scan may be tiled along, its size and the

@@ -62,6 +62,11 @@ LogicalResult inferTypesFromInits(ValueRange operands, unsigned count,
 LogicalResult reifyFromInits(OpBuilder &builder, DestinationStyleOpInterface op,
                              ReifiedRankedShapedTypeDims &reified);
 
+/// The block that a static channel dimension of `size` is split into, for
+/// threads: the largest divisor of `size` in [16, largest], or `size`
+/// itself when it is at most `largest` or has no such divisor.
+int64_t channelBlockSize(int64_t size, int64_t largest);
+
 /// The independent dimensions of recur op `op` (its `getParallelDims()`).
 SmallVector<std::string> getParallelDims(Operation *op);
 
