@@ -30,6 +30,25 @@ using namespace mlir;
 using namespace mlir::recur;
 
 namespace {
+/// Bm or Cm at one step, read per (channel, n) inside a generic over
+/// [channels, N]. With one group its [N] row is an input of the generic,
+/// along n (so that the generic vectorizes); with several, the element of
+/// the channel's group is extracted from the [G, N] row in the body.
+struct GroupRead {
+  Value row;
+  bool asInput;
+  unsigned position = 0; // among the generic's inputs, when asInput
+
+  void addTo(SmallVectorImpl<Value> &inputs, SmallVectorImpl<AffineMap> &maps,
+             AffineMap alongN) {
+    if (!asInput)
+      return;
+    position = inputs.size();
+    inputs.push_back(row);
+    maps.push_back(alongN);
+  }
+};
+
 struct SelectiveScanToChunks : ChunkPattern<SelectiveScanOp> {
   using ChunkPattern::ChunkPattern;
 
@@ -64,13 +83,25 @@ struct SelectiveScanToChunks : ChunkPattern<SelectiveScanOp> {
           auto row = [&](Value source, Value tt) {
             return t.token(source, bi, tt);
           };
-          auto groupRow = row; // [G, N] of Bm and Cm
-          // The element of a [G, N] row for channel index(0), n = index(1).
-          auto perGroup = [&](Value groupTile) {
+          bool singleGroup =
+              cast<RankedTensorType>(op.getBm().getType()).getDimSize(2) == 1;
+          auto groupRead = [&](Value source, Value tt) {
+            Value groups = row(source, tt); // [G, N]
+            if (!singleGroup)
+              return GroupRead{groups, false};
+            return GroupRead{
+                t.slice(groups, {zero, zero}, {one, stateDim}, {0}), true};
+          };
+          // The element of `read` for channel index(0), n = index(1), in a
+          // body whose elements are `e`.
+          auto perGroup = [&](const GroupRead &read, ValueRange e) {
+            if (read.asInput)
+              return t.widen(e[read.position]);
             Value group = r.divIndex(t.loopIndex(0), channelsPerGroup);
             return t.widen(tensor::ExtractOp::create(
-                b, groupTile, ValueRange{group, t.loopIndex(1)}));
+                b, read.row, ValueRange{group, t.loopIndex(1)}));
           };
+          AffineMap alongN = t.dims(2, {1});
           auto stepSize = [&](Value tt) {
             SmallVector<Value> inputs = {row(op.getDelta(), tt)};
             if (op.getDeltaBias())
@@ -87,14 +118,16 @@ struct SelectiveScanToChunks : ChunkPattern<SelectiveScanOp> {
           };
           // s = exp(dt A) s + dt B u, for the step at time tt.
           auto update = [&](Value state, Value tt, Value dt) {
-            Value inputs = groupRow(op.getBm(), tt);
-            return t.update(state, {op.getA(), dt, row(op.getU(), tt)},
-                            {matrix, perRow, perRow}, [&](ValueRange e) {
-                              Value decay = t.exp(t.mul(e[1], t.widen(e[0])));
-                              Value input = t.mul(t.mul(e[1], perGroup(inputs)),
-                                                  t.widen(e[2]));
-                              return t.add(t.mul(decay, e[3]), input);
-                            });
+            GroupRead inputs = groupRead(op.getBm(), tt);
+            SmallVector<Value> operands = {op.getA(), dt, row(op.getU(), tt)};
+            SmallVector<AffineMap> maps = {matrix, perRow, perRow};
+            inputs.addTo(operands, maps, alongN);
+            return t.update(state, operands, maps, [&](ValueRange e) {
+              Value decay = t.exp(t.mul(e[1], t.widen(e[0])));
+              Value input =
+                  t.mul(t.mul(e[1], perGroup(inputs, e)), t.widen(e[2]));
+              return t.add(t.mul(decay, e.back()), input);
+            });
           };
 
           auto run = [&](Value start, Value rows, Value state,
@@ -105,10 +138,13 @@ struct SelectiveScanToChunks : ChunkPattern<SelectiveScanOp> {
                 [&](Value step, ValueRange carried) -> SmallVector<Value> {
                   Value tt = r.addIndex(start, step);
                   Value next = update(carried[0], tt, stepSize(tt));
-                  Value readout = groupRow(op.getCm(), tt);
+                  GroupRead readout = groupRead(op.getCm(), tt);
+                  SmallVector<Value> operands = {next};
+                  SmallVector<AffineMap> maps = {matrix};
+                  readout.addTo(operands, maps, alongN);
                   Value y =
-                      t.sum({channels}, {next}, {matrix}, [&](ValueRange e) {
-                        return t.mul(perGroup(readout), e[0]);
+                      t.sum({channels}, operands, maps, [&](ValueRange e) {
+                        return t.mul(perGroup(readout, e), e[0]);
                       });
                   SmallVector<Value> inputs = {y, row(op.getU(), tt)};
                   if (op.getD())
