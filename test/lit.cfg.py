@@ -28,5 +28,5 @@ config.substitutions.append(("%recur_src", config.recur_src_root))
 
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.recur_tools_dir, config.llvm_tools_dir]
-tools = ["recur-opt", "recur-compile"]
+tools = ["recur-opt", "recur-compile", "recur-safetensors"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -1,0 +1,97 @@
+"""Checkpoints in the safetensors format, with NumPy only.
+
+    save(path, {"in_proj.weight": array, ...}, dtypes={"in_proj.weight": "bf16"})
+    load(path) -> {"in_proj.weight": array, ...}
+
+The format: an 8-byte little-endian header length, a JSON header mapping
+each tensor name to its dtype ("F32", "F16", "BF16", ...), shape and
+data_offsets into the data that follows, and the data, every tensor's
+bytes exactly once. `save` writes tensors in the order given, the header
+padded with spaces to a multiple of 8 bytes (as the reference writer
+does). NumPy has no bfloat16: a tensor saved as "bf16" is rounded from
+float32 to nearest even, and `load` returns bf16 tensors as float32.
+
+`header_bytes` and `encode` expose the pieces, so that the tests can
+corrupt a file one field at a time. The runtime's C reader
+(runtime/safetensors.c) reads these files.
+"""
+
+import json
+import struct
+from typing import Dict, Optional
+
+import numpy as np
+
+from .reference import bf16_bits, bf16_from_bits
+
+# recur dtype names and the format's.
+DTYPE_NAMES = {"f64": "F64", "f32": "F32", "f16": "F16", "bf16": "BF16",
+               "i64": "I64", "i32": "I32", "i16": "I16", "i8": "I8",
+               "u8": "U8", "bool": "BOOL"}
+# The format's dtypes NumPy stores (BF16 as its uint16 bit patterns).
+NUMPY = {"F64": np.float64, "F32": np.float32, "F16": np.float16,
+         "BF16": np.uint16, "I64": np.int64, "I32": np.int32,
+         "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
+
+
+def encode(array: np.ndarray, dtype: str) -> bytes:
+    """The little-endian bytes of `array` stored as recur dtype `dtype`."""
+    name = DTYPE_NAMES[dtype]
+    if name == "BF16":
+        stored = bf16_bits(np.asarray(array, dtype=np.float32))
+    else:
+        stored = np.asarray(array).astype(NUMPY[name])
+    return stored.astype(stored.dtype.newbyteorder("<")).tobytes()
+
+
+def header_bytes(entries: Dict[str, dict],
+                 metadata: Optional[Dict[str, str]] = None) -> bytes:
+    """The header (length and JSON, padded to 8 bytes) for `entries`, a
+    mapping of name to {"dtype", "shape", "data_offsets"}."""
+    header = dict(entries)
+    if metadata is not None:
+        header = {"__metadata__": metadata, **header}
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text
+
+
+def save(path: str, tensors: Dict[str, np.ndarray],
+         dtypes: Optional[Dict[str, str]] = None,
+         metadata: Optional[Dict[str, str]] = None) -> None:
+    """Writes `tensors` to `path`, each as its dtype in `dtypes` (recur
+    names: "f32", "f16", "bf16", ...; f32 by default)."""
+    dtypes = dtypes or {}
+    entries, chunks, offset = {}, [], 0
+    for name, array in tensors.items():
+        dtype = dtypes.get(name, "f32")
+        data = encode(array, dtype)
+        entries[name] = {"dtype": DTYPE_NAMES[dtype],
+                         "shape": list(np.shape(array)),
+                         "data_offsets": [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    with open(path, "wb") as f:
+        f.write(header_bytes(entries, metadata))
+        for data in chunks:
+            f.write(data)
+
+
+def load(path: str) -> Dict[str, np.ndarray]:
+    """The tensors of the file at `path` (BF16 as float32)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    (length,) = struct.unpack_from("<Q", raw)
+    header = json.loads(raw[8:8 + length])
+    header.pop("__metadata__", None)
+    data = raw[8 + length:]
+    tensors = {}
+    for name, entry in header.items():
+        begin, end = entry["data_offsets"]
+        kind = NUMPY[entry["dtype"]]
+        array = np.frombuffer(data[begin:end], dtype=np.dtype(kind)
+                              .newbyteorder("<"))
+        if entry["dtype"] == "BF16":
+            array = bf16_from_bits(array)
+        tensors[name] = array.reshape(entry["shape"])
+    return tensors
