@@ -148,6 +148,29 @@ FailureOr<std::string> mlir::recur::getCTypeName(Type elementType) {
   return failure();
 }
 
+FailureOr<std::string> mlir::recur::getDtypeName(Type elementType) {
+  if (elementType.isF32())
+    return std::string("f32");
+  if (elementType.isF64())
+    return std::string("f64");
+  if (elementType.isF16())
+    return std::string("f16");
+  if (elementType.isBF16())
+    return std::string("bf16");
+  if (auto integer = dyn_cast<IntegerType>(elementType)) {
+    unsigned width = integer.getWidth();
+    if (width == 8 || width == 16 || width == 32 || width == 64)
+      return std::string(integer.isUnsigned() ? "u" : "i") +
+             std::to_string(width);
+  }
+  return failure();
+}
+
+bool mlir::recur::isThreaded(ModuleOp module) {
+  return module.walk([](omp::ParallelOp) { return WalkResult::interrupt(); })
+      .wasInterrupted();
+}
+
 static std::string formatShape(const CBuffer &buffer) {
   std::string text = "[";
   llvm::interleave(
@@ -207,10 +230,7 @@ LogicalResult mlir::recur::writeCHeader(ModuleOp module, StringRef guard,
      << "   may be partly written, and the temporaries allocated before are\n"
      << "   not freed). NAME_status_message(status) describes a status, with\n"
      << "   the values of the last failed call on the calling thread. */\n\n";
-  bool threaded =
-      module.walk([](omp::ParallelOp) { return WalkResult::interrupt(); })
-          .wasInterrupted();
-  if (threaded)
+  if (isThreaded(module))
     os << "/* Threads: the batch x head loops run on OpenMP threads (link with\n"
        << "   -lomp -lm); OMP_NUM_THREADS sets their number. Each thread keeps\n"
        << "   its static temporaries on its own stack (KMP_STACKSIZE sets the\n"

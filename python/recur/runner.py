@@ -1,7 +1,8 @@
 """Compiles a model description with recur-compile and runs it from Python.
 
-`compile_module` runs recur-compile once for a module and reads the C header
-it writes; `CompiledModule.run` links a small generated C harness against the
+`compile_module` runs recur-compile once for a module and reads the
+interface file it writes beside the object (the functions' dimensions and
+buffers, as JSON); `CompiledModule.run` links a small generated C harness against the
 object file, passes NumPy arrays through files, and returns the outputs.
 Execution tests use it to compare compiled code with the float64 references.
 
@@ -9,8 +10,8 @@ Tools come from the environment: RECUR_COMPILE (default: recur-compile on
 PATH) and RECUR_CC (default: cc).
 """
 
+import json
 import os
-import re
 import subprocess
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
@@ -19,7 +20,7 @@ import numpy as np
 
 from . import reference
 
-# Element type in the header -> (C type, NumPy storage dtype).
+# Element type in the interface -> (C type, NumPy storage dtype).
 STORAGE = {
     "f32": ("float", np.float32),
     "f16": ("uint16_t", np.float16),
@@ -42,26 +43,21 @@ class Signature:
     buffers: List[Buffer]
 
 
-_FUNCTION = re.compile(r"/\* (\w+)\n((?: \*   .*\n)*) \*/\nint (\w+)\((.*)\);")
-_BUFFER = re.compile(r" \*   (\w+) \((in|out)\): \[(.*)\] (\w+)")
-_DIM = re.compile(r" \*   (\w+): dynamic dimension")
-
-
-def parse_header(text: str) -> Dict[str, Signature]:
-    """Reads the function signatures out of a header written by recur-compile."""
+def load_interface(path: str) -> Dict[str, Signature]:
+    """The function signatures of the interface file recur-compile writes
+    beside an object (FILE.json; include/recur/Target/InterfaceFile.h)."""
+    with open(path) as f:
+        interface = json.load(f)
+    if interface.get("format") != "recur-interface" or \
+            interface.get("version") != 1:
+        raise ValueError(f"{path}: not a version-1 recur interface file")
     signatures = {}
-    for match in _FUNCTION.finditer(text):
-        name, lines = match.group(1), match.group(2)
-        dims, buffers = [], []
-        for line in lines.splitlines():
-            if (dim := _DIM.match(line)):
-                dims.append(dim.group(1))
-            elif (buf := _BUFFER.match(line)):
-                shape = [int(d) if d.strip().isdigit() else d.strip()
-                         for d in buf.group(3).split(",") if d.strip()]
-                buffers.append(Buffer(buf.group(1), buf.group(2) == "out",
-                                      shape, buf.group(4)))
-        signatures[name] = Signature(name, dims, buffers)
+    for function in interface["functions"]:
+        buffers = [Buffer(b["name"], b["output"], list(b["shape"]), b["dtype"])
+                   for b in function["buffers"]]
+        signatures[function["name"]] = Signature(function["name"],
+                                                 list(function["dims"]),
+                                                 buffers)
     return signatures
 
 
@@ -178,7 +174,8 @@ class CompiledModule:
         self._runs += 1
         argv = [self._harness(function)] + [str(dims[d]) for d in sig.dims]
         outputs = []
-        # The header lists inputs before outputs, as the harness reads argv.
+        # The interface lists inputs before outputs, as the harness reads
+        # argv.
         for buf in sig.buffers:
             path = os.path.join(self.workdir,
                                 f"{self.stem}.{self._runs}.{buf.name}.bin")
@@ -213,6 +210,5 @@ def compile_module(mlir_text: str, workdir: str, stem: str = "model",
     obj = os.path.join(workdir, f"{stem}.o")
     _run([tool, source, "--target=cpu", f"--pipeline={pipeline}", *options,
           "-o", obj], "recur-compile")
-    with open(os.path.join(workdir, f"{stem}.h")) as f:
-        signatures = parse_header(f.read())
+    signatures = load_interface(os.path.join(workdir, f"{stem}.json"))
     return CompiledModule(workdir, stem, signatures)

@@ -13,6 +13,7 @@
 #include "recur/Pipelines/Pipelines.h"
 #include "recur/Support/InputChecks.h"
 #include "recur/Target/CInterface.h"
+#include "recur/Target/InterfaceFile.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
@@ -76,6 +77,12 @@ cl::opt<std::string> headerFile(
     "header",
     cl::desc("Where to write the C header (default: beside the object file, "
              "with .h; 'none' for no header)"),
+    cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> interfaceFile(
+    "interface",
+    cl::desc("Where to write the interface file, the header's functions as "
+             "JSON (default: beside the object file, with .json; 'none' for "
+             "no interface file)"),
     cl::value_desc("file"), cl::cat(category));
 cl::opt<recur::RecurLowering> pipeline("pipeline",
                                        cl::desc(recur::kLoweringDescription),
@@ -280,15 +287,31 @@ struct Rendered {
   std::string text;                 // LLVM IR, MLIR
   llvm::SmallVector<char, 0> binary; // object file, assembly
   std::string header;               // the C header, if asked for
+  std::string interface;            // the interface file, if asked for
 };
+
+/// Where the outputs go: the output, the header and the interface file
+/// (empty or "none": not written).
+struct OutputNames {
+  std::string output, header, interface;
+};
+
+static bool isWritten(const std::string &name) {
+  return !name.empty() && name != "none";
+}
 
 /// Stage 3: renders the header and the requested output.
 LogicalResult emitModel(ModuleOp module, llvm::TargetMachine &machine,
-                        const std::string &headerName, Rendered &rendered) {
-  if (!headerName.empty() && headerName != "none") {
+                        const OutputNames &names, Rendered &rendered) {
+  if (isWritten(names.header)) {
     llvm::raw_string_ostream headerStream(rendered.header);
-    if (failed(recur::writeCHeader(module, headerGuard(headerName),
+    if (failed(recur::writeCHeader(module, headerGuard(names.header),
                                    headerStream)))
+      return failure();
+  }
+  if (isWritten(names.interface)) {
+    llvm::raw_string_ostream interfaceStream(rendered.interface);
+    if (failed(recur::writeInterfaceFile(module, interfaceStream)))
       return failure();
   }
   if (emit == EmitKind::MLIR) {
@@ -325,21 +348,24 @@ LogicalResult emitModel(ModuleOp module, llvm::TargetMachine &machine,
   return success();
 }
 
-/// Writes the rendered output and header; ToolOutputFile removes both
-/// unless every write succeeded.
-int writeOutputs(const Rendered &rendered, const std::string &outputName,
-                 const std::string &headerName) {
+/// Writes the rendered output, header and interface file; ToolOutputFile
+/// removes them all unless every write succeeded.
+int writeOutputs(const Rendered &rendered, const OutputNames &names) {
   std::string writeError;
   std::unique_ptr<llvm::ToolOutputFile> output =
-      openOutputFile(outputName, &writeError);
+      openOutputFile(names.output, &writeError);
   if (!output)
     return fail(writeError);
-  std::unique_ptr<llvm::ToolOutputFile> header;
-  if (!rendered.header.empty()) {
-    header = openOutputFile(headerName, &writeError);
-    if (!header)
+  std::unique_ptr<llvm::ToolOutputFile> header, interface;
+  for (auto [text, name, file] :
+       {std::tuple(&rendered.header, &names.header, &header),
+        std::tuple(&rendered.interface, &names.interface, &interface)}) {
+    if (text->empty())
+      continue;
+    *file = openOutputFile(*name, &writeError);
+    if (!*file)
       return fail(writeError);
-    header->os() << rendered.header;
+    (*file)->os() << *text;
   }
   if (rendered.binary.empty())
     output->os() << rendered.text;
@@ -347,8 +373,9 @@ int writeOutputs(const Rendered &rendered, const std::string &outputName,
     output->os().write(rendered.binary.data(), rendered.binary.size());
   // Check (and clear, or the stream aborts when closed) every write error.
   std::string unwritten;
-  for (auto &[file, name] : {std::pair(output.get(), outputName),
-                             std::pair(header.get(), headerName)}) {
+  for (auto &[file, name] : {std::pair(output.get(), names.output),
+                             std::pair(header.get(), names.header),
+                             std::pair(interface.get(), names.interface)}) {
     if (!file)
       continue;
     file->os().flush();
@@ -359,10 +386,20 @@ int writeOutputs(const Rendered &rendered, const std::string &outputName,
   }
   if (!unwritten.empty())
     return fail("cannot write '" + unwritten + "'");
-  output->keep();
-  if (header)
-    header->keep();
+  for (llvm::ToolOutputFile *file : {output.get(), header.get(),
+                                     interface.get()})
+    if (file)
+      file->keep();
   return 0;
+}
+
+/// The default name of a file written beside the object: the output's
+/// name with `extension`.
+std::string besideOutput(const std::string &outputName,
+                         llvm::StringRef extension) {
+  llvm::SmallString<128> path(outputName);
+  llvm::sys::path::replace_extension(path, extension);
+  return std::string(path);
 }
 } // namespace
 
@@ -392,18 +429,28 @@ int main(int argc, char **argv) {
                 llvm::Twine(serialBelow.getValue()));
   if (outputFile.empty() && inputFile == "-")
     return fail("reading from standard input needs an output file (-o)");
-  std::string outputName =
+  OutputNames names;
+  names.output =
       outputFile.empty() ? defaultOutputName() : outputFile.getValue();
-  std::string headerName = headerFile;
-  if (headerName.empty() && emit == EmitKind::Object && outputName != "-") {
-    llvm::SmallString<128> path(outputName);
-    llvm::sys::path::replace_extension(path, ".h");
-    headerName = std::string(path);
-  }
-  if (headerName == outputName ||
-      (!headerName.empty() && llvm::sys::fs::equivalent(headerName, outputName)))
-    return fail("the header and the output are the same file '" + outputName +
-                "'");
+  names.header = headerFile;
+  names.interface = interfaceFile;
+  bool besideObject = emit == EmitKind::Object && names.output != "-";
+  if (names.header.empty() && besideObject)
+    names.header = besideOutput(names.output, ".h");
+  if (names.interface.empty() && besideObject)
+    names.interface = besideOutput(names.output, ".json");
+  auto same = [](const std::string &a, const std::string &b) {
+    return isWritten(a) && isWritten(b) &&
+           (a == b || llvm::sys::fs::equivalent(a, b));
+  };
+  for (auto [a, b, what] :
+       {std::tuple(&names.header, &names.output, "the header and the output"),
+        std::tuple(&names.interface, &names.output,
+                   "the interface file and the output"),
+        std::tuple(&names.interface, &names.header,
+                   "the interface file and the header")})
+    if (same(*a, *b))
+      return fail(llvm::Twine(what) + " are the same file '" + *b + "'");
 
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
@@ -442,9 +489,9 @@ int main(int argc, char **argv) {
   Rendered rendered;
   bool emitted = false;
   runGuarded("emitting", [&] {
-    emitted = succeeded(emitModel(*module, *machine, headerName, rendered));
+    emitted = succeeded(emitModel(*module, *machine, names, rendered));
   });
   if (!emitted)
     return 1;
-  return writeOutputs(rendered, outputName, headerName);
+  return writeOutputs(rendered, names);
 }

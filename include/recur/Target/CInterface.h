@@ -70,6 +70,13 @@ struct CInterface {
 /// for the raw bits of f16/bf16, ...), or failure for types C cannot take.
 FailureOr<std::string> getCTypeName(Type elementType);
 
+/// The name of an element type in the interface file ("f32", "bf16",
+/// "i32", "u8", ...), or failure for types C cannot take.
+FailureOr<std::string> getDtypeName(Type elementType);
+
+/// Whether the lowered `module` runs loops on OpenMP threads.
+bool isThreaded(ModuleOp module);
+
 /// The status of a call whose temporary could not be allocated.
 constexpr int32_t kOutOfMemoryStatus = -1;
 

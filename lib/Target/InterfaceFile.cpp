@@ -1,0 +1,57 @@
+//===- InterfaceFile.cpp - The machine-readable interface file ------------===//
+
+#include "recur/Target/InterfaceFile.h"
+#include "recur/Target/CInterface.h"
+
+#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "llvm/Support/JSON.h"
+
+using namespace mlir;
+using namespace mlir::recur;
+
+LogicalResult mlir::recur::writeInterfaceFile(ModuleOp module,
+                                              llvm::raw_ostream &os) {
+  llvm::json::Array functions;
+  for (Operation &op : module.getBody()->getOperations()) {
+    Attribute attr = op.getAttr(CInterface::attrName);
+    auto symbol = dyn_cast<SymbolOpInterface>(op);
+    if (!attr || !symbol)
+      continue;
+    FailureOr<CInterface> iface = CInterface::fromAttr(&op, attr);
+    if (failed(iface))
+      return failure();
+    llvm::json::Array buffers;
+    for (const CBuffer &buffer : iface->buffers) {
+      FailureOr<std::string> cType = getCTypeName(buffer.elementType);
+      FailureOr<std::string> dtype = getDtypeName(buffer.elementType);
+      if (failed(cType) || failed(dtype))
+        return op.emitError() << "element type " << buffer.elementType
+                              << " of '" << buffer.name
+                              << "' has no C equivalent";
+      llvm::json::Array shape;
+      for (const CDim &dim : buffer.shape)
+        shape.push_back(dim.isDynamic() ? llvm::json::Value(dim.name)
+                                        : llvm::json::Value(dim.size));
+      buffers.push_back(llvm::json::Object{{"name", buffer.name},
+                                           {"output", buffer.isOutput},
+                                           {"dtype", *dtype},
+                                           {"c_type", *cType},
+                                           {"shape", std::move(shape)}});
+    }
+    StringRef name = symbol.getName();
+    functions.push_back(llvm::json::Object{
+        {"name", name},
+        {"status_message", getStatusMessageFunctionName(name)},
+        {"dims", llvm::json::Array(iface->dims)},
+        {"buffers", std::move(buffers)},
+        {"status_messages", llvm::json::Array(iface->statusMessages)},
+    });
+  }
+  llvm::json::Object file{{"format", "recur-interface"},
+                          {"version", kInterfaceFileVersion},
+                          {"threaded", isThreaded(module)},
+                          {"out_of_memory_status", kOutOfMemoryStatus},
+                          {"functions", std::move(functions)}};
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(file))) << "\n";
+  return success();
+}
