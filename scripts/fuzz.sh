@@ -5,7 +5,7 @@
 #     corpus seeded with every lit test and example (split at "// -----"),
 #     with the dialect's dictionary (fuzz/recur.dict);
 #   - with --safetensors the runtime's safetensors reader
-#     (tools/recur-fuzz/recur-fuzz-safetensors.c), the corpus seeded with
+#     (tools/recur-fuzz-safetensors), the corpus seeded with
 #     files python/recur/safetensors.py writes, with fuzz/safetensors.dict.
 # It runs in fork mode and goes on after a crash: crashing inputs land in
 # build-fuzz/crashes/ (triage them: a crash in upstream MLIR is reported
