@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "python"))
 
 from recur.model import Module  # noqa: E402
-from recur.runner import LINK_LIBS, STORAGE, load_interface  # noqa: E402
+from recur.runtime import LINK_LIBS, load_interface  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 CC = os.environ.get("RECUR_CC", "/usr/lib/llvm-22/bin/clang")
@@ -188,7 +188,7 @@ class Compiled:
         subprocess.run([TOOL, source, *options, "-o", obj], check=True)
         self.sig = load_interface(os.path.join(self.directory,
                                                "run.json"))["run"]
-        assert all(STORAGE[b.dtype][0] == "float" for b in self.sig.buffers)
+        assert all(b.dtype == "f32" for b in self.sig.buffers)
         main = os.path.join(self.directory, "bench.c")
         with open(main, "w") as f:
             f.write(harness(self.sig))

@@ -21,6 +21,10 @@ llvm_config.use_default_substitutions()
 python = "/usr/bin/python3"
 config.environment["PYTHONPATH"] = os.path.join(config.recur_src_root, "python")
 config.substitutions.append(("%python", python))
+# The tools python/recur/runner.py compiles and links with.
+config.environment["RECUR_COMPILE"] = os.path.join(config.recur_tools_dir,
+                                                   "recur-compile")
+config.environment["RECUR_CC"] = config.c_compiler
 config.substitutions.append(("%cc", config.c_compiler))
 # What an object from recur-compile links with (python/recur/runner.py).
 config.substitutions.append(("%recur_libs", "-lomp -lm"))

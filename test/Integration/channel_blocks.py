@@ -59,9 +59,9 @@ def main(workdir: str) -> None:
                "h0": rand.normal((batch, 2, SCAN_D))}
     scan_h, scan_last = reference.scan(scan_in["a"], scan_in["b"],
                                        h0=scan_in["h0"])
-    for threads in ("1", "2"):
-        os.environ["OMP_NUM_THREADS"] = threads
-        out = model.run("scan", scan_in, {"B": batch, "T": time})
+    for threads in (1, 2):
+        out = model.run("scan", scan_in, {"B": batch, "T": time},
+                        threads=threads)
         check(f"scan[{threads}].h", out["h"], scan_h, "f32")
         check(f"scan[{threads}].h_last", out["h_last"], scan_last, "f32")
         for name, groups in (("selective", 1), ("grouped", 2)):
@@ -79,7 +79,8 @@ def main(workdir: str) -> None:
                 inputs["Cm"], D=inputs["D"], z=inputs["z"],
                 delta_bias=inputs["delta_bias"], h0=inputs["h0"],
                 delta_softplus=True)
-            out = model.run(name, inputs, {"B": batch, "T": time})
+            out = model.run(name, inputs, {"B": batch, "T": time},
+                            threads=threads)
             check(f"{name}[{threads}].y", out["y"], y, "f32")
             check(f"{name}[{threads}].h_last", out["h_last"], last, "f32")
     print("channel blocks: OK")

@@ -1,5 +1,5 @@
 # The batch x head loops on OpenMP threads: every linear-attention variant
-# and every attention variant run with OMP_NUM_THREADS = 1 and 2, agree with
+# and every attention variant run on 1 and 2 threads, agree with
 # the float64 references, and the two thread counts give bit-identical
 # results (each head is computed by one thread, in the same order). With
 # --openmp=false the code has no OpenMP call at all.
@@ -23,9 +23,8 @@ from recur.testing import Inputs, check  # noqa: E402
 def run_threads(model, function, inputs, dims):
     """The outputs with 1 and with 2 threads, which must be identical."""
     outputs = []
-    for threads in ("1", "2"):
-        os.environ["OMP_NUM_THREADS"] = threads
-        outputs.append(model.run(function, inputs, dims))
+    for threads in (1, 2):
+        outputs.append(model.run(function, inputs, dims, threads=threads))
     for name, value in outputs[0].items():
         if not np.array_equal(value, outputs[1][name], equal_nan=True):
             sys.exit(f"FAIL: {function}.{name} differs between 1 and 2 "

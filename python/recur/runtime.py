@@ -1,0 +1,194 @@
+"""Calls compiled recur functions from Python, in this process (ctypes).
+
+    cc -shared model.o -lomp -lm -o model.so     # or link_shared() below
+    library = Library("model.so")                # reads model.json beside it
+    outputs = library.call("run", {"q": q, "k": k, ...})   # NumPy arrays
+
+A shared library of an object from recur-compile (the object is
+position-independent; `link_shared` adds -Bsymbolic so that two models with
+the same function names can be loaded side by side) is opened with ctypes,
+and its functions are called as the interface file (FILE.json beside the
+object, include/recur/Target/InterfaceFile.h) describes them: no C is
+compiled per call and no data goes through files.
+
+`call` converts each input to its buffer's element type (f32, f16, or bf16
+as its bits), takes the dynamic dimensions from the inputs' shapes (or from
+`dims`, checked against them), allocates the outputs, and returns them as
+float64 arrays. A nonzero status raises RuntimeError with the function's
+own message. `threads` sets the OpenMP thread count of a threaded library
+(omp_set_num_threads) for this and later calls.
+"""
+
+import ctypes
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from . import reference
+
+# Element type in the interface -> NumPy storage dtype.
+STORAGE = {"f32": np.float32, "f16": np.float16, "bf16": np.uint16}
+
+# What an object from recur-compile links with: libomp for the threaded
+# loops (Debian's libomp-22-dev) and libm.
+LINK_LIBS = ["-lomp", "-lm"]
+
+
+@dataclass
+class Buffer:
+    name: str
+    is_output: bool
+    shape: List[object]  # ints, or dimension names
+    dtype: str
+
+
+@dataclass
+class Signature:
+    name: str
+    dims: List[str]
+    buffers: List[Buffer]
+    status_message: str = ""
+
+
+def load_interface(path: str) -> Dict[str, Signature]:
+    """The function signatures of an interface file (FILE.json)."""
+    with open(path) as f:
+        interface = json.load(f)
+    if interface.get("format") != "recur-interface" or \
+            interface.get("version") != 1:
+        raise ValueError(f"{path}: not a version-1 recur interface file")
+    signatures = {}
+    for function in interface["functions"]:
+        buffers = [Buffer(b["name"], b["output"], list(b["shape"]), b["dtype"])
+                   for b in function["buffers"]]
+        signatures[function["name"]] = Signature(
+            function["name"], list(function["dims"]), buffers,
+            function["status_message"])
+    return signatures
+
+
+def to_storage(array: np.ndarray, dtype: str) -> np.ndarray:
+    """Values as the contiguous bytes a buffer of element type `dtype`
+    holds."""
+    if dtype == "bf16":
+        return np.ascontiguousarray(reference.bf16_bits(array))
+    if dtype not in STORAGE:
+        raise ValueError(f"element type {dtype} is not supported here")
+    return np.ascontiguousarray(array, dtype=STORAGE[dtype])
+
+
+def from_storage(raw: np.ndarray, dtype: str) -> np.ndarray:
+    """float64 values of a buffer of element type `dtype`."""
+    if dtype == "bf16":
+        return reference.bf16_from_bits(raw).astype(np.float64)
+    return raw.astype(np.float64)
+
+
+def link_shared(obj: str, output: str, cc: Optional[str] = None) -> None:
+    """Links the object `obj` from recur-compile into the shared library
+    `output`."""
+    cc = cc or os.environ.get("RECUR_CC", "cc")
+    command = [cc, "-shared", obj, "-Wl,-Bsymbolic", *LINK_LIBS, "-o",
+               output]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"linking failed ({' '.join(command)}):\n"
+                           f"{result.stdout}{result.stderr}")
+
+
+class Library:
+    """A shared library of compiled recur functions, with its interface."""
+
+    def __init__(self, path: str, interface: Optional[str] = None):
+        if interface is None:
+            interface = os.path.splitext(path)[0] + ".json"
+        self.signatures = load_interface(interface)
+        with open(interface) as f:
+            self.threaded = bool(json.load(f).get("threaded"))
+        self._lib = ctypes.CDLL(os.path.abspath(path))
+        self._functions = {}
+        for name, sig in self.signatures.items():
+            function = getattr(self._lib, name)
+            function.restype = ctypes.c_int
+            function.argtypes = ([ctypes.c_int64] * len(sig.dims) +
+                                 [ctypes.c_void_p] * len(sig.buffers))
+            message = getattr(self._lib, sig.status_message)
+            message.restype = ctypes.c_char_p
+            message.argtypes = [ctypes.c_int]
+            self._functions[name] = (function, message)
+
+    def set_threads(self, threads: int) -> None:
+        """The OpenMP thread count of this (threaded) library's calls."""
+        if not self.threaded:
+            raise ValueError("this library was compiled with --openmp=false")
+        if threads < 1:
+            raise ValueError(f"threads must be >= 1, got {threads}")
+        self._lib.omp_set_num_threads(ctypes.c_int(threads))
+
+    def dims_of(self, function: str, inputs: Dict[str, np.ndarray],
+                dims: Optional[Dict[str, int]] = None) -> Dict[str, int]:
+        """The dynamic dimensions of a call: `dims`, and the rest from the
+        inputs' shapes; every input must agree with them."""
+        sig = self.signatures[function]
+        values = dict(dims or {})
+        for buf in sig.buffers:
+            if buf.is_output or buf.name not in inputs:
+                continue
+            shape = np.shape(inputs[buf.name])
+            if len(shape) != len(buf.shape):
+                raise ValueError(f"{function}: '{buf.name}' has shape "
+                                 f"{shape}, expected {buf.shape}")
+            for size, dim in zip(shape, buf.shape):
+                if isinstance(dim, str):
+                    values.setdefault(dim, size)
+                    dim_value = values[dim]
+                else:
+                    dim_value = dim
+                if size != dim_value:
+                    raise ValueError(f"{function}: '{buf.name}' has shape "
+                                     f"{shape}, expected {buf.shape} with "
+                                     f"{values}")
+        missing = [d for d in sig.dims if d not in values]
+        if missing:
+            raise ValueError(f"{function}: no value for dimension(s) "
+                             f"{missing}")
+        return {d: values[d] for d in sig.dims}
+
+    def call(self, function: str, inputs: Dict[str, np.ndarray],
+             dims: Optional[Dict[str, int]] = None,
+             threads: Optional[int] = None) -> Dict[str, np.ndarray]:
+        """Calls `function` on `inputs` (by buffer name) and returns its
+        outputs (by name, float64)."""
+        if function not in self.signatures:
+            raise KeyError(f"no function '{function}' in this library "
+                           f"(it has {sorted(self.signatures)})")
+        sig = self.signatures[function]
+        missing = [b.name for b in sig.buffers
+                   if not b.is_output and b.name not in inputs]
+        if missing:
+            raise ValueError(f"{function}: missing input(s) {missing}")
+        values = self.dims_of(function, inputs, dims)
+        if threads is not None:
+            self.set_threads(threads)
+        arrays, outputs = [], []
+        for buf in sig.buffers:
+            shape = [values[d] if isinstance(d, str) else d for d in buf.shape]
+            if buf.is_output:
+                array = np.zeros(shape, dtype=STORAGE[buf.dtype])
+                outputs.append((buf, array))
+            else:
+                array = to_storage(inputs[buf.name], buf.dtype)
+            arrays.append(array)
+        args = [values[d] for d in sig.dims]
+        args += [a.ctypes.data_as(ctypes.c_void_p) for a in arrays]
+        run, message = self._functions[function]
+        status = run(*args)
+        if status != 0:
+            text = message(status).decode(errors="replace")
+            raise RuntimeError(f"{function}: status {status}: {text}")
+        return {buf.name: from_storage(array, buf.dtype)
+                for buf, array in outputs}
