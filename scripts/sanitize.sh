@@ -7,10 +7,13 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/setup.sh"
 build="$root/build-asan"
 BUILD_DIR="$build" RECUR_CMAKE_ARGS=-DRECUR_ENABLE_SANITIZERS=ON \
-  bash "$root/scripts/build.sh" recur-opt recur-compile >/dev/null
+  bash "$root/scripts/build.sh" recur-opt recur-compile recur-safetensors \
+  >/dev/null
 # allow_user_poisoning=0: LLVM's BumpPtrAllocator poisons its slabs in our
 # instrumented code and hands memory out from Debian's uninstrumented
 # libMLIR, which does not unpoison it; those reports are false positives.
-ASAN_OPTIONS=allow_user_poisoning=0 \
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+# A report exits with 86 (ASan) or 87 (UBSan), never with a tool's own
+# error status (test/Runtime/safetensors.py expects exactly 1).
+ASAN_OPTIONS=allow_user_poisoning=0:exitcode=86 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87 \
   exec /usr/lib/llvm-22/bin/lit -sv "$build/test"

@@ -166,6 +166,23 @@ FailureOr<std::string> mlir::recur::getDtypeName(Type elementType) {
   return failure();
 }
 
+LogicalResult mlir::recur::forEachCInterface(
+    ModuleOp module,
+    llvm::function_ref<LogicalResult(Operation &, StringRef,
+                                     const CInterface &)>
+        visit) {
+  for (Operation &op : module.getBody()->getOperations()) {
+    Attribute attr = op.getAttr(CInterface::attrName);
+    auto symbol = dyn_cast<SymbolOpInterface>(op);
+    if (!attr || !symbol)
+      continue;
+    FailureOr<CInterface> iface = CInterface::fromAttr(&op, attr);
+    if (failed(iface) || failed(visit(op, symbol.getName(), *iface)))
+      return failure();
+  }
+  return success();
+}
+
 bool mlir::recur::isThreaded(ModuleOp module) {
   return module.walk([](omp::ParallelOp) { return WalkResult::interrupt(); })
       .wasInterrupted();
@@ -238,32 +255,24 @@ LogicalResult mlir::recur::writeCHeader(ModuleOp module, StringRef guard,
   else
     os << "/* Everything runs on the calling thread (link with -lm). */\n\n";
 
-  for (Operation &op : module.getBody()->getOperations()) {
-    Attribute attr = op.getAttr(CInterface::attrName);
-    auto symbol = dyn_cast<SymbolOpInterface>(op);
-    if (!attr || !symbol)
-      continue;
-    FailureOr<CInterface> iface = CInterface::fromAttr(&op, attr);
-    if (failed(iface))
-      return failure();
-    StringRef name = symbol.getName();
-
+  auto declare = [&](Operation &op, StringRef name,
+                     const CInterface &iface) -> LogicalResult {
     os << "/* " << name << "\n";
-    for (const std::string &dim : iface->dims)
+    for (const std::string &dim : iface.dims)
       os << " *   " << dim << ": dynamic dimension\n";
-    for (const CBuffer &buffer : iface->buffers)
+    for (const CBuffer &buffer : iface.buffers)
       os << " *   " << buffer.name << (buffer.isOutput ? " (out)" : " (in)")
          << ": " << formatShape(buffer) << " "
          << describeElementType(buffer.elementType) << "\n";
-    for (auto [index, message] : llvm::enumerate(iface->statusMessages))
+    for (auto [index, message] : llvm::enumerate(iface.statusMessages))
       os << " *   status " << index + 1 << ": " << describeStatus(message)
          << "\n";
     os << " */\nint " << name << "(";
 
     SmallVector<std::string> params;
-    for (const std::string &dim : iface->dims)
+    for (const std::string &dim : iface.dims)
       params.push_back("int64_t " + dim);
-    for (const CBuffer &buffer : iface->buffers) {
+    for (const CBuffer &buffer : iface.buffers) {
       FailureOr<std::string> cType = getCTypeName(buffer.elementType);
       if (failed(cType))
         return op.emitError() << "element type " << buffer.elementType
@@ -277,7 +286,10 @@ LogicalResult mlir::recur::writeCHeader(ModuleOp module, StringRef guard,
     os << llvm::join(params, ", ") << ");\n"
        << "const char *" << getStatusMessageFunctionName(name)
        << "(int status);\n\n";
-  }
+    return success();
+  };
+  if (failed(forEachCInterface(module, declare)))
+    return failure();
 
   os << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
   return success();

@@ -3,7 +3,6 @@
 #include "recur/Target/InterfaceFile.h"
 #include "recur/Target/CInterface.h"
 
-#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/Support/JSON.h"
 
 using namespace mlir;
@@ -12,22 +11,16 @@ using namespace mlir::recur;
 LogicalResult mlir::recur::writeInterfaceFile(ModuleOp module,
                                               llvm::raw_ostream &os) {
   llvm::json::Array functions;
-  for (Operation &op : module.getBody()->getOperations()) {
-    Attribute attr = op.getAttr(CInterface::attrName);
-    auto symbol = dyn_cast<SymbolOpInterface>(op);
-    if (!attr || !symbol)
-      continue;
-    FailureOr<CInterface> iface = CInterface::fromAttr(&op, attr);
-    if (failed(iface))
-      return failure();
+  auto describe = [&](Operation &op, StringRef name,
+                      const CInterface &iface) -> LogicalResult {
     llvm::json::Array buffers;
-    for (const CBuffer &buffer : iface->buffers) {
+    for (const CBuffer &buffer : iface.buffers) {
       FailureOr<std::string> cType = getCTypeName(buffer.elementType);
       FailureOr<std::string> dtype = getDtypeName(buffer.elementType);
       if (failed(cType) || failed(dtype))
-        return op.emitError() << "element type " << buffer.elementType
-                              << " of '" << buffer.name
-                              << "' has no C equivalent";
+        return op.emitError()
+               << "element type " << buffer.elementType << " of '"
+               << buffer.name << "' has no C equivalent";
       llvm::json::Array shape;
       for (const CDim &dim : buffer.shape)
         shape.push_back(dim.isDynamic() ? llvm::json::Value(dim.name)
@@ -38,15 +31,17 @@ LogicalResult mlir::recur::writeInterfaceFile(ModuleOp module,
                                            {"c_type", *cType},
                                            {"shape", std::move(shape)}});
     }
-    StringRef name = symbol.getName();
     functions.push_back(llvm::json::Object{
         {"name", name},
         {"status_message", getStatusMessageFunctionName(name)},
-        {"dims", llvm::json::Array(iface->dims)},
+        {"dims", llvm::json::Array(iface.dims)},
         {"buffers", std::move(buffers)},
-        {"status_messages", llvm::json::Array(iface->statusMessages)},
+        {"status_messages", llvm::json::Array(iface.statusMessages)},
     });
-  }
+    return success();
+  };
+  if (failed(forEachCInterface(module, describe)))
+    return failure();
   llvm::json::Object file{{"format", "recur-interface"},
                           {"version", kInterfaceFileVersion},
                           {"threaded", isThreaded(module)},

@@ -74,6 +74,15 @@ FailureOr<std::string> getCTypeName(Type elementType);
 /// "i32", "u8", ...), or failure for types C cannot take.
 FailureOr<std::string> getDtypeName(Type elementType);
 
+/// Calls `visit` with each function of `module` that carries a C interface
+/// (the op, its name and the decoded interface), in order; fails when an
+/// attribute is malformed (with an error at its op) or when `visit` fails.
+LogicalResult forEachCInterface(
+    ModuleOp module,
+    llvm::function_ref<LogicalResult(Operation &op, StringRef name,
+                                     const CInterface &iface)>
+        visit);
+
 /// Whether the lowered `module` runs loops on OpenMP threads.
 bool isThreaded(ModuleOp module);
 
