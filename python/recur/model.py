@@ -17,10 +17,20 @@ a zero fill for a state), with dynamic sizes read off the operands.
     o, s = f.linear_attention(q, k, v, g=g, gate_kind="key")
     f.ret(o, "o"), f.ret(s, "h_last")
     text = m.to_mlir()
+
+Besides the recur ops, the pieces of a block around them are generic linalg
+ops: `map` (an elementwise expression of recur.expr scalars, inputs
+broadcast over leading dimensions or given the dimensions they index),
+`sum` (over the last dimension), `linear` (a torch Linear's weight layout,
+f32 accumulation), `slice_last`, `split_heads` and `merge_heads`. Bodies
+compute in f32: inputs are widened and the result rounded to the output's
+type. recur.pieces builds normalizations from them.
 """
 
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
+
+from .expr import Body, Scalar
 
 DTYPES = ("f32", "f16", "bf16")
 
@@ -226,6 +236,216 @@ class Function:
                             [(x, 0), (w, 1, True), (x, 2)])
         keywords = [f"activation {activation}"] if activation != "none" else []
         return self._emit("conv1d", [x, w], clauses, [y, state], keywords, [])
+
+    # -- block pieces: linalg ops on tensors -------------------------------
+
+    def _empty(self, shape, dtype: str, source: Value) -> Value:
+        """An uninitialized tensor of `shape`, each dynamic size read from
+        the same dimension of `source` (aligned at the front)."""
+        return self._destination(shape, dtype,
+                                 [(source, i) for i in range(len(shape))],
+                                 zero=False)
+
+    @staticmethod
+    def _operand(item) -> Tuple[Value, Optional[Tuple[int, ...]]]:
+        """An input of `map` or `sum`: a Value, or (Value, dims) naming the
+        output dimensions its own dimensions index."""
+        if isinstance(item, Value):
+            return item, None
+        value, dims = item
+        if len(dims) != len(value.shape):
+            raise ValueError(f"{value.name}: {len(dims)} dims given for "
+                             f"shape {value.shape}")
+        return value, tuple(dims)
+
+    @staticmethod
+    def _indexed_dims(rank: int, value: Value,
+                      dims: Optional[Tuple[int, ...]]) -> Tuple[int, ...]:
+        """The output dimensions `value` indexes: `dims`, or by default its
+        trailing ones."""
+        if dims is not None:
+            return dims
+        offset = rank - len(value.shape)
+        if offset < 0:
+            raise ValueError(f"{value.name} has more dimensions than the "
+                             "output")
+        return tuple(range(offset, rank))
+
+    @staticmethod
+    def _affine(loops: int, picked: Sequence[int]) -> str:
+        dims = ", ".join(f"d{i}" for i in range(loops))
+        return (f"affine_map<({dims}) -> "
+                f"({', '.join(f'd{i}' for i in picked)})>")
+
+    def _broadcast(self, items):
+        """The values of `items` (see _operand), the widest plain Value
+        (whose shape is the iteration space's), and the inputs' indexing
+        maps."""
+        operands = [self._operand(item) for item in items]
+        widest = max((v for v, d in operands if d is None),
+                     key=lambda v: len(v.shape), default=None)
+        if widest is None:
+            raise ValueError("one input must give the output's shape")
+        rank = len(widest.shape)
+        maps = []
+        for value, dims in operands:
+            picked = self._indexed_dims(rank, value, dims)
+            for size, dim in zip(value.shape, picked):
+                out = widest.shape[dim]
+                if size is not None and out is not None and size != out:
+                    raise ValueError(f"{value.name} {value.shape} does not "
+                                     f"match {widest.shape} on dimension "
+                                     f"{dim}")
+            maps.append(self._affine(rank, picked))
+        return [v for v, _ in operands], widest, maps
+
+    def _generic(self, inputs: Sequence[Value], maps: Sequence[str],
+                 init: Value, out_map: str, iterators: Sequence[str],
+                 fn, reduce: bool) -> Value:
+        """A linalg.generic: the body widens each input to f32, computes
+        `fn` on them (expr.Scalar values), adds the accumulator when
+        `reduce`, and rounds to the output's type."""
+        body = Body([f"%in{i}" for i in range(len(inputs))])
+        lines = []
+        widened = []
+        for i, value in enumerate(inputs):
+            if value.dtype == "f32":
+                widened.append(body.args[i])
+            else:
+                name = f"%w{i}"
+                lines.append(f"{name} = arith.extf %in{i} : {value.dtype} to "
+                             "f32")
+                widened.append(Scalar(body, name))
+        result = fn(*widened)
+        if reduce:
+            result = result + Scalar(body, "%out")
+        lines += body.lines
+        final = result.name
+        if init.dtype != "f32":
+            final = "%rounded"
+            lines.append(f"{final} = arith.truncf {result.name} : f32 to "
+                         f"{init.dtype}")
+        name = self._fresh("g")
+        block_args = ", ".join([f"%in{i}: {v.dtype}"
+                                for i, v in enumerate(inputs)] +
+                               [f"%out: {init.dtype}"])
+        ins = ""
+        if inputs:
+            ins = (f" ins({', '.join(v.name for v in inputs)} : "
+                   f"{', '.join(v.type for v in inputs)})")
+        iterator_text = ", ".join(f'"{it}"' for it in iterators)
+        self.body.append(
+            f"{name} = linalg.generic {{indexing_maps = "
+            f"[{', '.join(list(maps) + [out_map])}], iterator_types = "
+            f"[{iterator_text}]}}{ins} outs({init.name} : {init.type}) {{")
+        self.body.append(f"^bb0({block_args}):")
+        self.body += [f"  {line}" for line in lines]
+        self.body.append(f"  linalg.yield {final} : {init.dtype}")
+        self.body.append(f"}} -> {init.type}")
+        return Value(name, init.shape, init.dtype)
+
+    def map(self, fn, *inputs, dtype: Optional[str] = None) -> Value:
+        """fn (of f32 expr.Scalar values) elementwise over the shape of the
+        widest input given as a plain Value; a plain Value broadcasts over
+        the leading dimensions (its shape is the trailing one), and
+        (value, dims) indexes the output dimensions `dims` (e.g. per-row
+        statistics (stats, (0, 1)) of a [B, T, D] tensor). The result has
+        `dtype` (default: the widest input's)."""
+        values, widest, maps = self._broadcast(inputs)
+        rank = len(widest.shape)
+        init = self._empty(widest.shape, dtype or widest.dtype, widest)
+        return self._generic(values, maps, init,
+                             self._affine(rank, range(rank)),
+                             ["parallel"] * rank, fn, reduce=False)
+
+    def sum(self, fn, *inputs) -> Value:
+        """sum over the last dimension of fn(inputs...) (f32), for the
+        shape of the widest plain input less its last dimension; inputs
+        broadcast as in `map`."""
+        values, widest, maps = self._broadcast(inputs)
+        rank = len(widest.shape)
+        shape = widest.shape[:-1]
+        init = self._destination(shape, "f32",
+                                 [(widest, i) for i in range(len(shape))],
+                                 zero=True)
+        return self._generic(values, maps, init,
+                             self._affine(rank, range(rank - 1)),
+                             ["parallel"] * (rank - 1) + ["reduction"], fn,
+                             reduce=True)
+
+    def linear(self, x: Value, weight: Value, dtype: str = "f32") -> Value:
+        """x [..., in] times weight [out, in] transposed (the layout of a
+        torch Linear's weight): [..., out], accumulated in f32."""
+        if len(weight.shape) != 2:
+            raise ValueError("the weight of linear must be [out, in]")
+        rank = len(x.shape)
+        if (x.shape[-1] is not None and weight.shape[1] is not None
+                and x.shape[-1] != weight.shape[1]):
+            raise ValueError(f"linear: x {x.shape} against weight "
+                             f"{weight.shape}")
+        shape = x.shape[:-1] + (weight.shape[0],)
+        sources = [(x, i) for i in range(rank - 1)] + [(weight, 0)]
+        accumulator = self._destination(shape, "f32", sources, zero=True)
+        loops = rank + 1
+        x_map = self._affine(loops, list(range(rank - 1)) + [rank])
+        w_map = self._affine(loops, (rank - 1, rank))
+        result = self._generic([x, weight], [x_map, w_map], accumulator,
+                               self._affine(loops, range(rank)),
+                               ["parallel"] * rank + ["reduction"],
+                               lambda a, w: a * w, reduce=True)
+        if dtype == "f32":
+            return result
+        return self.map(lambda v: v, result, dtype=dtype)
+
+    def slice_last(self, x: Value, start: int, size: int) -> Value:
+        """x[..., start : start + size] (a static range of the last
+        dimension)."""
+        rank = len(x.shape)
+        if x.shape[-1] is not None and start + size > x.shape[-1]:
+            raise ValueError(f"slice [{start}, {start + size}) of {x.shape}")
+        sizes = [self._size(x, i, False) if d is None else str(d)
+                 for i, d in enumerate(x.shape[:-1])] + [str(size)]
+        offsets = ["0"] * (rank - 1) + [str(start)]
+        result = Value(self._fresh("s"), x.shape[:-1] + (size,), x.dtype)
+        self.body.append(
+            f"{result.name} = tensor.extract_slice {x.name}"
+            f"[{', '.join(offsets)}] [{', '.join(sizes)}] "
+            f"[{', '.join(['1'] * rank)}] : {x.type} to {result.type}")
+        return result
+
+    def split_heads(self, x: Value, heads: int) -> Value:
+        """[..., heads * size] -> [..., heads, size]."""
+        width = x.shape[-1]
+        if width is None or width % heads:
+            raise ValueError(f"split_heads: {heads} heads of {x.shape}")
+        rank = len(x.shape)
+        shape = x.shape[:-1] + (heads, width // heads)
+        sizes = [self._size(x, i, False) if d is None else str(d)
+                 for i, d in enumerate(x.shape[:-1])] + [str(heads),
+                                                         str(width // heads)]
+        groups = [f"[{i}]" for i in range(rank - 1)] + \
+            [f"[{rank - 1}, {rank}]"]
+        result = Value(self._fresh("h"), shape, x.dtype)
+        self.body.append(
+            f"{result.name} = tensor.expand_shape {x.name} "
+            f"[{', '.join(groups)}] output_shape [{', '.join(sizes)}] : "
+            f"{x.type} into {result.type}")
+        return result
+
+    def merge_heads(self, x: Value) -> Value:
+        """[..., heads, size] -> [..., heads * size]."""
+        rank = len(x.shape)
+        heads, size = x.shape[-2:]
+        if heads is None or size is None:
+            raise ValueError("merge_heads needs static heads and size")
+        groups = [f"[{i}]" for i in range(rank - 2)] + \
+            [f"[{rank - 2}, {rank - 1}]"]
+        result = Value(self._fresh("m"), x.shape[:-2] + (heads * size,),
+                       x.dtype)
+        self.body.append(
+            f"{result.name} = tensor.collapse_shape {x.name} "
+            f"[{', '.join(groups)}] : {x.type} into {result.type}")
+        return result
 
     # -- text --------------------------------------------------------------
 

@@ -17,6 +17,7 @@ __all__ = [
     "to_float64", "softplus", "sigmoid", "silu",
     "round_to_dtype", "bf16_bits", "bf16_from_bits",
     "scan", "selective_scan", "linear_attention", "attention", "conv1d",
+    "log_sigmoid", "gelu_tanh", "linear", "rms_norm", "gated_rms_norm",
 ]
 
 
@@ -334,3 +335,42 @@ def conv1d(x, w, bias=None, state=None, activation="none"):
     if activation == "silu":
         y = silu(y)
     return y, xp[:, T:].copy()
+
+
+# --------------------------------------------------------------------------
+# Block pieces: activations, projections, normalizations
+# --------------------------------------------------------------------------
+
+def log_sigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x), without overflow."""
+    x = to_float64(x)
+    return np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
+
+
+def gelu_tanh(x):
+    """GeLU with the tanh approximation (torch's approximate="tanh")."""
+    x = to_float64(x)
+    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi)
+                                    * (x + 0.044715 * x ** 3)))
+
+
+def linear(x, weight, bias=None):
+    """x @ weight.T (+ bias): a torch Linear, weight [out, in]."""
+    y = to_float64(x) @ to_float64(weight).T
+    return y if bias is None else y + to_float64(bias)
+
+
+def rms_norm(x, weight, eps):
+    """x / sqrt(mean(x^2 over the last axis) + eps) * weight."""
+    x = to_float64(x)
+    scale = 1.0 / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps)
+    return x * scale * to_float64(weight)
+
+
+def gated_rms_norm(x, z, weight, eps, norm_before_gate):
+    """RMSNorm over the last axis with a SiLU gate z: Mamba-2's
+    (norm_before_gate=False: rms_norm(x * silu(z))) or Qwen3-Next's
+    (True: rms_norm(x) * silu(z))."""
+    if norm_before_gate:
+        return rms_norm(x, weight, eps) * silu(z)
+    return rms_norm(to_float64(x) * silu(z), weight, eps)
