@@ -434,14 +434,41 @@ class Function:
 
     def merge_heads(self, x: Value) -> Value:
         """[..., heads, size] -> [..., heads * size]."""
+        return self.merge_dims(x, len(x.shape) - 2)
+
+    def repeat_heads(self, x: Value, times: int) -> Value:
+        """[..., G, N] -> [..., G * times, N]: head h reads group
+        h // times (torch's repeat_interleave on the head dimension)."""
         rank = len(x.shape)
-        heads, size = x.shape[-2:]
-        if heads is None or size is None:
-            raise ValueError("merge_heads needs static heads and size")
-        groups = [f"[{i}]" for i in range(rank - 2)] + \
-            [f"[{rank - 2}, {rank - 1}]"]
-        result = Value(self._fresh("m"), x.shape[:-2] + (heads * size,),
-                       x.dtype)
+        groups = x.shape[-2]
+        if groups is None:
+            raise ValueError("repeat_heads needs a static group count")
+        wide = x.shape[:-1] + (times,) + x.shape[-1:]
+        sources = [(x, i) for i in range(rank - 1)] + [None, (x, rank - 1)]
+        sizes = [self._size(*src, False) for d, src in zip(wide, sources)
+                 if d is None]
+        init = Value(self._fresh("init"), wide, x.dtype)
+        self.body.append(f"{init.name} = tensor.empty({', '.join(sizes)}) : "
+                         f"{init.type}")
+        picked = list(range(rank - 1)) + [rank]
+        repeated = self._generic([x], [self._affine(rank + 1, picked)], init,
+                                 self._affine(rank + 1, range(rank + 1)),
+                                 ["parallel"] * (rank + 1), lambda a: a,
+                                 reduce=False)
+        return self.merge_dims(repeated, rank - 2)
+
+    def merge_dims(self, x: Value, first: int) -> Value:
+        """Dimensions `first` and `first + 1` of x merged into one (static
+        sizes, or a unit dimension)."""
+        rank = len(x.shape)
+        a, b = x.shape[first], x.shape[first + 1]
+        if a is None or b is None:
+            raise ValueError("merge_dims needs static sizes")
+        groups = [f"[{i}]" for i in range(first)] + \
+            [f"[{first}, {first + 1}]"] + \
+            [f"[{i}]" for i in range(first + 2, rank)]
+        shape = x.shape[:first] + (a * b,) + x.shape[first + 2:]
+        result = Value(self._fresh("m"), shape, x.dtype)
         self.body.append(
             f"{result.name} = tensor.collapse_shape {x.name} "
             f"[{', '.join(groups)}] : {x.type} into {result.type}")
