@@ -432,6 +432,32 @@ class Function:
             f"{x.type} into {result.type}")
         return result
 
+    def concat_last(self, *values: Value) -> Value:
+        """The values concatenated along their last dimension (static
+        sizes there; the other dimensions agree): each inserted into a
+        tensor whose other sizes are the first value's."""
+        if any(v.shape[-1] is None for v in values):
+            raise ValueError("concat_last needs static last dimensions")
+        first = values[0]
+        rank = len(first.shape)
+        shape = first.shape[:-1] + (sum(v.shape[-1] for v in values),)
+        result = self._empty(shape, first.dtype, first)
+        sizes = [self._size(first, i, False) if d is None else str(d)
+                 for i, d in enumerate(first.shape[:-1])]
+        offset = 0
+        for value in values:
+            name = self._fresh("cat")
+            offsets = ["0"] * (rank - 1) + [str(offset)]
+            self.body.append(
+                f"{name} = tensor.insert_slice {value.name} into "
+                f"{result.name}[{', '.join(offsets)}] "
+                f"[{', '.join(sizes + [str(value.shape[-1])])}] "
+                f"[{', '.join(['1'] * rank)}] : {value.type} into "
+                f"{result.type}")
+            result = Value(name, shape, first.dtype)
+            offset += value.shape[-1]
+        return result
+
     def merge_heads(self, x: Value) -> Value:
         """[..., heads, size] -> [..., heads * size]."""
         return self.merge_dims(x, len(x.shape) - 2)

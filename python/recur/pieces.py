@@ -41,3 +41,12 @@ def gated_rms_norm(f: Function, x: Value, z: Value, weight: Value, eps: float,
         return f.map(lambda n, g: n * expr.silu(g), normed, z, dtype=dtype)
     gated = f.map(lambda a, g: a * expr.silu(g), x, z, dtype="f32")
     return rms_norm(f, gated, weight, eps, dtype=dtype)
+
+
+def l2_normalize(f: Function, x: Value, eps: float = 1e-6,
+                 dtype: Optional[str] = None) -> Value:
+    """x / sqrt(sum(x^2 over the last dimension) + eps) (the delta-rule
+    kernels' query and key normalization)."""
+    squares = f.sum(lambda a: a * a, x)
+    return f.map(lambda a, s: a * expr.rsqrt(s + eps), x,
+                 (squares, _rows(x)), dtype=dtype or x.dtype)

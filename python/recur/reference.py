@@ -18,6 +18,7 @@ __all__ = [
     "round_to_dtype", "bf16_bits", "bf16_from_bits",
     "scan", "selective_scan", "linear_attention", "attention", "conv1d",
     "log_sigmoid", "gelu_tanh", "linear", "rms_norm", "gated_rms_norm",
+    "l2_normalize",
 ]
 
 
@@ -374,3 +375,9 @@ def gated_rms_norm(x, z, weight, eps, norm_before_gate):
     if norm_before_gate:
         return rms_norm(x, weight, eps) * silu(z)
     return rms_norm(to_float64(x) * silu(z), weight, eps)
+
+
+def l2_normalize(x, eps=1e-6):
+    """x / sqrt(sum(x^2 over the last axis) + eps)."""
+    x = to_float64(x)
+    return x / np.sqrt(np.sum(x * x, axis=-1, keepdims=True) + eps)

@@ -6,10 +6,10 @@ config.json: `FAMILIES` maps a family's name to its module, which has
     python3 -m recur.models mamba2 --config config.json -o block.mlir
 """
 
-from . import mamba2
+from . import gated_deltanet, mamba2
 from .config import Config, ConfigError
 
-FAMILIES = {mamba2.FAMILY: mamba2}
+FAMILIES = {module.FAMILY: module for module in (mamba2, gated_deltanet)}
 
 
 def load_config(family: str, path: str):

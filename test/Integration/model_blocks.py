@@ -1,11 +1,13 @@
-# The Mamba-2 mixer block from a config.json (python/recur/models/mamba2.py)
-# compiled and run against its float64 NumPy reference (a token loop written
-# from the family's modeling code): the example config (2 groups of 4 heads)
-# and an odd one (3 heads, 1 group, kernel 3, projection biases), weights
-# written to and read from a safetensors file, random initial states; a
-# prefill followed by single-token steps equals one call; bad configs give
-# one message naming the field. The description round-trips through
-# recur-opt --verify-roundtrip.
+# The model blocks from config.json (python/recur/models) compiled and run
+# against their float64 NumPy references (token loops written from each
+# family's modeling code), for each family's example config and an odd one:
+# Mamba-2 (2 groups of 4 heads; 3 heads in 1 group, kernel 3, projection
+# biases) and Qwen3-Next's Gated DeltaNet (2 value heads per key head; 3
+# key heads with 1 value head each, kernel 2). Weights are written to and
+# read from a safetensors file, initial states are random; a prefill
+# followed by single-token steps equals one call; bad configs give one
+# message naming the field. Each description round-trips through recur-opt
+# --verify-roundtrip.
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t %recur_src
 
@@ -17,19 +19,28 @@ import sys
 import numpy as np
 
 from recur import safetensors
-from recur.models import Config, ConfigError, load_config, mamba2
+from recur.models import (Config, ConfigError, FAMILIES, gated_deltanet,
+                          load_config, mamba2)
 from recur.runner import compile_module
 from recur.testing import Inputs, check
 
 WORK, SRC = sys.argv[1], sys.argv[2]
-ODD = {"hidden_size": 24, "state_size": 8, "num_heads": 3, "head_dim": 16,
-       "n_groups": 1, "expand": 2, "conv_kernel": 3, "use_bias": True,
-       "layer_norm_epsilon": 1e-6}
+ODD = {
+    "mamba2": {"hidden_size": 24, "state_size": 8, "num_heads": 3,
+               "head_dim": 16, "n_groups": 1, "expand": 2, "conv_kernel": 3,
+               "use_bias": True, "layer_norm_epsilon": 1e-6},
+    "gated_deltanet": {"hidden_size": 20, "linear_num_key_heads": 3,
+                       "linear_num_value_heads": 3, "linear_key_head_dim": 8,
+                       "linear_value_head_dim": 12,
+                       "linear_conv_kernel_dim": 2, "rms_norm_eps": 1e-5},
+}
+EXAMPLES = {"mamba2": "mamba2-tiny.json",
+            "gated_deltanet": "gated_deltanet-tiny.json"}
 
 
-def weights(rand, c):
+def weights(rand, family, c):
     values = {}
-    for name, shape in mamba2.weight_shapes(c).items():
+    for name, shape in family.weight_shapes(c).items():
         if name == "A_log":
             values[name] = np.log(rand.uniform(shape, 1.0, 8.0))
         elif name == "dt_bias":
@@ -42,16 +53,27 @@ def weights(rand, c):
     return values
 
 
-def call(model, c, w, x, conv_state, ssm_state):
-    inputs = {"hidden_states": x, "conv_state": conv_state,
-              "ssm_state": ssm_state}
-    inputs.update({mamba2.arg_name(k): v for k, v in w.items()})
-    out = model.run("mamba2_mixer", inputs)
-    return out["out"], out["conv_state_out"], out["ssm_state_out"]
+def state_names(family):
+    """The recurrent state's argument: [B, heads, K, V]."""
+    return "ssm_state" if family is mamba2 else "recurrent_state"
 
 
-def test_config(label, c, rand):
-    text = mamba2.build(c)
+def call(family, model, w, x, conv_state, state):
+    name = state_names(family)
+    inputs = {"hidden_states": x, "conv_state": conv_state, name: state}
+    inputs.update({family.arg_name(k): v for k, v in w.items()})
+    out = model.run(f"{family.FAMILY}_mixer", inputs)
+    return out["out"], out["conv_state_out"], out[f"{name}_out"]
+
+
+def state_shape(family, c, batch):
+    if family is mamba2:
+        return (batch, c.num_heads, c.state_size, c.head_dim)
+    return (batch, c.num_value_heads, c.key_head_dim, c.value_head_dim)
+
+
+def test_config(family, label, c, rand):
+    text = family.build(c)
     directory = os.path.join(WORK, label)
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(directory, "block.mlir"), "w") as f:
@@ -62,32 +84,32 @@ def test_config(label, c, rand):
                     "--verify-roundtrip", "-o", os.devnull], check=True)
     model = compile_module(text, directory)
     path = os.path.join(directory, "weights.safetensors")
-    safetensors.save(path, weights(rand, c))
+    safetensors.save(path, weights(rand, family, c))
     w = safetensors.load(path)
 
     batch, time = 2, 37
     x = rand.normal((batch, time, c.hidden_size))
     conv_state = rand.normal((batch, c.conv_kernel - 1, c.conv_dim))
-    ssm_state = rand.normal((batch, c.num_heads, c.state_size, c.head_dim),
-                            scale=0.5)
-    got = call(model, c, w, x, conv_state, ssm_state)
-    want = mamba2.reference(c, w, x, conv_state, ssm_state)
-    for name, a, b in zip(("out", "conv_state", "ssm_state"), got, want):
+    state = rand.normal(state_shape(family, c, batch), scale=0.5)
+    got = call(family, model, w, x, conv_state, state)
+    want = family.reference(c, w, x, conv_state, state)
+    for name, a, b in zip(("out", "conv_state", "state"), got, want):
         check(f"{label}.{name}", a, b, "f32")
 
     # A prefill of 30 tokens, then single-token steps, equals one call.
-    conv, ssm, pieces = conv_state, ssm_state, []
+    conv, carried, pieces = conv_state, state, []
     for start, stop in [(0, 30)] + [(t, t + 1) for t in range(30, time)]:
-        out, conv, ssm = call(model, c, w, x[:, start:stop], conv, ssm)
+        out, conv, carried = call(family, model, w, x[:, start:stop], conv,
+                                  carried)
         pieces.append(out)
     check(f"{label}.chained.out", np.concatenate(pieces, axis=1), got[0],
           "f32")
     check(f"{label}.chained.conv_state", conv, got[1], "f32")
-    check(f"{label}.chained.ssm_state", ssm, got[2], "f32")
+    check(f"{label}.chained.state", carried, got[2], "f32")
 
 
 def bad_configs():
-    base = dict(ODD)
+    base = dict(ODD["mamba2"])
     cases = [
         ({k: v for k, v in base.items() if k != "state_size"},
          "missing field 'state_size'"),
@@ -126,17 +148,26 @@ def bad_configs():
 
 def main():
     rand = Inputs(seed=21)
-    example = load_config("mamba2", os.path.join(SRC, "examples", "configs",
-                                                 "mamba2-tiny.json"))
-    test_config("example", example, rand)
-    test_config("odd", mamba2.parse(Config(ODD, "mamba2", mamba2.KNOWN)),
-                rand)
+    for name, family in FAMILIES.items():
+        example = load_config(name, os.path.join(SRC, "examples", "configs",
+                                                 EXAMPLES[name]))
+        test_config(family, f"{name}.example", example, rand)
+        odd = family.parse(Config(ODD[name], name, family.KNOWN))
+        test_config(family, f"{name}.odd", odd, rand)
     try:
         Config({"vocab": 1}, "mamba2", mamba2.KNOWN)
     except ConfigError as error:
         assert "unknown field 'vocab'" in str(error), error
     bad_configs()
-    print("mamba2 block: OK")
+    bad = dict(ODD["gated_deltanet"], linear_num_key_heads=2)
+    try:
+        gated_deltanet.parse(Config(bad, "gated_deltanet",
+                                    gated_deltanet.KNOWN))
+        sys.exit("FAIL: 2 key heads for 3 value heads accepted")
+    except ConfigError as error:
+        assert "field 'linear_num_key_heads' (2) must divide " \
+               "linear_num_value_heads (3)" in str(error), error
+    print("model blocks: OK")
 
 
 if __name__ == "__main__":
