@@ -7,7 +7,9 @@
 # read from a safetensors file, initial states are random; a prefill
 # followed by single-token steps equals one call; bad configs give one
 # message naming the field. Each description round-trips through recur-opt
-# --verify-roundtrip.
+# --verify-roundtrip. Stacks of 2 layers (pre-norm, mixer, residual) of each
+# family's odd config match the layers' references chained, and a prefill
+# followed by steps.
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t %recur_src
 
@@ -19,8 +21,8 @@ import sys
 import numpy as np
 
 from recur import safetensors
-from recur.models import (Config, ConfigError, FAMILIES, gated_deltanet,
-                          load_config, mamba2)
+from recur.models import (Config, ConfigError, FAMILIES, builder,
+                          gated_deltanet, load_config, mamba2)
 from recur.runner import compile_module
 from recur.testing import Inputs, check
 
@@ -61,7 +63,7 @@ def state_names(family):
 def call(family, model, w, x, conv_state, state):
     name = state_names(family)
     inputs = {"hidden_states": x, "conv_state": conv_state, name: state}
-    inputs.update({family.arg_name(k): v for k, v in w.items()})
+    inputs.update({builder.arg_name(k): v for k, v in w.items()})
     out = model.run(f"{family.FAMILY}_mixer", inputs)
     return out["out"], out["conv_state_out"], out[f"{name}_out"]
 
@@ -73,7 +75,7 @@ def state_shape(family, c, batch):
 
 
 def test_config(family, label, c, rand):
-    text = family.build(c)
+    text = builder.build_block(family, c, f"{family.FAMILY}_mixer")
     directory = os.path.join(WORK, label)
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(directory, "block.mlir"), "w") as f:
@@ -106,6 +108,47 @@ def test_config(family, label, c, rand):
           "f32")
     check(f"{label}.chained.conv_state", conv, got[1], "f32")
     check(f"{label}.chained.state", carried, got[2], "f32")
+
+
+def test_stack(family, label, c, layers, rand):
+    """A stack of `layers` layers against builder.stack_reference, and a
+    prefill followed by steps."""
+    text = builder.build_stack(family, c, layers, "stack")
+    model = compile_module(text, os.path.join(WORK, label))
+    w = {}
+    for layer in range(layers):
+        prefix = builder.layer_prefix(family, layer)
+        # Pre-norm scales near 1 (the norm multiplies by offset + weight).
+        w[prefix + family.PRE_NORM] = rand.uniform(
+            (c.hidden_size,), -0.2, 0.2) + 1.0 - family.PRE_NORM_OFFSET
+        for leaf, value in weights(rand, family, c).items():
+            w[prefix + family.MIXER_PREFIX + leaf] = value
+    assert set(w) == set(builder.stack_weight_shapes(family, c, layers))
+    batch, time = 2, 21
+    x = rand.normal((batch, time, c.hidden_size))
+    shapes = builder.stack_state_shapes(family, c, layers)
+    states = {name: rand.normal((batch,) + shape, scale=0.5)
+              for name, shape in shapes.items()}
+
+    def run(tokens, carried):
+        inputs = {"hidden_states": tokens, **carried}
+        inputs.update({builder.arg_name(k): v for k, v in w.items()})
+        out = model.run("stack", inputs)
+        return out["out"], {n: out[f"{n}_out"] for n in shapes}
+
+    out, last = run(x, states)
+    want, want_states = builder.stack_reference(family, c, layers, w, x,
+                                                states)
+    check(f"{label}.out", out, want, "f32")
+    for name in shapes:
+        check(f"{label}.{name}", last[name], want_states[name], "f32")
+    carried, pieces = states, []
+    for start, stop in [(0, 16)] + [(t, t + 1) for t in range(16, time)]:
+        piece, carried = run(x[:, start:stop], carried)
+        pieces.append(piece)
+    check(f"{label}.chained.out", np.concatenate(pieces, axis=1), out, "f32")
+    for name in shapes:
+        check(f"{label}.chained.{name}", carried[name], last[name], "f32")
 
 
 def bad_configs():
@@ -154,6 +197,7 @@ def main():
         test_config(family, f"{name}.example", example, rand)
         odd = family.parse(Config(ODD[name], name, family.KNOWN))
         test_config(family, f"{name}.odd", odd, rand)
+        test_stack(family, f"{name}.stack", odd, 2, rand)
     try:
         Config({"vocab": 1}, "mamba2", mamba2.KNOWN)
     except ConfigError as error:

@@ -1,9 +1,12 @@
 """Model blocks written from the fields of a family's Hugging Face-style
 config.json: `FAMILIES` maps a family's name to its module, which has
-`parse(Config)`, `build(config)` (the model description), `weight_shapes`
-(checkpoint name -> shape) and `reference` (the block in float64 NumPy).
+`parse(Config)`, `emit` (the block's ops), `weight_shapes` (checkpoint
+name -> shape), `state_shapes` and `reference` (the block in float64
+NumPy); `builder` writes a block or a stack of layers as a model
+description.
 
     python3 -m recur.models mamba2 --config config.json -o block.mlir
+    python3 -m recur.models mamba2 --config config.json --layers 2 -o stack.mlir
 """
 
 from . import gated_deltanet, mamba2

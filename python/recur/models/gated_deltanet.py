@@ -16,10 +16,9 @@ _value_head_dim, W = linear_conv_kernel_dim, per token:
     out        = out_proj(y)
 
 The recurrence is recur.linear_attention with a scalar gate and the delta
-rule. The function takes the hidden states, the weights (checkpoint names
-with '.' as '_'), the conv state [B, W - 1, 2 nk hk + nv hv] and the
-recurrent state [B, nv, hk, hv] (the checkpoint code's layout), and returns
-the output and both states. `reference` is the block in float64 NumPy,
+rule. The states are the conv state [B, W - 1, 2 nk hk + nv hv] and the
+recurrent state [B, nv, hk, hv] (the checkpoint code's layout); builder.py
+writes the block's function. `reference` is the block in float64 NumPy,
 written from the family's modeling code (a token loop).
 """
 
@@ -29,7 +28,6 @@ from typing import Dict, Optional
 import numpy as np
 
 from .. import expr, pieces, reference as ref
-from ..model import Module
 from .config import Config
 
 FAMILY = "gated_deltanet"
@@ -67,6 +65,10 @@ class GatedDeltaNetConfig:
     rms_norm_eps: float = 1e-6
 
     @property
+    def norm_eps(self) -> float:
+        return self.rms_norm_eps
+
+    @property
     def per_key_head(self) -> int:
         return self.num_value_heads // self.num_key_heads
 
@@ -102,6 +104,15 @@ def parse(config: Config) -> GatedDeltaNetConfig:
     return c
 
 
+# In a stack (models/stack.py): the layer's weights under the
+# checkpoint's prefix, its pre-norm, and the offset of that norm's weight
+# (the norm multiplies by offset + weight).
+LAYERS_PREFIX = "model.layers"
+MIXER_PREFIX = "linear_attn."
+PRE_NORM = "input_layernorm.weight"
+PRE_NORM_OFFSET = 1.0
+
+
 def weight_shapes(c: GatedDeltaNetConfig) -> Dict[str, tuple]:
     """Checkpoint name -> shape of every weight the block reads."""
     return {
@@ -116,26 +127,11 @@ def weight_shapes(c: GatedDeltaNetConfig) -> Dict[str, tuple]:
     }
 
 
-def arg_name(weight: str) -> str:
-    """The function argument (a C name) of a checkpoint weight."""
-    return weight.replace(".", "_")
-
-
-def build(c: GatedDeltaNetConfig, name: str = "gated_deltanet_mixer") -> str:
-    """The block as a model description (one function, `name`)."""
-    m = Module()
-    f = m.function(name)
-    x = f.arg("hidden_states", (None, None, c.hidden_size))
-    w = {weight: f.arg(arg_name(weight), shape)
-         for weight, shape in weight_shapes(c).items()}
-    conv_state = f.arg("conv_state", (None, c.conv_kernel - 1, c.conv_dim))
-    state = f.arg("recurrent_state", (None, c.num_value_heads,
-                                      c.key_head_dim, c.value_head_dim))
-    out, conv_next, state_next = emit(f, c, x, w, conv_state, state)
-    f.ret(out, "out")
-    f.ret(conv_next, "conv_state_out")
-    f.ret(state_next, "recurrent_state_out")
-    return m.to_mlir()
+def state_shapes(c: GatedDeltaNetConfig) -> Dict[str, tuple]:
+    """The recurrent states (argument names), each [B, ...] less B."""
+    return {"conv_state": (c.conv_kernel - 1, c.conv_dim),
+            "recurrent_state": (c.num_value_heads, c.key_head_dim,
+                                c.value_head_dim)}
 
 
 def emit(f, c: GatedDeltaNetConfig, x, w, conv_state, state):
@@ -231,4 +227,5 @@ def reference(c: GatedDeltaNetConfig, weights: Dict[str, np.ndarray],
 
 
 __all__ = ["FAMILY", "KNOWN", "GatedDeltaNetConfig", "parse",
-           "weight_shapes", "arg_name", "build", "emit", "reference"]
+           "weight_shapes", "state_shapes", "emit",
+           "reference"]

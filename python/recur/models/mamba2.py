@@ -14,13 +14,10 @@ conv_dim = I + 2 G N, per token:
     out        = out_proj(y)
 
 The recurrence is recur.linear_attention with a scalar gate (q = C, k = B,
-v = dt x, g = dt A, scale 1; docs/ops.md). The block's function takes the
-hidden states [B, T, d], the weights (their checkpoint names with '.' as
-'_': `WEIGHTS`), the conv state [B, W - 1, conv_dim] and the SSM state
-[B, H, N, P], and returns the output and both states: one function serves
-prefill (any T) and decode (T = 1), and a call on T tokens equals calls on
-a prefix and on the rest with the states passed along. (The SSM state is
-[N, P] per head, the transpose of the checkpoint code's [P, N].)
+v = dt x, g = dt A, scale 1; docs/ops.md). The states are the conv state
+[B, W - 1, conv_dim] and the SSM state [B, H, N, P] ([N, P] per head, the
+transpose of the checkpoint code's [P, N]); builder.py writes the block's
+function, which serves prefill and decode alike.
 
 `reference` is the same block in float64 NumPy, written from the family's
 modeling code (a token loop), not from the builder.
@@ -32,7 +29,7 @@ from typing import Dict, Optional
 import numpy as np
 
 from .. import expr, pieces, reference as ref
-from ..model import Function, Module
+from ..model import Function
 from .config import Config, ConfigError
 
 FAMILY = "mamba2"
@@ -64,6 +61,10 @@ class Mamba2Config:
     layer_norm_epsilon: float = 1e-5
     use_bias: bool = False
     use_conv_bias: bool = True
+
+    @property
+    def norm_eps(self) -> float:
+        return self.layer_norm_epsilon
 
     @property
     def intermediate(self) -> int:
@@ -110,6 +111,15 @@ def parse(config: Config) -> Mamba2Config:
     return c
 
 
+# In a stack (models/stack.py): the layer's weights under the
+# checkpoint's prefix, its pre-norm, and the offset of that norm's weight
+# (the norm multiplies by offset + weight).
+LAYERS_PREFIX = "backbone.layers"
+MIXER_PREFIX = "mixer."
+PRE_NORM = "norm.weight"
+PRE_NORM_OFFSET = 0.0
+
+
 def weight_shapes(c: Mamba2Config) -> Dict[str, tuple]:
     """Checkpoint name -> shape of every weight the block reads."""
     shapes = {
@@ -129,26 +139,10 @@ def weight_shapes(c: Mamba2Config) -> Dict[str, tuple]:
     return shapes
 
 
-def arg_name(weight: str) -> str:
-    """The function argument (a C name) of a checkpoint weight."""
-    return weight.replace(".", "_")
-
-
-def build(c: Mamba2Config, name: str = "mamba2_mixer") -> str:
-    """The block as a model description (one function, `name`)."""
-    m = Module()
-    f = m.function(name)
-    x = f.arg("hidden_states", (None, None, c.hidden_size))
-    w = {weight: f.arg(arg_name(weight), shape)
-         for weight, shape in weight_shapes(c).items()}
-    conv_state = f.arg("conv_state", (None, c.conv_kernel - 1, c.conv_dim))
-    ssm_state = f.arg("ssm_state", (None, c.num_heads, c.state_size,
-                                    c.head_dim))
-    out, conv_next, ssm_next = emit(f, c, x, w, conv_state, ssm_state)
-    f.ret(out, "out")
-    f.ret(conv_next, "conv_state_out")
-    f.ret(ssm_next, "ssm_state_out")
-    return m.to_mlir()
+def state_shapes(c: Mamba2Config) -> Dict[str, tuple]:
+    """The recurrent states (argument names), each [B, ...] less B."""
+    return {"conv_state": (c.conv_kernel - 1, c.conv_dim),
+            "ssm_state": (c.num_heads, c.state_size, c.head_dim)}
 
 
 def _biased(f: Function, y, bias):
@@ -235,4 +229,5 @@ def reference(c: Mamba2Config, weights: Dict[str, np.ndarray],
 
 
 __all__ = ["FAMILY", "KNOWN", "Mamba2Config", "ConfigError", "parse",
-           "weight_shapes", "arg_name", "build", "emit", "reference"]
+           "weight_shapes", "state_shapes", "emit",
+           "reference"]
