@@ -115,6 +115,33 @@ static void tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
 }
 
 namespace {
+/// Loops over the dynamic dimensions of `op`, one iteration per index
+/// (upstream tiling with tile size 1), so that the op inside has a static
+/// iteration space: a projection [B, T, in] x [out, in] becomes one vecmat
+/// per token, which the register tiling below takes. Only parallel
+/// dimensions are peeled; an op with a dynamic reduction stays. (Only
+/// reductions are peeled: elementwise ops vectorize as plain loops, and
+/// every peeled op adds slices that bufferization must analyse.)
+static void peelDynamicDims(RewriterBase &rewriter, linalg::LinalgOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<int64_t> tiles(ranges.size(), 0);
+  for (auto [loop, range] : llvm::enumerate(ranges)) {
+    if (!ShapedType::isDynamic(range))
+      continue;
+    if (!linalg::isParallelIterator(iterators[loop]))
+      return;
+    tiles[loop] = 1;
+  }
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), tiles));
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (succeeded(tiled))
+    rewriter.replaceOp(op, tiled->replacements);
+}
+
 struct RecurVectorize : recur::impl::RecurVectorizeBase<RecurVectorize> {
   using Base::Base;
 
@@ -127,6 +154,14 @@ struct RecurVectorize : recur::impl::RecurVectorizeBase<RecurVectorize> {
     }
     MLIRContext *context = &getContext();
     IRRewriter rewriter(context);
+    SmallVector<linalg::LinalgOp> dynamic;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics() && op.getNumReductionLoops() > 0 &&
+          op.hasDynamicShape())
+        dynamic.push_back(op);
+    });
+    for (linalg::LinalgOp op : dynamic)
+      peelDynamicDims(rewriter, op);
     SmallVector<std::pair<linalg::LinalgOp, SmallVector<int64_t>>> work;
     getOperation().walk([&](linalg::LinalgOp op) {
       // Lanes of the widest element the op computes in (index elements have

@@ -53,13 +53,37 @@ func.func @elementwise(%a: tensor<64x64xf32>, %b: tensor<39x39xf32>) -> (tensor<
 
 // -----
 
-// Dynamic iteration spaces are left for convert-linalg-to-loops.
+// A reduction over dynamic rows (a projection of T tokens) is peeled into
+// a loop over the rows, one row at a time, each a static vecmat that is
+// vectorized.
 // CHECK-LABEL: func.func @dynamic(
-// CHECK: linalg.matmul
-// CHECK-NOT: vector.
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c1
+// CHECK: tensor.extract_slice %{{.*}}[%{{.*}}, 0] [1, 64] [1, 1] : tensor<?x64xf32> to tensor<1x64xf32>
+// CHECK: vector.fma
+// CHECK-NOT: linalg.matmul
 func.func @dynamic(%a: tensor<?x64xf32>, %b: tensor<64x64xf32>, %c: tensor<?x64xf32>) -> tensor<?x64xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<?x64xf32>, tensor<64x64xf32>) outs(%c : tensor<?x64xf32>) -> tensor<?x64xf32>
   return %r : tensor<?x64xf32>
+}
+
+// -----
+
+// A dynamic reduction dimension, and dynamic elementwise ops, are left for
+// convert-linalg-to-loops.
+// CHECK-LABEL: func.func @dynamic_left(
+// CHECK: linalg.matmul
+// CHECK: linalg.generic
+// CHECK-NOT: vector.
+func.func @dynamic_left(%a: tensor<8x?xf32>, %b: tensor<?x64xf32>, %c: tensor<8x64xf32>, %d: tensor<?x64xf32>) -> (tensor<8x64xf32>, tensor<?x64xf32>) {
+  %r = linalg.matmul ins(%a, %b : tensor<8x?xf32>, tensor<?x64xf32>) outs(%c : tensor<8x64xf32>) -> tensor<8x64xf32>
+  %e = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<?x64xf32>) outs(%d : tensor<?x64xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    %s = arith.mulf %x, %x : f32
+    linalg.yield %s : f32
+  } -> tensor<?x64xf32>
+  return %r, %e : tensor<8x64xf32>, tensor<?x64xf32>
 }
 
 // -----
