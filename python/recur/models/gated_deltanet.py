@@ -104,9 +104,8 @@ def parse(config: Config) -> GatedDeltaNetConfig:
     return c
 
 
-# In a stack (models/stack.py): the layer's weights under the
-# checkpoint's prefix, its pre-norm, and the offset of that norm's weight
-# (the norm multiplies by offset + weight).
+# For stacks (builder.py): where a layer's weights are in the checkpoint,
+# and its pre-norm (which multiplies by PRE_NORM_OFFSET + weight).
 LAYERS_PREFIX = "model.layers"
 MIXER_PREFIX = "linear_attn."
 PRE_NORM = "input_layernorm.weight"
