@@ -27,12 +27,16 @@ DictionaryAttr CInterface::toAttr(MLIRContext *context) const {
     for (const CDim &dim : buffer.shape)
       shape.push_back(dim.isDynamic() ? Attribute(b.getStringAttr(dim.name))
                                       : Attribute(b.getI64IntegerAttr(dim.size)));
-    bufferAttrs.push_back(b.getDictionaryAttr({
+    SmallVector<NamedAttribute> fields = {
         b.getNamedAttr("name", b.getStringAttr(buffer.name)),
         b.getNamedAttr("output", b.getBoolAttr(buffer.isOutput)),
         b.getNamedAttr("element_type", TypeAttr::get(buffer.elementType)),
         b.getNamedAttr("shape", b.getArrayAttr(shape)),
-    }));
+    };
+    if (!buffer.checkpointName.empty())
+      fields.push_back(b.getNamedAttr(
+          "checkpoint_name", b.getStringAttr(buffer.checkpointName)));
+    bufferAttrs.push_back(b.getDictionaryAttr(fields));
   }
   SmallVector<Attribute> messageAttrs;
   for (const std::string &message : statusMessages)
@@ -90,6 +94,16 @@ FailureOr<CInterface> CInterface::fromAttr(Operation *op, Attribute attr) {
     if (badName(name.getValue()))
       return failure();
     CBuffer buffer{name.str(), output.getValue(), elementType.getValue(), {}};
+    if (Attribute checkpoint = bufferDict.get("checkpoint_name")) {
+      // Printed into the header's comments: one printable line that
+      // cannot end a comment.
+      auto text = dyn_cast<StringAttr>(checkpoint);
+      if (!text || text.getValue().empty() ||
+          !llvm::all_of(text.getValue(), llvm::isPrint) ||
+          text.getValue().contains("*/"))
+        return malformed();
+      buffer.checkpointName = text.str();
+    }
     for (Attribute dim : shape) {
       if (auto size = dyn_cast<IntegerAttr>(dim))
         buffer.shape.push_back({size.getInt(), ""});
@@ -260,10 +274,14 @@ LogicalResult mlir::recur::writeCHeader(ModuleOp module, StringRef guard,
     os << "/* " << name << "\n";
     for (const std::string &dim : iface.dims)
       os << " *   " << dim << ": dynamic dimension\n";
-    for (const CBuffer &buffer : iface.buffers)
+    for (const CBuffer &buffer : iface.buffers) {
       os << " *   " << buffer.name << (buffer.isOutput ? " (out)" : " (in)")
          << ": " << formatShape(buffer) << " "
-         << describeElementType(buffer.elementType) << "\n";
+         << describeElementType(buffer.elementType);
+      if (!buffer.checkpointName.empty())
+        os << ", checkpoint tensor '" << buffer.checkpointName << "'";
+      os << "\n";
+    }
     for (auto [index, message] : llvm::enumerate(iface.statusMessages))
       os << " *   status " << index + 1 << ": " << describeStatus(message)
          << "\n";

@@ -25,11 +25,14 @@ LogicalResult mlir::recur::writeInterfaceFile(ModuleOp module,
       for (const CDim &dim : buffer.shape)
         shape.push_back(dim.isDynamic() ? llvm::json::Value(dim.name)
                                         : llvm::json::Value(dim.size));
-      buffers.push_back(llvm::json::Object{{"name", buffer.name},
-                                           {"output", buffer.isOutput},
-                                           {"dtype", *dtype},
-                                           {"c_type", *cType},
-                                           {"shape", std::move(shape)}});
+      llvm::json::Object fields{{"name", buffer.name},
+                                {"output", buffer.isOutput},
+                                {"dtype", *dtype},
+                                {"c_type", *cType},
+                                {"shape", std::move(shape)}};
+      if (!buffer.checkpointName.empty())
+        fields["checkpoint_name"] = buffer.checkpointName;
+      buffers.push_back(std::move(fields));
     }
     functions.push_back(llvm::json::Object{
         {"name", name},

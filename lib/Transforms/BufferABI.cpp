@@ -60,6 +60,9 @@ public:
     buffer.name = (isOutput ? "result" : "arg") + std::to_string(index);
     if (auto name = attrs ? attrs.getAs<StringAttr>("recur.name") : nullptr)
       buffer.name = name.str();
+    if (auto checkpoint =
+            attrs ? attrs.getAs<StringAttr>("recur.checkpoint_name") : nullptr)
+      buffer.checkpointName = checkpoint.str();
     if (std::optional<std::string> why = whyNotCName(buffer.name))
       return func.emitError() << "'recur.name' of " << what << " of @"
                               << func.getSymName() << " is '" << buffer.name

@@ -76,11 +76,19 @@ class Function:
     _counter: int = 0
     _constants: dict = field(default_factory=dict)
 
-    def arg(self, name: str, shape, dtype: str = "f32", dim_names=None) -> Value:
+    def arg(self, name: str, shape, dtype: str = "f32", dim_names=None,
+            checkpoint_name: Optional[str] = None) -> Value:
+        """An argument; `checkpoint_name` records the tensor's name in a
+        checkpoint (in the header and the interface file)."""
         if dtype not in DTYPES:
             raise ValueError(f"unsupported dtype {dtype}")
         value = Value(f"%{name}", tuple(shape), dtype)
         attrs = [f'recur.name = "{name}"']
+        if checkpoint_name is not None:
+            if any(c in checkpoint_name for c in '"\\') or \
+                    not checkpoint_name.isprintable():
+                raise ValueError(f"checkpoint name {checkpoint_name!r}")
+            attrs.append(f'recur.checkpoint_name = "{checkpoint_name}"')
         extra = _dim_names_attr(value.shape, dim_names)
         if extra:
             attrs.append(extra)

@@ -44,6 +44,7 @@ class Buffer:
     is_output: bool
     shape: List[object]  # ints, or dimension names
     dtype: str
+    checkpoint_name: Optional[str] = None
 
 
 @dataclass
@@ -63,7 +64,8 @@ def load_interface(path: str) -> Dict[str, Signature]:
         raise ValueError(f"{path}: not a version-1 recur interface file")
     signatures = {}
     for function in interface["functions"]:
-        buffers = [Buffer(b["name"], b["output"], list(b["shape"]), b["dtype"])
+        buffers = [Buffer(b["name"], b["output"], list(b["shape"]), b["dtype"],
+                          b.get("checkpoint_name"))
                    for b in function["buffers"]]
         signatures[function["name"]] = Signature(
             function["name"], list(function["dims"]), buffers,

@@ -85,6 +85,12 @@ def test_config(family, label, c, rand):
                     os.path.join(directory, "block.mlir"),
                     "--verify-roundtrip", "-o", os.devnull], check=True)
     model = compile_module(text, directory)
+    # The interface file names each weight's checkpoint tensor.
+    recorded = {b.checkpoint_name: b.name for b in
+                model.signatures[f"{family.FAMILY}_mixer"].buffers
+                if b.checkpoint_name}
+    assert recorded == {k: builder.arg_name(k)
+                        for k in family.weight_shapes(c)}, recorded
     path = os.path.join(directory, "weights.safetensors")
     safetensors.save(path, weights(rand, family, c))
     w = safetensors.load(path)

@@ -46,6 +46,8 @@ struct CBuffer {
   bool isOutput = false;
   Type elementType;
   SmallVector<CDim> shape;
+  /// The tensor's name in a checkpoint (`recur.checkpoint_name`), or empty.
+  std::string checkpointName = {};
 };
 
 struct CInterface {

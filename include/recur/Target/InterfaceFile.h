@@ -11,6 +11,8 @@
 //                   "buffers": [{"name": "q", "output": false,
 //                                "dtype": "f32", "c_type": "float",
 //                                "shape": ["B", "T", 16, 64]}, ...],
+//                   (a weight also has "checkpoint_name": its tensor's
+//                   name in a checkpoint, from recur.checkpoint_name)
 //                   "status_messages": ["...%lld...", ...]}, ...]}
 //
 // A shape lists static sizes as numbers and dynamic ones by their dimension

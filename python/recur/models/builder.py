@@ -7,7 +7,9 @@ less the batch), `emit(f, c, x, weights, *states)` -> (out, *states),
 `MIXER_PREFIX`, `PRE_NORM` and `PRE_NORM_OFFSET`.
 
 The block function takes the hidden states [B, T, d], the weights
-(checkpoint names with '.' as '_') and the states, and returns `out` and
+(checkpoint names with '.' as '_', and the checkpoint name itself in
+`recur.checkpoint_name`, which the header and the interface file carry)
+and the states, and returns `out` and
 each state as `STATE_out`. The stack function does that for `layers`
 layers, each
 
@@ -35,7 +37,7 @@ def build_block(family, c, name: str) -> str:
     m = Module()
     f = m.function(name)
     x = f.arg("hidden_states", (None, None, c.hidden_size))
-    w = {weight: f.arg(arg_name(weight), shape)
+    w = {weight: f.arg(arg_name(weight), shape, checkpoint_name=weight)
          for weight, shape in family.weight_shapes(c).items()}
     states = [f.arg(state, (None,) + shape)
               for state, shape in family.state_shapes(c).items()]
@@ -73,7 +75,7 @@ def build_stack(family, c, layers: int, name: str) -> str:
     m = Module()
     f = m.function(name)
     h = f.arg("hidden_states", (None, None, c.hidden_size))
-    w = {weight: f.arg(arg_name(weight), shape)
+    w = {weight: f.arg(arg_name(weight), shape, checkpoint_name=weight)
          for weight, shape in stack_weight_shapes(family, c, layers).items()}
     states = {state: f.arg(state, (None,) + shape)
               for state, shape in stack_state_shapes(family, c,

@@ -17,7 +17,21 @@ func.func @f(%a: tensor<?xf32>) -> (tensor<?xf32> {recur.dim_names = "S"}) {
 
 // -----
 
-// expected-error @+1 {{unknown attribute 'recur.dim_name' on argument 0 (expected 'recur.name' or 'recur.dim_names')}}
+// expected-error @+1 {{unknown attribute 'recur.dim_name' on argument 0 (expected 'recur.name', 'recur.dim_names' or 'recur.checkpoint_name')}}
 func.func @f(%a: tensor<?xf32> {recur.dim_name = ["S"]}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'recur.checkpoint_name' of argument 0 must be a non-empty printable string without '*/', got "a*/b"}}
+func.func @f(%a: tensor<2xf32> {recur.checkpoint_name = "a*/b"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'recur.checkpoint_name' of argument 0 must be a non-empty printable string without '*/', got 1 : i64}}
+func.func @f(%a: tensor<2xf32> {recur.checkpoint_name = 1}) {
   return
 }

@@ -1,6 +1,7 @@
 //===- RecurDialect.cpp - The recur dialect -------------------------------===//
 
 #include "recur/Dialect/Recur/IR/RecurDialect.h"
+#include "llvm/ADT/StringExtras.h"
 #include "recur/Dialect/Recur/IR/RecurOps.h"
 
 #include "mlir/IR/Builders.h"
@@ -52,6 +53,19 @@ static LogicalResult verifyInterfaceAttribute(Operation *op, StringRef where,
                              << " must be a string, got " << attr.getValue();
     return success();
   }
+  if (name == "recur.checkpoint_name") {
+    auto text = dyn_cast<StringAttr>(attr.getValue());
+    // It appears in the header's comments and the interface file: one
+    // printable line that cannot end a comment.
+    if (!text || text.getValue().empty() ||
+        !llvm::all_of(text.getValue(), llvm::isPrint) ||
+        text.getValue().contains("*/"))
+      return op->emitError() << "'recur.checkpoint_name' of " << where
+                             << " must be a non-empty printable string "
+                                "without '*/', got "
+                             << attr.getValue();
+    return success();
+  }
   if (name == "recur.dim_names") {
     auto names = dyn_cast<ArrayAttr>(attr.getValue());
     if (!names || !llvm::all_of(names, llvm::IsaPred<StringAttr>))
@@ -61,7 +75,8 @@ static LogicalResult verifyInterfaceAttribute(Operation *op, StringRef where,
     return success();
   }
   return op->emitError() << "unknown attribute '" << name << "' on " << where
-                         << " (expected 'recur.name' or 'recur.dim_names')";
+                         << " (expected 'recur.name', 'recur.dim_names' or "
+                            "'recur.checkpoint_name')";
 }
 
 LogicalResult RecurDialect::verifyRegionArgAttribute(Operation *op, unsigned,

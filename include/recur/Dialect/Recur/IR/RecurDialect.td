@@ -30,8 +30,9 @@ def Recur_Dialect : Dialect {
   }];
   let cppNamespace = "::mlir::recur";
   let useDefaultAttributePrinterParser = 1;
-  // `recur.name` and `recur.dim_names` on function arguments and results name
-  // the C interface (see --recur-buffer-abi); their verifiers reject typos.
+  // `recur.name`, `recur.dim_names` and `recur.checkpoint_name` on function
+  // arguments and results describe the C interface (see
+  // --recur-buffer-abi); their verifiers reject typos.
   let hasRegionArgAttrVerify = 1;
   let hasRegionResultAttrVerify = 1;
 }
