@@ -186,7 +186,7 @@ class Library:
                 array = to_storage(inputs[buf.name], buf.dtype)
             arrays.append(array)
         args = [values[d] for d in sig.dims]
-        args += [a.ctypes.data_as(ctypes.c_void_p) for a in arrays]
+        args += [a.ctypes.data for a in arrays]  # addresses, as c_void_p
         run, message = self._functions[function]
         status = run(*args)
         if status != 0:
