@@ -3,6 +3,8 @@
 #include "recur/Target/CInterface.h"
 #include "recur/Target/CNames.h"
 
+#include "recur/Dialect/Recur/IR/RecurLayout.h"
+
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -95,12 +97,8 @@ FailureOr<CInterface> CInterface::fromAttr(Operation *op, Attribute attr) {
       return failure();
     CBuffer buffer{name.str(), output.getValue(), elementType.getValue(), {}};
     if (Attribute checkpoint = bufferDict.get("checkpoint_name")) {
-      // Printed into the header's comments: one printable line that
-      // cannot end a comment.
       auto text = dyn_cast<StringAttr>(checkpoint);
-      if (!text || text.getValue().empty() ||
-          !llvm::all_of(text.getValue(), llvm::isPrint) ||
-          text.getValue().contains("*/"))
+      if (!text || !isValidCheckpointName(text.getValue()))
         return malformed();
       buffer.checkpointName = text.str();
     }

@@ -247,6 +247,12 @@ class Function:
 
     # -- block pieces: linalg ops on tensors -------------------------------
 
+    def _leading_sizes(self, x: Value) -> List[str]:
+        """The sizes of all but the last dimension of x, as MLIR operands
+        of a slice: numbers, or `tensor.dim`s of x."""
+        return [self._size(x, i, False) if d is None else str(d)
+                for i, d in enumerate(x.shape[:-1])]
+
     def _empty(self, shape, dtype: str, source: Value) -> Value:
         """An uninitialized tensor of `shape`, each dynamic size read from
         the same dimension of `source` (aligned at the front)."""
@@ -411,8 +417,7 @@ class Function:
         rank = len(x.shape)
         if x.shape[-1] is not None and start + size > x.shape[-1]:
             raise ValueError(f"slice [{start}, {start + size}) of {x.shape}")
-        sizes = [self._size(x, i, False) if d is None else str(d)
-                 for i, d in enumerate(x.shape[:-1])] + [str(size)]
+        sizes = self._leading_sizes(x) + [str(size)]
         offsets = ["0"] * (rank - 1) + [str(start)]
         result = Value(self._fresh("s"), x.shape[:-1] + (size,), x.dtype)
         self.body.append(
@@ -428,9 +433,7 @@ class Function:
             raise ValueError(f"split_heads: {heads} heads of {x.shape}")
         rank = len(x.shape)
         shape = x.shape[:-1] + (heads, width // heads)
-        sizes = [self._size(x, i, False) if d is None else str(d)
-                 for i, d in enumerate(x.shape[:-1])] + [str(heads),
-                                                         str(width // heads)]
+        sizes = self._leading_sizes(x) + [str(heads), str(width // heads)]
         groups = [f"[{i}]" for i in range(rank - 1)] + \
             [f"[{rank - 1}, {rank}]"]
         result = Value(self._fresh("h"), shape, x.dtype)
@@ -450,8 +453,7 @@ class Function:
         rank = len(first.shape)
         shape = first.shape[:-1] + (sum(v.shape[-1] for v in values),)
         result = self._empty(shape, first.dtype, first)
-        sizes = [self._size(first, i, False) if d is None else str(d)
-                 for i, d in enumerate(first.shape[:-1])]
+        sizes = self._leading_sizes(first)
         offset = 0
         for value in values:
             name = self._fresh("cat")

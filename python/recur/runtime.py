@@ -55,13 +55,18 @@ class Signature:
     status_message: str = ""
 
 
-def load_interface(path: str) -> Dict[str, Signature]:
-    """The function signatures of an interface file (FILE.json)."""
+def read_interface(path: str) -> dict:
+    """The JSON of an interface file (FILE.json), checked to be one."""
     with open(path) as f:
         interface = json.load(f)
     if interface.get("format") != "recur-interface" or \
             interface.get("version") != 1:
         raise ValueError(f"{path}: not a version-1 recur interface file")
+    return interface
+
+
+def signatures_of(interface: dict) -> Dict[str, Signature]:
+    """The function signatures of an interface file's JSON."""
     signatures = {}
     for function in interface["functions"]:
         buffers = [Buffer(b["name"], b["output"], list(b["shape"]), b["dtype"],
@@ -71,6 +76,11 @@ def load_interface(path: str) -> Dict[str, Signature]:
             function["name"], list(function["dims"]), buffers,
             function["status_message"])
     return signatures
+
+
+def load_interface(path: str) -> Dict[str, Signature]:
+    """The function signatures of an interface file (FILE.json)."""
+    return signatures_of(read_interface(path))
 
 
 def to_storage(array: np.ndarray, dtype: str) -> np.ndarray:
@@ -108,9 +118,9 @@ class Library:
     def __init__(self, path: str, interface: Optional[str] = None):
         if interface is None:
             interface = os.path.splitext(path)[0] + ".json"
-        self.signatures = load_interface(interface)
-        with open(interface) as f:
-            self.threaded = bool(json.load(f).get("threaded"))
+        description = read_interface(interface)
+        self.signatures = signatures_of(description)
+        self.threaded = bool(description.get("threaded"))
         self._lib = ctypes.CDLL(os.path.abspath(path))
         self._functions = {}
         for name, sig in self.signatures.items():

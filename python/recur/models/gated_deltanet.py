@@ -141,20 +141,22 @@ def emit(f, c: GatedDeltaNetConfig, x, w, conv_state, state):
     qkvz = f.split_heads(f.linear(x, w["in_proj_qkvz.weight"]), nk)
     ba = f.split_heads(f.linear(x, w["in_proj_ba.weight"]), nk)
 
-    def per_value_head(start, size, width):
-        """Columns [start, start + size) of each key head's group, as
-        [B, T, nk r, width]."""
-        part = f.slice_last(qkvz if width else ba, start, size)
-        if not width:
-            return f.merge_heads(part)                    # [B, T, nv]
-        return f.merge_dims(f.split_heads(part, r), 2)    # [B, T, nv, width]
+    def value_heads(start):
+        """Each key head's r value heads at column `start` of its qkvz
+        group: [B, T, nv, hv]."""
+        part = f.slice_last(qkvz, start, r * hv)          # [B, T, nk, r hv]
+        return f.merge_dims(f.split_heads(part, r), 2)
+
+    def gates(start):
+        """Each key head's r gate inputs at column `start` of its ba
+        group: [B, T, nv]."""
+        return f.merge_heads(f.slice_last(ba, start, r))
 
     q = f.merge_heads(f.slice_last(qkvz, 0, hk))          # [B, T, nk hk]
     k = f.merge_heads(f.slice_last(qkvz, hk, hk))
-    v = f.merge_heads(per_value_head(2 * hk, r * hv, hv))  # [B, T, nv hv]
-    z = per_value_head(2 * hk + r * hv, r * hv, hv)       # [B, T, nv, hv]
-    b = per_value_head(0, r, 0)                           # [B, T, nv]
-    a = per_value_head(r, r, 0)
+    v = f.merge_heads(value_heads(2 * hk))                # [B, T, nv hv]
+    z = value_heads(2 * hk + r * hv)                      # [B, T, nv, hv]
+    b, a = gates(0), gates(r)
 
     conv_w = f.merge_dims(w["conv1d.weight"], 0)          # [conv_dim, W]
     mixed, conv_next = f.conv1d(f.concat_last(q, k, v), conv_w,

@@ -1,7 +1,7 @@
 //===- RecurDialect.cpp - The recur dialect -------------------------------===//
 
 #include "recur/Dialect/Recur/IR/RecurDialect.h"
-#include "llvm/ADT/StringExtras.h"
+#include "recur/Dialect/Recur/IR/RecurLayout.h"
 #include "recur/Dialect/Recur/IR/RecurOps.h"
 
 #include "mlir/IR/Builders.h"
@@ -55,11 +55,7 @@ static LogicalResult verifyInterfaceAttribute(Operation *op, StringRef where,
   }
   if (name == "recur.checkpoint_name") {
     auto text = dyn_cast<StringAttr>(attr.getValue());
-    // It appears in the header's comments and the interface file: one
-    // printable line that cannot end a comment.
-    if (!text || text.getValue().empty() ||
-        !llvm::all_of(text.getValue(), llvm::isPrint) ||
-        text.getValue().contains("*/"))
+    if (!text || !isValidCheckpointName(text.getValue()))
       return op->emitError() << "'recur.checkpoint_name' of " << where
                              << " must be a non-empty printable string "
                                 "without '*/', got "

@@ -2,6 +2,8 @@
 
 #include "recur/Dialect/Recur/IR/RecurLayout.h"
 
+#include "llvm/ADT/StringExtras.h"
+
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -30,6 +32,11 @@ LogicalResult mlir::recur::inferTypesFromInits(ValueRange operands,
   for (Value init : operands.take_back(count))
     types.push_back(init.getType());
   return success();
+}
+
+bool mlir::recur::isValidCheckpointName(StringRef text) {
+  return !text.empty() && llvm::all_of(text, llvm::isPrint) &&
+         !text.contains("*/");
 }
 
 int64_t mlir::recur::channelBlockSize(int64_t size, int64_t largest) {

@@ -67,6 +67,10 @@ LogicalResult reifyFromInits(OpBuilder &builder, DestinationStyleOpInterface op,
 /// itself when it is at most `largest` or has no such divisor.
 int64_t channelBlockSize(int64_t size, int64_t largest);
 
+/// Whether `text` may be a `recur.checkpoint_name`: non-empty printable
+/// text without "*/" (the header prints it in a comment).
+bool isValidCheckpointName(StringRef text);
+
 /// The independent dimensions of recur op `op` (its `getParallelDims()`).
 SmallVector<std::string> getParallelDims(Operation *op);
 
