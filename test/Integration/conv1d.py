@@ -2,7 +2,9 @@
 # carried state in and out, widths 1 and 4, T shorter than the history,
 # whole chunks (T = 150: two chunks of 64 and a partial one), two channel
 # blocks (160 channels), f16/bf16, and prefill + single-token steps against
-# one long call. The default pipeline (the chunked form) is also compared
+# one long call, and static T (T = 1 to 70 with widths 2 to 4: a step
+# function's shapes, whose final state is taken at a known time). The
+# default pipeline (the chunked form) is also compared
 # with the reference lowering on the same inputs.
 #
 # RUN: rm -rf %t && %python %s %t
@@ -24,6 +26,9 @@ VARIANTS = {
     "conv_f16": (10, 4, False, True, "none", "f16"),
     "blocks": (160, 4, True, True, "silu", "f32"),
 }
+# (time, width) of the functions with a static T.
+STATIC = ((1, 2), (2, 3), (1, 4), (3, 4), (5, 4), (70, 4))
+STATIC_CHANNELS = 10
 
 
 def build_module() -> Module:
@@ -35,6 +40,14 @@ def build_module() -> Module:
         b = f.arg("bias", (C,)) if bias else None
         s = f.arg("state", (None, width - 1, C), dtype) if state else None
         y, s_out = f.conv1d(x, w, bias=b, state=s, activation=activation)
+        f.ret(y, "y")
+        f.ret(s_out, "state_out")
+    for time, width in STATIC:
+        f = m.function(f"static_t{time}_w{width}")
+        x = f.arg("x", (None, time, STATIC_CHANNELS))
+        w = f.arg("w", (STATIC_CHANNELS, width))
+        s = f.arg("state", (None, width - 1, STATIC_CHANNELS))
+        y, s_out = f.conv1d(x, w, state=s, activation="silu")
         f.ret(y, "y")
         f.ret(s_out, "state_out")
     return m
@@ -78,6 +91,19 @@ def main(workdir: str) -> None:
         check_chained(model, variant, make_inputs(rand, variant, 2, 70),
                       per_token=("x",), state=("state", "state_out"),
                       outputs={"y": dtype}, split=66, state_dtype=dtype)
+
+    for time, width in STATIC:
+        C = STATIC_CHANNELS
+        inputs = {"x": rand.normal((3, time, C)),
+                  "w": rand.normal((C, width), scale=0.5),
+                  "state": rand.normal((3, width - 1, C))}
+        out = model.run(f"static_t{time}_w{width}", inputs)
+        y, state_out = reference.conv1d(inputs["x"], inputs["w"],
+                                        state=inputs["state"],
+                                        activation="silu")
+        check(f"static[T={time},W={width}].y", out["y"], y, "f32")
+        check(f"static[T={time},W={width}].state_out", out["state_out"],
+              state_out, "f32")
 
 if __name__ == "__main__":
     main(sys.argv[1])

@@ -183,6 +183,14 @@ Value ChunkedConv::history(const Block &blk, Value start) {
         rows, {kept, zero});
     return widen(rows);
   };
+  // A constant start (the final state of a static T) takes its case here:
+  // the slices of the other cases would fold to out-of-bounds offsets,
+  // which fail verification even where they cannot run.
+  if (std::optional<int64_t> known = getConstantIntValue(start)) {
+    if (*known == 0)
+      return widen(blk.state);
+    return *known >= width - 1 ? fromInput() : mixed();
+  }
   return r.ifElse(
       r.equal(start, r.index(0)), [&]() { return widen(blk.state); },
       [&]() {

@@ -16,7 +16,17 @@ layers, each
     h = h + mixer(rms_norm(h) * (PRE_NORM_OFFSET + pre-norm weight))
 
 with the layers' weights under `LAYERS_PREFIX.i.` and their states named
-`layers_i_STATE`. One function serves prefill (any T) and decode (T = 1).
+`layers_i_STATE`.
+
+Each description has two functions with one state layout: NAME, the
+prefill (any T, the states in and the final states out), and NAME_step,
+the same for exactly one token per sequence (T = 1 static, so the
+compiled step has no time loop). A step after a prefill equals a longer
+prefill.
+
+A family also provides `random_weights(c, rand)` (a recur.testing.Inputs):
+weights in the ranges a trained checkpoint has, for tests and examples;
+`random_weight` is the default for a weight without special range.
 """
 
 from typing import Dict, List
@@ -32,11 +42,34 @@ def arg_name(weight: str) -> str:
     return weight.replace(".", "_")
 
 
+STEP_SUFFIX = "_step"
+
+
+def random_weight(rand, name: str, shape) -> np.ndarray:
+    """A weight for tests: norm scales near 1, other vectors and matrices
+    normal with variance 1 / fan-in."""
+    if len(shape) == 1 and "norm" in name:
+        return rand.uniform(shape, 0.5, 1.5)
+    fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
+    return rand.normal(shape, scale=fan_in ** -0.5)
+
+
+def _functions(name: str):
+    """(function name, time dimension) of the prefill and the step."""
+    return ((name, None), (name + STEP_SUFFIX, 1))
+
+
 def build_block(family, c, name: str) -> str:
-    """The family's block as a model description (one function)."""
+    """The family's block as a model description: NAME (prefill) and
+    NAME_step."""
     m = Module()
-    f = m.function(name)
-    x = f.arg("hidden_states", (None, None, c.hidden_size))
+    for function, time in _functions(name):
+        _block_function(m.function(function), family, c, time)
+    return m.to_mlir()
+
+
+def _block_function(f, family, c, time) -> None:
+    x = f.arg("hidden_states", (None, time, c.hidden_size))
     w = {weight: f.arg(arg_name(weight), shape, checkpoint_name=weight)
          for weight, shape in family.weight_shapes(c).items()}
     states = [f.arg(state, (None,) + shape)
@@ -45,7 +78,6 @@ def build_block(family, c, name: str) -> str:
     f.ret(out, "out")
     for state, value in zip(family.state_shapes(c), next_states):
         f.ret(value, f"{state}_out")
-    return m.to_mlir()
 
 
 def layer_prefix(family, layer: int) -> str:
@@ -71,10 +103,15 @@ def stack_state_shapes(family, c, layers: int) -> Dict[str, tuple]:
 
 def build_stack(family, c, layers: int, name: str) -> str:
     """A stack of `layers` of the family's layers (pre-norm, mixer,
-    residual) as a model description (one function)."""
+    residual) as a model description: NAME (prefill) and NAME_step."""
     m = Module()
-    f = m.function(name)
-    h = f.arg("hidden_states", (None, None, c.hidden_size))
+    for function, time in _functions(name):
+        _stack_function(m.function(function), family, c, layers, time)
+    return m.to_mlir()
+
+
+def _stack_function(f, family, c, layers: int, time) -> None:
+    h = f.arg("hidden_states", (None, time, c.hidden_size))
     w = {weight: f.arg(arg_name(weight), shape, checkpoint_name=weight)
          for weight, shape in stack_weight_shapes(family, c, layers).items()}
     states = {state: f.arg(state, (None,) + shape)
@@ -99,7 +136,6 @@ def build_stack(family, c, layers: int, name: str) -> str:
     f.ret(h, "out")
     for state, value in zip(states, next_states):
         f.ret(value, f"{state}_out")
-    return m.to_mlir()
 
 
 def stack_reference(family, c, layers: int, weights: Dict[str, np.ndarray],

@@ -28,6 +28,7 @@ from typing import Dict, Optional
 import numpy as np
 
 from .. import expr, pieces, reference as ref
+from . import builder
 from .config import Config
 
 FAMILY = "gated_deltanet"
@@ -133,6 +134,16 @@ def state_shapes(c: GatedDeltaNetConfig) -> Dict[str, tuple]:
                                 c.value_head_dim)}
 
 
+def random_weights(c, rand) -> Dict[str, np.ndarray]:
+    """Weights in a trained checkpoint's ranges (decays exp(A_log) in
+    [1, 8], softplus(dt_bias) small), for tests and examples."""
+    w = {name: builder.random_weight(rand, name, shape)
+         for name, shape in weight_shapes(c).items()}
+    w["A_log"] = np.log(rand.uniform(w["A_log"].shape, 1.0, 8.0))
+    w["dt_bias"] = rand.uniform(w["dt_bias"].shape, -3.0, -1.0)
+    return w
+
+
 def emit(f, c: GatedDeltaNetConfig, x, w, conv_state, state):
     """The block's ops in `f`: (out, conv state, recurrent state)."""
     nk, r = c.num_key_heads, c.per_key_head
@@ -228,5 +239,5 @@ def reference(c: GatedDeltaNetConfig, weights: Dict[str, np.ndarray],
 
 
 __all__ = ["FAMILY", "KNOWN", "GatedDeltaNetConfig", "parse",
-           "weight_shapes", "state_shapes", "emit",
+           "weight_shapes", "state_shapes", "random_weights", "emit",
            "reference"]

@@ -30,6 +30,7 @@ import numpy as np
 
 from .. import expr, pieces, reference as ref
 from ..model import Function
+from . import builder
 from .config import Config, ConfigError
 
 FAMILY = "mamba2"
@@ -144,6 +145,16 @@ def state_shapes(c: Mamba2Config) -> Dict[str, tuple]:
             "ssm_state": (c.num_heads, c.state_size, c.head_dim)}
 
 
+def random_weights(c, rand) -> Dict[str, np.ndarray]:
+    """Weights in a trained checkpoint's ranges (decays exp(A_log) in
+    [1, 8], softplus(dt_bias) small), for tests and examples."""
+    w = {name: builder.random_weight(rand, name, shape)
+         for name, shape in weight_shapes(c).items()}
+    w["A_log"] = np.log(rand.uniform(w["A_log"].shape, 1.0, 8.0))
+    w["dt_bias"] = rand.uniform(w["dt_bias"].shape, -3.0, -1.0)
+    return w
+
+
 def _biased(f: Function, y, bias):
     return y if bias is None else f.map(lambda a, b: a + b, y, bias)
 
@@ -228,5 +239,5 @@ def reference(c: Mamba2Config, weights: Dict[str, np.ndarray],
 
 
 __all__ = ["FAMILY", "KNOWN", "Mamba2Config", "ConfigError", "parse",
-           "weight_shapes", "state_shapes", "emit",
+           "weight_shapes", "state_shapes", "random_weights", "emit",
            "reference"]
