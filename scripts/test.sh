@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
 bash "$root/scripts/setup.sh"
-bash "$root/scripts/build.sh" recur-opt recur-compile recur-safetensors >/dev/null
+bash "$root/scripts/build.sh" recur-opt recur-compile recur-safetensors RecurRuntime >/dev/null
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

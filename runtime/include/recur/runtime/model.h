@@ -1,0 +1,87 @@
+/*===- model.h - Weights and buffers of a compiled function ---------------===*
+ *
+ * Part of recur's runtime library. A header written by recur-compile
+ * describes each exported function in a table, NAME_info (its dimensions,
+ * its buffers with shapes, dtypes and checkpoint names, and a `call` that
+ * takes them in arrays). With it a program loads a checkpoint without
+ * naming any weight:
+ *
+ *   void *buffers[...] = {0};
+ *   recur_st_file *file;
+ *   recur_st_open("model.safetensors", &file, message, sizeof message);
+ *   recur_load_weights(file, &model_info, buffers, message, sizeof message);
+ *   ... set the other buffers, then model_info.call(dims, buffers) ...
+ *   recur_free_weights(&model_info, buffers);
+ *
+ * The table's types are defined here and in every generated header, under
+ * one guard, so both may be included in any order.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef RECUR_RUNTIME_MODEL_H
+#define RECUR_RUNTIME_MODEL_H
+
+#include "recur/runtime/safetensors.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef RECUR_FUNCTION_INFO
+#define RECUR_FUNCTION_INFO
+typedef struct recur_buffer_info {
+  const char *name;
+  const char *checkpoint_name; /* NULL when it has none */
+  const char *dtype;           /* "f32", "bf16", "f16", ... */
+  int is_output;
+  int rank;
+  const int64_t *shape;
+} recur_buffer_info;
+
+typedef struct recur_function_info {
+  const char *name;
+  int dim_count;
+  const char *const *dims;
+  int buffer_count;
+  const recur_buffer_info *buffers;
+  int (*call)(const int64_t *dims, void *const *buffers);
+  const char *(*status_message)(int status);
+} recur_function_info;
+#endif /* RECUR_FUNCTION_INFO */
+
+/* Bytes per element of a dtype of the tables ("f32": 4, "bf16": 2, ...),
+ * or 0 for a name it does not know. */
+size_t recur_dtype_bytes(const char *dtype);
+
+/* The number of elements of `buffer` for the function's dimension values
+ * `dims`, or -1 when a dimension is negative or the product overflows. */
+int64_t recur_buffer_elements(const recur_buffer_info *buffer,
+                              const int64_t *dims);
+
+/* The index of the buffer named `name`, or -1. */
+int recur_find_buffer(const recur_function_info *function, const char *name);
+
+/* For every input of `function` with a checkpoint name: checks that `file`
+ * has that tensor with exactly the buffer's shape, allocates the buffer,
+ * and reads the tensor into it, converting F32/F16/BF16 data to the
+ * buffer's dtype (f32, f16 or bf16; round to nearest even). buffers[i] is
+ * set for those inputs and left alone for the others. On failure every
+ * buffer it allocated is freed (and set to NULL) and `message` names the
+ * tensor. A weight with a dynamic dimension or another dtype is
+ * RECUR_ST_MISMATCH. */
+recur_st_status recur_load_weights(const recur_st_file *file,
+                                   const recur_function_info *function,
+                                   void **buffers, char *message,
+                                   size_t size);
+
+/* Frees the buffers recur_load_weights allocated (and sets them to NULL). */
+void recur_free_weights(const recur_function_info *function, void **buffers);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RECUR_RUNTIME_MODEL_H */

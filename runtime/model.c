@@ -1,0 +1,169 @@
+/*===- model.c - Weights and buffers of a compiled function ---------------===*
+ *
+ * recur_load_weights and the helpers of recur/runtime/model.h.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "recur/runtime/model.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+size_t recur_dtype_bytes(const char *dtype) {
+  static const struct {
+    const char *name;
+    size_t bytes;
+  } sizes[] = {{"f64", 8}, {"f32", 4}, {"f16", 2}, {"bf16", 2}, {"i64", 8},
+               {"i32", 4}, {"i16", 2}, {"i8", 1},  {"u64", 8},  {"u32", 4},
+               {"u16", 2}, {"u8", 1},  {"i1", 1}};
+  for (size_t i = 0; dtype && i < sizeof sizes / sizeof sizes[0]; ++i)
+    if (strcmp(dtype, sizes[i].name) == 0)
+      return sizes[i].bytes;
+  return 0;
+}
+
+int64_t recur_buffer_elements(const recur_buffer_info *buffer,
+                              const int64_t *dims) {
+  int64_t count = 1;
+  for (int d = 0; d < buffer->rank; ++d) {
+    int64_t size = buffer->shape[d];
+    if (size < 0)
+      size = dims[-1 - size];
+    if (size < 0 || (size > 0 && count > INT64_MAX / size))
+      return -1;
+    count *= size;
+  }
+  return count;
+}
+
+int recur_find_buffer(const recur_function_info *function, const char *name) {
+  for (int i = 0; i < function->buffer_count; ++i)
+    if (strcmp(function->buffers[i].name, name) == 0)
+      return i;
+  return -1;
+}
+
+/* f32 to bfloat16 bits, rounding to nearest even (NaN stays NaN). */
+static uint16_t toBFloat16(float value) {
+  uint32_t bits;
+  memcpy(&bits, &value, sizeof bits);
+  if ((bits & 0x7fffffffu) > 0x7f800000u)
+    return (uint16_t)((bits >> 16) | 0x40);
+  return (uint16_t)((bits + 0x7fffu + ((bits >> 16) & 1)) >> 16);
+}
+
+/* f32 to IEEE half bits, rounding to nearest even: overflow to infinity,
+ * subnormals, NaN stays NaN. */
+static uint16_t toHalf(float value) {
+  uint32_t bits;
+  memcpy(&bits, &value, sizeof bits);
+  uint16_t sign = (uint16_t)((bits >> 16) & 0x8000);
+  uint32_t exponent = (bits >> 23) & 0xff, mantissa = bits & 0x7fffff;
+  if (exponent == 0xff)
+    return sign | 0x7c00 | (mantissa ? 0x200 | (mantissa >> 13) : 0);
+  int e = (int)exponent - 127 + 15;
+  if (e >= 31)
+    return sign | 0x7c00;
+  uint32_t significand, shift;
+  if (e >= 1) { /* normal: the exponent's carry handles rounding up */
+    significand = (uint32_t)e << 10 | mantissa >> 13;
+    shift = 13;
+    mantissa &= 0x1fff;
+  } else { /* subnormal or zero */
+    if (e < -10)
+      return sign;
+    uint32_t full = mantissa | 0x800000;
+    shift = (uint32_t)(14 - e);
+    significand = full >> shift;
+    mantissa = full & ((1u << shift) - 1);
+  }
+  uint32_t half = 1u << (shift - 1);
+  if (mantissa > half || (mantissa == half && (significand & 1)))
+    ++significand;
+  return sign | (uint16_t)significand;
+}
+
+static recur_st_status fail(char *message, size_t size,
+                            recur_st_status status, const char *format, ...) {
+  if (message && size) {
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, size, format, args);
+    va_end(args);
+  }
+  return status;
+}
+
+/* Reads one weight into a new buffer of its dtype. */
+static recur_st_status loadWeight(const recur_st_file *file,
+                                  const recur_buffer_info *buffer,
+                                  void **slot, char *message, size_t size) {
+  for (int d = 0; d < buffer->rank; ++d)
+    if (buffer->shape[d] < 0)
+      return fail(message, size, RECUR_ST_MISMATCH,
+                  "weight '%s' ('%s') has a dynamic dimension", buffer->name,
+                  buffer->checkpoint_name);
+  bool f32 = strcmp(buffer->dtype, "f32") == 0;
+  bool bf16 = strcmp(buffer->dtype, "bf16") == 0;
+  bool f16 = strcmp(buffer->dtype, "f16") == 0;
+  if (!f32 && !bf16 && !f16)
+    return fail(message, size, RECUR_ST_MISMATCH,
+                "weight '%s' ('%s') is %s; only f32, bf16 and f16 are read",
+                buffer->name, buffer->checkpoint_name, buffer->dtype);
+  int64_t count = recur_buffer_elements(buffer, NULL);
+  if (count < 0 || (uint64_t)count > SIZE_MAX / sizeof(float))
+    return fail(message, size, RECUR_ST_NO_MEMORY,
+                "weight '%s' is too large", buffer->name);
+  float *values = malloc(count ? (size_t)count * sizeof(float) : 1);
+  if (!values)
+    return fail(message, size, RECUR_ST_NO_MEMORY,
+                "out of memory for weight '%s'", buffer->name);
+  recur_st_status status =
+      recur_st_read_f32(file, buffer->checkpoint_name, buffer->rank,
+                        buffer->shape, values, message, size);
+  if (status != RECUR_ST_OK || f32) {
+    if (status != RECUR_ST_OK)
+      free(values);
+    else
+      *slot = values;
+    return status;
+  }
+  /* Narrow in place: element i's 2 bytes never pass element i's 4. */
+  for (int64_t i = 0; i < count; ++i) {
+    uint16_t bits = bf16 ? toBFloat16(values[i]) : toHalf(values[i]);
+    memcpy((char *)values + 2 * i, &bits, sizeof bits);
+  }
+  *slot = values;
+  return RECUR_ST_OK;
+}
+
+recur_st_status recur_load_weights(const recur_st_file *file,
+                                   const recur_function_info *function,
+                                   void **buffers, char *message,
+                                   size_t size) {
+  for (int i = 0; i < function->buffer_count; ++i) {
+    const recur_buffer_info *buffer = &function->buffers[i];
+    if (buffer->is_output || !buffer->checkpoint_name)
+      continue;
+    recur_st_status status =
+        loadWeight(file, buffer, &buffers[i], message, size);
+    if (status != RECUR_ST_OK) {
+      recur_free_weights(function, buffers);
+      return status;
+    }
+  }
+  return RECUR_ST_OK;
+}
+
+void recur_free_weights(const recur_function_info *function, void **buffers) {
+  for (int i = 0; i < function->buffer_count; ++i) {
+    const recur_buffer_info *buffer = &function->buffers[i];
+    if (buffer->is_output || !buffer->checkpoint_name)
+      continue;
+    free(buffers[i]);
+    buffers[i] = NULL;
+  }
+}

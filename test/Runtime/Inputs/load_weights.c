@@ -1,0 +1,66 @@
+/* For test/Runtime/load_weights.py: loads the weights of model_info
+ * (Inputs/weights.mlir) from a safetensors file with recur_load_weights
+ * and prints each weight's raw elements (f32 as floats, f16/bf16 as bit
+ * patterns in hex), then calls the model on x = 1, 2, 3, 4 and prints y;
+ * or prints the loader's status and message and exits with 1.
+ *
+ *   load_weights FILE */
+
+#include "weights.h"
+
+#include "recur/runtime/model.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int main(int argc, char **argv) {
+  char message[512];
+  recur_st_file *file;
+  if (argc != 2)
+    return 2;
+  recur_st_status status =
+      recur_st_open(argv[1], &file, message, sizeof message);
+  if (status != RECUR_ST_OK) {
+    printf("open: %s: %s\n", recur_st_status_name(status), message);
+    return 1;
+  }
+  void *buffers[5] = {0};
+  status = recur_load_weights(file, &model_info, buffers, message,
+                              sizeof message);
+  recur_st_close(file);
+  if (status != RECUR_ST_OK) {
+    printf("load: %s: %s\n", recur_st_status_name(status), message);
+    for (int i = 0; i < model_info.buffer_count; ++i)
+      if (buffers[i])
+        printf("buffer %d left allocated\n", i);
+    return 1;
+  }
+  for (int i = 0; i < model_info.buffer_count; ++i) {
+    const recur_buffer_info *buffer = &model_info.buffers[i];
+    if (!buffer->checkpoint_name)
+      continue;
+    printf("%s [%s] %s:", buffer->name, buffer->checkpoint_name,
+           buffer->dtype);
+    int64_t count = recur_buffer_elements(buffer, NULL);
+    for (int64_t e = 0; e < count; ++e) {
+      if (strcmp(buffer->dtype, "f32") == 0) {
+        printf(" %.9g", ((const float *)buffers[i])[e]);
+      } else {
+        uint16_t bits;
+        memcpy(&bits, (const char *)buffers[i] + 2 * e, sizeof bits);
+        printf(" %04x", bits);
+      }
+    }
+    printf("\n");
+  }
+  float x[4] = {1, 2, 3, 4}, y[4];
+  int64_t dims[1] = {1};
+  buffers[recur_find_buffer(&model_info, "x")] = x;
+  buffers[recur_find_buffer(&model_info, "y")] = y;
+  int result = model_info.call(dims, buffers);
+  printf("call: %d, y: %g %g %g %g\n", result, y[0], y[1], y[2], y[3]);
+  buffers[recur_find_buffer(&model_info, "x")] = NULL;
+  buffers[recur_find_buffer(&model_info, "y")] = NULL;
+  recur_free_weights(&model_info, buffers);
+  return 0;
+}

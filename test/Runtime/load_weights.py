@@ -1,0 +1,131 @@
+# The weight loader of the runtime library (recur_load_weights,
+# runtime/include/recur/runtime/model.h) through the function table of a
+# header written by recur-compile: a C program (Inputs/load_weights.c)
+# links Inputs/weights.mlir's object, loads its f32, f16 and bf16 weights
+# (one with a checkpoint name that needs escaping in C) from safetensors
+# files of F32, F16 and BF16 data, prints them, and calls the model through
+# model_info.call. Conversions round to nearest even (checked against
+# NumPy, with halfway cases, subnormals, overflow, infinities and NaN); a
+# missing tensor, a wrong shape or dtype gives the status and a message
+# naming the tensor, and frees what was loaded.
+#
+# RUN: rm -rf %t && mkdir -p %t && %python %s %t %S/Inputs %recur_src %cc
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from recur import reference, safetensors
+from recur.runtime import LINK_LIBS
+
+WORK, INPUTS, SRC, CC = sys.argv[1:5]
+B_NAME = 'odd "name" \\ ??='
+
+
+def expect(condition, what):
+    if not condition:
+        sys.exit(f"FAIL: {what}")
+
+
+def build():
+    obj = os.path.join(WORK, "weights.o")
+    subprocess.run([os.environ["RECUR_COMPILE"],
+                    os.path.join(INPUTS, "weights.mlir"), "-o", obj],
+                   check=True)
+    runtime = os.path.join(os.path.dirname(os.path.dirname(
+        os.environ["RECUR_COMPILE"])), "runtime", "libRecurRuntime.a")
+    program = os.path.join(WORK, "load_weights")
+    subprocess.run([CC, "-std=c11", "-Wall", "-Wextra", "-Werror",
+                    "-I", WORK, "-I", os.path.join(SRC, "runtime", "include"),
+                    os.path.join(INPUTS, "load_weights.c"), obj, runtime,
+                    *LINK_LIBS, "-o", program], check=True)
+    return program
+
+
+def run(program, tensors, dtypes=None):
+    path = os.path.join(WORK, "w.safetensors")
+    safetensors.save(path, tensors, dtypes)
+    out = subprocess.run([program, path], capture_output=True, text=True)
+    return out.returncode, out.stdout
+
+
+def bits16(values, dtype):
+    """The f16 / bf16 bit patterns NumPy (f16) and recur's reference
+    (bf16) round f32 `values` to."""
+    values = np.asarray(values, dtype=np.float32).ravel()
+    if dtype == "f16":
+        with np.errstate(over="ignore"):
+            return [int(b) for b in
+                    values.astype(np.float16).view(np.uint16)]
+    return [int(b) for b in reference.bf16_bits(values)]
+
+
+def main():
+    program = build()
+    w = np.array([0.5, -1.0, 2.0, 3.0], dtype=np.float32)
+    # f16: halfway cases between neighbours (ties to even, both ways),
+    # a subnormal, the smallest subnormal's half (ties to zero), overflow.
+    h = np.array([[1.0 + 2.0**-11, 1.0 + 3 * 2.0**-11, 2.0**-20],
+                  [2.0**-25, 65520.0, -np.inf]], dtype=np.float32)
+    # bf16: ties to even, a NaN, a value that rounds up to the next
+    # binade, the largest float (overflows to inf), a subnormal.
+    b = np.array([1.0 + 2.0**-8, 1.0 + 3 * 2.0**-8, np.nan, 2.0 - 2.0**-9,
+                  3.4028235e38, 1e-40, -0.0], dtype=np.float32)
+    tensors = {"layers.0.w": w, "layers.0.h": h, B_NAME: b}
+    for stored in ("f32", "f16", "bf16"):
+        # Values stored narrower are rounded first (then read exactly).
+        dtypes = {name: stored for name in tensors}
+        status, out = run(program, tensors, dtypes)
+        expect(status == 0, f"{stored} file: {status} {out}")
+        lines = out.splitlines()
+        if stored == "f32":
+            want_h, want_b = bits16(h, "f16"), bits16(b, "bf16")
+        else:
+            # The file holds the rounded values; f32 -> f16/bf16 again.
+            source = {name: safetensors.load(
+                os.path.join(WORK, "w.safetensors"))[name]
+                for name in tensors}
+            want_h = bits16(source["layers.0.h"], "f16")
+            want_b = bits16(source[B_NAME], "bf16")
+        expect(lines[0] == "w [layers.0.w] f32: 0.5 -1 2 3", lines[0])
+        got_h = [int(x, 16) for x in lines[1].split(":")[1].split()]
+        expect(got_h == want_h, f"{stored}: f16 {got_h} != {want_h}")
+        expect(lines[2].startswith(f"b [{B_NAME}] bf16:"), lines[2])
+        got_b = [int(x, 16) for x in lines[2].split(":")[1].split()]
+        # NaN: any NaN pattern (quiet) is right.
+        nan = [i for i, v in enumerate(b) if np.isnan(v)]
+        for i in nan:
+            expect((got_b[i] & 0x7f80) == 0x7f80 and got_b[i] & 0x7f,
+                   f"bf16 NaN became {got_b[i]:04x}")
+            got_b[i] = want_b[i] = 0
+        expect(got_b == want_b, f"{stored}: bf16 {got_b} != {want_b}")
+        expect(lines[3] == "call: 0, y: 0.5 -2 6 12", lines[3])
+        print(f"ok {stored} file: {lines[1]} / {lines[2]}")
+    # Spot checks of the expected patterns themselves (NumPy's rounding).
+    expect(bits16(h, "f16") == [0x3c00, 0x3c02, 0x0010, 0x0000, 0x7c00,
+                                0xfc00], bits16(h, "f16"))
+
+    bad = [
+        ({k: v for k, v in tensors.items() if k != "layers.0.h"}, None,
+         "load: NOT_FOUND: no tensor 'layers.0.h' in the file"),
+        ({**tensors, "layers.0.h": h.reshape(3, 2)}, None,
+         "load: MISMATCH: tensor 'layers.0.h' has shape [3, 2], expected "
+         "[2, 3]"),
+        ({**tensors, B_NAME: b[:6]}, None,
+         f"load: MISMATCH: tensor '{B_NAME}' has shape [6], expected [7]"),
+        (tensors, {"layers.0.w": "i32"}, "load: MISMATCH: tensor "
+         "'layers.0.w'"),
+    ]
+    for index, (files, dtypes, message) in enumerate(bad):
+        status, out = run(program, files, dtypes)
+        expect(status == 1 and out.startswith(message) and
+               "left allocated" not in out,
+               f"bad file {index}: {status} {out!r}, expected {message!r}")
+        print(f"ok bad file {index}: {out.strip()}")
+    print("load weights: OK")
+
+
+if __name__ == "__main__":
+    main()
