@@ -104,6 +104,14 @@ def tanh(x: Scalar) -> Scalar:
     return x.body.emit("math.tanh", x)
 
 
+def sin(x: Scalar) -> Scalar:
+    return x.body.emit("math.sin", x)
+
+
+def cos(x: Scalar) -> Scalar:
+    return x.body.emit("math.cos", x)
+
+
 def maximum(x: Scalar, y) -> Scalar:
     return x.body.emit("arith.maximumf", x, x._lift(y))
 

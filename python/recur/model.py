@@ -411,6 +411,83 @@ class Function:
             return result
         return self.map(lambda v: v, result, dtype=dtype)
 
+    def head_linear(self, x: Value, weight: Value,
+                    dtype: str = "f32") -> Value:
+        """Per-head matmuls (a block-diagonal projection): x [..., H, in]
+        times weight [H, in, out] (each head's own matrix, in x out as
+        torch.bmm reads it): [..., H, out], accumulated in f32."""
+        rank = len(x.shape)
+        if len(weight.shape) != 3 or rank < 2:
+            raise ValueError("head_linear: x [..., H, in] and weight "
+                             "[H, in, out]")
+        for got, want in ((x.shape[-2], weight.shape[0]),
+                          (x.shape[-1], weight.shape[1])):
+            if got is not None and want is not None and got != want:
+                raise ValueError(f"head_linear: x {x.shape} against weight "
+                                 f"{weight.shape}")
+        shape = x.shape[:-1] + (weight.shape[2],)
+        sources = [(x, i) for i in range(rank - 1)] + [(weight, 2)]
+        accumulator = self._destination(shape, "f32", sources, zero=True)
+        # Loops: x's leading dims (the head at rank - 2), out, then in.
+        loops = rank + 1
+        x_map = self._affine(loops, list(range(rank - 1)) + [rank])
+        w_map = self._affine(loops, (rank - 2, rank, rank - 1))
+        result = self._generic([x, weight], [x_map, w_map], accumulator,
+                               self._affine(loops, range(rank)),
+                               ["parallel"] * rank + ["reduction"],
+                               lambda a, w: a * w, reduce=True)
+        if dtype == "f32":
+            return result
+        return self.map(lambda v: v, result, dtype=dtype)
+
+    def matmul(self, x: Value, weight: Value, dtype: str = "f32") -> Value:
+        """x [..., in] times weight [in, out] (a plain matrix, as `x @ W`
+        reads it, rather than a torch Linear's [out, in]): [..., out],
+        accumulated in f32."""
+        rank = len(x.shape)
+        if len(weight.shape) != 2:
+            raise ValueError("the weight of matmul must be [in, out]")
+        if (x.shape[-1] is not None and weight.shape[0] is not None
+                and x.shape[-1] != weight.shape[0]):
+            raise ValueError(f"matmul: x {x.shape} against weight "
+                             f"{weight.shape}")
+        shape = x.shape[:-1] + (weight.shape[1],)
+        sources = [(x, i) for i in range(rank - 1)] + [(weight, 1)]
+        accumulator = self._destination(shape, "f32", sources, zero=True)
+        loops = rank + 1
+        x_map = self._affine(loops, list(range(rank - 1)) + [rank])
+        w_map = self._affine(loops, (rank, rank - 1))
+        result = self._generic([x, weight], [x_map, w_map], accumulator,
+                               self._affine(loops, range(rank)),
+                               ["parallel"] * rank + ["reduction"],
+                               lambda a, w: a * w, reduce=True)
+        if dtype == "f32":
+            return result
+        return self.map(lambda v: v, result, dtype=dtype)
+
+    def constant(self, values: Sequence[float],
+                 dtype: str = "f32") -> Value:
+        """A 1-D tensor of the given values (e.g. per-head constants or
+        rotary frequencies), as an arith.constant."""
+        result = Value(self._fresh("cst"), (len(values),), dtype)
+        text = ", ".join(f"{float(v):.9e}" for v in values)
+        self.body.append(f"{result.name} = arith.constant dense<[{text}]> "
+                         f": {result.type}")
+        return result
+
+    def full(self, shape, value: float, dtype: str = "f32") -> Value:
+        """A tensor of static `shape` with every element `value` (e.g.
+        the fixed taps of a convolution)."""
+        if any(d is None for d in shape):
+            raise ValueError(f"full needs a static shape, got {shape}")
+        result = Value(self._fresh("full"), tuple(shape), dtype)
+        empty = self._fresh("empty")
+        self.body.append(f"{empty} = tensor.empty() : {result.type}")
+        fill = self._constant(f"{float(value):.9e}", dtype)
+        self.body.append(f"{result.name} = linalg.fill ins({fill} : {dtype}) "
+                         f"outs({empty} : {result.type}) -> {result.type}")
+        return result
+
     def slice_last(self, x: Value, start: int, size: int) -> Value:
         """x[..., start : start + size] (a static range of the last
         dimension)."""
@@ -466,6 +543,59 @@ class Function:
                 f"{result.type}")
             result = Value(name, shape, first.dtype)
             offset += value.shape[-1]
+        return result
+
+    def concat_time(self, *values: Value) -> Value:
+        """The values concatenated along dimension 1 (time; static or
+        dynamic sizes there, size 0 included; the other dimensions agree):
+        each inserted into a tensor whose other sizes are the first
+        value's, e.g. a KV cache [B, S, ...] and the new tokens' keys
+        [B, T, ...] into [B, S + T, ...]."""
+        first = values[0]
+        rank = len(first.shape)
+        if rank < 2 or any(len(v.shape) != rank for v in values):
+            raise ValueError("concat_time needs values of one rank >= 2")
+
+        def operand(text):
+            return text if text.startswith("%") else \
+                self._constant(text, "index")
+
+        def add(a, b):
+            if a == "0":
+                return b
+            if not a.startswith("%") and not b.startswith("%"):
+                return str(int(a) + int(b))
+            name = self._fresh("d")
+            self.body.append(f"{name} = arith.addi {operand(a)}, "
+                             f"{operand(b)} : index")
+            return name
+
+        lengths = [self._size(v, 1, False) if v.shape[1] is None
+                   else str(v.shape[1]) for v in values]
+        offsets = ["0"]
+        for length in lengths:
+            offsets.append(add(offsets[-1], length))
+        total = offsets.pop()
+        shape = (first.shape[0],) + \
+            (None if total.startswith("%") else int(total),) + \
+            first.shape[2:]
+        sizes = [total if i == 1 else
+                 self._size(first, i, False) if d is None else str(d)
+                 for i, d in enumerate(first.shape)]
+        result = Value(self._fresh("init"), shape, first.dtype)
+        dynamic = [s for d, s in zip(shape, sizes) if d is None]
+        self.body.append(f"{result.name} = tensor.empty("
+                         f"{', '.join(dynamic)}) : {result.type}")
+        for value, length, offset in zip(values, lengths, offsets):
+            name = self._fresh("cat")
+            at = ["0", offset] + ["0"] * (rank - 2)
+            self.body.append(
+                f"{name} = tensor.insert_slice {value.name} into "
+                f"{result.name}[{', '.join(at)}] "
+                f"[{', '.join(sizes[:1] + [length] + sizes[2:])}] "
+                f"[{', '.join(['1'] * rank)}] : {value.type} into "
+                f"{result.type}")
+            result = Value(name, shape, first.dtype)
         return result
 
     def merge_heads(self, x: Value) -> Value:

@@ -43,6 +43,46 @@ def gated_rms_norm(f: Function, x: Value, z: Value, weight: Value, eps: float,
     return rms_norm(f, gated, weight, eps, dtype=dtype)
 
 
+def sigmoid_gated_rms_norm(f: Function, x: Value, z: Value, weight: Value,
+                           eps: float, dtype: Optional[str] = None) -> Value:
+    """RMSNorm over the last dimension, then a sigmoid gate z: Kimi Delta
+    Attention's rms_norm(x) * weight * sigmoid(z)."""
+    normed = rms_norm(f, x, weight, eps, dtype="f32")
+    return f.map(lambda n, g: n * expr.sigmoid(g), normed, z,
+                 dtype=dtype or x.dtype)
+
+
+def group_norm(f: Function, x: Value, groups: int, weight: Value,
+               bias: Value, eps: float,
+               dtype: Optional[str] = None) -> Value:
+    """torch's GroupNorm over the channels of x [..., C]: each group of
+    C / groups consecutive channels less its mean, over sqrt(its biased
+    variance + eps), then times weight [C] plus bias [C]."""
+    grouped = f.split_heads(x, groups)                    # [..., G, C / G]
+    size = grouped.shape[-1]
+    rows = _rows(grouped)
+    total = f.sum(lambda a: a, grouped)
+    centered = f.map(lambda a, s: a - s / size, grouped, (total, rows),
+                     dtype="f32")
+    squares = f.sum(lambda a: a * a, centered)
+    normed = f.map(lambda a, s, w, b: a * expr.rsqrt(s / size + eps) * w + b,
+                   centered, (squares, rows), f.split_heads(weight, groups),
+                   f.split_heads(bias, groups), dtype=dtype or x.dtype)
+    return f.merge_heads(normed)
+
+
+def token_shift(f: Function, x: Value, state: Value):
+    """x [B, T, D] one token later, and the next call's state: (y, last)
+    with y_t = x_{t-1}, x_{-1} = state [B, D] (the previous call's last
+    token), and last = x_{T-1} [B, D]. A conv1d of kernel 2 with the taps
+    (1, 0) on every channel."""
+    width = x.shape[-1]
+    taps = f.concat_last(f.full((width, 1), 1.0, x.dtype),
+                         f.full((width, 1), 0.0, x.dtype))
+    shifted, last = f.conv1d(x, taps, state=f.split_heads(state, 1))
+    return shifted, f.merge_dims(last, 1)
+
+
 def l2_normalize(f: Function, x: Value, eps: float = 1e-6,
                  dtype: Optional[str] = None) -> Value:
     """x / sqrt(sum(x^2 over the last dimension) + eps) (the delta-rule
@@ -50,3 +90,23 @@ def l2_normalize(f: Function, x: Value, eps: float = 1e-6,
     squares = f.sum(lambda a: a * a, x)
     return f.map(lambda a, s: a * expr.rsqrt(s + eps), x,
                  (squares, _rows(x)), dtype=dtype or x.dtype)
+
+
+def rotary(f: Function, x: Value, positions: Value, base: float = 10000.0,
+           dtype: Optional[str] = None) -> Value:
+    """Rotary position embedding (RoPE, the halves form of GPT-NeoX) of
+    x [B, T, H, D] (D even) at positions [B, T] (f32, any real values):
+    channel i < D/2 and its partner i + D/2 rotate by the angle
+    position * base^(-2i/D)."""
+    if x.shape[-1] is None or x.shape[-1] % 2:
+        raise ValueError("rotary needs a static, even last dimension")
+    half = x.shape[-1] // 2
+    freq = f.constant([base ** (-2.0 * i / (2 * half)) for i in range(half)])
+    first, second = f.slice_last(x, 0, half), f.slice_last(x, half, half)
+    rows = (positions, (0, 1))
+    rotated = [
+        f.map(lambda a, b, p, w: a * expr.cos(p * w) - b * expr.sin(p * w),
+              first, second, rows, freq, dtype=dtype or x.dtype),
+        f.map(lambda a, b, p, w: b * expr.cos(p * w) + a * expr.sin(p * w),
+              first, second, rows, freq, dtype=dtype or x.dtype)]
+    return f.concat_last(*rotated)

@@ -361,6 +361,12 @@ def linear(x, weight, bias=None):
     return y if bias is None else y + to_float64(bias)
 
 
+def head_linear(x, weight):
+    """Per-head matmuls: x [..., H, in] times weight [H, in, out]
+    (each head's own in x out matrix): [..., H, out]."""
+    return np.einsum("...hi,hio->...ho", to_float64(x), to_float64(weight))
+
+
 def rms_norm(x, weight, eps):
     """x / sqrt(mean(x^2 over the last axis) + eps) * weight."""
     x = to_float64(x)
@@ -377,7 +383,47 @@ def gated_rms_norm(x, z, weight, eps, norm_before_gate):
     return rms_norm(to_float64(x) * silu(z), weight, eps)
 
 
+def sigmoid_gated_rms_norm(x, z, weight, eps):
+    """RMSNorm over the last axis, then a sigmoid gate z (Kimi Delta
+    Attention): rms_norm(x, weight) * sigmoid(z)."""
+    return rms_norm(x, weight, eps) * sigmoid(z)
+
+
+def group_norm(x, groups, weight, bias, eps):
+    """torch's GroupNorm over the last axis [..., C]: per group of
+    C / groups channels, (x - mean) / sqrt(biased variance + eps), then
+    times weight [C] plus bias [C]."""
+    x = to_float64(x)
+    grouped = x.reshape(x.shape[:-1] + (groups, -1))
+    mean = grouped.mean(axis=-1, keepdims=True)
+    var = grouped.var(axis=-1, keepdims=True)
+    normed = ((grouped - mean) / np.sqrt(var + eps)).reshape(x.shape)
+    return normed * to_float64(weight) + to_float64(bias)
+
+
+def token_shift(x, state=None):
+    """x [B, T, D] one token later: (y, last) with y_t = x_{t-1},
+    x_{-1} = state [B, D] (zeros if None), and last = x_{T-1}."""
+    x = to_float64(x)
+    first = (np.zeros_like(x[:, 0]) if state is None
+             else to_float64(state))
+    shifted = np.concatenate([first[:, None], x[:, :-1]], axis=1)
+    return shifted, x[:, -1].copy()
+
+
 def l2_normalize(x, eps=1e-6):
     """x / sqrt(sum(x^2 over the last axis) + eps)."""
     x = to_float64(x)
     return x / np.sqrt(np.sum(x * x, axis=-1, keepdims=True) + eps)
+
+
+def rotary(x, positions, base=10000.0):
+    """RoPE of x [B, T, H, D] at positions [B, T] (the halves form): the
+    pair (x_i, x_{i + D/2}) rotated by position * base^(-2i/D)."""
+    x = to_float64(x)
+    half = x.shape[-1] // 2
+    freq = base ** (-np.arange(0, 2 * half, 2) / (2 * half))
+    angle = to_float64(positions)[:, :, None, None] * freq     # [B, T, 1, D/2]
+    a, b = x[..., :half], x[..., half:]
+    return np.concatenate([a * np.cos(angle) - b * np.sin(angle),
+                           b * np.cos(angle) + a * np.sin(angle)], axis=-1)

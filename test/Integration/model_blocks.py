@@ -68,7 +68,8 @@ def bad_configs():
 
 def main():
     rand = Inputs(seed=21)
-    for name, family in FAMILIES.items():
+    for name in ODD:
+        family = FAMILIES[name]
         example = load_config(name, os.path.join(SRC, "examples", "configs",
                                                  EXAMPLES[name]))
         checks.check_block(family, example, f"{name}.example", WORK, rand)

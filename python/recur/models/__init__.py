@@ -10,9 +10,25 @@ description.
 """
 
 from . import gated_deltanet, mamba2
+from . import recurrent_gemma
+from . import gla, hgrn2, retnet
+from . import mamba, mingru
+from . import kda
+from . import rwkv6
+from . import attention, nemotron_h
 from .config import Config, ConfigError
 
-FAMILIES = {module.FAMILY: module for module in (mamba2, gated_deltanet)}
+FAMILIES = {module.FAMILY: module for module in (mamba2, gated_deltanet,
+                                                recurrent_gemma, gla, kda)}
+
+FAMILIES[mamba.FAMILY] = mamba
+FAMILIES[mingru.FAMILY] = mingru
+
+FAMILIES[rwkv6.FAMILY] = rwkv6
+FAMILIES[attention.FAMILY] = attention
+FAMILIES[nemotron_h.FAMILY] = nemotron_h
+FAMILIES[retnet.FAMILY] = retnet
+FAMILIES[hgrn2.FAMILY] = hgrn2
 
 
 def load_config(family: str, path: str):

@@ -3,7 +3,9 @@
 Writes the model description of FAMILY's mixer block (or, with --layers,
 of a stack of N layers: pre-norm, mixer, residual) for the fields of
 config.json (Hugging Face's names), and lists the weights it takes. A bad
-config gives one message naming the field and exit status 1.
+config gives one message naming the field and exit status 1. A hybrid
+family (one with `layers(c, N)`, nemotron_h) always writes its stack: the
+first N layers of its pattern, all of them without --layers.
 """
 
 import argparse
@@ -37,7 +39,22 @@ def main(argv=None) -> int:
     module = FAMILIES[args.family]
     if args.layers < 0:
         parser.error("--layers must be >= 0")
-    if args.layers:
+    if args.layers and getattr(module, "LAYERS_PREFIX", None) is None:
+        print(f"recur.models: error: {args.family} has no stack (its "
+              "layers' pre-norm is not builder.py's RMSNorm)",
+              file=sys.stderr)
+        return 1
+    if hasattr(module, "layers"):
+        # A hybrid family (nemotron_h): the first N layers of its pattern
+        # (default: all of them), one family per layer.
+        try:
+            layers = module.layers(config, args.layers)
+        except ValueError as error:
+            parser.error(str(error))
+        text = builder.build_layers(layers,
+                                    args.name or f"{args.family}_stack")
+        weights = builder.layers_weight_shapes(layers)
+    elif args.layers:
         text = builder.build_stack(module, config, args.layers,
                                    args.name or f"{args.family}_stack")
         weights = builder.stack_weight_shapes(module, config, args.layers)

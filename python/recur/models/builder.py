@@ -27,6 +27,20 @@ prefill.
 A family also provides `random_weights(c, rand)` (a recur.testing.Inputs):
 weights in the ranges a trained checkpoint has, for tests and examples;
 `random_weight` is the default for a weight without special range.
+
+A state whose length grows (a KV cache): a str in a `state_shapes` shape
+is a dynamic dimension of that name (the argument's `recur.dim_names`),
+e.g. {"k_cache": ("S", Hkv, D)}, and the optional family attribute
+`APPENDED_STATES` (state -> result name, e.g. {"k_cache": "k_new"}) names
+the states whose call returns only the entries to append along dimension
+1 (the new tokens' keys [B, T, ...]) instead of the next state; the caller
+appends them (`advance_state`) before the next call. Without it, every
+state's result `STATE_out` replaces the state.
+
+A hybrid stack mixes families: `build_layers` and the `layers_*`
+functions take a list of (family, config), one per layer (the layers'
+prefixes, pre-norms and `norm_eps` their own, `hidden_size` shared);
+`build_stack` is the list of `layers` times (family, c).
 """
 
 from typing import Dict, List
@@ -43,6 +57,31 @@ def arg_name(weight: str) -> str:
 
 
 STEP_SUFFIX = "_step"
+
+
+def state_arg(f, state: str, shape):
+    """The argument [B, ...] of a state of shape `shape` (less B), whose
+    str entries are dynamic dimensions of that name."""
+    names = [d for d in shape if isinstance(d, str)]
+    dims = tuple(None if isinstance(d, str) else d for d in shape)
+    return f.arg(state, (None,) + dims,
+                 dim_names=["B"] + names if names else None)
+
+
+def output_name(family, state: str, prefix: str = "") -> str:
+    """The result of `state` (argument prefix + state): prefix +
+    STATE_out, or prefix + its name in the family's APPENDED_STATES."""
+    appended = getattr(family, "APPENDED_STATES", {})
+    if state in appended:
+        return prefix + appended[state]
+    return f"{prefix}{state}_out"
+
+
+def advance_state(appended: bool, old: np.ndarray, new: np.ndarray):
+    """The state for the next call from a call's result for it: the
+    result, or for an appended state the old one followed by it along
+    dimension 1."""
+    return np.concatenate([old, new], axis=1) if appended else new
 
 
 def random_weight(rand, name: str, shape) -> np.ndarray:
@@ -72,12 +111,19 @@ def _block_function(f, family, c, time) -> None:
     x = f.arg("hidden_states", (None, time, c.hidden_size))
     w = {weight: f.arg(arg_name(weight), shape, checkpoint_name=weight)
          for weight, shape in family.weight_shapes(c).items()}
-    states = [f.arg(state, (None,) + shape)
+    states = [state_arg(f, state, shape)
               for state, shape in family.state_shapes(c).items()]
     out, *next_states = family.emit(f, c, x, w, *states)
     f.ret(out, "out")
     for state, value in zip(family.state_shapes(c), next_states):
-        f.ret(value, f"{state}_out")
+        f.ret(value, output_name(family, state))
+
+
+def block_state_outputs(family, c) -> Dict[str, tuple]:
+    """State -> (result name, appended) of the block."""
+    appended = getattr(family, "APPENDED_STATES", {})
+    return {state: (output_name(family, state), state in appended)
+            for state in family.state_shapes(c)}
 
 
 def layer_prefix(family, layer: int) -> str:
@@ -86,8 +132,19 @@ def layer_prefix(family, layer: int) -> str:
 
 def stack_weight_shapes(family, c, layers: int) -> Dict[str, tuple]:
     """Checkpoint name -> shape of every weight of a stack."""
+    return layers_weight_shapes(stack_layers(family, c, layers))
+
+
+def stack_layers(family, c, layers: int) -> List[tuple]:
+    """The (family, config) of each layer of a one-family stack."""
+    return [(family, c)] * layers
+
+
+def layers_weight_shapes(layers) -> Dict[str, tuple]:
+    """Checkpoint name -> shape of every weight of the stack of `layers`
+    ((family, config) per layer)."""
     shapes = {}
-    for layer in range(layers):
+    for layer, (family, c) in enumerate(layers):
         prefix = layer_prefix(family, layer)
         shapes[prefix + family.PRE_NORM] = (c.hidden_size,)
         for weight, shape in family.weight_shapes(c).items():
@@ -95,35 +152,49 @@ def stack_weight_shapes(family, c, layers: int) -> Dict[str, tuple]:
     return shapes
 
 
-def stack_state_shapes(family, c, layers: int) -> Dict[str, tuple]:
+def layers_state_shapes(layers) -> Dict[str, tuple]:
+    """State argument -> shape (less B) of the stack of `layers`."""
     return {f"layers_{layer}_{state}": shape
-            for layer in range(layers)
+            for layer, (family, c) in enumerate(layers)
             for state, shape in family.state_shapes(c).items()}
 
 
-def build_stack(family, c, layers: int, name: str) -> str:
-    """A stack of `layers` of the family's layers (pre-norm, mixer,
+def layers_state_outputs(layers) -> Dict[str, tuple]:
+    """State argument -> (result name, appended) of the stack of
+    `layers`."""
+    outputs = {}
+    for layer, (family, c) in enumerate(layers):
+        prefix = f"layers_{layer}_"
+        for state, (name, appended) in \
+                block_state_outputs(family, c).items():
+            outputs[prefix + state] = (prefix + name, appended)
+    return outputs
+
+
+def build_layers(layers, name: str) -> str:
+    """The stack of `layers` ((family, config) per layer: pre-norm, mixer,
     residual) as a model description: NAME (prefill) and NAME_step."""
     m = Module()
     for function, time in _functions(name):
-        _stack_function(m.function(function), family, c, layers, time)
+        _layers_function(m.function(function), layers, time,
+                         layers[0][1].hidden_size)
     return m.to_mlir()
 
 
-def _stack_function(f, family, c, layers: int, time) -> None:
-    h = f.arg("hidden_states", (None, time, c.hidden_size))
+def _layers_function(f, layers, time, hidden_size: int) -> None:
+    h = f.arg("hidden_states", (None, time, hidden_size))
     w = {weight: f.arg(arg_name(weight), shape, checkpoint_name=weight)
-         for weight, shape in stack_weight_shapes(family, c, layers).items()}
-    states = {state: f.arg(state, (None,) + shape)
-              for state, shape in stack_state_shapes(family, c,
-                                                     layers).items()}
+         for weight, shape in layers_weight_shapes(layers).items()}
+    states = {state: state_arg(f, state, shape)
+              for state, shape in layers_state_shapes(layers).items()}
+    outputs = layers_state_outputs(layers)
     next_states: List = []
-    offset = family.PRE_NORM_OFFSET
-    for layer in range(layers):
+    for layer, (family, c) in enumerate(layers):
         prefix = layer_prefix(family, layer)
         norm = w[prefix + family.PRE_NORM]
+        offset = family.PRE_NORM_OFFSET
         if offset:
-            norm = f.map(lambda a: a + offset, norm)
+            norm = f.map(lambda a, offset=offset: a + offset, norm)
         normed = pieces.rms_norm(f, h, norm, c.norm_eps)
         mixer = {weight[len(prefix + family.MIXER_PREFIX):]: value
                  for weight, value in w.items()
@@ -135,15 +206,15 @@ def _stack_function(f, family, c, layers: int, time) -> None:
         next_states += layer_next
     f.ret(h, "out")
     for state, value in zip(states, next_states):
-        f.ret(value, f"{state}_out")
+        f.ret(value, outputs[state][0])
 
 
-def stack_reference(family, c, layers: int, weights: Dict[str, np.ndarray],
-                    x: np.ndarray, states: Dict[str, np.ndarray]):
-    """The stack in float64: (out, {state: new state})."""
+def layers_reference(layers, weights: Dict[str, np.ndarray], x: np.ndarray,
+                     states: Dict[str, np.ndarray]):
+    """The stack of `layers` in float64: (out, {state: its result})."""
     h = ref.to_float64(x)
     next_states = {}
-    for layer in range(layers):
+    for layer, (family, c) in enumerate(layers):
         prefix = layer_prefix(family, layer)
         norm = ref.to_float64(weights[prefix + family.PRE_NORM])
         normed = ref.rms_norm(h, family.PRE_NORM_OFFSET + norm, c.norm_eps)
@@ -156,3 +227,50 @@ def stack_reference(family, c, layers: int, weights: Dict[str, np.ndarray],
         h = h + mixed
         next_states.update(zip(names, layer_next))
     return h, next_states
+
+
+def random_stack_weights(family, c, layers: int,
+                         rand) -> Dict[str, np.ndarray]:
+    """Random weights of a stack (`random_weights` per layer), by
+    checkpoint name."""
+    return random_layers_weights(stack_layers(family, c, layers), rand)
+
+
+def random_layers_weights(layers, rand) -> Dict[str, np.ndarray]:
+    """Random weights of the stack of `layers` ((family, config) per
+    layer; `random_weights` per layer), by checkpoint name."""
+    w = {}
+    for layer, (family, c) in enumerate(layers):
+        prefix = layer_prefix(family, layer)
+        # Pre-norm scales near 1 (the norm multiplies by offset + weight).
+        w[prefix + family.PRE_NORM] = rand.uniform(
+            (c.hidden_size,), -0.2, 0.2) + 1.0 - family.PRE_NORM_OFFSET
+        for leaf, value in family.random_weights(c, rand).items():
+            w[prefix + family.MIXER_PREFIX + leaf] = value
+    assert set(w) == set(layers_weight_shapes(layers))
+    return w
+
+
+def stack_state_shapes(family, c, layers: int) -> Dict[str, tuple]:
+    return layers_state_shapes(stack_layers(family, c, layers))
+
+
+def build_stack(family, c, layers: int, name: str) -> str:
+    """A stack of `layers` of the family's layers (pre-norm, mixer,
+    residual) as a model description: NAME (prefill) and NAME_step."""
+    m = Module()
+    for function, time in _functions(name):
+        _stack_function(m.function(function), family, c, layers, time)
+    return m.to_mlir()
+
+
+def _stack_function(f, family, c, layers: int, time) -> None:
+    _layers_function(f, stack_layers(family, c, layers), time,
+                     c.hidden_size)
+
+
+def stack_reference(family, c, layers: int, weights: Dict[str, np.ndarray],
+                    x: np.ndarray, states: Dict[str, np.ndarray]):
+    """The stack in float64: (out, {state: new state})."""
+    return layers_reference(stack_layers(family, c, layers), weights, x,
+                            states)

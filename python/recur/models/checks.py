@@ -7,7 +7,11 @@ names every weight's checkpoint tensor, runs it with weights that went
 through a safetensors file and random initial states against the family's
 float64 reference, and checks that a prefill followed by single-token calls
 of the step function equals one call. `check_stack` does the same for a
-stack of layers against `builder.stack_reference`. `check_bad_config`
+stack of layers against `builder.stack_reference`, `check_layers` for a
+stack of layers of different families (builder.build_layers); a state
+with a named dynamic dimension (a KV cache's S) gets the length `sizes`
+gives, and an appended state (builder.py) is appended before the next
+call. `check_bad_config`
 runs `python3 -m recur.models` on a bad config and checks its one-line
 message and exit status 1.
 """
@@ -16,7 +20,7 @@ import json
 import os
 import subprocess
 import sys
-from typing import Dict
+from typing import Dict, Optional
 
 import numpy as np
 
@@ -42,19 +46,41 @@ def _compile(text: str, directory: str):
     return compile_module(text, directory)
 
 
-def random_states(rand, shapes: Dict[str, tuple], batch: int):
-    return {name: rand.normal((batch,) + shape, scale=0.5)
+# The length of a state's named dynamic dimension (a KV cache's S) unless
+# `sizes` gives it.
+NAMED_DIM_SIZE = 5
+
+
+def random_states(rand, shapes: Dict[str, tuple], batch: int,
+                  sizes: Optional[Dict[str, int]] = None):
+    """Random states [B, ...]; a str dimension (a named dynamic one) has
+    the length `sizes` gives it, else NAMED_DIM_SIZE."""
+    sizes = sizes or {}
+
+    def concrete(shape):
+        return tuple(sizes.get(d, NAMED_DIM_SIZE) if isinstance(d, str)
+                     else d for d in shape)
+    return {name: rand.normal((batch,) + concrete(shape), scale=0.5)
             for name, shape in shapes.items()}
 
 
-def _check_run(label, model, name, weights, x, states, reference):
+def _check_run(label, model, name, weights, x, states, reference,
+               outputs=None):
     """Runs NAME on x and NAME_step token by token after a prefill, against
-    `reference` = (out, {state: value})."""
+    `reference` = (out, {state: value}); `outputs` (state -> (result name,
+    appended), default STATE_out replacing the state) says how a call's
+    results become the next call's states (builder.advance_state)."""
+    outputs = outputs or {n: (f"{n}_out", False) for n in states}
+
     def run(function, tokens, carried):
         inputs = {"hidden_states": tokens, **carried}
         inputs.update({builder.arg_name(k): v for k, v in weights.items()})
         out = model.run(function, inputs)
-        return out["out"], {n: out[f"{n}_out"] for n in states}
+        return out["out"], {n: out[outputs[n][0]] for n in states}
+
+    def advance(carried, results):
+        return {n: builder.advance_state(outputs[n][1], carried[n],
+                                         results[n]) for n in states}
 
     out, last = run(name, x, states)
     want, want_states = reference
@@ -64,19 +90,23 @@ def _check_run(label, model, name, weights, x, states, reference):
     time = x.shape[1]
     prefill = min(PREFILL, time - 2)
     carried, pieces = states, []
-    piece, carried = run(name, x[:, :prefill], carried)
+    piece, results = run(name, x[:, :prefill], carried)
+    carried = advance(carried, results)
     pieces.append(piece)
     for t in range(prefill, time):
-        piece, carried = run(name + builder.STEP_SUFFIX, x[:, t:t + 1],
+        piece, results = run(name + builder.STEP_SUFFIX, x[:, t:t + 1],
                              carried)
+        carried = advance(carried, results)
         pieces.append(piece)
     check(f"{label}.steps.out", np.concatenate(pieces, axis=1), out, "f32")
+    whole = advance(states, last)
     for state in states:
-        check(f"{label}.steps.{state}", carried[state], last[state], "f32")
+        check(f"{label}.steps.{state}", carried[state], whole[state], "f32")
 
 
 def check_block(family, c, label: str, work: str, rand,
-                batch: int = 2, time: int = 37) -> None:
+                batch: int = 2, time: int = 37,
+                sizes: Optional[Dict[str, int]] = None) -> None:
     name = f"{family.FAMILY}_mixer"
     directory = os.path.join(work, label)
     model = _compile(builder.build_block(family, c, name), directory)
@@ -89,36 +119,35 @@ def check_block(family, c, label: str, work: str, rand,
     safetensors.save(path, family.random_weights(c, rand))
     weights = safetensors.load(path)
     x = rand.normal((batch, time, c.hidden_size))
-    states = random_states(rand, family.state_shapes(c), batch)
+    states = random_states(rand, family.state_shapes(c), batch, sizes)
     out, *next_states = family.reference(c, weights, x, *states.values())
     _check_run(label, model, name, weights, x, states,
-               (out, dict(zip(states, next_states))))
-
-
-def stack_weights(family, c, layers: int, rand) -> Dict[str, np.ndarray]:
-    """Random weights of a stack, by checkpoint name."""
-    w = {}
-    for layer in range(layers):
-        prefix = builder.layer_prefix(family, layer)
-        # Pre-norm scales near 1 (the norm multiplies by offset + weight).
-        w[prefix + family.PRE_NORM] = rand.uniform(
-            (c.hidden_size,), -0.2, 0.2) + 1.0 - family.PRE_NORM_OFFSET
-        for leaf, value in family.random_weights(c, rand).items():
-            w[prefix + family.MIXER_PREFIX + leaf] = value
-    assert set(w) == set(builder.stack_weight_shapes(family, c, layers))
-    return w
+               (out, dict(zip(states, next_states))),
+               builder.block_state_outputs(family, c))
 
 
 def check_stack(family, c, layers: int, label: str, work: str, rand,
-                batch: int = 2, time: int = 21) -> None:
-    model = _compile(builder.build_stack(family, c, layers, "stack"),
+                batch: int = 2, time: int = 21,
+                sizes: Optional[Dict[str, int]] = None) -> None:
+    check_layers(builder.stack_layers(family, c, layers), label, work,
+                 rand, batch, time, sizes)
+
+
+def check_layers(layers, label: str, work: str, rand, batch: int = 2,
+                 time: int = 21,
+                 sizes: Optional[Dict[str, int]] = None) -> None:
+    """check_stack for the stack of `layers` ((family, config) per layer,
+    builder.build_layers) against builder.layers_reference."""
+    hidden = layers[0][1].hidden_size
+    model = _compile(builder.build_layers(layers, "stack"),
                      os.path.join(work, label))
-    w = stack_weights(family, c, layers, rand)
-    x = rand.normal((batch, time, c.hidden_size))
-    states = random_states(
-        rand, builder.stack_state_shapes(family, c, layers), batch)
-    reference = builder.stack_reference(family, c, layers, w, x, states)
-    _check_run(label, model, "stack", w, x, states, reference)
+    w = builder.random_layers_weights(layers, rand)
+    x = rand.normal((batch, time, hidden))
+    states = random_states(rand, builder.layers_state_shapes(layers), batch,
+                           sizes)
+    reference = builder.layers_reference(layers, w, x, states)
+    _check_run(label, model, "stack", w, x, states, reference,
+               builder.layers_state_outputs(layers))
 
 
 def check_bad_config(family_name: str, fields, message: str,
