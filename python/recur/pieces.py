@@ -71,6 +71,13 @@ def group_norm(f: Function, x: Value, groups: int, weight: Value,
     return f.merge_heads(normed)
 
 
+def layer_norm(f: Function, x: Value, weight: Value, bias: Value,
+               eps: float, dtype: Optional[str] = None) -> Value:
+    """torch's LayerNorm over the last dimension (one group of
+    group_norm)."""
+    return group_norm(f, x, 1, weight, bias, eps, dtype=dtype)
+
+
 def token_shift(f: Function, x: Value, state: Value):
     """x [B, T, D] one token later, and the next call's state: (y, last)
     with y_t = x_{t-1}, x_{-1} = state [B, D] (the previous call's last

@@ -401,6 +401,11 @@ def group_norm(x, groups, weight, bias, eps):
     return normed * to_float64(weight) + to_float64(bias)
 
 
+def layer_norm(x, weight, bias, eps):
+    """torch's LayerNorm over the last axis: group_norm with one group."""
+    return group_norm(x, 1, weight, bias, eps)
+
+
 def token_shift(x, state=None):
     """x [B, T, D] one token later: (y, last) with y_t = x_{t-1},
     x_{-1} = state [B, D] (zeros if None), and last = x_{T-1}."""

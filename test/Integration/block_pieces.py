@@ -2,11 +2,12 @@
 # split_heads, merge_heads, and python/recur/pieces.py) compiled and run
 # against their float64 NumPy references: activations (SiLU, softplus,
 # sigmoid, log-sigmoid, tanh-GeLU) with a broadcast bias, RMSNorm, the
-# gated RMSNorms (SiLU after or before the norm, sigmoid), group norm, L2
-# normalization, a projection, per-head and plain matmuls, slicing into
-# heads, the token shift with its state, RoPE, and concatenation along
-# time with an empty and a non-empty first part; f32 and bf16. Every
-# emitted module also round-trips through recur-opt --verify-roundtrip.
+# gated RMSNorms (SiLU after or before the norm, sigmoid), group norm,
+# LayerNorm, L2 normalization, a projection, per-head and plain matmuls,
+# slicing into heads, the token shift with its state, RoPE, and
+# concatenation along time with an empty and a non-empty first part; f32
+# and bf16. Every emitted module also round-trips through recur-opt
+# --verify-roundtrip.
 #
 # RUN: rm -rf %t && %python %s %t
 
@@ -51,6 +52,7 @@ def build(dtype):
     f.ret(pieces.sigmoid_gated_rms_norm(f, x, z, w, EPS), "gated_sigmoid")
     bias = f.arg("bias", (D,))
     f.ret(pieces.group_norm(f, x, 3, w, bias, EPS), "group")
+    f.ret(pieces.layer_norm(f, x, w, bias, EPS), "layer")
     f.ret(pieces.l2_normalize(f, x), "l2")
 
     f = m.function("sequence")
@@ -113,6 +115,8 @@ def main(workdir):
               reference.sigmoid_gated_rms_norm(x, z, w, EPS), dtype)
         check(f"{dtype}.group", out["group"],
               reference.group_norm(x, 3, w, norm_bias, EPS), dtype)
+        check(f"{dtype}.layer", out["layer"],
+              reference.layer_norm(x, w, norm_bias, EPS), dtype)
         check(f"{dtype}.l2", out["l2"], reference.l2_normalize(x), dtype)
 
         state = rand.normal((batch, D), dtype)

@@ -16,6 +16,7 @@ from . import mamba, mingru
 from . import kda
 from . import rwkv6
 from . import attention, nemotron_h
+from . import recurrent_gemma_attention, recurrent_gemma_hybrid
 from .config import Config, ConfigError
 
 FAMILIES = {module.FAMILY: module for module in (mamba2, gated_deltanet,
@@ -27,6 +28,8 @@ FAMILIES[mingru.FAMILY] = mingru
 FAMILIES[rwkv6.FAMILY] = rwkv6
 FAMILIES[attention.FAMILY] = attention
 FAMILIES[nemotron_h.FAMILY] = nemotron_h
+FAMILIES[recurrent_gemma_attention.FAMILY] = recurrent_gemma_attention
+FAMILIES[recurrent_gemma_hybrid.FAMILY] = recurrent_gemma_hybrid
 FAMILIES[retnet.FAMILY] = retnet
 FAMILIES[hgrn2.FAMILY] = hgrn2
 

@@ -39,11 +39,6 @@ def main(argv=None) -> int:
     module = FAMILIES[args.family]
     if args.layers < 0:
         parser.error("--layers must be >= 0")
-    if args.layers and getattr(module, "LAYERS_PREFIX", None) is None:
-        print(f"recur.models: error: {args.family} has no stack (its "
-              "layers' pre-norm is not builder.py's RMSNorm)",
-              file=sys.stderr)
-        return 1
     if hasattr(module, "layers"):
         # A hybrid family (nemotron_h): the first N layers of its pattern
         # (default: all of them), one family per layer.

@@ -4,7 +4,8 @@ A family module (mamba2, gated_deltanet) provides `weight_shapes(c)`
 (checkpoint name -> shape), `state_shapes(c)` (state argument -> shape
 less the batch), `emit(f, c, x, weights, *states)` -> (out, *states),
 `reference(c, weights, x, *states)`, and, for stacks, `LAYERS_PREFIX`,
-`MIXER_PREFIX`, `PRE_NORM` and `PRE_NORM_OFFSET`.
+`MIXER_PREFIX`, `PRE_NORM` and `PRE_NORM_OFFSET` (and `PRE_NORM_BIAS`
+for a LayerNorm pre-norm).
 
 The block function takes the hidden states [B, T, d], the weights
 (checkpoint names with '.' as '_', and the checkpoint name itself in
@@ -15,7 +16,9 @@ layers, each
 
     h = h + mixer(rms_norm(h) * (PRE_NORM_OFFSET + pre-norm weight))
 
-with the layers' weights under `LAYERS_PREFIX.i.` and their states named
+or, for a family whose `PRE_NORM_BIAS` names the pre-norm's bias (RWKV's
+LayerNorm), h + mixer(layer_norm(h) * weight + bias), with the layers'
+weights under `LAYERS_PREFIX.i.` and their states named
 `layers_i_STATE`.
 
 Each description has two functions with one state layout: NAME, the
@@ -147,9 +150,17 @@ def layers_weight_shapes(layers) -> Dict[str, tuple]:
     for layer, (family, c) in enumerate(layers):
         prefix = layer_prefix(family, layer)
         shapes[prefix + family.PRE_NORM] = (c.hidden_size,)
+        if _pre_norm_bias(family):
+            shapes[prefix + family.PRE_NORM_BIAS] = (c.hidden_size,)
         for weight, shape in family.weight_shapes(c).items():
             shapes[prefix + family.MIXER_PREFIX + weight] = shape
     return shapes
+
+
+def _pre_norm_bias(family):
+    """The checkpoint name of the pre-norm's bias (a LayerNorm), or None
+    (an RMSNorm)."""
+    return getattr(family, "PRE_NORM_BIAS", None)
 
 
 def layers_state_shapes(layers) -> Dict[str, tuple]:
@@ -195,7 +206,11 @@ def _layers_function(f, layers, time, hidden_size: int) -> None:
         offset = family.PRE_NORM_OFFSET
         if offset:
             norm = f.map(lambda a, offset=offset: a + offset, norm)
-        normed = pieces.rms_norm(f, h, norm, c.norm_eps)
+        if _pre_norm_bias(family):
+            normed = pieces.layer_norm(
+                f, h, norm, w[prefix + family.PRE_NORM_BIAS], c.norm_eps)
+        else:
+            normed = pieces.rms_norm(f, h, norm, c.norm_eps)
         mixer = {weight[len(prefix + family.MIXER_PREFIX):]: value
                  for weight, value in w.items()
                  if weight.startswith(prefix + family.MIXER_PREFIX)}
@@ -216,8 +231,14 @@ def layers_reference(layers, weights: Dict[str, np.ndarray], x: np.ndarray,
     next_states = {}
     for layer, (family, c) in enumerate(layers):
         prefix = layer_prefix(family, layer)
-        norm = ref.to_float64(weights[prefix + family.PRE_NORM])
-        normed = ref.rms_norm(h, family.PRE_NORM_OFFSET + norm, c.norm_eps)
+        norm = family.PRE_NORM_OFFSET + ref.to_float64(
+            weights[prefix + family.PRE_NORM])
+        if _pre_norm_bias(family):
+            normed = ref.layer_norm(h, norm,
+                                    weights[prefix + family.PRE_NORM_BIAS],
+                                    c.norm_eps)
+        else:
+            normed = ref.rms_norm(h, norm, c.norm_eps)
         mixer = {weight[len(prefix + family.MIXER_PREFIX):]: value
                  for weight, value in weights.items()
                  if weight.startswith(prefix + family.MIXER_PREFIX)}
@@ -245,6 +266,9 @@ def random_layers_weights(layers, rand) -> Dict[str, np.ndarray]:
         # Pre-norm scales near 1 (the norm multiplies by offset + weight).
         w[prefix + family.PRE_NORM] = rand.uniform(
             (c.hidden_size,), -0.2, 0.2) + 1.0 - family.PRE_NORM_OFFSET
+        if _pre_norm_bias(family):
+            w[prefix + family.PRE_NORM_BIAS] = rand.normal(
+                (c.hidden_size,), scale=0.1)
         for leaf, value in family.random_weights(c, rand).items():
             w[prefix + family.MIXER_PREFIX + leaf] = value
     assert set(w) == set(layers_weight_shapes(layers))
@@ -258,15 +282,7 @@ def stack_state_shapes(family, c, layers: int) -> Dict[str, tuple]:
 def build_stack(family, c, layers: int, name: str) -> str:
     """A stack of `layers` of the family's layers (pre-norm, mixer,
     residual) as a model description: NAME (prefill) and NAME_step."""
-    m = Module()
-    for function, time in _functions(name):
-        _stack_function(m.function(function), family, c, layers, time)
-    return m.to_mlir()
-
-
-def _stack_function(f, family, c, layers: int, time) -> None:
-    _layers_function(f, stack_layers(family, c, layers), time,
-                     c.hidden_size)
+    return build_layers(stack_layers(family, c, layers), name)
 
 
 def stack_reference(family, c, layers: int, weights: Dict[str, np.ndarray],

@@ -117,11 +117,15 @@ def parse(config: Config) -> Rwkv6Config:
     return c
 
 
-# For stacks (builder.py): none, the layers' pre-norm is a LayerNorm.
-LAYERS_PREFIX = None
-MIXER_PREFIX = None
-PRE_NORM = None
-PRE_NORM_OFFSET = None
+# For stacks (builder.py): where a layer's weights are in the checkpoint,
+# and its pre-norm, a LayerNorm (ln1, with a bias). Not in a stack: the
+# first block's pre_ln (on the embeddings) and the channel mix (ln2,
+# feed_forward) of every block.
+LAYERS_PREFIX = "rwkv.blocks"
+MIXER_PREFIX = "attention."
+PRE_NORM = "ln1.weight"
+PRE_NORM_BIAS = "ln1.bias"
+PRE_NORM_OFFSET = 0.0
 
 
 def weight_shapes(c: Rwkv6Config) -> Dict[str, tuple]:
