@@ -49,11 +49,55 @@ static std::optional<unsigned> loopOfResult(AffineMap map, int64_t fromBack) {
   return dim.getPosition();
 }
 
-/// Register tile sizes for `op` (one per loop), or nothing if its iteration
-/// space is not static or has no parallel loop along its output's innermost
-/// dimension to vectorize.
-static std::optional<SmallVector<int64_t>>
-registerTileSizes(linalg::LinalgOp op, int64_t lanes) {
+/// How a tile is vectorized.
+enum class TileForm {
+  /// Along the output's innermost dimension; a reduction becomes
+  /// broadcast-FMA outer products (vector.contract).
+  Outer,
+  /// Along the reduction: each output row is a dot product of contiguous
+  /// vectors, summed horizontally once per tile.
+  Dot,
+};
+
+struct RegisterTiles {
+  SmallVector<int64_t> sizes;
+  TileForm form = TileForm::Outer;
+};
+
+/// The reduction loop of a vecmat-like `op` that should be vectorized as
+/// dot products: its only reduction loop is the innermost dimension of an
+/// input whose other dimensions include the output's innermost loop
+/// `vectorLoop` (a torch Linear's [out, in] weight, or a row reduction over
+/// contiguous keys), so that vectorizing along the output would gather that
+/// input element by element, and no other parallel loop has more than one
+/// iteration (a single row: with several rows the outer products share
+/// their loads). Needs at least `lanes` iterations of the reduction.
+static std::optional<unsigned> dotReductionLoop(linalg::LinalgOp op,
+                                                unsigned vectorLoop,
+                                                int64_t lanes) {
+  if (op.getNumReductionLoops() != 1)
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (auto [loop, range] : llvm::enumerate(ranges))
+    if (loop != vectorLoop && linalg::isParallelIterator(iterators[loop]) &&
+        range != 1)
+      return std::nullopt;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    std::optional<unsigned> inner = loopOfResult(map, 1);
+    if (inner && linalg::isReductionIterator(iterators[*inner]) &&
+        ranges[*inner] >= lanes && map.isFunctionOfDim(vectorLoop))
+      return *inner;
+  }
+  return std::nullopt;
+}
+
+/// Register tile sizes for `op` (one per loop) and the form of the tile, or
+/// nothing if its iteration space is not static or has no parallel loop
+/// along its output's innermost dimension to vectorize.
+static std::optional<RegisterTiles> registerTiles(linalg::LinalgOp op,
+                                                  int64_t lanes) {
   if (op.getNumDpsInits() == 0 || op.getNumLoops() == 0 ||
       op.hasDynamicShape())
     return std::nullopt;
@@ -65,6 +109,13 @@ registerTileSizes(linalg::LinalgOp op, int64_t lanes) {
     return std::nullopt;
   bool reduces = op.getNumReductionLoops() > 0;
   SmallVector<int64_t> tiles(op.getNumLoops(), 1);
+  if (std::optional<unsigned> dot = dotReductionLoop(op, *vectorLoop, lanes)) {
+    // A few rows of up to eight vectors each: the row's products are summed
+    // in registers and reduced horizontally once.
+    tiles[*vectorLoop] = largestDivisorUpTo(ranges[*vectorLoop], 4);
+    tiles[*dot] = largestDivisorUpTo(ranges[*dot], 8 * lanes);
+    return RegisterTiles{std::move(tiles), TileForm::Dot};
+  }
   std::optional<unsigned> rowLoop = loopOfResult(output, 2);
   bool hasRows =
       rowLoop && *rowLoop != *vectorLoop &&
@@ -81,13 +132,45 @@ registerTileSizes(linalg::LinalgOp op, int64_t lanes) {
                                  1, 4 * lanes / tiles[*vectorLoop]);
     tiles[*rowLoop] = largestDivisorUpTo(ranges[*rowLoop], rows);
   }
-  return tiles;
+  return RegisterTiles{std::move(tiles), TileForm::Outer};
+}
+
+namespace {
+/// Marks every vector.reduction the lowering creates as reassociable.
+struct ReassociateReductions : RewriterBase::Listener {
+  void notifyOperationInserted(Operation *op,
+                               OpBuilder::InsertPoint) override {
+    if (auto reduction = dyn_cast<vector::ReductionOp>(op))
+      reduction.setFastmath(arith::FastMathFlags::reassoc);
+  }
+};
+} // namespace
+
+/// Lowers the vector.multi_reduction ops of the dot-form tiles to one
+/// horizontal vector.reduction per row, which may reassociate (the row's
+/// lanes are summed as a tree, not in order).
+static LogicalResult lowerDotReductions(MLIRContext *context,
+                                        ArrayRef<Operation *> reductions) {
+  if (reductions.empty())
+    return success();
+  RewritePatternSet patterns(context);
+  vector::populateVectorMultiReductionLoweringPatterns(
+      patterns, vector::VectorMultiReductionLowering::InnerReduction);
+  ReassociateReductions listener;
+  GreedyRewriteConfig config;
+  config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
+  config.setListener(&listener);
+  return applyOpPatternsGreedily(reductions, std::move(patterns), config);
 }
 
 /// Tiles `op` to `tiles` (unless it is one tile already) and vectorizes the
-/// tile. Leaves `op` as it is where upstream cannot vectorize it.
+/// tile. Leaves `op` as it is where upstream cannot vectorize it. A dot-form
+/// tile's vector.multi_reduction ops are added to `dotReductions`.
 static void tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
-                             ArrayRef<int64_t> tiles) {
+                             const RegisterTiles &registerTiles,
+                             SmallVectorImpl<Operation *> &dotReductions) {
+  ArrayRef<int64_t> tiles = registerTiles.sizes;
+  bool dot = registerTiles.form == TileForm::Dot;
   if (failed(linalg::vectorizeOpPrecondition(op)))
     return;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -109,9 +192,18 @@ static void tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
                         /*inputScalableVecDims=*/{}, /*vectorizeNDExtract=*/false,
                         /*flatten1DDepthwiseConv=*/false,
                         /*assumeDynamicDimsMatchVecSizes=*/false,
-                        /*createNamedContraction=*/true);
-  if (succeeded(vectorized))
-    rewriter.replaceOp(tile, vectorized->replacements);
+                        /*createNamedContraction=*/!dot);
+  if (failed(vectorized))
+    return;
+  rewriter.replaceOp(tile, vectorized->replacements);
+  if (!dot)
+    return;
+  // The tile writes its reduction: transfer_write(multi_reduction(...)).
+  for (Value result : vectorized->replacements)
+    if (auto write = result.getDefiningOp<vector::TransferWriteOp>())
+      if (auto reduction =
+              write.getVector().getDefiningOp<vector::MultiDimReductionOp>())
+        dotReductions.push_back(reduction);
 }
 
 namespace {
@@ -162,7 +254,7 @@ struct RecurVectorize : recur::impl::RecurVectorizeBase<RecurVectorize> {
     });
     for (linalg::LinalgOp op : dynamic)
       peelDynamicDims(rewriter, op);
-    SmallVector<std::pair<linalg::LinalgOp, SmallVector<int64_t>>> work;
+    SmallVector<std::pair<linalg::LinalgOp, RegisterTiles>> work;
     getOperation().walk([&](linalg::LinalgOp op) {
       // Lanes of the widest element the op computes in (index elements have
       // no fixed width: such ops are left for the loops).
@@ -173,12 +265,16 @@ struct RecurVectorize : recur::impl::RecurVectorizeBase<RecurVectorize> {
           return;
         bits = std::max(bits, element.getIntOrFloatBitWidth());
       }
-      if (std::optional<SmallVector<int64_t>> tiles =
-              registerTileSizes(op, vectorBits / bits))
+      if (std::optional<RegisterTiles> tiles =
+              registerTiles(op, vectorBits / bits))
         work.emplace_back(op, std::move(*tiles));
     });
+    SmallVector<Operation *> dotReductions;
     for (auto &[op, tiles] : work)
-      tileAndVectorize(rewriter, op, tiles);
+      tileAndVectorize(rewriter, op, tiles, dotReductions);
+    // Before the reductions below become contractions.
+    if (failed(lowerDotReductions(context, dotReductions)))
+      return signalPassFailure();
 
     {
       // Reductions over one element are elementwise: no contraction.

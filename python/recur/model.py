@@ -387,22 +387,33 @@ class Function:
                              ["parallel"] * (rank - 1) + ["reduction"], fn,
                              reduce=True)
 
-    def linear(self, x: Value, weight: Value, dtype: str = "f32") -> Value:
-        """x [..., in] times weight [out, in] transposed (the layout of a
-        torch Linear's weight): [..., out], accumulated in f32."""
-        if len(weight.shape) != 2:
-            raise ValueError("the weight of linear must be [out, in]")
+    def _contract(self, what: str, x: Value, weight: Value,
+                  weight_dims: Sequence[str], dtype: str) -> Value:
+        """x [..., in] times `weight` reduced over `in`: [..., out],
+        accumulated in f32. `weight_dims` names the weight's dimensions in
+        order: "in", "out", and for head_linear a leading "head" (x's
+        dimension -2)."""
         rank = len(x.shape)
-        if (x.shape[-1] is not None and weight.shape[1] is not None
-                and x.shape[-1] != weight.shape[1]):
-            raise ValueError(f"linear: x {x.shape} against weight "
-                             f"{weight.shape}")
-        shape = x.shape[:-1] + (weight.shape[0],)
-        sources = [(x, i) for i in range(rank - 1)] + [(weight, 0)]
+        if len(weight.shape) != len(weight_dims) or \
+                (weight_dims[0] == "head" and rank < 2):
+            raise ValueError(f"the weight of {what} must be "
+                             f"[{', '.join(weight_dims)}]")
+        sizes = {"in": x.shape[-1],
+                 "head": x.shape[-2] if rank > 1 else None}
+        for name, size in zip(weight_dims, weight.shape):
+            if name != "out" and size is not None and \
+                    sizes[name] is not None and size != sizes[name]:
+                raise ValueError(f"{what}: x {x.shape} against weight "
+                                 f"{weight.shape}")
+        out = weight_dims.index("out")
+        shape = x.shape[:-1] + (weight.shape[out],)
+        sources = [(x, i) for i in range(rank - 1)] + [(weight, out)]
         accumulator = self._destination(shape, "f32", sources, zero=True)
+        # Loops: x's leading dimensions, out (rank - 1), then in (rank).
         loops = rank + 1
+        loop_of = {"in": rank, "out": rank - 1, "head": rank - 2}
         x_map = self._affine(loops, list(range(rank - 1)) + [rank])
-        w_map = self._affine(loops, (rank - 1, rank))
+        w_map = self._affine(loops, [loop_of[d] for d in weight_dims])
         result = self._generic([x, weight], [x_map, w_map], accumulator,
                                self._affine(loops, range(rank)),
                                ["parallel"] * rank + ["reduction"],
@@ -410,60 +421,48 @@ class Function:
         if dtype == "f32":
             return result
         return self.map(lambda v: v, result, dtype=dtype)
+
+    def linear(self, x: Value, weight: Value, dtype: str = "f32") -> Value:
+        """x [..., in] times weight [out, in] transposed (the layout of a
+        torch Linear's weight): [..., out], accumulated in f32.
+
+        Where x may hold several tokens per sequence (its dimension -2 is
+        not statically 1: a prefill) and the weight is static, the weight is
+        transposed once per call and multiplied as [in, out], so each
+        token's product reads whole rows of it (vectorized along `out`);
+        the copy costs one pass over the weight, which the tokens share. A
+        step (one token) reads the weight as it is."""
+        if len(weight.shape) == 2 and None not in weight.shape and \
+                not (len(x.shape) > 1 and x.shape[-2] == 1):
+            return self.matmul(x, self.transpose(weight), dtype=dtype)
+        return self._contract("linear", x, weight, ("out", "in"), dtype)
+
+    def transpose(self, x: Value) -> Value:
+        """A static 2-D x transposed (a copy)."""
+        if len(x.shape) != 2 or None in x.shape:
+            raise ValueError(f"transpose needs a static 2-D x, got {x.shape}")
+        rows, cols = x.shape
+        result = Value(self._fresh("tr"), (cols, rows), x.dtype)
+        empty = self._fresh("empty")
+        self.body.append(f"{empty} = tensor.empty() : {result.type}")
+        self.body.append(f"{result.name} = linalg.transpose ins({x.name} : "
+                         f"{x.type}) outs({empty} : {result.type}) "
+                         f"permutation = [1, 0]")
+        return result
 
     def head_linear(self, x: Value, weight: Value,
                     dtype: str = "f32") -> Value:
         """Per-head matmuls (a block-diagonal projection): x [..., H, in]
         times weight [H, in, out] (each head's own matrix, in x out as
         torch.bmm reads it): [..., H, out], accumulated in f32."""
-        rank = len(x.shape)
-        if len(weight.shape) != 3 or rank < 2:
-            raise ValueError("head_linear: x [..., H, in] and weight "
-                             "[H, in, out]")
-        for got, want in ((x.shape[-2], weight.shape[0]),
-                          (x.shape[-1], weight.shape[1])):
-            if got is not None and want is not None and got != want:
-                raise ValueError(f"head_linear: x {x.shape} against weight "
-                                 f"{weight.shape}")
-        shape = x.shape[:-1] + (weight.shape[2],)
-        sources = [(x, i) for i in range(rank - 1)] + [(weight, 2)]
-        accumulator = self._destination(shape, "f32", sources, zero=True)
-        # Loops: x's leading dims (the head at rank - 2), out, then in.
-        loops = rank + 1
-        x_map = self._affine(loops, list(range(rank - 1)) + [rank])
-        w_map = self._affine(loops, (rank - 2, rank, rank - 1))
-        result = self._generic([x, weight], [x_map, w_map], accumulator,
-                               self._affine(loops, range(rank)),
-                               ["parallel"] * rank + ["reduction"],
-                               lambda a, w: a * w, reduce=True)
-        if dtype == "f32":
-            return result
-        return self.map(lambda v: v, result, dtype=dtype)
+        return self._contract("head_linear", x, weight,
+                              ("head", "in", "out"), dtype)
 
     def matmul(self, x: Value, weight: Value, dtype: str = "f32") -> Value:
         """x [..., in] times weight [in, out] (a plain matrix, as `x @ W`
         reads it, rather than a torch Linear's [out, in]): [..., out],
         accumulated in f32."""
-        rank = len(x.shape)
-        if len(weight.shape) != 2:
-            raise ValueError("the weight of matmul must be [in, out]")
-        if (x.shape[-1] is not None and weight.shape[0] is not None
-                and x.shape[-1] != weight.shape[0]):
-            raise ValueError(f"matmul: x {x.shape} against weight "
-                             f"{weight.shape}")
-        shape = x.shape[:-1] + (weight.shape[1],)
-        sources = [(x, i) for i in range(rank - 1)] + [(weight, 1)]
-        accumulator = self._destination(shape, "f32", sources, zero=True)
-        loops = rank + 1
-        x_map = self._affine(loops, list(range(rank - 1)) + [rank])
-        w_map = self._affine(loops, (rank, rank - 1))
-        result = self._generic([x, weight], [x_map, w_map], accumulator,
-                               self._affine(loops, range(rank)),
-                               ["parallel"] * rank + ["reduction"],
-                               lambda a, w: a * w, reduce=True)
-        if dtype == "f32":
-            return result
-        return self.map(lambda v: v, result, dtype=dtype)
+        return self._contract("matmul", x, weight, ("in", "out"), dtype)
 
     def constant(self, values: Sequence[float],
                  dtype: str = "f32") -> Value:

@@ -102,6 +102,26 @@ func.func @vecmat(%x: tensor<64xf32>, %m: tensor<64x64xf32>, %acc: tensor<64xf32
 
 // -----
 
+// A torch Linear's weight is [out, in]: a vecmat along `out` would gather
+// each column. It is vectorized along `in` instead (the dot form): rows of
+// 4 x 64 products, each row summed horizontally by one reassociating
+// vector.reduction, and no contraction.
+// CHECK-LABEL: func.func @matvec_rows(
+// CHECK-NOT: vector.contract
+// CHECK: scf.for
+// CHECK: vector.transfer_read {{.*}} : tensor<4x64xf32>, vector<4x64xf32>
+// CHECK: arith.mulf {{.*}} : vector<4x64xf32>
+// CHECK-COUNT-4: vector.reduction <add>, {{.*}} fastmath<reassoc> : vector<64xf32> into f32
+// CHECK-NOT: vector.contract
+// AVX2-LABEL: func.func @matvec_rows(
+// AVX2: vector.reduction <add>, {{.*}} fastmath<reassoc> : vector<64xf32> into f32
+func.func @matvec_rows(%w: tensor<328x64xf32>, %x: tensor<64xf32>, %acc: tensor<328xf32>) -> tensor<328xf32> {
+  %r = linalg.matvec ins(%w, %x : tensor<328x64xf32>, tensor<64xf32>) outs(%acc : tensor<328xf32>) -> tensor<328xf32>
+  return %r : tensor<328xf32>
+}
+
+// -----
+
 // The token-serial step: one generic updates the state and reads it (the
 // key dimension a reduction for the output row only). It becomes one loop
 // over the state's rows, each row loaded, updated and stored once, with the
