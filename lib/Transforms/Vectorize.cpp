@@ -61,7 +61,13 @@ enum class TileForm {
 
 struct RegisterTiles {
   SmallVector<int64_t> sizes;
+  /// Vector lanes the sizes were chosen for.
+  int64_t lanes;
   TileForm form = TileForm::Outer;
+  /// Where the op is split first, when its output's innermost dimension has
+  /// no divisor that is a whole number of vectors: (loop, point), the
+  /// first part tiled by `sizes`, the rest (less than a tile) by itself.
+  std::optional<std::pair<unsigned, int64_t>> split = std::nullopt;
 };
 
 /// The reduction loop of a vecmat-like `op` that should be vectorized as
@@ -114,25 +120,35 @@ static std::optional<RegisterTiles> registerTiles(linalg::LinalgOp op,
     // in registers and reduced horizontally once.
     tiles[*vectorLoop] = largestDivisorUpTo(ranges[*vectorLoop], 4);
     tiles[*dot] = largestDivisorUpTo(ranges[*dot], 8 * lanes);
-    return RegisterTiles{std::move(tiles), TileForm::Dot};
+    return RegisterTiles{std::move(tiles), lanes, TileForm::Dot};
   }
   std::optional<unsigned> rowLoop = loopOfResult(output, 2);
   bool hasRows =
-      rowLoop && *rowLoop != *vectorLoop &&
+      rowLoop && *rowLoop != *vectorLoop && ranges[*rowLoop] > 1 &&
       linalg::isParallelIterator(op.getIteratorTypesArray()[*rowLoop]);
   // A reduction keeps its accumulator in registers: two vectors wide and a
-  // few rows deep, or, for a single row (a vecmat), up to eight vectors, so
-  // that that many independent FMA chains hide the FMA latency. Elementwise
-  // ops take up to four vectors per tile.
+  // few rows deep, or, for a single row (a vecmat, or rows of one), up to
+  // eight vectors, so that that many independent FMA chains hide the FMA
+  // latency. Elementwise ops take up to four vectors per tile.
   int64_t vectors = !reduces ? 4 : hasRows ? 2 : 8;
-  tiles[*vectorLoop] = largestDivisorUpTo(ranges[*vectorLoop], vectors * lanes);
+  int64_t range = ranges[*vectorLoop], width = vectors * lanes;
+  tiles[*vectorLoop] = largestDivisorUpTo(range, width);
+  std::optional<std::pair<unsigned, int64_t>> split;
+  if (range > lanes && tiles[*vectorLoop] % lanes != 0) {
+    // Whole vectors first: e.g. 328 outputs in tiles of 128 up to 256, then
+    // 64 (split again), then 8; rather than 4 tiles of 82, each 5 vectors
+    // with the last one part empty.
+    int64_t step = range > width ? width : lanes;
+    tiles[*vectorLoop] = range > width ? width : range / lanes * lanes;
+    split = std::make_pair(*vectorLoop, range / step * step);
+  }
   if (hasRows) {
     int64_t rows = reduces ? (lanes >= 16 ? 8 : 4)
                            : std::max<int64_t>(
                                  1, 4 * lanes / tiles[*vectorLoop]);
     tiles[*rowLoop] = largestDivisorUpTo(ranges[*rowLoop], rows);
   }
-  return RegisterTiles{std::move(tiles), TileForm::Outer};
+  return RegisterTiles{std::move(tiles), lanes, TileForm::Outer, split};
 }
 
 namespace {
@@ -206,6 +222,31 @@ static void tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
         dotReductions.push_back(reduction);
 }
 
+/// tileAndVectorize, after splitting `op` where `tiles` say: the first part
+/// in whole tiles, the rest (less than a tile) as it asks in turn.
+static void splitTileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
+                                  const RegisterTiles &tiles,
+                                  SmallVectorImpl<Operation *> &dotReductions) {
+  if (!tiles.split) {
+    tileAndVectorize(rewriter, op, tiles, dotReductions);
+    return;
+  }
+  // Upstream linalg::splitOp: two ops on static slices.
+  auto [loop, point] = *tiles.split;
+  rewriter.setInsertionPoint(op);
+  auto [first, rest] =
+      linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()),
+                      loop, rewriter.getIndexAttr(point));
+  RegisterTiles whole = tiles;
+  whole.split = std::nullopt;
+  tileAndVectorize(rewriter, cast<linalg::LinalgOp>(first.getOperation()),
+                   whole, dotReductions);
+  auto restOp = cast<linalg::LinalgOp>(rest.getOperation());
+  if (std::optional<RegisterTiles> restTiles =
+          registerTiles(restOp, tiles.lanes))
+    splitTileAndVectorize(rewriter, restOp, *restTiles, dotReductions);
+}
+
 namespace {
 /// Loops over the dynamic dimensions of `op`, one iteration per index
 /// (upstream tiling with tile size 1), so that the op inside has a static
@@ -271,7 +312,7 @@ struct RecurVectorize : recur::impl::RecurVectorizeBase<RecurVectorize> {
     });
     SmallVector<Operation *> dotReductions;
     for (auto &[op, tiles] : work)
-      tileAndVectorize(rewriter, op, tiles, dotReductions);
+      splitTileAndVectorize(rewriter, op, tiles, dotReductions);
     // Before the reductions below become contractions.
     if (failed(lowerDotReductions(context, dotReductions)))
       return signalPassFailure();

@@ -24,13 +24,16 @@ func.func @matmul(%a: tensor<64x64xf32>, %b: tensor<64x64xf32>, %c: tensor<64x64
 // -----
 
 // Elementwise ops take up to four vectors per tile, here one row of 64;
-// a size that no vector multiple divides is tiled by its largest divisor
-// that fits (all 39 columns, 39 = 3 x 13 rows do not fit a second row).
+// a width that is not a whole number of vectors is split first (upstream
+// linalg.splitOp): 39 columns as 32 (two vectors), then 7, in tiles of 3
+// rows (the largest divisor of 39 up to four vectors' worth).
 // CHECK-LABEL: func.func @elementwise(
 // CHECK: scf.for {{.*}} step %c1
 // CHECK: math.exp {{.*}} : vector<64xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c39 step %c1
-// CHECK: arith.mulf {{.*}} : vector<39xf32>
+// CHECK: arith.mulf {{.*}} : vector<32xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c39 step %c3
+// CHECK: arith.mulf {{.*}} : vector<3x7xf32>
 func.func @elementwise(%a: tensor<64x64xf32>, %b: tensor<39x39xf32>) -> (tensor<64x64xf32>, tensor<39x39xf32>) {
   %e = tensor.empty() : tensor<64x64xf32>
   %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
@@ -98,6 +101,22 @@ func.func @dynamic_left(%a: tensor<8x?xf32>, %b: tensor<?x64xf32>, %c: tensor<8x
 func.func @vecmat(%x: tensor<64xf32>, %m: tensor<64x64xf32>, %acc: tensor<64xf32>) -> tensor<64xf32> {
   %r = linalg.vecmat ins(%x, %m : tensor<64xf32>, tensor<64x64xf32>) outs(%acc : tensor<64xf32>) -> tensor<64xf32>
   return %r : tensor<64xf32>
+}
+
+// -----
+
+// One token's projection (a single row; a prefill's weight transposed to
+// [in, out]): eight vectors of accumulators, 328 outputs split as 256 in
+// tiles of 128, then 64, then 8.
+// CHECK-LABEL: func.func @projection_row(
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c128
+// CHECK: scf.for {{.*}} -> (vector<1x128xf32>)
+// CHECK: vector.fma {{.*}} : vector<128xf32>
+// CHECK: scf.for {{.*}} -> (vector<1x64xf32>)
+// CHECK: scf.for {{.*}} -> (vector<1x8xf32>)
+func.func @projection_row(%x: tensor<1x64xf32>, %w: tensor<64x328xf32>, %acc: tensor<1x328xf32>) -> tensor<1x328xf32> {
+  %r = linalg.matmul ins(%x, %w : tensor<1x64xf32>, tensor<64x328xf32>) outs(%acc : tensor<1x328xf32>) -> tensor<1x328xf32>
+  return %r : tensor<1x328xf32>
 }
 
 // -----
