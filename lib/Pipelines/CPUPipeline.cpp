@@ -96,9 +96,10 @@ void mlir::recur::buildLLVMLoweringPipeline(OpPassManager &pm,
   funcs.addPass(createRecurCPULoopOrder());
   RecurParallelLoopsOptions parallel;
   parallel.threads = options.openmp;
-  funcs.addPass(createRecurParallelLoops(parallel));
-  funcs.addPass(createConvertLinalgToLoopsPass());
-  funcs.addPass(createConvertVectorToSCFPass(
+  pm.addPass(createRecurParallelLoops(parallel));
+  OpPassManager &loops = pm.nest<func::FuncOp>();
+  loops.addPass(createConvertLinalgToLoopsPass());
+  loops.addPass(createConvertVectorToSCFPass(
       VectorTransferToSCFOptions().enableFullUnroll()));
   pm.addPass(createLoopInvariantCodeMotionPass());
   pm.addPass(createRecurLowerExpandShape());

@@ -77,8 +77,8 @@ static const char *const libraryFunctions[] = {
     "nan", "nanf", "isnan", "isinf", "isfinite", "signbit", "hypot",
     "hypotf", "sincos", "sincosf",
     // MLIR's runtime helpers and the OpenMP runtime
-    "memrefCopy", "mlirAsyncRuntimeCreateToken", "omp_get_num_threads",
-    "omp_get_thread_num", "omp_set_num_threads"};
+    "memrefCopy", "mlirAsyncRuntimeCreateToken", "omp_get_max_threads",
+    "omp_get_num_threads", "omp_get_thread_num", "omp_set_num_threads"};
 
 bool mlir::recur::isRuntimeSymbol(llvm::StringRef name) {
   static const llvm::StringSet<> names = [] {

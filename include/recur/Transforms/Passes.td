@@ -161,7 +161,7 @@ def RecurApproximateExp : Pass<"recur-approximate-exp"> {
   ];
 }
 
-def RecurParallelLoops : Pass<"recur-parallel-loops", "::mlir::func::FuncOp"> {
+def RecurParallelLoops : Pass<"recur-parallel-loops", "::mlir::ModuleOp"> {
   let summary = "Choose which scf.forall loops run on threads";
   let description = [{
     Runs on buffers, before the loops reach OpenMP. Each `scf.forall` (the
@@ -173,14 +173,21 @@ def RecurParallelLoops : Pass<"recur-parallel-loops", "::mlir::func::FuncOp"> {
     calling thread, so such a loop runs sequentially (`scf.for`). Threads
     are one level deep: a loop around parallel loops (attention's batch
     loop around its heads and query tiles) runs sequentially, so that a
-    batch of one still spreads its heads over the threads. With
-    `threads=false` every loop runs sequentially.
+    batch of one still spreads its heads over the threads. A loop on
+    threads is also kept in its sequential form, which runs when
+    `omp_get_max_threads()` is 1 or the loop has one iteration: a parallel
+    region costs microseconds even on one thread (Debian's OpenMP runtime
+    formats trace strings in every work-sharing loop), as much as a whole
+    decode step of a small block. With `threads=false` every loop runs
+    sequentially. A module pass: it declares `omp_get_max_threads`.
   }];
   let options = [
     Option<"threads", "threads", "bool", /*default=*/"true",
            "Run loops without heap allocations on threads">,
   ];
-  let dependentDialects = ["::mlir::scf::SCFDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::scf::SCFDialect"];
 }
 
 def RecurStackScopes : Pass<"recur-stack-scopes", "::mlir::func::FuncOp"> {
