@@ -19,6 +19,10 @@ examples/configs/:
    prints the time per token of the prefill and of the decode steps, and
    checks every output and final state against the reference (exit
    status 1 on a mismatch).
+
+CC picks the C compiler (default: Debian's clang 22); RECUR_RUNTIME_LDFLAGS
+adds link flags (the sanitizer build's runtime library needs
+-fsanitize=address,undefined).
 """
 
 import os
@@ -99,7 +103,8 @@ def main():
          "-I", os.path.join(HERE, "..", "runtime", "include"),
          os.path.join(HERE, "linked_models.c"), *objects,
          os.path.join(build, "runtime", "libRecurRuntime.a"), *LINK_LIBS,
-         "-o", program])
+         *os.environ.get("RECUR_RUNTIME_LDFLAGS", "").split(), "-o",
+         program])
     result = subprocess.run([program, work, str(batch), str(time),
                              str(steps), str(repetitions)])
     sys.exit(result.returncode)

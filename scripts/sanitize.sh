@@ -8,7 +8,7 @@ bash "$root/scripts/setup.sh"
 build="$root/build-asan"
 BUILD_DIR="$build" RECUR_CMAKE_ARGS=-DRECUR_ENABLE_SANITIZERS=ON \
   bash "$root/scripts/build.sh" recur-opt recur-compile recur-safetensors \
-  >/dev/null
+  RecurRuntime >/dev/null
 # allow_user_poisoning=0: LLVM's BumpPtrAllocator poisons its slabs in our
 # instrumented code and hands memory out from Debian's uninstrumented
 # libMLIR, which does not unpoison it; those reports are false positives.

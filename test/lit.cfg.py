@@ -25,6 +25,9 @@ config.substitutions.append(("%python", python))
 config.environment["RECUR_COMPILE"] = os.path.join(config.recur_tools_dir,
                                                    "recur-compile")
 config.environment["RECUR_CC"] = config.c_compiler
+# What linking the runtime library (build/runtime) needs beyond the library:
+# the sanitizers' runtimes in the sanitizer build.
+config.environment["RECUR_RUNTIME_LDFLAGS"] = config.runtime_link_flags
 config.substitutions.append(("%cc", config.c_compiler))
 # What an object from recur-compile links with (python/recur/runner.py).
 config.substitutions.append(("%recur_libs", "-lomp -lm"))

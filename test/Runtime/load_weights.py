@@ -40,7 +40,9 @@ def build():
     subprocess.run([CC, "-std=c11", "-Wall", "-Wextra", "-Werror",
                     "-I", WORK, "-I", os.path.join(SRC, "runtime", "include"),
                     os.path.join(INPUTS, "load_weights.c"), obj, runtime,
-                    *LINK_LIBS, "-o", program], check=True)
+                    *LINK_LIBS,
+                    *os.environ.get("RECUR_RUNTIME_LDFLAGS", "").split(),
+                    "-o", program], check=True)
     return program
 
 
