@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/PatternMatch.h"
@@ -247,15 +248,38 @@ static void splitTileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
     splitTileAndVectorize(rewriter, restOp, *restTiles, dotReductions);
 }
 
-namespace {
+/// The canonicalization patterns of every loaded dialect and registered op.
+static RewritePatternSet canonicalizationPatternList(MLIRContext *context) {
+  RewritePatternSet patterns(context);
+  for (Dialect *dialect : context->getLoadedDialects())
+    dialect->getCanonicalizationPatterns(patterns);
+  for (RegisteredOperationName op : context->getRegisteredOperations())
+    op.getCanonicalizationPatterns(patterns, context);
+  return patterns;
+}
+
+static FrozenRewritePatternSet canonicalizationPatterns(MLIRContext *context) {
+  return FrozenRewritePatternSet(canonicalizationPatternList(context));
+}
+
+/// Rows of a projection's register tile: a prefill's tokens, eight at a
+/// time, share each load of the weight.
+static constexpr int64_t kRowBlock = 8;
+
 /// Loops over the dynamic dimensions of `op`, one iteration per index
 /// (upstream tiling with tile size 1), so that the op inside has a static
-/// iteration space: a projection [B, T, in] x [out, in] becomes one vecmat
-/// per token, which the register tiling below takes. Only parallel
-/// dimensions are peeled; an op with a dynamic reduction stays. (Only
-/// reductions are peeled: elementwise ops vectorize as plain loops, and
-/// every peeled op adds slices that bufferization must analyse.)
-static void peelDynamicDims(RewriterBase &rewriter, linalg::LinalgOp op) {
+/// iteration space: a projection [B, T, in] x [in, out] becomes one vecmat
+/// per token, which the register tiling below takes. A dynamic row
+/// dimension of the output (the tokens) goes kRowBlock rows at a time
+/// instead: the loop is peeled (upstream) into whole blocks, which
+/// `canonicalize` makes static (register tiles of 8 rows), and the last
+/// rows, which go one at a time. Only parallel dimensions are peeled; an op
+/// with a dynamic reduction stays. (Only reductions are peeled: elementwise
+/// ops vectorize as plain loops, and every peeled op adds slices that
+/// bufferization must analyse.)
+static void peelDynamicDims(RewriterBase &rewriter, linalg::LinalgOp op,
+                            const FrozenRewritePatternSet &canonicalize,
+                            bool blockRows = true) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   SmallVector<int64_t> tiles(ranges.size(), 0);
@@ -266,15 +290,48 @@ static void peelDynamicDims(RewriterBase &rewriter, linalg::LinalgOp op) {
       return;
     tiles[loop] = 1;
   }
+  AffineMap output = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  std::optional<unsigned> rowLoop = loopOfResult(output, 2);
+  std::optional<unsigned> vectorLoop = loopOfResult(output, 1);
+  blockRows = blockRows && rowLoop && vectorLoop && tiles[*rowLoop] == 1 &&
+              !ShapedType::isDynamic(ranges[*vectorLoop]);
+  if (blockRows)
+    tiles[*rowLoop] = kRowBlock;
   scf::SCFTilingOptions options;
   options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), tiles));
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
       rewriter, cast<TilingInterface>(op.getOperation()), options);
-  if (succeeded(tiled))
-    rewriter.replaceOp(op, tiled->replacements);
+  if (failed(tiled))
+    return;
+  rewriter.replaceOp(op, tiled->replacements);
+  if (!blockRows)
+    return;
+  // The loop over the row blocks: the tiled loops are in loop order.
+  unsigned position = llvm::count_if(
+      ArrayRef<int64_t>(tiles).take_front(*rowLoop),
+      [](int64_t tile) { return tile != 0; });
+  auto rows = cast<scf::ForOp>(tiled->loops[position]);
+  scf::ForOp partial;
+  SmallVector<Region *> regions = {&rows.getRegion()};
+  if (succeeded(scf::peelForLoopAndSimplifyBounds(rewriter, rows, partial)) &&
+      partial)
+    regions.push_back(&partial.getRegion());
+  // Whole blocks become static; what is left dynamic (the last rows, or
+  // all rows if peeling failed) goes a row at a time.
+  SmallVector<linalg::LinalgOp> left;
+  for (Region *region : regions) {
+    (void)applyPatternsGreedily(*region, canonicalize);
+    region->walk([&](linalg::LinalgOp inner) {
+      if (inner.hasDynamicShape())
+        left.push_back(inner);
+    });
+  }
+  for (linalg::LinalgOp inner : left)
+    peelDynamicDims(rewriter, inner, canonicalize, /*blockRows=*/false);
 }
 
+namespace {
 struct RecurVectorize : recur::impl::RecurVectorizeBase<RecurVectorize> {
   using Base::Base;
 
@@ -293,8 +350,9 @@ struct RecurVectorize : recur::impl::RecurVectorizeBase<RecurVectorize> {
           op.hasDynamicShape())
         dynamic.push_back(op);
     });
+    FrozenRewritePatternSet canonicalize = canonicalizationPatterns(context);
     for (linalg::LinalgOp op : dynamic)
-      peelDynamicDims(rewriter, op);
+      peelDynamicDims(rewriter, op, canonicalize);
     SmallVector<std::pair<linalg::LinalgOp, RegisterTiles>> work;
     getOperation().walk([&](linalg::LinalgOp op) {
       // Lanes of the widest element the op computes in (index elements have
@@ -335,11 +393,7 @@ struct RecurVectorize : recur::impl::RecurVectorizeBase<RecurVectorize> {
       if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
         return signalPassFailure();
     }
-    RewritePatternSet patterns(context);
-    for (Dialect *dialect : context->getLoadedDialects())
-      dialect->getCanonicalizationPatterns(patterns);
-    for (RegisteredOperationName op : context->getRegisteredOperations())
-      op.getCanonicalizationPatterns(patterns, context);
+    RewritePatternSet patterns = canonicalizationPatternList(context);
     vector::populateVectorContractLoweringPatterns(
         patterns, vector::VectorContractLowering::OuterProduct);
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);

@@ -56,10 +56,16 @@ func.func @elementwise(%a: tensor<64x64xf32>, %b: tensor<39x39xf32>) -> (tensor<
 
 // -----
 
-// A reduction over dynamic rows (a projection of T tokens) is peeled into
-// a loop over the rows, one row at a time, each a static vecmat that is
-// vectorized.
+// A reduction over dynamic rows (a projection of T tokens) goes eight rows
+// at a time: the loop over the rows is peeled into whole blocks, static
+// 8 x 64 matmuls with 8 x 32 register tiles, and the last rows, one at a
+// time, each a static vecmat.
 // CHECK-LABEL: func.func @dynamic(
+// CHECK: %[[WHOLE:.*]] = scf.for %{{.*}} = %c0 to %{{.*}} step %c8
+// CHECK: tensor.extract_slice %{{.*}}[%{{.*}}, 0] [8, 64] [1, 1] : tensor<?x64xf32> to tensor<8x64xf32>
+// CHECK: scf.for {{.*}} -> (vector<8x32xf32>)
+// CHECK: vector.fma
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c8 iter_args(%{{.*}} = %[[WHOLE]])
 // CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c1
 // CHECK: tensor.extract_slice %{{.*}}[%{{.*}}, 0] [1, 64] [1, 1] : tensor<?x64xf32> to tensor<1x64xf32>
 // CHECK: vector.fma
