@@ -1,6 +1,6 @@
 """Cost per token of every model family's compiled block, at its example
-config (examples/configs/FAMILY-tiny.json), and of the 2-layer stacks of
-the README's main job.
+config (examples/configs/FAMILY-tiny.json), of the 2-layer stacks of the
+README's main job, and of the hybrid stacks (all the example's layers).
 
     /usr/bin/python3 benchmarks/blocks.py [--batch B] [--time T]
         [--reps N] [--only FAMILY ...]
@@ -83,7 +83,7 @@ def main() -> None:
     print(f"CPU: {model}; FP32 FMA peak, one thread: {peak:.1f} GFLOP/s")
     print(f"B = {args.batch}, prefill T = {args.time}, decode: one token "
           f"per sequence after T; one thread")
-    header = (f"{'block':28} {'d':>4} {'proj MFLOP/tok':>14} "
+    header = (f"{'block':36} {'d':>4} {'proj MFLOP/tok':>14} "
               f"{'prefill us/tok':>14} {'% peak':>7} {'decode us/step':>14} "
               f"{'% peak':>7}")
     print(header)
@@ -96,9 +96,17 @@ def main() -> None:
         if not os.path.exists(path):
             continue
         c = load_config(family_name, path)
-        cases = [(f"{family_name}_mixer", "block",
-                  builder.build_block(family, c, f"{family_name}_mixer"),
-                  family.weight_shapes(c))]
+        if hasattr(family, "layers"):
+            # A hybrid stack: all the layers of the example's pattern.
+            layers = family.layers(c)
+            name = f"{family_name}_stack"
+            cases = [(name, f"{len(layers)}-layer stack",
+                      builder.build_layers(layers, name),
+                      builder.layers_weight_shapes(layers))]
+        else:
+            cases = [(f"{family_name}_mixer", "block",
+                      builder.build_block(family, c, f"{family_name}_mixer"),
+                      family.weight_shapes(c))]
         if family_name in ("mamba2", "gated_deltanet"):
             name = f"{family_name}_stack"
             cases.append((name, f"{STACK_LAYERS}-layer stack",
@@ -111,7 +119,7 @@ def main() -> None:
                                     args.reps)
             prefill_share = 100 * flops / (prefill * 1e3) / peak
             step_share = 100 * flops * args.batch / (step * 1e3) / peak
-            print(f"{family_name + ' ' + label:28} {c.hidden_size:4} "
+            print(f"{family_name + ' ' + label:36} {c.hidden_size:4} "
                   f"{flops / 1e6:14.3f} {prefill:14.2f} {prefill_share:6.1f}% "
                   f"{step:14.2f} {step_share:6.1f}%", flush=True)
 

@@ -10,7 +10,8 @@
 # message naming the field. Each description round-trips through recur-opt
 # --verify-roundtrip. Stacks of 2 layers (pre-norm, mixer, residual) of each
 # family's odd config match the layers' references chained, and a prefill
-# followed by steps.
+# followed by steps. Every family's example config in examples/configs
+# builds through the command line and round-trips.
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t %recur_src
 
@@ -66,6 +67,29 @@ def bad_configs():
         sys.exit(f"FAIL: absent config: {result.stderr!r}")
 
 
+def every_family_example():
+    """`python3 -m recur.models FAMILY --config examples/configs/
+    FAMILY-tiny.json` works for every family, and its description
+    round-trips through recur-opt; --help lists the families."""
+    opt = os.path.join(os.path.dirname(os.environ["RECUR_COMPILE"]),
+                       "recur-opt")
+    for name in FAMILIES:
+        out = os.path.join(WORK, f"{name}.example.mlir")
+        subprocess.run([sys.executable, "-m", "recur.models", name,
+                        "--config", os.path.join(SRC, "examples", "configs",
+                                                 f"{name}-tiny.json"),
+                        "-o", out], check=True, capture_output=True)
+        subprocess.run([opt, out, "--verify-roundtrip", "-o", os.devnull],
+                       check=True)
+    listing = subprocess.run([sys.executable, "-m", "recur.models", "--help"],
+                             check=True, capture_output=True,
+                             text=True).stdout
+    missing = [name for name in FAMILIES if name not in listing]
+    if missing:
+        sys.exit(f"FAIL: --help does not list {missing}")
+    print(f"ok every family's example config ({len(FAMILIES)} families)")
+
+
 def main():
     rand = Inputs(seed=21)
     for name in ODD:
@@ -81,6 +105,7 @@ def main():
     except ConfigError as error:
         assert "unknown field 'vocab'" in str(error), error
     bad_configs()
+    every_family_example()
     bad = dict(ODD["gated_deltanet"], linear_num_key_heads=2)
     try:
         gated_deltanet.parse(Config(bad, "gated_deltanet",
