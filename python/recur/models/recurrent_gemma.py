@@ -179,18 +179,15 @@ def emit(f: Function, c: RecurrentGemmaConfig, x, w, conv_state,
     uh = f.split_heads(u, heads)                           # [B, T, H, P]
     gate_i = f.head_linear(uh, w["rg_lru.input_gate_weight"])
     gate_r = f.head_linear(uh, w["rg_lru.recurrent_gate_weight"])
-    param = f.split_heads(w["rg_lru.recurrent_param"], heads)   # [H, P]
-
-    def log_a(r, br, lam):
-        return -GATE_SCALE * expr.sigmoid(r + br) * expr.softplus(lam)
-
-    a = f.map(lambda r, br, lam: expr.exp(log_a(r, br, lam)),
-              gate_r, w["rg_lru.recurrent_gate_bias"], param)
-    b = f.map(lambda v, i, bi, r, br, lam:
-              v * expr.sigmoid(i + bi) *
-              expr.sqrt(1.0 - expr.exp(2.0 * log_a(r, br, lam))),
-              uh, gate_i, w["rg_lru.input_gate_bias"], gate_r,
-              w["rg_lru.recurrent_gate_bias"], param)
+    # softplus(recurrent_param) once per call, not per token.
+    rate = f.map(lambda lam: -GATE_SCALE * expr.softplus(lam),
+                 f.split_heads(w["rg_lru.recurrent_param"], heads))  # [H, P]
+    a = f.map(lambda r, br, c: expr.exp(c * expr.sigmoid(r + br)),
+              gate_r, w["rg_lru.recurrent_gate_bias"], rate)
+    # sqrt(1 - a^2): exp(2 log a) is a^2.
+    b = f.map(lambda v, i, bi, a_: v * expr.sigmoid(i + bi) *
+              expr.sqrt(1.0 - a_ * a_),
+              uh, gate_i, w["rg_lru.input_gate_bias"], a)
     h, state_next = f.scan(f.merge_heads(a), f.merge_heads(b),
                            h0=recurrent_state)
     mixed = f.map(lambda a_, b_: a_ * b_, h, y)
