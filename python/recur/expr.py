@@ -120,6 +120,22 @@ def minimum(x: Scalar, y) -> Scalar:
     return x.body.emit("arith.minimumf", x, x._lift(y))
 
 
+def where_less(x: Scalar, limit, then, otherwise) -> Scalar:
+    """`then` where x < limit, else `otherwise` (arith.cmpf olt and
+    arith.select)."""
+    body = x.body
+    limit, then, otherwise = (x._lift(v) for v in (limit, then, otherwise))
+    body._count += 1
+    flag = f"%e{body._count}"
+    body.lines.append(f"{flag} = arith.cmpf olt, {x.name}, {limit.name} : "
+                      "f32")
+    body._count += 1
+    name = f"%e{body._count}"
+    body.lines.append(f"{name} = arith.select {flag}, {then.name}, "
+                      f"{otherwise.name} : f32")
+    return Scalar(body, name)
+
+
 def sigmoid(x: Scalar) -> Scalar:
     return 1.0 / (1.0 + exp(-x))
 

@@ -90,6 +90,16 @@ def token_shift(f: Function, x: Value, state: Value):
     return shifted, f.merge_dims(last, 1)
 
 
+def token_positions(f: Function, x: Value, position: Value):
+    """The position of each token of x [B, T, ...] in its sequence, [B, T]
+    (f32), from `position` [B, 1], the tokens before the call; and the next
+    call's position [B, 1]. The scan h_t = h_{t-1} + 1 from `position`
+    gives position + t + 1, and its final state is the next position."""
+    ones = f.map(lambda a: a * 0.0 + 1.0, f.slice_last(x, 0, 1))
+    counted, position_next = f.scan(ones, ones, h0=position)
+    return f.sum(lambda a: a - 1.0, counted), position_next
+
+
 def l2_normalize(f: Function, x: Value, eps: float = 1e-6,
                  dtype: Optional[str] = None) -> Value:
     """x / sqrt(sum(x^2 over the last dimension) + eps) (the delta-rule

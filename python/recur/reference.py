@@ -416,6 +416,14 @@ def token_shift(x, state=None):
     return shifted, x[:, -1].copy()
 
 
+def token_positions(position, batch, time):
+    """Each token's position [B, T] from `position` [B, 1] (the tokens
+    before the call; None: 0), and the next call's position [B, 1]."""
+    start = (np.zeros((batch, 1)) if position is None
+             else to_float64(position))
+    return start + np.arange(time)[None, :], start + time
+
+
 def l2_normalize(x, eps=1e-6):
     """x / sqrt(sum(x^2 over the last axis) + eps)."""
     x = to_float64(x)

@@ -8,8 +8,9 @@
 # function equals one call, and the description round-trips through
 # recur-opt --verify-roundtrip. A stack of 2 layers (temporal pre-norm with
 # 1 + weight, recurrent block, residual) of the odd config matches the
-# layers' references chained. The reference's fresh start (the checkpoint
-# code's reset at position 0) ignores the states. Bad configs (missing,
+# layers' references chained. The reset at position 0 (the checkpoint
+# code's start of a sequence) discards the recurrent state, in the reference
+# and in the compiled block. Bad configs (missing,
 # unknown, mistyped, inconsistent or unsupported fields) give one message
 # naming the field.
 #
@@ -20,8 +21,10 @@ import sys
 
 import numpy as np
 
-from recur.models import Config, checks, load_config, recurrent_gemma
-from recur.testing import Inputs
+from recur.models import (Config, builder, checks, load_config,
+                          recurrent_gemma)
+from recur.runner import compile_module
+from recur.testing import Inputs, check
 
 WORK, SRC = sys.argv[1], sys.argv[2]
 FAMILY = recurrent_gemma
@@ -54,16 +57,37 @@ def bad_configs():
         checks.check_bad_config(name, fields, message, WORK)
 
 
-def check_fresh(c, rand):
-    """A fresh start of the reference ignores the states it is given."""
+def check_reset(c, rand):
+    """At position 0 the recurrence restarts (a = 0, the input unscaled),
+    as the checkpoint code's prefill does: the reference then ignores the
+    recurrent state it is given, which it does not at position 5; the
+    compiled block agrees, from position 0 and from position -2 (the first
+    three tokens, below 0.5, reset)."""
     w = FAMILY.random_weights(c, rand)
-    x = rand.normal((2, 5, c.hidden_size))
-    states = checks.random_states(rand, FAMILY.state_shapes(c), 2)
-    given = FAMILY.reference(c, w, x, *states.values(), fresh=True)
-    zero = FAMILY.reference(c, w, x, fresh=True)
-    for a, b in zip(given, zero):
-        assert np.array_equal(a, b)
-    print("ok fresh start ignores the states")
+    x = rand.normal((2, 7, c.hidden_size))
+    conv = rand.normal((2, c.conv1d_width - 1, c.lru_width))
+    states = [rand.normal((2, c.lru_width)) for _ in range(2)]
+    for start, same in ((0.0, True), (5.0, False)):
+        position = np.full((2, 1), start)
+        outs = [FAMILY.reference(c, w, x, conv, h, position)[0]
+                for h in states]
+        assert np.array_equal(outs[0], outs[1]) == same, start
+    name = f"{FAMILY.FAMILY}_mixer"
+    model = compile_module(builder.build_block(FAMILY, c, name),
+                           os.path.join(WORK, "reset"))
+    inputs = {"hidden_states": x, "conv_state": conv,
+              "recurrent_state": states[0]}
+    inputs.update({builder.arg_name(k): v for k, v in w.items()})
+    for start in (0.0, -2.0):
+        position = np.full((2, 1), start)
+        got = model.run(name, {**inputs, "position": position})
+        want = FAMILY.reference(c, w, x, conv, states[0], position)
+        for label, value in zip(("out", "conv_state", "recurrent_state",
+                                 "position"), want):
+            check(f"reset[p={start}].{label}", got[f"{label}_out"
+                                                  if label != "out"
+                                                  else "out"], value, "f32")
+    print("ok the reset at position 0")
 
 
 def main():
@@ -78,7 +102,7 @@ def main():
     default = FAMILY.parse(Config({"hidden_size": 40, "lru_width": None},
                                   FAMILY.FAMILY, FAMILY.KNOWN))
     assert (default.lru_width, default.num_attention_heads) == (40, 10)
-    check_fresh(odd, rand)
+    check_reset(odd, rand)
     bad_configs()
     print("recurrent_gemma blocks: OK")
 

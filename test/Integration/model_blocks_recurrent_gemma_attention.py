@@ -148,8 +148,9 @@ def check_chain(layers, rand):
     check("rg_hybrid.chain.out", out, want, "f32")
     assert set(results) == set(want_results) == {
         "layers_0_conv_state", "layers_0_recurrent_state",
-        "layers_1_conv_state", "layers_1_recurrent_state",
-        "layers_2_k_cache", "layers_2_v_cache", "layers_2_position"}
+        "layers_0_position", "layers_1_conv_state",
+        "layers_1_recurrent_state", "layers_1_position", "layers_2_k_cache",
+        "layers_2_v_cache", "layers_2_position"}
     for name in results:
         check(f"rg_hybrid.chain.{name}", results[name], want_results[name],
               "f32")

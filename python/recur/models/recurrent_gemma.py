@@ -19,12 +19,11 @@ a per-head matmul (Function.head_linear). The states are the conv state
 the RG-LRU state [B, w] (f32, as the checkpoint code keeps it).
 
 Positions: the checkpoint code resets the recurrence at position 0 of a
-sequence (there a = 0 and the input is not scaled by sqrt(1 - a^2)). The
-block takes no positions: every call continues a sequence, which is the
-checkpoint code at positions > 0 (its decoding steps). A new sequence
-passes zero states; its first token then gets sqrt(1 - a_0^2) i_0 u_0 where
-the checkpoint code has i_0 u_0, the one difference. `reference` computes
-either (fresh=True: the checkpoint code's prefill from position 0).
+sequence (there a = 0, so h = i u: the input is not scaled). The block
+takes a third state, the position [B, 1] (f32: the tokens before the call,
+counted on by recur.scan as in retnet.py), and resets at every token whose
+position is below 0.5: a new sequence passes zero states and position 0,
+and gets the checkpoint code's prefill exactly.
 
 `reference` is the block in float64 NumPy, written from the family's
 modeling code (a token loop), not from the builder.
@@ -35,7 +34,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from .. import expr, reference as ref
+from .. import expr, pieces, reference as ref
 from ..model import Function
 from . import builder
 from .config import Config
@@ -142,7 +141,7 @@ def weight_shapes(c: RecurrentGemmaConfig) -> Dict[str, tuple]:
 def state_shapes(c: RecurrentGemmaConfig) -> Dict[str, tuple]:
     """The recurrent states (argument names), each [B, ...] less B."""
     return {"conv_state": (c.conv1d_width - 1, c.lru_width),
-            "recurrent_state": (c.lru_width,)}
+            "recurrent_state": (c.lru_width,), "position": (1,)}
 
 
 def random_weights(c, rand) -> Dict[str, np.ndarray]:
@@ -167,8 +166,9 @@ def _biased(f: Function, y, bias):
 
 
 def emit(f: Function, c: RecurrentGemmaConfig, x, w, conv_state,
-         recurrent_state):
-    """The block's ops in `f`: (out, conv state, RG-LRU state)."""
+         recurrent_state, position):
+    """The block's ops in `f`: (out, conv state, RG-LRU state,
+    position)."""
     heads = c.num_attention_heads
     y = f.map(lambda a, b: expr.gelu_tanh(a + b),
               f.linear(x, w["linear_y.weight"]), w["linear_y.bias"])
@@ -182,8 +182,13 @@ def emit(f: Function, c: RecurrentGemmaConfig, x, w, conv_state,
     # softplus(recurrent_param) once per call, not per token.
     rate = f.map(lambda lam: -GATE_SCALE * expr.softplus(lam),
                  f.split_heads(w["rg_lru.recurrent_param"], heads))  # [H, P]
-    a = f.map(lambda r, br, c: expr.exp(c * expr.sigmoid(r + br)),
-              gate_r, w["rg_lru.recurrent_gate_bias"], rate)
+    # a = 0 at the first token of a sequence (the reset), and then
+    # sqrt(1 - a^2) = 1: the input is not scaled there.
+    positions, position_next = pieces.token_positions(f, x, position)
+    a = f.map(lambda r, br, c, p: expr.where_less(
+                  p, 0.5, 0.0, expr.exp(c * expr.sigmoid(r + br))),
+              gate_r, w["rg_lru.recurrent_gate_bias"], rate,
+              (positions, (0, 1)))
     # sqrt(1 - a^2): exp(2 log a) is a^2.
     b = f.map(lambda v, i, bi, a_: v * expr.sigmoid(i + bi) *
               expr.sqrt(1.0 - a_ * a_),
@@ -193,24 +198,21 @@ def emit(f: Function, c: RecurrentGemmaConfig, x, w, conv_state,
     mixed = f.map(lambda a_, b_: a_ * b_, h, y)
     out = _biased(f, f.linear(mixed, w["linear_out.weight"]),
                   w["linear_out.bias"])
-    return out, conv_next, state_next
+    return out, conv_next, state_next, position_next
 
 
 def reference(c: RecurrentGemmaConfig, weights: Dict[str, np.ndarray],
               x: np.ndarray, conv_state: Optional[np.ndarray] = None,
               recurrent_state: Optional[np.ndarray] = None,
-              fresh: bool = False):
+              position: Optional[np.ndarray] = None):
     """The block in float64 (weights by checkpoint name): (out, conv state
-    [B, W - 1, w], RG-LRU state [B, w]). The call continues a sequence
-    (positions > 0), or with `fresh` starts one at position 0 as the
-    checkpoint code's prefill does (states ignored, the recurrence reset at
-    the first token)."""
+    [B, W - 1, w], RG-LRU state [B, w], position [B, 1]). The recurrence
+    resets (a = 0, the input not scaled) at a token of position 0 (below
+    0.5), as the checkpoint code does at the start of a sequence."""
     w = {k: ref.to_float64(v) for k, v in weights.items()}
     x = ref.to_float64(x)
     batch, time, _ = x.shape
     width, heads, p = c.lru_width, c.num_attention_heads, c.block_width
-    if fresh:
-        conv_state = recurrent_state = None
     y = ref.gelu_tanh(ref.linear(x, w["linear_y.weight"], w["linear_y.bias"]))
     u = ref.linear(x, w["linear_x.weight"], w["linear_x.bias"])
     # The checkpoint's depthwise Conv1d: [w, 1, W], padded by W - 1 in front.
@@ -225,6 +227,7 @@ def reference(c: RecurrentGemmaConfig, weights: Dict[str, np.ndarray],
             w["conv_1d.bias"]
     conv_next = padded[:, time:].copy()
 
+    positions, position_next = ref.token_positions(position, batch, time)
     softplus_param = ref.softplus(w["rg_lru.recurrent_param"])
     state = (np.zeros((batch, width)) if recurrent_state is None
              else ref.to_float64(recurrent_state).copy())
@@ -240,12 +243,13 @@ def reference(c: RecurrentGemmaConfig, weights: Dict[str, np.ndarray],
         log_a = -GATE_SCALE * gate_r * softplus_param
         a = np.exp(log_a)
         multiplier = np.sqrt(1.0 - np.exp(2.0 * log_a))
-        if fresh and t == 0:                               # the reset
-            a, multiplier = np.zeros_like(a), np.ones_like(a)
+        start = positions[:, t, None] < 0.5                # the reset
+        a = np.where(start, 0.0, a)
+        multiplier = np.where(start, 1.0, multiplier)
         state = a * state + multiplier * gate_i * conv[:, t]
         h[:, t] = state
     out = ref.linear(h * y, w["linear_out.weight"], w["linear_out.bias"])
-    return out, conv_next, state
+    return out, conv_next, state, position_next
 
 
 __all__ = ["FAMILY", "KNOWN", "RecurrentGemmaConfig", "parse",

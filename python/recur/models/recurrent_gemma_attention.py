@@ -237,11 +237,7 @@ def emit(f: Function, c: RecurrentGemmaAttentionConfig, x, w, k_cache,
     q = projected(f, x, w, "q_proj", c.num_heads)         # [B, T, H, D]
     k = projected(f, x, w, "k_proj", c.num_kv_heads)      # [B, T, Hkv, D]
     v = projected(f, x, w, "v_proj", c.num_kv_heads)
-    # Each token's position: the scan h_t = h_{t-1} + 1 from the position
-    # state gives position + t + 1; its final state is the next position.
-    ones = f.map(lambda a: a * 0.0 + 1.0, f.slice_last(x, 0, 1))
-    counted, position_next = f.scan(ones, ones, h0=position)
-    positions = f.sum(lambda a: a - 1.0, counted)          # [B, T]
+    positions, position_next = pieces.token_positions(f, x, position)
     q = _partial_rotary(f, c, q, positions)
     k = _partial_rotary(f, c, k, positions)
     o = f.attention(q, f.concat_time(k_cache, k), f.concat_time(v_cache, v),
@@ -282,9 +278,7 @@ def reference(c: RecurrentGemmaAttentionConfig,
     empty = np.zeros((batch, 0, kv_heads, dim))
     k_cache = empty if k_cache is None else ref.to_float64(k_cache)
     v_cache = empty if v_cache is None else ref.to_float64(v_cache)
-    start = (np.zeros((batch, 1)) if position is None
-             else ref.to_float64(position))
-    positions = start + np.arange(time)[None, :]               # [B, T]
+    positions, position_next = ref.token_positions(position, batch, time)
     q = ref.linear(x, w["q_proj.weight"], w.get("q_proj.bias"))
     k = ref.linear(x, w["k_proj.weight"], w.get("k_proj.bias"))
     v = ref.linear(x, w["v_proj.weight"], w.get("v_proj.bias"))
@@ -310,7 +304,7 @@ def reference(c: RecurrentGemmaAttentionConfig,
                                    values[:, first:end, g])
     out = ref.linear(o.reshape(batch, time, heads * dim),
                      w["o_proj.weight"], w["o_proj.bias"])
-    return out, k, v, start + time
+    return out, k, v, position_next
 
 
 __all__ = ["FAMILY", "KNOWN", "RecurrentGemmaAttentionConfig", "parse",

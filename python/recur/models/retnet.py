@@ -131,11 +131,7 @@ def random_weights(c: RetNetConfig, rand) -> Dict[str, np.ndarray]:
 def emit(f, c: RetNetConfig, x, w, state, position):
     """The block's ops in `f`: (out, recurrent state, position)."""
     q, k, v, _ = gla.emit_qkv(f, c, x, w, ())
-    # Each token's position: the scan h_t = h_{t-1} + 1 from the position
-    # state gives position + t + 1; its final state is the next position.
-    ones = f.map(lambda a: a * 0.0 + 1.0, f.slice_last(x, 0, 1))
-    counted, position_next = f.scan(ones, ones, h0=position)
-    positions = f.sum(lambda a: a - 1.0, counted)          # [B, T]
+    positions, position_next = pieces.token_positions(f, x, position)
     q = pieces.rotary(f, q, positions, ROPE_BASE)
     k = pieces.rotary(f, k, positions, ROPE_BASE)
     gate = f.constant([math.log(gamma) for gamma in c.decays])
@@ -153,9 +149,7 @@ def reference(c: RetNetConfig, weights: Dict[str, np.ndarray],
     x = ref.to_float64(x)
     batch, time, _ = x.shape
     q, k, v, _ = gla.reference_qkv(c, w, x, ())
-    start = (np.zeros((batch, 1)) if position is None
-             else ref.to_float64(position))
-    positions = start + np.arange(time)[None, :]               # [B, T]
+    positions, position_next = ref.token_positions(position, batch, time)
     q = ref.rotary(q, positions, ROPE_BASE)
     k = ref.rotary(k, positions, ROPE_BASE)
     gamma = 1.0 - 2.0 ** (-5.0 - np.arange(c.num_heads))
@@ -167,7 +161,7 @@ def reference(c: RetNetConfig, weights: Dict[str, np.ndarray],
         s = gamma[:, None, None] * s + \
             k[:, t, :, :, None] * v[:, t, :, None, :]
         o[:, t] = np.einsum("bhkv,bhk->bhv", s, q[:, t] * scale)
-    return gla.reference_output(c, w, x, o), s, start + time
+    return gla.reference_output(c, w, x, o), s, position_next
 
 
 __all__ = ["FAMILY", "KNOWN", "RetNetConfig", "parse", "weight_shapes",
