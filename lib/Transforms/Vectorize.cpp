@@ -100,6 +100,29 @@ static std::optional<unsigned> dotReductionLoop(linalg::LinalgOp op,
   return std::nullopt;
 }
 
+/// The parallel loop that is the innermost dimension of an input of an
+/// elementwise `op` (a transpose, like a key tile read as K^T) whose
+/// output's innermost loop `vectorLoop` strides across that input, when
+/// both loops are whole numbers of vectors: vectorizing along the output
+/// alone would gather the input element by element.
+static std::optional<unsigned> transposedLoop(linalg::LinalgOp op,
+                                              unsigned vectorLoop,
+                                              int64_t lanes) {
+  if (op.getNumReductionLoops() != 0)
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (ranges[vectorLoop] % lanes != 0)
+    return std::nullopt;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    std::optional<unsigned> inner = loopOfResult(map, 1);
+    if (inner && *inner != vectorLoop && ranges[*inner] % lanes == 0 &&
+        map.isFunctionOfDim(vectorLoop))
+      return *inner;
+  }
+  return std::nullopt;
+}
+
 /// Register tile sizes for `op` (one per loop) and the form of the tile, or
 /// nothing if its iteration space is not static or has no parallel loop
 /// along its output's innermost dimension to vectorize.
@@ -116,6 +139,14 @@ static std::optional<RegisterTiles> registerTiles(linalg::LinalgOp op,
     return std::nullopt;
   bool reduces = op.getNumReductionLoops() > 0;
   SmallVector<int64_t> tiles(op.getNumLoops(), 1);
+  if (std::optional<unsigned> across =
+          transposedLoop(op, *vectorLoop, lanes)) {
+    // Square tiles: each input row is read whole and transposed in
+    // registers (vector.transpose, shuffles) instead of gathered.
+    tiles[*vectorLoop] = lanes;
+    tiles[*across] = lanes;
+    return RegisterTiles{std::move(tiles), lanes, TileForm::Outer};
+  }
   if (std::optional<unsigned> dot = dotReductionLoop(op, *vectorLoop, lanes)) {
     // A few rows of up to eight vectors each: the row's products are summed
     // in registers and reduced horizontally once.

@@ -127,6 +127,22 @@ func.func @projection_row(%x: tensor<1x64xf32>, %w: tensor<64x328xf32>, %acc: te
 
 // -----
 
+// A transpose (attention's key tile read as K^T) goes in square tiles of
+// 16 x 16: each key row is read whole and transposed in registers
+// (vector.transpose, lowered to shuffles), not gathered.
+// CHECK-LABEL: func.func @transpose(
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c16
+// CHECK: vector.transfer_read {{.*}} : tensor<16x16xf32>, vector<16x16xf32>
+// CHECK: vector.transpose %{{.*}}, [1, 0] : vector<16x16xf32> to vector<16x16xf32>
+// AVX2-LABEL: func.func @transpose(
+// AVX2: vector.transpose %{{.*}}, [1, 0] : vector<8x8xf32> to vector<8x8xf32>
+func.func @transpose(%k: tensor<64x16xf32>, %init: tensor<16x64xf32>) -> tensor<16x64xf32> {
+  %t = linalg.transpose ins(%k : tensor<64x16xf32>) outs(%init : tensor<16x64xf32>) permutation = [1, 0]
+  return %t : tensor<16x64xf32>
+}
+
+// -----
+
 // A torch Linear's weight is [out, in]: a vecmat along `out` would gather
 // each column. It is vectorized along `in` instead (the dot form): rows of
 // 4 x 64 products, each row summed horizontally by one reassociating
