@@ -96,6 +96,19 @@ def random_weight(rand, name: str, shape) -> np.ndarray:
     return rand.normal(shape, scale=fan_in ** -0.5)
 
 
+def random_decay_weights(shapes: Dict[str, tuple], rand,
+                         largest: float = 8.0, dt_bias: str = "dt_bias",
+                         dt_range=(-3.0, -1.0)) -> Dict[str, np.ndarray]:
+    """Random weights (`random_weight`) of a block with a Mamba-style decay,
+    in a trained checkpoint's ranges: exp(A_log) in [1, largest] and
+    softplus(dt_bias) small (dt_bias in `dt_range`)."""
+    w = {name: random_weight(rand, name, shape)
+         for name, shape in shapes.items()}
+    w["A_log"] = np.log(rand.uniform(w["A_log"].shape, 1.0, largest))
+    w[dt_bias] = rand.uniform(w[dt_bias].shape, *dt_range)
+    return w
+
+
 def _functions(name: str):
     """(function name, time dimension) of the prefill and the step."""
     return ((name, None), (name + STEP_SUFFIX, 1))

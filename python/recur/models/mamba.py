@@ -148,11 +148,9 @@ def state_shapes(c: MambaConfig) -> Dict[str, tuple]:
 def random_weights(c, rand) -> Dict[str, np.ndarray]:
     """Weights in a trained checkpoint's ranges (decays exp(A_log) in
     [1, 16], softplus(dt_proj.bias) small), for tests and examples."""
-    w = {name: builder.random_weight(rand, name, shape)
-         for name, shape in weight_shapes(c).items()}
-    w["A_log"] = np.log(rand.uniform(w["A_log"].shape, 1.0, 16.0))
-    w["dt_proj.bias"] = rand.uniform(w["dt_proj.bias"].shape, -5.0, -2.0)
-    return w
+    return builder.random_decay_weights(
+        weight_shapes(c), rand, largest=16.0, dt_bias="dt_proj.bias",
+        dt_range=(-5.0, -2.0))
 
 
 def _biased(f: Function, y, bias):

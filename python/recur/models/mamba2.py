@@ -148,11 +148,7 @@ def state_shapes(c: Mamba2Config) -> Dict[str, tuple]:
 def random_weights(c, rand) -> Dict[str, np.ndarray]:
     """Weights in a trained checkpoint's ranges (decays exp(A_log) in
     [1, 8], softplus(dt_bias) small), for tests and examples."""
-    w = {name: builder.random_weight(rand, name, shape)
-         for name, shape in weight_shapes(c).items()}
-    w["A_log"] = np.log(rand.uniform(w["A_log"].shape, 1.0, 8.0))
-    w["dt_bias"] = rand.uniform(w["dt_bias"].shape, -3.0, -1.0)
-    return w
+    return builder.random_decay_weights(weight_shapes(c), rand)
 
 
 def _biased(f: Function, y, bias):
