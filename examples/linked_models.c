@@ -67,11 +67,16 @@ static void die(const char *format, const char *what, const char *detail) {
   exit(1);
 }
 
-static void *allocate(int64_t elements) {
-  void *data = calloc(elements > 0 ? (size_t)elements : 1, sizeof(float));
+/* Zeroed memory for `elements` of `size` bytes, or exit. */
+static void *allocate_of(int64_t elements, size_t size) {
+  void *data = calloc(elements > 0 ? (size_t)elements : 1, size);
   if (!data)
     die("%s%s", "out of memory", "");
   return data;
+}
+
+static void *allocate(int64_t elements) {
+  return allocate_of(elements, sizeof(float));
 }
 
 static double now_seconds(void) {
@@ -230,9 +235,9 @@ static int run_model(const Model *model, const char *dir, Run *run,
     memcpy(prefill_in + b * run->time * row, input + b * total * row,
            sizeof(float) * run->time * row);
 
-  double *times = malloc(sizeof(double) *
-                         (repetitions > run->steps ? repetitions
-                                                   : run->steps + 1));
+  double *times = allocate_of(
+      repetitions > run->steps ? repetitions : run->steps + 1,
+      sizeof(double));
   for (int r = 0; r < repetitions; ++r) {
     for (int s = 0; s < run->count; ++s)
       memset(run->state[s], 0, sizeof(float) * run->elements[s]);

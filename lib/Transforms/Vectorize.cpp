@@ -194,6 +194,20 @@ struct ReassociateReductions : RewriterBase::Listener {
 };
 } // namespace
 
+/// Tiles `op` by `tiles` (upstream scf::tileUsingSCF; 0: not tiled) and
+/// replaces it with the loops.
+static FailureOr<scf::SCFTilingResult>
+tileOp(RewriterBase &rewriter, linalg::LinalgOp op, ArrayRef<int64_t> tiles) {
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), tiles));
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (succeeded(tiled))
+    rewriter.replaceOp(op, tiled->replacements);
+  return tiled;
+}
+
 /// Lowers the vector.multi_reduction ops of the dot-form tiles to one
 /// horizontal vector.reduction per row, which may reassociate (the row's
 /// lanes are summed as a tree, not in order).
@@ -224,14 +238,9 @@ static void tileAndVectorize(RewriterBase &rewriter, linalg::LinalgOp op,
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   Operation *tile = op;
   if (ArrayRef<int64_t>(ranges) != tiles) {
-    scf::SCFTilingOptions options;
-    options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), tiles));
-    rewriter.setInsertionPoint(op);
-    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    FailureOr<scf::SCFTilingResult> tiled = tileOp(rewriter, op, tiles);
     if (failed(tiled))
       return;
-    rewriter.replaceOp(op, tiled->replacements);
     tile = tiled->tiledOps.front();
   }
   rewriter.setInsertionPoint(tile);
@@ -289,10 +298,6 @@ static RewritePatternSet canonicalizationPatternList(MLIRContext *context) {
   return patterns;
 }
 
-static FrozenRewritePatternSet canonicalizationPatterns(MLIRContext *context) {
-  return FrozenRewritePatternSet(canonicalizationPatternList(context));
-}
-
 /// Rows of a projection's register tile: a prefill's tokens, eight at a
 /// time, share each load of the weight.
 static constexpr int64_t kRowBlock = 8;
@@ -328,15 +333,8 @@ static void peelDynamicDims(RewriterBase &rewriter, linalg::LinalgOp op,
               !ShapedType::isDynamic(ranges[*vectorLoop]);
   if (blockRows)
     tiles[*rowLoop] = kRowBlock;
-  scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), tiles));
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), options);
-  if (failed(tiled))
-    return;
-  rewriter.replaceOp(op, tiled->replacements);
-  if (!blockRows)
+  FailureOr<scf::SCFTilingResult> tiled = tileOp(rewriter, op, tiles);
+  if (failed(tiled) || !blockRows)
     return;
   // The loop over the row blocks: the tiled loops are in loop order.
   unsigned position = llvm::count_if(
@@ -381,7 +379,7 @@ struct RecurVectorize : recur::impl::RecurVectorizeBase<RecurVectorize> {
           op.hasDynamicShape())
         dynamic.push_back(op);
     });
-    FrozenRewritePatternSet canonicalize = canonicalizationPatterns(context);
+    FrozenRewritePatternSet canonicalize(canonicalizationPatternList(context));
     for (linalg::LinalgOp op : dynamic)
       peelDynamicDims(rewriter, op, canonicalize);
     SmallVector<std::pair<linalg::LinalgOp, RegisterTiles>> work;

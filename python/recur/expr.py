@@ -26,18 +26,19 @@ class Body:
         self.args = [Scalar(self, name) for name in arg_names]
         self._count = 0
 
-    def emit(self, op: str, *operands: "Scalar") -> "Scalar":
+    def line(self, text: str) -> "Scalar":
+        """A fresh value defined by `text` (an op and its operands, types
+        included)."""
         self._count += 1
         name = f"%e{self._count}"
-        self.lines.append(f"{name} = {op} "
-                          f"{', '.join(o.name for o in operands)} : f32")
+        self.lines.append(f"{name} = {text}")
         return Scalar(self, name)
 
+    def emit(self, op: str, *operands: "Scalar") -> "Scalar":
+        return self.line(f"{op} {', '.join(o.name for o in operands)} : f32")
+
     def constant(self, value: Number) -> "Scalar":
-        self._count += 1
-        name = f"%e{self._count}"
-        self.lines.append(f"{name} = arith.constant {float(value):.9e} : f32")
-        return Scalar(self, name)
+        return self.line(f"arith.constant {float(value):.9e} : f32")
 
 
 class Scalar:
@@ -123,17 +124,10 @@ def minimum(x: Scalar, y) -> Scalar:
 def where_less(x: Scalar, limit, then, otherwise) -> Scalar:
     """`then` where x < limit, else `otherwise` (arith.cmpf olt and
     arith.select)."""
-    body = x.body
     limit, then, otherwise = (x._lift(v) for v in (limit, then, otherwise))
-    body._count += 1
-    flag = f"%e{body._count}"
-    body.lines.append(f"{flag} = arith.cmpf olt, {x.name}, {limit.name} : "
-                      "f32")
-    body._count += 1
-    name = f"%e{body._count}"
-    body.lines.append(f"{name} = arith.select {flag}, {then.name}, "
-                      f"{otherwise.name} : f32")
-    return Scalar(body, name)
+    flag = x.body.line(f"arith.cmpf olt, {x.name}, {limit.name} : f32")
+    return x.body.line(f"arith.select {flag.name}, {then.name}, "
+                       f"{otherwise.name} : f32")
 
 
 def sigmoid(x: Scalar) -> Scalar:
