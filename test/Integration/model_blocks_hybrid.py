@@ -94,13 +94,13 @@ def bad_configs():
     base["hybrid_override_pattern"] = "M*M"
     cases = [
         ({**base, "hybrid_override_pattern": "M-M"},
-         "field 'hybrid_override_pattern' layer 1 ('-', an MLP layer) is "
+         "field 'hybrid_override_pattern' layer 1 (\"-\", an MLP layer) is "
          "not supported (only Mamba-2 and attention layers)"),
         ({**base, "hybrid_override_pattern": "M*E"},
-         "field 'hybrid_override_pattern' layer 2 ('E', a MoE layer) is not "
+         "field 'hybrid_override_pattern' layer 2 (\"E\", a MoE layer) is not "
          "supported"),
         ({**base, "hybrid_override_pattern": "M*X"},
-         "field 'hybrid_override_pattern' layer 2 has the unknown type 'X'"),
+         "field 'hybrid_override_pattern' layer 2 has the unknown type \"X\""),
         ({k: v for k, v in base.items() if k != "hybrid_override_pattern"},
          "missing field 'hybrid_override_pattern'"),
         ({**ODD, "layers_block_type": "M*M"},

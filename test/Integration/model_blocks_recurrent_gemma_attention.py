@@ -63,18 +63,20 @@ def bad_configs():
         ({**ODD, "rope_parameters": None, "partial_rotary_factor": 0.25},
          "field 'partial_rotary_factor' (0.25) must rotate half"),
         ({**ODD, "rope_parameters": {"partial_rotary_factor": 0.3}},
-         "field 'rope_parameters' (0.3) must rotate half"),
+         "field 'rope_parameters.partial_rotary_factor' (0.3) must rotate "
+         "half"),
         ({**ODD, "hidden_size": 18, "rope_parameters": None},
          "field 'partial_rotary_factor' gives an odd rotary part (3 of "
          "head_dim 6)"),
         ({**ODD, "rope_parameters": {"rope_type": "linear"}},
          "field 'rope_parameters' with a rope_type other than \"default\" "
          "is not supported"),
-        ({**ODD, "rope_parameters": {"factor": 2.0}}, "field "
-         "'rope_parameters' must be an object of rope_type, rope_theta, "
-         "partial_rotary_factor"),
+        ({**ODD, "rope_parameters": {"factor": 2.0}},
+         "unknown field 'rope_parameters.factor'"),
+        ({**ODD, "rope_parameters": [10000.0]},
+         "field 'rope_parameters' must be an object"),
         ({**ODD, "rope_parameters": {"rope_theta": -1}}, "field "
-         "'rope_parameters' rope_theta must be a finite number > 0"),
+         "'rope_parameters.rope_theta' must be > 0"),
         ({**ODD, "rope_theta": "big", "rope_parameters": None},
          "field 'rope_theta' must be a finite number"),
         ({**ODD, "block_types": ["recurrent"]}, "field 'block_types' has "

@@ -3,7 +3,7 @@ config.json: `FAMILIES` maps a family's name to its module, which has
 `parse(Config)`, `emit` (the block's ops), `weight_shapes` (checkpoint
 name -> shape), `state_shapes` and `reference` (the block in float64
 NumPy); `builder` writes a block or a stack of layers as a model
-description.
+description; `limits` bounds every number a config gives.
 
     python3 -m recur.models mamba2 --config config.json -o block.mlir
     python3 -m recur.models mamba2 --config config.json --layers 2 -o stack.mlir

@@ -1,43 +1,154 @@
-"""Reading a family's config.json: typed fields, defaults, and one clear
-error (naming the field) for a missing, unknown, mistyped or inconsistent
-field."""
+"""Reading a family's config.json: typed fields, defaults, bounds
+(limits.py), and one clear error (naming the field) for a missing,
+unknown, mistyped, out-of-range or inconsistent field, or a file that is
+not a JSON object in UTF-8."""
 
+import itertools
 import json
 import math
 from typing import Any, Dict, Iterable, Optional
+
+from . import limits
+
+# The largest config.json read: published ones have a few KiB.
+MAX_FILE_BYTES = 1 << 20
+
+# An integer literal of more digits is beyond int64 and every bound; it is
+# kept as a LongInteger, whose value is never computed (Python's int()
+# refuses more than 4300 digits, and takes quadratic time below that).
+MAX_DIGITS = 19
 
 
 class ConfigError(ValueError):
     """A bad config: the message names the field."""
 
 
+class LongInteger:
+    """A JSON integer of more than MAX_DIGITS digits, left unconverted."""
+
+    def __init__(self, text: str):
+        self.negative = text.startswith("-")
+        self.digits = len(text) - self.negative
+
+    def __repr__(self) -> str:
+        sign = "a negative" if self.negative else "an"
+        return f"{sign} integer of {self.digits} digits"
+
+
+def _integer_literal(text: str):
+    return LongInteger(text) if len(text.lstrip("-")) > MAX_DIGITS \
+        else int(text)
+
+
+def _compared(value):
+    """A number or LongInteger as bounds compare it: a LongInteger (beyond
+    every bound) as +-inf."""
+    if isinstance(value, LongInteger):
+        return -math.inf if value.negative else math.inf
+    return value
+
+
+def shown(value: Any, depth: int = 0) -> str:
+    """`value` as a message shows it: JSON-like, on one line, cut short
+    (a long string, a long or deeply nested list or object)."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, str):
+        text = json.dumps(value[:40])
+        return text if len(value) <= 40 else text[:-1] + '..."'
+    if isinstance(value, (list, dict)):
+        items = value.items() if isinstance(value, dict) else value
+        if depth >= 2 and value:
+            inner = "..."
+        else:
+            parts = [f"{shown(item[0])}: {shown(item[1], depth + 1)}"
+                     if isinstance(value, dict) else shown(item, depth + 1)
+                     for item in itertools.islice(items, 4)]
+            inner = ", ".join(parts + (["..."] if len(value) > 4 else []))
+        return f"{{{inner}}}" if isinstance(value, dict) else f"[{inner}]"
+    if isinstance(value, int) and value.bit_length() > 64:
+        # (A config built in Python: str() refuses more than 4300 digits.)
+        sign = "a negative" if value < 0 else "an"
+        return f"{sign} integer of {value.bit_length()} bits"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)      # inf and nan as JSON's Infinity, NaN
+    return repr(value)
+
+
+def _printable(text: str) -> str:
+    """A path for a message: escaped where it has odd characters."""
+    return text if text.isprintable() else shown(text)
+
+
+def _quoted(name: str) -> str:
+    """A field's name for a message, in single quotes where it is short
+    and printable."""
+    return f"'{name}'" if name.isprintable() and len(name) <= 40 \
+        else shown(name)
+
+
+def read_json(path: str) -> Any:
+    """The JSON value in the file at `path` (UTF-8, at most
+    MAX_FILE_BYTES)."""
+    where = _printable(path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise ConfigError(f"{where}: {error.strerror or error}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(f"{where}: larger than {MAX_FILE_BYTES} bytes "
+                          "(not a config.json)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{where}: not UTF-8 text (byte "
+                          f"0x{data[error.start]:02x} at offset "
+                          f"{error.start})") from None
+    try:
+        return json.loads(text, parse_int=_integer_literal)
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{where}: not JSON ({error})") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: not a config (JSON nested too "
+                          "deeply)") from None
+
+
 class Config:
     """The fields of one config.json. `known` lists every field the family's
     configuration class has; a field outside it is an error (a typo, or a
     config of another family). Read the fields the block needs with
-    `integer`, `number`, `boolean` and `text`."""
+    `integer`, `number`, `boolean` and `text`; a number must be within the
+    field's bound (limits.py)."""
 
     def __init__(self, fields: Dict[str, Any], family: str,
                  known: Iterable[str]):
         if not isinstance(fields, dict):
-            raise ConfigError(f"{family} config: expected a JSON object")
+            raise ConfigError(f"{family} config: expected a JSON object, "
+                              f"got {shown(fields)}")
         self.fields = fields
         self.family = family
         unknown = sorted(set(fields) - set(known))
         if unknown:
             raise ConfigError(f"{family} config: unknown field "
-                              f"'{unknown[0]}'")
+                              f"{_quoted(unknown[0])}")
 
     @classmethod
     def load(cls, path: str, family: str, known: Iterable[str]) -> "Config":
-        try:
-            with open(path) as f:
-                fields = json.load(f)
-        except OSError as error:
-            raise ConfigError(f"{path}: {error.strerror}") from None
-        except json.JSONDecodeError as error:
-            raise ConfigError(f"{path}: not JSON ({error})") from None
-        return cls(fields, family, known)
+        return cls(read_json(path), family, known)
+
+    def section(self, name: str, known: Iterable[str]) -> "Config":
+        """The fields of the object in field `name`, each named
+        `name.FIELD` (in messages and limits.py)."""
+        if name not in self.fields:
+            raise ConfigError(f"{self.family} config: missing field "
+                              f"'{name}'")
+        fields = self.fields[name]
+        if not isinstance(fields, dict):
+            raise self.fail(name, f"must be an object, got {shown(fields)}")
+        return Config({f"{name}.{key}": value
+                       for key, value in fields.items()}, self.family,
+                      [f"{name}.{key}" for key in known])
 
     def _get(self, name: str, default: Any) -> Any:
         if name in self.fields:
@@ -50,33 +161,53 @@ class Config:
     def fail(self, name: str, why: str) -> ConfigError:
         return ConfigError(f"{self.family} config: field '{name}' {why}")
 
+    def _bounded(self, name: str, value: Any, minimum, above: bool) -> Any:
+        """`value` (a number or a LongInteger) if it is >= `minimum` (>
+        if `above`) and at most the field's bound (limits.py)."""
+        limit = limits.bound(self.family, name)
+        compared = _compared(value)
+        if compared < minimum or above and compared == minimum:
+            relation = ">" if above else ">="
+            raise self.fail(name, f"must be {relation} {minimum}, got "
+                            f"{shown(value)}")
+        if compared > limit.limit:
+            raise self.fail(name, f"must be <= {limit.limit} ({limit.why}),"
+                            f" got {shown(value)}")
+        return value
+
     def integer(self, name: str, default: Optional[int] = None,
                 minimum: int = 1) -> int:
+        """An integer from `minimum` to the field's bound."""
         value = self._get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(name, f"must be an integer, got {value!r}")
-        if value < minimum:
-            raise self.fail(name, f"must be >= {minimum}, got {value}")
-        return value
+        if isinstance(value, bool) or \
+                not isinstance(value, (int, LongInteger)):
+            raise self.fail(name, f"must be an integer, got {shown(value)}")
+        return self._bounded(name, value, minimum, above=False)
 
     def number(self, name: str, default: Optional[float] = None,
                positive: bool = True) -> float:
+        """A finite number, > 0 if `positive`, at most the field's bound
+        (in magnitude if not `positive`)."""
         value = self._get(name, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value):
-            raise self.fail(name, f"must be a finite number, got {value!r}")
-        if positive and value <= 0:
-            raise self.fail(name, f"must be > 0, got {value}")
-        return float(value)
+        if isinstance(value, bool) or \
+                not isinstance(value, (int, float, LongInteger)) or \
+                isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(name, f"must be a finite number, got "
+                            f"{shown(value)}")
+        if positive:
+            return float(self._bounded(name, value, 0, above=True))
+        limit = limits.bound(self.family, name).limit
+        return float(self._bounded(name, value, -limit, above=False))
 
     def boolean(self, name: str, default: Optional[bool] = None) -> bool:
         value = self._get(name, default)
         if not isinstance(value, bool):
-            raise self.fail(name, f"must be true or false, got {value!r}")
+            raise self.fail(name, f"must be true or false, got "
+                            f"{shown(value)}")
         return value
 
     def text(self, name: str, default: Optional[str] = None) -> str:
         value = self._get(name, default)
         if not isinstance(value, str):
-            raise self.fail(name, f"must be a string, got {value!r}")
+            raise self.fail(name, f"must be a string, got {shown(value)}")
         return value

@@ -35,8 +35,8 @@ import numpy as np
 
 from .. import expr, pieces, reference as ref
 from ..model import Function
-from . import builder
-from .config import Config, ConfigError
+from . import builder, limits
+from .config import Config, ConfigError, shown
 
 FAMILY = "kda"
 
@@ -89,32 +89,25 @@ class KdaConfig:
 def _linear_attn_config(config: Config) -> Config:
     """The fields of `linear_attn_config`, named `linear_attn_config.NAME`
     in messages."""
-    if LINEAR not in config.fields:
-        raise ConfigError(f"{config.family} config: missing field "
-                          f"'{LINEAR}'")
-    fields = config.fields[LINEAR]
-    if fields is None:
+    if config.fields.get(LINEAR, {}) is None:
         raise config.fail(LINEAR, "null (a model without KDA layers) is not "
                           "supported")
-    if not isinstance(fields, dict):
-        raise config.fail(LINEAR, f"must be an object, got {fields!r}")
-    return Config({f"{LINEAR}.{name}": value
-                   for name, value in fields.items()},
-                  config.family, [f"{LINEAR}.{name}" for name in LINEAR_KNOWN])
+    return config.section(LINEAR, LINEAR_KNOWN)
 
 
 def _layer_numbers(linear: Config, name: str) -> List[int]:
-    """A list of layer numbers (from 1) in `linear_attn_config`."""
+    """A list of layer numbers (from 1 to limits.MAX_LAYERS) in
+    `linear_attn_config`."""
     field = f"{LINEAR}.{name}"
     if field not in linear.fields:
         raise ConfigError(f"{linear.family} config: missing field "
                           f"'{field}'")
     value = linear.fields[field]
     if not isinstance(value, list) or not all(
-            isinstance(n, int) and not isinstance(n, bool) and n >= 1
-            for n in value):
-        raise linear.fail(field, f"must be a list of layer numbers (from 1),"
-                          f" got {value!r}")
+            isinstance(n, int) and not isinstance(n, bool) and
+            1 <= n <= limits.MAX_LAYERS for n in value):
+        raise linear.fail(field, f"must be a list of layer numbers (from 1 "
+                          f"to {limits.MAX_LAYERS}), got {shown(value)}")
     return value
 
 

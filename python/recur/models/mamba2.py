@@ -105,11 +105,15 @@ def parse(config: Config) -> Mamba2Config:
         raise config.fail("hidden_act", "is not supported (only \"silu\")")
     if not config.boolean("rms_norm", True):
         raise config.fail("rms_norm", "false is not supported")
-    limit = config.fields.get("time_step_limit", [0.0, float("inf")])
-    if list(limit) != [0.0, float("inf")]:
-        raise config.fail("time_step_limit", "other than [0, inf] is not "
-                          "supported")
+    check_time_step_limit(config, "time_step_limit")
     return c
+
+
+def check_time_step_limit(config: Config, field: str) -> None:
+    """The clamp of dt in `field` (Mamba-2 and Nemotron-H): only none."""
+    limit = config.fields.get(field, [0.0, float("inf")])
+    if not isinstance(limit, list) or limit != [0.0, float("inf")]:
+        raise config.fail(field, "other than [0, inf] is not supported")
 
 
 # For stacks (builder.py): where a layer's weights are in the checkpoint,
@@ -235,5 +239,5 @@ def reference(c: Mamba2Config, weights: Dict[str, np.ndarray],
 
 
 __all__ = ["FAMILY", "KNOWN", "Mamba2Config", "ConfigError", "parse",
-           "weight_shapes", "state_shapes", "random_weights", "emit",
-           "reference"]
+           "check_time_step_limit", "weight_shapes", "state_shapes",
+           "random_weights", "emit", "reference"]

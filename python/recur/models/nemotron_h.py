@@ -36,9 +36,9 @@ nemotron_h --layers N` the description holds the pattern's first N layers
 from dataclasses import dataclass
 from typing import List, Optional
 
-from . import attention, mamba2
+from . import attention, limits, mamba2
 from .attention import AttentionConfig
-from .config import Config
+from .config import Config, shown
 from .mamba2 import Mamba2Config
 
 FAMILY = "nemotron_h"
@@ -84,15 +84,18 @@ def _pattern(config: Config) -> str:
         types = config.text(field)
         if not types:
             raise config.fail(field, "must not be empty")
+    if len(types) > limits.MAX_LAYERS:
+        raise config.fail(field, f"has {len(types)} layers, more than "
+                          f"{limits.MAX_LAYERS}")
     pattern = ""
     for layer, kind in enumerate(types):
         if kind in OTHER:
-            raise config.fail(field, f"layer {layer} ({kind!r}, "
+            raise config.fail(field, f"layer {layer} ({shown(kind)}, "
                               f"{OTHER[kind]}) is not supported (only "
                               "Mamba-2 and attention layers)")
         if kind not in TYPES:
             raise config.fail(field, f"layer {layer} has the unknown type "
-                              f"{kind!r}")
+                              f"{shown(kind)}")
         pattern += TYPES[kind]
     return pattern
 
@@ -126,11 +129,8 @@ def _mamba(config: Config, hidden: int, eps: float) -> Mamba2Config:
     if config.boolean("mamba_proj_bias", False):
         raise config.fail("mamba_proj_bias", "true is not supported (the "
                           "Mamba projections' biases follow use_bias)")
-    limit_field = _legacy(config, "time_step_limit", "mamba_dt_limit")
-    limit = config.fields.get(limit_field, [0.0, float("inf")])
-    if not isinstance(limit, list) or list(limit) != [0.0, float("inf")]:
-        raise config.fail(limit_field, "other than [0, inf] is not "
-                          "supported")
+    mamba2.check_time_step_limit(
+        config, _legacy(config, "time_step_limit", "mamba_dt_limit"))
     return c
 
 

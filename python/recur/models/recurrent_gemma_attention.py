@@ -43,7 +43,6 @@ steps and its prefills of T <= W do (its prefill of T > W keeps only the
 last W keys for every query: the one difference).
 """
 
-import math
 from dataclasses import dataclass
 from typing import Dict, Optional
 
@@ -94,36 +93,22 @@ class RecurrentGemmaAttentionConfig:
         return self.head_dim ** -0.5
 
 
-def _rope_number(config: Config, params: dict, key: str, default):
-    """rope_parameters[key] (default `default`), a finite number > 0."""
-    value = params.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-            not math.isfinite(value) or value <= 0:
-        raise config.fail("rope_parameters", f"{key} must be a finite "
-                          f"number > 0, got {value!r}")
-    return float(value)
-
-
 def _rope(config: Config):
     """(rope_theta, partial_rotary_factor, the field that gave the factor)
     from rope_parameters where it has them, else the top-level fields."""
     theta = config.number("rope_theta", 10000.0)
     factor_field = "partial_rotary_factor"
     factor = config.number(factor_field, 0.5)
-    params = config.fields.get("rope_parameters")
-    if params is None:
+    if config.fields.get("rope_parameters") is None:
         return theta, factor, factor_field
-    if not isinstance(params, dict) or \
-            any(key not in ROPE_FIELDS for key in params):
-        raise config.fail("rope_parameters", "must be an object of "
-                          f"{', '.join(ROPE_FIELDS)}")
-    if params.get("rope_type", "default") != "default":
+    params = config.section("rope_parameters", ROPE_FIELDS)
+    if params.text("rope_parameters.rope_type", "default") != "default":
         raise config.fail("rope_parameters", "with a rope_type other than "
                           "\"default\" is not supported")
-    theta = _rope_number(config, params, "rope_theta", theta)
-    if "partial_rotary_factor" in params:
-        factor = _rope_number(config, params, "partial_rotary_factor", None)
-        factor_field = "rope_parameters"
+    theta = params.number("rope_parameters.rope_theta", theta)
+    if "rope_parameters.partial_rotary_factor" in params.fields:
+        factor_field = "rope_parameters.partial_rotary_factor"
+        factor = params.number(factor_field)
     return theta, factor, factor_field
 
 
@@ -166,8 +151,9 @@ def parse(config: Config) -> RecurrentGemmaAttentionConfig:
     # unpacks two (the rotated first half and the rest), and its rotary
     # frequencies cover int(head_dim factor) dims: only a factor that
     # gives half of an even head_dim, itself even, works there.
+    # (The first test keeps 1 / factor finite: factor >= 1 / head_dim.)
     rotary = int(head_dim * factor)
-    if int(1.0 / factor) != 2 or 2 * rotary != head_dim:
+    if 2 * rotary != head_dim or int(1.0 / factor) != 2:
         raise config.fail(factor_field, f"({factor}) must rotate half of "
                           f"each head's {head_dim} dims (int(1 / factor) = "
                           "2 and int(head_dim factor) = head_dim / 2, the "
