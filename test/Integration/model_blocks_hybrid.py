@@ -84,8 +84,9 @@ def command_line():
     result = subprocess.run(
         [sys.executable, "-m", "recur.models", "nemotron_h", "--config",
          EXAMPLE, "--layers", "4"], capture_output=True, text=True)
-    assert result.returncode == 2 and "4 layers asked" in result.stderr, \
-        result.stderr
+    assert result.returncode == 1 and result.stderr.startswith(
+        "recur.models: error: --layers: nemotron_h: 4 layers asked") and \
+        len(result.stderr.splitlines()) == 1, result.stderr
     print("ok command line")
 
 

@@ -1,17 +1,81 @@
-"""python3 -m recur.models FAMILY --config config.json [--layers N] -o FILE
+"""python3 -m recur.models FAMILY --config config.json [--layers N]
+[--name NAME] -o FILE
 
 Writes the model description of FAMILY's mixer block (or, with --layers,
 of a stack of N layers: pre-norm, mixer, residual) for the fields of
 config.json (Hugging Face's names), and lists the weights it takes. A bad
-config gives one message naming the field and exit status 1. A hybrid
+config or argument gives one line "recur.models: error: ..." naming the
+field and exit status 1 (a usage error, argparse's, status 2). A hybrid
 family (one with `layers(c, N)`, nemotron_h) always writes its stack: the
 first N layers of its pattern, all of them without --layers.
 """
 
 import argparse
+import re
 import sys
 
-from . import FAMILIES, ConfigError, builder, load_config
+from . import FAMILIES, ConfigError, builder, limits, load_config
+
+# The longest function name: a C identifier, with room for "_step".
+MAX_NAME_LENGTH = 128
+
+
+def layer_count(text: str) -> int:
+    """--layers: an integer from 0 to limits.MAX_LAYERS."""
+    if not re.fullmatch(r"[0-9]{1,19}", text.strip()) or \
+            int(text) > limits.MAX_LAYERS:
+        raise ConfigError(f"--layers must be an integer from 0 to "
+                          f"{limits.MAX_LAYERS}, got {text[:40]!r}")
+    return int(text)
+
+
+def function_name(text: str) -> str:
+    """--name: a C identifier (the compiler rejects the reserved ones)."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) or \
+            len(text) > MAX_NAME_LENGTH:
+        raise ConfigError(f"--name must be a C identifier of at most "
+                          f"{MAX_NAME_LENGTH} characters, got {text[:40]!r}")
+    return text
+
+
+def check_sizes(kind: str, shapes) -> None:
+    """No tensor (`kind`: weight or state) over limits.MAX_ELEMENTS
+    elements."""
+    for name, shape in shapes.items():
+        if limits.elements(shape) > limits.MAX_ELEMENTS:
+            raise ConfigError(f"{kind} '{name}' {list(shape)} has more than "
+                              f"{limits.MAX_ELEMENTS} elements (the config's "
+                              "sizes are too large together)")
+
+
+def describe(family: str, config_path: str, layers: int, name):
+    """(description text, weight shapes) of `family`'s block, stack or
+    hybrid stack."""
+    config = load_config(family, config_path)
+    module = FAMILIES[family]
+    if hasattr(module, "layers"):
+        # A hybrid family (nemotron_h): the first N layers of its pattern
+        # (default: all of them), one family per layer.
+        try:
+            stack = module.layers(config, layers)
+        except ValueError as error:
+            raise ConfigError(f"--layers: {error}") from None
+        name = name or f"{family}_stack"
+    elif layers:
+        stack = builder.stack_layers(module, config, layers)
+        name = name or f"{family}_stack"
+    else:
+        stack = None
+        name = name or f"{family}_mixer"
+    if stack is None:
+        weights = module.weight_shapes(config)
+        check_sizes("weight", weights)
+        check_sizes("state", module.state_shapes(config))
+        return builder.build_block(module, config, name), weights
+    weights = builder.layers_weight_shapes(stack)
+    check_sizes("weight", weights)
+    check_sizes("state", builder.layers_state_shapes(stack))
+    return builder.build_layers(stack, name), weights
 
 
 def main(argv=None) -> int:
@@ -24,44 +88,31 @@ def main(argv=None) -> int:
                         help="the family's config.json")
     parser.add_argument("-o", "--output", default="-",
                         help="where the description goes (default: stdout)")
-    parser.add_argument("--layers", type=int, default=0,
-                        help="a stack of this many layers (default: the "
-                             "block alone)")
+    parser.add_argument("--layers", default="0", metavar="N",
+                        help="a stack of this many layers, at most "
+                             f"{limits.MAX_LAYERS} (default: the block "
+                             "alone)")
     parser.add_argument("--name", default=None,
-                        help="the function's name (default: FAMILY_mixer, "
-                             "or FAMILY_stack with --layers)")
+                        help="the function's name, a C identifier "
+                             "(default: FAMILY_mixer, or FAMILY_stack with "
+                             "--layers)")
     args = parser.parse_args(argv)
     try:
-        config = load_config(args.family, args.config)
+        text, weights = describe(
+            args.family, args.config, layer_count(args.layers),
+            None if args.name is None else function_name(args.name))
+        if args.output == "-":
+            sys.stdout.write(text)
+        else:
+            try:
+                with open(args.output, "w") as f:
+                    f.write(text)
+            except OSError as error:
+                raise ConfigError(f"cannot write {args.output!r}: "
+                                  f"{error.strerror or error}") from None
     except ConfigError as error:
         print(f"recur.models: error: {error}", file=sys.stderr)
         return 1
-    module = FAMILIES[args.family]
-    if args.layers < 0:
-        parser.error("--layers must be >= 0")
-    if hasattr(module, "layers"):
-        # A hybrid family (nemotron_h): the first N layers of its pattern
-        # (default: all of them), one family per layer.
-        try:
-            layers = module.layers(config, args.layers)
-        except ValueError as error:
-            parser.error(str(error))
-        text = builder.build_layers(layers,
-                                    args.name or f"{args.family}_stack")
-        weights = builder.layers_weight_shapes(layers)
-    elif args.layers:
-        text = builder.build_stack(module, config, args.layers,
-                                   args.name or f"{args.family}_stack")
-        weights = builder.stack_weight_shapes(module, config, args.layers)
-    else:
-        text = builder.build_block(module, config,
-                                   args.name or f"{args.family}_mixer")
-        weights = module.weight_shapes(config)
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        with open(args.output, "w") as f:
-            f.write(text)
     for weight, shape in weights.items():
         print(f"weight {weight} -> argument {builder.arg_name(weight)} "
               f"{list(shape)}", file=sys.stderr)
