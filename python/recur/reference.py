@@ -288,7 +288,10 @@ def attention(q, k, v, causal=False, window=0, scale=None):
     with np.errstate(invalid="ignore", over="ignore"):
         s = scale * np.einsum("bthd,bshd->bhts", q, k)
         s = np.where(visible, s, -np.inf)
-        m = np.max(s, axis=-1, keepdims=True)              # NaN propagates
+        # initial=-inf: S = 0 (no key at all) reduces to -inf, like a row
+        # that sees no key, instead of failing on an empty reduction.
+        m = np.max(s, axis=-1, keepdims=True,
+                   initial=-np.inf)                        # NaN propagates
         p = np.where(s == m, 1.0, np.exp(s - m))
     p = np.where(visible, p, 0.0)
     denom = np.sum(p, axis=-1)                             # [B,H,T]
