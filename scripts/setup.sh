@@ -6,8 +6,11 @@ set -euo pipefail
 packages=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   clang-22 lld-22 libomp-22-dev
-  libclang-rt-22-dev  # ASan for the run-time check tests, sanitize.sh, fuzz.sh
+  # ASan for the run-time check tests, sanitize.sh, fuzz.sh; the builtins,
+  # whose names the build reserves
+  libclang-rt-22-dev
   cmake ninja-build ccache
+  python3  # the build reads reserved names (lib/Target/gen_reserved_names.py)
   python3-numpy python3-pytest
 )
 

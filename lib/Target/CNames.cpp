@@ -1,10 +1,22 @@
 //===- CNames.cpp - Which names the C interface may use -------------------===//
+//
+// Keywords are listed here; every other taken name comes from the system at
+// build time (gen_reserved_names.py writes ReservedNames.inc): the macros of
+// the standard C, POSIX and C++ headers and the compiler's predefined ones,
+// the types, tags, constants, functions and variables the C headers
+// declare, the C++ headers' namespaces, and the symbols of the libraries a
+// compiled model links beside. Every category applies to every name: a
+// buffer or dimension named like a library function would only shadow it
+// inside the prototype, but rejecting it costs a rename and keeps one rule.
+//
+//===----------------------------------------------------------------------===//
 
 #include "recur/Target/CNames.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/ADT/StringSet.h"
+
+#include <cstdint>
 
 using namespace mlir;
 using namespace mlir::recur;
@@ -29,67 +41,80 @@ static const char *const keywords[] = {
     "requires", "static_cast", "template", "this", "throw", "try", "typeid",
     "typename", "using", "virtual", "wchar_t", "xor", "xor_eq"};
 
-/// Object-like macros that common compilers predefine or that standard
-/// headers the generated header includes (<stdint.h>) and host programs
-/// include (<stdio.h>, <stdlib.h>, <math.h>, <errno.h>, <complex.h>,
-/// <stdnoreturn.h>) define, and the standard types: a parameter of that name
-/// would be replaced or shadow the type. (A function-like macro such as
-/// assert is only expanded before a parenthesis, so it is no problem.)
-static const char *const macros[] = {
-    "linux", "unix", "i386", "NULL", "EOF", "errno",
-    "stdin", "stdout", "stderr", "BUFSIZ", "FILENAME_MAX", "RAND_MAX",
-    "EXIT_SUCCESS", "EXIT_FAILURE", "INFINITY", "NAN", "HUGE_VAL", "M_PI",
-    "M_E", "INT8_MIN", "INT8_MAX", "UINT8_MAX", "INT16_MIN", "INT16_MAX",
-    "UINT16_MAX", "INT32_MIN", "INT32_MAX", "UINT32_MAX", "INT64_MIN",
-    "INT64_MAX", "UINT64_MAX", "SIZE_MAX", "PTRDIFF_MAX", "complex",
-    "imaginary", "I", "noreturn", "va_list", "jmp_buf", "int8_t", "int16_t",
-    "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
-    "intptr_t", "uintptr_t", "size_t", "ptrdiff_t", "FILE"};
+namespace {
+/// Why the system claims a name, in the order of precedence that
+/// gen_reserved_names.py gives a name found several times.
+enum class ReservedKind : uint8_t {
+  PredefinedMacro,
+  Macro,
+  Type,
+  Constant,
+  Symbol,
+  Declaration,
+  Tag,
+  Namespace,
+};
 
-/// Functions of the C and math libraries that compiled code calls, that
-/// host programs commonly call, and that a model's symbol would replace at
-/// link time.
-static const char *const libraryFunctions[] = {
-    // <stdlib.h>, <string.h>, <stdio.h>
-    "malloc", "calloc", "realloc", "free", "aligned_alloc",
-    "posix_memalign", "abort", "exit", "atexit", "qsort", "bsearch", "atoi",
-    "atol", "atoll", "atof", "strtol", "strtoll", "strtod", "strtof", "rand",
-    "srand", "getenv", "system", "memcpy", "memmove", "memset", "memcmp",
-    "memchr", "strlen", "strcmp", "strncmp", "strcpy", "strncpy", "strcat",
-    "strchr", "strrchr", "strstr", "strdup", "printf", "fprintf", "sprintf",
-    "snprintf", "vprintf", "vfprintf", "vsnprintf", "puts", "fputs", "putc",
-    "putchar", "fputc", "getc", "getchar", "fgets", "fopen", "fclose",
-    "fread", "fwrite", "fflush", "fseek", "ftell", "perror", "clock", "time",
-    "signal", "raise", "pthread_create", "pthread_join", "sched_yield",
-    "main", "setjmp", "_setjmp", "longjmp", "_longjmp", "sigsetjmp",
-    "siglongjmp",
-    // <math.h>, with the f and l variants the lowering may call
-    "exp", "expf", "expl", "exp2", "exp2f", "expm1", "expm1f", "log", "logf",
-    "logl", "log2", "log2f", "log10", "log10f", "log1p", "log1pf", "sqrt",
-    "sqrtf", "sqrtl", "cbrt", "cbrtf", "pow", "powf", "powl", "sin", "sinf",
-    "cos", "cosf", "tan", "tanf", "asin", "asinf", "acos", "acosf", "atan",
-    "atanf", "atan2", "atan2f", "sinh", "sinhf", "cosh", "coshf", "tanh",
-    "tanhf", "asinh", "acosh", "atanh", "erf", "erff", "erfc", "erfcf",
-    "tgamma", "lgamma", "fabs", "fabsf", "floor", "floorf", "ceil", "ceilf",
-    "round", "roundf", "trunc", "truncf", "rint", "rintf", "fmod", "fmodf",
-    "fma", "fmaf", "fmin", "fminf", "fmax", "fmaxf", "copysign",
-    "copysignf", "ldexp", "ldexpf", "frexp", "frexpf", "modf", "modff",
-    "nan", "nanf", "isnan", "isinf", "isfinite", "signbit", "hypot",
-    "hypotf", "sincos", "sincosf",
-    // MLIR's runtime helpers and the OpenMP runtime
-    "memrefCopy", "mlirAsyncRuntimeCreateToken", "omp_get_max_threads",
-    "omp_get_num_threads", "omp_get_thread_num", "omp_set_num_threads"};
+/// A taken name, where it was found first (an index into
+/// reservedNameSources: "<limits.h>", "the C library (libc.so.6)"), and
+/// whether a library defines it too (printf is also a macro).
+struct ReservedName {
+  const char *name;
+  ReservedKind kind;
+  uint16_t source;
+  bool isSymbol;
+};
+} // namespace
+
+// reservedNameSources[] and reservedNames[] (sorted by name).
+#include "ReservedNames.inc"
+
+/// The first entry of reservedNames not less than `name`.
+static const ReservedName *lowerBound(llvm::StringRef name) {
+  return std::lower_bound(std::begin(reservedNames), std::end(reservedNames),
+                          name,
+                          [](const ReservedName &entry, llvm::StringRef key) {
+                            return llvm::StringRef(entry.name) < key;
+                          });
+}
+
+/// The entry of `name` in reservedNames, or null.
+static const ReservedName *findReservedName(llvm::StringRef name) {
+  const ReservedName *found = lowerBound(name);
+  return found != std::end(reservedNames) && name == found->name ? found
+                                                                 : nullptr;
+}
+
+static std::string describe(const ReservedName &entry) {
+  std::string source = reservedNameSources[entry.source];
+  switch (entry.kind) {
+  case ReservedKind::PredefinedMacro:
+    return "is a macro that the C and C++ compilers predefine";
+  case ReservedKind::Macro:
+    return "is a macro that " + source + " defines";
+  case ReservedKind::Type:
+    return "is a type that " + source + " declares";
+  case ReservedKind::Constant:
+    return "is an enumeration constant that " + source + " declares";
+  case ReservedKind::Symbol:
+    return "is a function or variable of " + source;
+  case ReservedKind::Declaration:
+    return "is a function or variable that " + source + " declares";
+  case ReservedKind::Tag:
+    return "is a struct, union or enum tag that " + source + " declares";
+  case ReservedKind::Namespace:
+    return "is a namespace of the C++ standard library";
+  }
+  llvm_unreachable("unknown ReservedKind");
+}
 
 bool mlir::recur::isRuntimeSymbol(llvm::StringRef name) {
-  static const llvm::StringSet<> names = [] {
-    llvm::StringSet<> set;
-    for (const char *function : libraryFunctions)
-      set.insert(function);
-    return set;
-  }();
   // The compiler runtime (__truncsfbf2, __extendhfsf2, __divti3, ...) and
   // the C library's internals use reserved identifiers.
-  return names.contains(name) || name.starts_with("__");
+  if (name.starts_with("__"))
+    return true;
+  const ReservedName *entry = findReservedName(name);
+  return entry && entry->isSymbol;
 }
 
 std::optional<std::string> mlir::recur::whyNotCName(llvm::StringRef name) {
@@ -100,10 +125,19 @@ std::optional<std::string> mlir::recur::whyNotCName(llvm::StringRef name) {
       (name.size() > 1 && name[0] == '_' && llvm::isUpper(name[1])))
     return std::string("is reserved for the C implementation (it starts "
                        "with '__' or '_' and a capital letter)");
+  if (name.contains("__"))
+    return std::string("is reserved for the C++ implementation (it "
+                       "contains '__')");
+  // The header's include guard (RECUR_MODEL_H), its macros and types
+  // (RECUR_MAYBE_UNUSED, recur_function_info) and the runtime library's
+  // functions (recur_load_weights) all start so.
+  if (name.starts_with_insensitive("recur_"))
+    return std::string("is reserved for recur's own names (it starts with "
+                       "'recur_', ignoring case)");
   if (llvm::is_contained(keywords, name))
     return std::string("is a C or C++ keyword");
-  if (llvm::is_contained(macros, name))
-    return std::string("is a predefined or standard-header macro or type");
+  if (const ReservedName *entry = findReservedName(name))
+    return describe(*entry);
   return std::nullopt;
 }
 
@@ -111,8 +145,31 @@ std::optional<std::string>
 mlir::recur::whyNotCFunctionName(llvm::StringRef name) {
   if (std::optional<std::string> why = whyNotCName(name))
     return why;
-  if (isRuntimeSymbol(name))
-    return std::string("is a function of the C or math library or the "
-                       "compiler runtime");
+  if (name.starts_with("_"))
+    return std::string("is reserved for the C implementation at file scope "
+                       "(it starts with '_')");
+  // NAME_call(const int64_t *dims, void *const *buffers) calls NAME.
+  if (name == "dims" || name == "buffers")
+    return std::string("is a parameter of the header's NAME_call functions");
+  // The header declares more names after the function's (CInterface.cpp):
+  // its status message function, NAME_call and the tables NAME_info,
+  // NAME_dims, NAME_buffers and NAME_shape<i>.
+  for (const char *suffix :
+       {"_status_message", "_call", "_info", "_dims", "_buffers"}) {
+    std::string derived = (name + suffix).str();
+    if (std::optional<std::string> why = whyNotCName(derived))
+      return "makes the header declare '" + derived + "', which " + *why;
+  }
+  std::string shapePrefix = (name + "_shape").str();
+  for (const ReservedName *entry = lowerBound(shapePrefix);
+       entry != std::end(reservedNames) &&
+       llvm::StringRef(entry->name).starts_with(shapePrefix);
+       ++entry) {
+    llvm::StringRef index =
+        llvm::StringRef(entry->name).drop_front(shapePrefix.size());
+    if (!index.empty() && llvm::all_of(index, llvm::isDigit))
+      return "makes the header declare '" + std::string(entry->name) +
+             "', which " + describe(*entry);
+  }
   return std::nullopt;
 }

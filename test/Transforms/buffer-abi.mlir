@@ -151,14 +151,14 @@ func.func @class(%a: tensor<2xf32>) -> tensor<2xf32> {
 
 // -----
 
-// expected-error @+1 {{'recur.name' of argument 0 of @f is 'linux', which is a predefined or standard-header macro or type}}
+// expected-error @+1 {{'recur.name' of argument 0 of @f is 'linux', which is a macro that the C and C++ compilers predefine}}
 func.func @f(%a: tensor<2xf32> {recur.name = "linux"}) -> tensor<2xf32> {
   return %a : tensor<2xf32>
 }
 
 // -----
 
-// expected-error @+1 {{dimension name 'errno' of argument 0 of @f is a predefined or standard-header macro or type}}
+// expected-error @+1 {{dimension name 'errno' of argument 0 of @f is a macro that <errno.h> defines}}
 func.func @f(%a: tensor<?xf32> {recur.dim_names = ["errno"]}) -> tensor<2xf32> {
   %r = arith.constant dense<0.0> : tensor<2xf32>
   return %r : tensor<2xf32>
