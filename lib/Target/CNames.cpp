@@ -49,6 +49,7 @@ enum class ReservedKind : uint8_t {
   Macro,
   Type,
   Constant,
+  Entry,
   Symbol,
   Declaration,
   Tag,
@@ -96,6 +97,8 @@ static std::string describe(const ReservedName &entry) {
     return "is a type that " + source + " declares";
   case ReservedKind::Constant:
     return "is an enumeration constant that " + source + " declares";
+  case ReservedKind::Entry:
+    return "is the program's function that " + source + " calls";
   case ReservedKind::Symbol:
     return "is a function or variable of " + source;
   case ReservedKind::Declaration:
@@ -153,12 +156,14 @@ mlir::recur::whyNotCFunctionName(llvm::StringRef name) {
     return std::string("is a parameter of the header's NAME_call functions");
   // The header declares more names after the function's (CInterface.cpp):
   // its status message function, NAME_call and the tables NAME_info,
-  // NAME_dims, NAME_buffers and NAME_shape<i>.
+  // NAME_dims, NAME_buffers and NAME_shape<i>. (After a name that ends in
+  // '_' they contain '__', which C++ reserves; no system uses such names.)
   for (const char *suffix :
        {"_status_message", "_call", "_info", "_dims", "_buffers"}) {
     std::string derived = (name + suffix).str();
-    if (std::optional<std::string> why = whyNotCName(derived))
-      return "makes the header declare '" + derived + "', which " + *why;
+    if (const ReservedName *entry = findReservedName(derived))
+      return "makes the header declare '" + derived + "', which " +
+             describe(*entry);
   }
   std::string shapePrefix = (name + "_shape").str();
   for (const ReservedName *entry = lowerBound(shapePrefix);

@@ -15,11 +15,12 @@ runtime. A name is taken when:
     of `clang -Xclang -ast-dump`); a C++ header opens a namespace of that
     name (`namespace std`);
   - a library defines it as a dynamic symbol (`llvm-nm -D --defined-only`;
-    the archives' global symbols), version suffixes (`@@GLIBC_2.2.5`)
-    stripped.
+    the archives' and startup objects' global symbols), version suffixes
+    (`@@GLIBC_2.2.5`) stripped, or the C library's startup code calls it
+    (`main`).
 
-Names that are reserved anyway (they contain '__' or start with '_' and a
-capital letter) and text that is not a C identifier are left out. Each name
+Names that are reserved anyway (they start with '__' or '_' and a capital
+letter) and text that is not a C identifier are left out. Each name
 comes with where it was found first, in the order above, so that a
 diagnostic can say why it is taken. The output is a C++ fragment that
 CNames.cpp includes, and a depfile of every header and library read, so that
@@ -96,22 +97,26 @@ C_MODES = [
 CXX_MODES = [["-std=gnu++20"], ["-std=c++17"], ["-std=c++2b"]]
 
 # The libraries a compiled model is linked beside: (how to find it, what it
-# is, whether it is an archive). `print-file-name=NAME` asks clang where it
-# finds a file; `rtlib=compiler-rt` asks for clang's builtins archive.
+# is, "shared", "archive" or "startup" object). `print-file-name=NAME` asks
+# clang where it finds a file; `rtlib=compiler-rt` asks for clang's builtins
+# archive. The startup objects also call the program's `main`.
 LIBRARIES = [
-    ("print-file-name=libc.so.6", "the C library", False),
-    ("print-file-name=libc_nonshared.a", "the C library", True),
-    ("print-file-name=libm.so.6", "the math library", False),
-    ("print-file-name=libomp.so", "the OpenMP runtime", False),
-    ("print-file-name=libstdc++.so.6", "the C++ library", False),
-    ("print-file-name=libgcc_s.so.1", "the compiler runtime", False),
-    ("print-file-name=libgcc.a", "the compiler runtime", True),
-    ("rtlib=compiler-rt", "the compiler runtime", True),
+    ("print-file-name=libc.so.6", "the C library", "shared"),
+    ("print-file-name=libc_nonshared.a", "the C library", "archive"),
+    ("print-file-name=Scrt1.o", "the C library's startup code", "startup"),
+    ("print-file-name=crt1.o", "the C library's startup code", "startup"),
+    ("print-file-name=crti.o", "the C library's startup code", "startup"),
+    ("print-file-name=libm.so.6", "the math library", "shared"),
+    ("print-file-name=libomp.so", "the OpenMP runtime", "shared"),
+    ("print-file-name=libstdc++.so.6", "the C++ library", "shared"),
+    ("print-file-name=libgcc_s.so.1", "the compiler runtime", "shared"),
+    ("print-file-name=libgcc.a", "the compiler runtime", "archive"),
+    ("rtlib=compiler-rt", "the compiler runtime", "archive"),
     # The runtime libraries whose functions MLIR's lowerings may call
     # (memrefCopy), in LLVM's library directory (--mlir-lib-dir).
-    ("mlir=libmlir_c_runner_utils.so", "MLIR's runtime", False),
-    ("mlir=libmlir_runner_utils.so", "MLIR's runtime", False),
-    ("mlir=libmlir_async_runtime.so", "MLIR's runtime", False),
+    ("mlir=libmlir_c_runner_utils.so", "MLIR's runtime", "shared"),
+    ("mlir=libmlir_runner_utils.so", "MLIR's runtime", "shared"),
+    ("mlir=libmlir_async_runtime.so", "MLIR's runtime", "shared"),
 ]
 
 # Names each part must find; a missing one means the tools or the system
@@ -126,12 +131,13 @@ EXPECTED = {
     "tag": ["tm", "timespec"],
     "namespace": ["std"],
     "symbol": ["close", "write", "open", "environ", "timezone", "sinf",
-               "omp_get_thread_num", "memrefCopy"],
+               "omp_get_thread_num", "memrefCopy", "data_start"],
+    "entry": ["main"],
 }
 
 # The kinds, in the order of precedence when a name has several, as they
 # are spelled in CNames.cpp's ReservedKind.
-KINDS = ["PredefinedMacro", "Macro", "Type", "Constant", "Symbol",
+KINDS = ["PredefinedMacro", "Macro", "Type", "Constant", "Entry", "Symbol",
          "Declaration", "Tag", "Namespace"]
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -142,10 +148,12 @@ def fail(message):
 
 
 def is_candidate(name):
-    """A C identifier that the C interface's own rules (whyNotCName) do not
-    already reject as reserved: it contains no '__' and does not start with
-    '_' and a capital letter."""
-    return (IDENTIFIER.match(name) is not None and "__" not in name and
+    """A C identifier that does not start with '__' or '_' and a capital
+    letter, which the C interface's own rules reject anyway. (Names that
+    contain '__' elsewhere stay: the header's tables of a function whose
+    name ends in '_' are such names.)"""
+    return (IDENTIFIER.match(name) is not None and
+            not name.startswith("__") and
             not (len(name) > 1 and name[0] == "_" and name[1].isupper()))
 
 
@@ -305,8 +313,9 @@ def library_path(answer, query):
     return path
 
 
-def read_symbols(text, path, what, names):
-    """Adds the global symbols of `llvm-nm -P` output for `path`."""
+def read_symbols(text, path, what, library_kind, names):
+    """Adds the global symbols of `llvm-nm -P` output for `path`, and the
+    functions that a startup object calls (main)."""
     source = f"{what} ({os.path.basename(path)})"
     found = 0
     for line in text.splitlines():
@@ -314,6 +323,9 @@ def read_symbols(text, path, what, names):
         if len(fields) < 2 or len(fields[1]) != 1:
             continue
         symbol, kind = fields[0], fields[1]
+        if kind == "U" and library_kind == "startup":
+            names.add(symbol, "Entry", source)
+            continue
         # Global symbols: upper case but the absolute ones (version names),
         # and indirect functions and unique globals; lower case is local.
         if not ((kind.isupper() and kind not in "AU") or kind in "iu"):
@@ -390,13 +402,13 @@ def main():
             return pool.submit(run, command, what)
 
         libraries = []
-        for query, what, archive in LIBRARIES:
+        for query, what, library_kind in LIBRARIES:
             if query.startswith("mlir="):
                 where = os.path.join(args.mlir_lib_dir, query.split("=")[1])
             else:
                 where = start(library_query(args.clang, query),
                               f"finding {what}")
-            libraries.append((where, query, what, archive))
+            libraries.append((where, query, what, library_kind))
         c_jobs = []
         for flags, with_declarations in C_MODES:
             compile_c = [args.clang, "-x", "c", *flags, "-fopenmp"]
@@ -410,15 +422,16 @@ def main():
                           f"reading the C++ headers ({' '.join(flags)})")
                     for flags in CXX_MODES]
         symbol_jobs = []
-        for where, query, what, archive in libraries:
+        for where, query, what, library_kind in libraries:
             path = library_path(
                 where if isinstance(where, str) else where.result(), query)
             names.files.add(os.path.realpath(path))
-            command = [args.nm, "--defined-only", "-P", path]
-            if not archive:
-                command.insert(1, "-D")
+            command = {"shared": [args.nm, "-D", "--defined-only", "-P", path],
+                       "archive": [args.nm, "--defined-only", "-P", path],
+                       "startup": [args.nm, "-P", path]}[library_kind]
             symbol_jobs.append(
-                (start(command, f"listing the symbols of {path}"), path, what))
+                (start(command, f"listing the symbols of {path}"), path, what,
+                 library_kind))
 
         # Read in a fixed order: the first source found for a name stays.
         for macros, declarations in c_jobs:
@@ -428,12 +441,13 @@ def main():
         for job in cxx_jobs:
             read_macros(job.result(), cxx_headers, names)
         read_namespaces(cxx_jobs[0].result(), names)
-        for job, path, what in symbol_jobs:
-            read_symbols(job.result(), path, what, names)
+        for job, path, what, library_kind in symbol_jobs:
+            read_symbols(job.result(), path, what, library_kind, names)
 
     kind_of = {"PredefinedMacro": "macro", "Macro": "macro", "Type": "type",
                "Constant": "constant", "Declaration": "declaration",
-               "Tag": "tag", "Namespace": "namespace", "Symbol": "symbol"}
+               "Tag": "tag", "Namespace": "namespace", "Symbol": "symbol",
+               "Entry": "entry"}
     for part, expected in EXPECTED.items():
         found = set().union(*(names.counts.get(kind, set())
                               for kind in KINDS if kind_of[kind] == part))

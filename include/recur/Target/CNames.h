@@ -29,9 +29,9 @@ namespace recur {
 std::optional<std::string> whyNotCName(llvm::StringRef name);
 
 /// Why `name` cannot be an exported function: everything whyNotCName
-/// rejects, a leading '_' (reserved at file scope), and a name whose
-/// tables in the header (NAME_info, NAME_status_message, ...) would be
-/// taken.
+/// rejects, a leading '_' (reserved at file scope), the parameters of the
+/// header's NAME_call functions (dims, buffers), and a name whose tables
+/// in the header (NAME_info, NAME_status_message, ...) would be taken.
 std::optional<std::string> whyNotCFunctionName(llvm::StringRef name);
 
 /// True when `name` is a symbol of a library that compiled code calls or
