@@ -151,7 +151,15 @@ recur_st_status recur_load_weights(const recur_st_file *file,
     recur_st_status status =
         loadWeight(file, buffer, &buffers[i], message, size);
     if (status != RECUR_ST_OK) {
-      recur_free_weights(function, buffers);
+      /* Only the weights this call loaded, before buffer i: the caller's
+         other slots may hold anything. */
+      for (int j = 0; j < i; ++j) {
+        const recur_buffer_info *loaded = &function->buffers[j];
+        if (loaded->is_output || !loaded->checkpoint_name)
+          continue;
+        free(buffers[j]);
+        buffers[j] = NULL;
+      }
       return status;
     }
   }

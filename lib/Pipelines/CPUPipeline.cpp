@@ -31,6 +31,8 @@ static constexpr unsigned kMaxStackTemporaryBytes = 64 * 1024;
 
 void mlir::recur::buildRecurLoweringPipeline(
     OpPassManager &pm, const CPUPipelineOptions &options) {
+  // The trust boundary: only what a description may use goes on.
+  pm.addPass(createRecurCheckDescription());
   pm.addPass(createRecurBufferABI());
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
@@ -81,6 +83,8 @@ void mlir::recur::buildBufferizationPipeline(OpPassManager &pm) {
   funcs.addPass(bufferization::createPromoteBuffersToStackPass(stack));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
+  // Every run-time sized allocation's byte count, with overflow checks.
+  pm.addPass(createRecurAllocationSizeChecks());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

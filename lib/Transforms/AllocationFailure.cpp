@@ -26,10 +26,12 @@ LLVM::GlobalOp mlir::recur::addThreadLocal(OpBuilder &b, Location loc,
 FailureOr<std::optional<AllocationGuard>>
 mlir::recur::guardAllocations(ModuleOp module, SymbolTable &symbols) {
   auto malloc = dyn_cast_or_null<LLVM::LLVMFuncOp>(symbols.lookup("malloc"));
-  if (!malloc)
+  auto overflow = dyn_cast_or_null<LLVM::LLVMFuncOp>(
+      symbols.lookup(kAllocationSizeOverflow));
+  if (!malloc && !overflow)
     return std::optional<AllocationGuard>();
   MLIRContext *context = module.getContext();
-  Location loc = malloc.getLoc();
+  Location loc = malloc ? malloc.getLoc() : overflow.getLoc();
   Type i32 = IntegerType::get(context, 32), i64 = IntegerType::get(context, 64);
   Type ptr = LLVM::LLVMPointerType::get(context);
   OpBuilder b(context);
@@ -58,8 +60,36 @@ mlir::recur::guardAllocations(ModuleOp module, SymbolTable &symbols) {
   (*longjmp)->setAttr("passthrough",
                       b.getArrayAttr({b.getStringAttr("noreturn")}));
 
+  // Records `size` as the size that failed and jumps back to the entry.
+  auto jumpBack = [&](Value size) {
+    LLVM::StoreOp::create(b, loc, size,
+                          LLVM::AddressOfOp::create(b, loc, guard.failedSize));
+    LLVM::CallOp::create(
+        b, loc, *longjmp,
+        ValueRange{LLVM::AddressOfOp::create(b, loc, guard.jumpBuffer),
+                   LLVM::ConstantOp::create(b, loc, i32,
+                                            b.getI32IntegerAttr(1))});
+    LLVM::UnreachableOp::create(b, loc);
+  };
+
+  // recur.allocation_size_overflow(): fails with the size -1.
+  if (overflow) {
+    if (!overflow.getBody().empty() ||
+        overflow.getFunctionType() !=
+            LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(context), {}))
+      return overflow.emitError()
+             << "'" << kAllocationSizeOverflow
+             << "' is recur's own; it must be a declaration of () -> ()";
+    overflow.setLinkage(LLVM::Linkage::Internal);
+    b.setInsertionPointToStart(overflow.addEntryBlock(b));
+    jumpBack(LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(-1)));
+  }
+  if (!malloc)
+    return std::optional<AllocationGuard>(guard);
+
   // recur.checked_malloc(size): malloc(size), or record the size and jump
   // back to the entry point when it returns null for a nonzero size.
+  b.setInsertionPointToEnd(module.getBody());
   auto checked = LLVM::LLVMFuncOp::create(
       b, loc, "recur.checked_malloc", LLVM::LLVMFunctionType::get(ptr, {i64}));
   checked.setLinkage(LLVM::Linkage::Internal);
@@ -81,13 +111,7 @@ mlir::recur::guardAllocations(ModuleOp module, SymbolTable &symbols) {
   b.setInsertionPointToStart(ok);
   LLVM::ReturnOp::create(b, loc, pointer);
   b.setInsertionPointToStart(fail);
-  LLVM::StoreOp::create(b, loc, size,
-                        LLVM::AddressOfOp::create(b, loc, guard.failedSize));
-  LLVM::CallOp::create(
-      b, loc, *longjmp,
-      ValueRange{LLVM::AddressOfOp::create(b, loc, guard.jumpBuffer),
-                 LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(1))});
-  LLVM::UnreachableOp::create(b, loc);
+  jumpBack(size);
 
   module.walk([&](LLVM::CallOp call) {
     if (call.getCallee() == StringRef("malloc") &&

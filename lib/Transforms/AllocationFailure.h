@@ -27,6 +27,12 @@ LLVM::GlobalOp addThreadLocal(OpBuilder &b, Location loc, StringRef name,
                               Type type, uint64_t alignment,
                               SymbolTable &symbols);
 
+/// The function that --recur-allocation-size-checks calls when an
+/// allocation's byte count overflows: guardAllocations defines it to fail
+/// like malloc, with the size -1.
+inline constexpr const char kAllocationSizeOverflow[] =
+    "recur.allocation_size_overflow";
+
 /// What an entry point needs to catch a failed allocation.
 struct AllocationGuard {
   LLVM::GlobalOp jumpBuffer; // thread-local jmp_buf
@@ -34,8 +40,9 @@ struct AllocationGuard {
   LLVM::LLVMFuncOp setjmp;   // _setjmp (returns twice)
 };
 
-/// Sends every call to malloc in `module` through a checked allocator.
-/// Returns nothing when the module allocates nothing.
+/// Sends every call to malloc in `module` through a checked allocator, and
+/// defines kAllocationSizeOverflow where it is declared. Returns nothing
+/// when the module allocates nothing.
 FailureOr<std::optional<AllocationGuard>>
 guardAllocations(ModuleOp module, SymbolTable &symbols);
 

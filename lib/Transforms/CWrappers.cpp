@@ -245,7 +245,7 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
     auto [outOfMemoryBlock, outOfMemoryText] = constantBlock(
         name + ".status_out_of_memory",
         name + ": out of memory: a temporary of %lld bytes could not be "
-               "allocated");
+               "allocated (-1: 2^63 bytes or more)");
     LLVM::BrOp::create(b, loc, ValueRange{outOfMemoryText}, format);
 
     SmallVector<int32_t> cases = {0, kOutOfMemoryStatus};

@@ -57,13 +57,18 @@ public:
       LogicalResult added = success();
       if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op))
         added = addExpandShapeChecks(expand);
+      else if (auto empty = dyn_cast<tensor::EmptyOp>(op))
+        addTemporaryChecks(empty);
       else if (op->getDialect() == op->getContext()->getLoadedDialect("recur"))
         added = addOpChecks(op);
       return failed(added) ? WalkResult::interrupt() : WalkResult::advance();
     });
     if (walk.wasInterrupted())
       return failure();
-    return addOutputChecks();
+    if (failed(addOutputChecks()))
+      return failure();
+    addPointerChecks();
+    return success();
   }
 
   SmallVector<Check> checks;
@@ -163,34 +168,44 @@ private:
     }
   }
 
+  /// True when the byte size of `sizes` elements of `bytes` bytes each is
+  /// 2^63 or more; a size of 0 anywhere makes 0 bytes. (count * d overflows
+  /// the limit exactly when count > limit / d, for d > 0.)
+  Value byteSizeOverflows(ArrayRef<Value> sizes, int64_t bytes) {
+    int64_t limit = std::numeric_limits<int64_t>::max() / bytes;
+    Value count = constant(1);
+    Value failed = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 0);
+    Value empty = failed;
+    Value one = constant(1);
+    for (Value size : sizes) {
+      Value divisor = arith::MaxSIOp::create(b, loc, size, one);
+      Value room = arith::DivSIOp::create(b, loc, constant(limit), divisor);
+      failed = arith::OrIOp::create(
+          b, loc, failed, compare(arith::CmpIPredicate::sgt, count, room));
+      empty = arith::OrIOp::create(
+          b, loc, empty, compare(arith::CmpIPredicate::eq, size, constant(0)));
+      count = arith::MulIOp::create(b, loc, count, size);
+    }
+    Value nonempty = arith::XOrIOp::create(
+        b, loc, empty, arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
+    return arith::AndIOp::create(b, loc, failed, nonempty);
+  }
+
+  static int64_t elementBytes(Type elementType) {
+    return std::max<int64_t>(1, elementType.getIntOrFloatBitWidth() / 8);
+  }
+
   void addByteSizeChecks() {
     for (auto [index, buffer] : llvm::enumerate(iface.buffers)) {
-      int64_t bytes =
-          std::max<int64_t>(1, buffer.elementType.getIntOrFloatBitWidth() / 8);
-      // count * d overflows the limit exactly when count > limit / d (d > 0).
-      int64_t limit = std::numeric_limits<int64_t>::max() / bytes;
-      Value count = constant(1);
-      Value failed = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 0);
-      Value empty = failed; // a dimension of 0 makes 0 bytes
-      Value one = constant(1);
-      for (auto [d, dim] : llvm::enumerate(buffer.shape)) {
-        Value size = dim.isDynamic() ? bufferDim(index, d) : constant(dim.size);
-        Value divisor = arith::MaxSIOp::create(b, loc, size, one);
-        Value room = arith::DivSIOp::create(b, loc, constant(limit), divisor);
-        failed = arith::OrIOp::create(
-            b, loc, failed,
-            compare(arith::CmpIPredicate::sgt, count, room));
-        empty = arith::OrIOp::create(
-            b, loc, empty, compare(arith::CmpIPredicate::eq, size, constant(0)));
-        count = arith::MulIOp::create(b, loc, count, size);
-      }
-      Value nonempty = arith::XOrIOp::create(
-          b, loc, empty,
-          arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
-      failed = arith::AndIOp::create(b, loc, failed, nonempty);
       if (llvm::none_of(buffer.shape,
                         [](const CDim &dim) { return dim.isDynamic(); }))
         continue; // a static overflow is a compile-time error
+      SmallVector<Value> sizes;
+      for (auto [d, dim] : llvm::enumerate(buffer.shape))
+        sizes.push_back(dim.isDynamic() ? bufferDim(index, d)
+                                        : constant(dim.size));
+      Value failed =
+          byteSizeOverflows(sizes, elementBytes(buffer.elementType));
       std::string shape;
       llvm::raw_string_ostream os(shape);
       llvm::interleave(
@@ -203,6 +218,124 @@ private:
                         prefix() + "'" + buffer.name + "' [" + shape +
                             "] has 2^63 bytes or more"});
     }
+  }
+
+  /// The byte size of buffer `index` (wrapping: a size that overflows is
+  /// caught by its byte-size check, which comes first).
+  Value byteSize(unsigned index) {
+    const CBuffer &buffer = iface.buffers[index];
+    Value bytes = constant(elementBytes(buffer.elementType));
+    for (auto [d, dim] : llvm::enumerate(buffer.shape))
+      bytes = arith::MulIOp::create(
+          b, loc, bytes,
+          dim.isDynamic() ? bufferDim(index, d) : constant(dim.size));
+    return bytes;
+  }
+
+  /// Last, with every size known to be consistent: no nonempty buffer is
+  /// NULL, and no output shares memory with another buffer (the lowering
+  /// reads inputs after writing outputs: attention's o over its k or v,
+  /// conv1d's y over x).
+  void addPointerChecks() {
+    SmallVector<Value> starts, sizes;
+    Value zero = constant(0);
+    for (auto [index, buffer] : llvm::enumerate(iface.buffers)) {
+      Value pointer = memref::ExtractAlignedPointerAsIndexOp::create(
+          b, loc, func.getArgument(index));
+      starts.push_back(i64(pointer));
+      sizes.push_back(byteSize(index));
+      checks.push_back(
+          {arith::AndIOp::create(
+               b, loc, compare(arith::CmpIPredicate::eq, starts.back(), zero),
+               compare(arith::CmpIPredicate::sgt, sizes.back(), zero)),
+           sizes.back(), sizes.back(),
+           prefix() + "'" + buffer.name + "' is NULL but has %lld bytes"});
+    }
+    for (auto [out, output] : llvm::enumerate(iface.buffers)) {
+      if (!output.isOutput)
+        continue;
+      for (auto [other, buffer] : llvm::enumerate(iface.buffers)) {
+        if (other == out || (buffer.isOutput && other > out))
+          continue; // each pair of outputs once
+        // [a, a + m) and [c, c + n) overlap when a < c + n and c < a + m,
+        // both nonempty.
+        Value a = starts[out], m = sizes[out];
+        Value c = starts[other], n = sizes[other];
+        Value overlap = arith::AndIOp::create(
+            b, loc,
+            compare(arith::CmpIPredicate::ult, a,
+                    arith::AddIOp::create(b, loc, c, n)),
+            compare(arith::CmpIPredicate::ult, c,
+                    arith::AddIOp::create(b, loc, a, m)));
+        Value nonempty = arith::AndIOp::create(
+            b, loc, compare(arith::CmpIPredicate::sgt, m, zero),
+            compare(arith::CmpIPredicate::sgt, n, zero));
+        checks.push_back(
+            {arith::AndIOp::create(b, loc, overlap, nonempty), a, c,
+             prefix() + "the output '" + output.name + "' (address %lld) " +
+                 "overlaps " + (buffer.isOutput ? "the output '" : "the "
+                                "input '") +
+                 buffer.name + "' (address %lld); outputs must not share " +
+                 "memory with other buffers"});
+      }
+    }
+  }
+
+  /// True when a buffer's byte-size check covers a temporary of sizes
+  /// `keys` (keyOf) and elements of `bytes`: the buffer has the same sizes,
+  /// in any order, and elements at least as wide.
+  bool isCoveredByABuffer(ArrayRef<std::string> keys, int64_t bytes) {
+    if (llvm::any_of(keys, [](const std::string &key) { return key.empty(); }))
+      return false;
+    SmallVector<std::string> sorted(keys);
+    llvm::sort(sorted);
+    return llvm::any_of(iface.buffers, [&](const CBuffer &buffer) {
+      if (elementBytes(buffer.elementType) < bytes)
+        return false;
+      SmallVector<std::string> shape;
+      for (const CDim &dim : buffer.shape)
+        shape.push_back(dim.isDynamic() ? dim.name : std::to_string(dim.size));
+      llvm::sort(shape);
+      return shape == sorted;
+    });
+  }
+
+  /// A temporary of the description (tensor.empty) whose sizes follow from
+  /// the arguments' sizes fits in 2^63 bytes: its allocation's byte count
+  /// cannot wrap. (A temporary whose sizes are computed inside the function
+  /// is checked where it is allocated: --recur-checked-allocation-sizes.)
+  void addTemporaryChecks(tensor::EmptyOp empty) {
+    RankedTensorType type = empty.getType();
+    if (type.hasStaticShape() ||
+        !type.getElementType().isIntOrFloat())
+      return; // a static overflow is a compile-time error
+    SmallVector<Value> sizes;
+    SmallVector<std::string> keys;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      FailureOr<Value> size = sizeAtEntry(empty.getResult(), d);
+      if (failed(size))
+        return;
+      sizes.push_back(*size);
+      keys.push_back(keyOf(*size));
+    }
+    int64_t bytes = elementBytes(type.getElementType());
+    if (isCoveredByABuffer(keys, bytes))
+      return;
+    Value failed = byteSizeOverflows(sizes, bytes);
+    // The values: its first two dynamic sizes.
+    SmallVector<Value> dynamic;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (type.isDynamicDim(d))
+        dynamic.push_back(sizes[d]);
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << prefix() << "the temporary " << type << " of " << describe(empty)
+       << " has 2^63 bytes or more (dynamic size";
+    if (dynamic.size() == 1)
+      os << " %lld)";
+    else
+      os << "s %lld, %lld" << (dynamic.size() > 2 ? ", ...)" : ")");
+    checks.push_back({failed, dynamic[0], dynamic[std::min<size_t>(1, dynamic.size() - 1)], text});
   }
 
   /// Where an op is, for messages: "recur.linear_attention at file:line".

@@ -46,10 +46,11 @@ def build():
     return program
 
 
-def run(program, tensors, dtypes=None):
+def run(program, tensors, dtypes=None, *flags):
     path = os.path.join(WORK, "w.safetensors")
     safetensors.save(path, tensors, dtypes)
-    out = subprocess.run([program, path], capture_output=True, text=True)
+    out = subprocess.run([program, path, *flags], capture_output=True,
+                         text=True)
     return out.returncode, out.stdout
 
 
@@ -126,6 +127,15 @@ def main():
                "left allocated" not in out,
                f"bad file {index}: {status} {out!r}, expected {message!r}")
         print(f"ok bad file {index}: {out.strip()}")
+    # Slots the caller filled are left alone when a later weight fails: only
+    # the weight loaded before it (w, buffer 1) is freed.
+    status, out = run(program, bad[0][0], None, "prefilled")
+    kept = [line for line in out.splitlines() if line.endswith(" kept")]
+    expect(status == 1 and out.startswith(bad[0][2]) and
+           "left allocated" not in out and "buffer 1 kept" not in out and
+           len(kept) == 4,
+           f"prefilled slots: {status} {out!r}")
+    print(f"ok prefilled slots: {', '.join(kept)}")
     print("load weights: OK")
 
 

@@ -9,7 +9,7 @@
 // CHECK-DAG: llvm.mlir.global internal constant @f.status_format1("f: dimension B = %lld is negative\00")
 // CHECK-DAG: llvm.mlir.global internal constant @f.status_ok("f: success\00")
 // CHECK-DAG: llvm.mlir.global internal constant @f.status_unknown("f: unknown status code\00")
-// CHECK-DAG: llvm.mlir.global internal constant @f.status_out_of_memory("f: out of memory: a temporary of %lld bytes could not be allocated\00")
+// CHECK-DAG: llvm.mlir.global internal constant @f.status_out_of_memory("f: out of memory: a temporary of %lld bytes could not be allocated (-1: 2^63 bytes or more)\00")
 // CHECK-DAG: llvm.mlir.global internal thread_local @f.status_text()
 
 // f_status_message: 0, -1 (out of memory) and each check's number have their

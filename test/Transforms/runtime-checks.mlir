@@ -1,21 +1,21 @@
 // RUN: recur-opt %s --recur-buffer-abi --inline --recur-runtime-checks --canonicalize --cse --split-input-file --verify-diagnostics | FileCheck %s
 
 // The checks come first, in order (dimensions >= 0, byte sizes, the ops'
-// layouts, the outputs), then the work under an scf.if that runs when none
+// layouts, the outputs, buffers not NULL, outputs apart), then the work under an scf.if that runs when none
 // failed; the function returns the number of the first failed check and
 // the two values it compared. Checks that cannot fail (one C dimension
 // against itself, static sizes) are left out.
 // CHECK-LABEL: func.func @attend(
 // CHECK-SAME: %[[Q:[^:]*]]: memref<1x?x2x4xf32>, %[[K:[^:]*]]: memref<1x?x1x4xf32>, %[[V:[^:]*]]: memref<1x?x1x4xf32>, %[[O:[^:]*]]: memref<1x?x2x4xf32>) -> (i32, i64, i64)
-// CHECK-SAME: status_messages = ["attend: dimension T = %lld is negative", "attend: dimension S = %lld is negative", "attend: dimension S2 = %lld is negative", "attend: 'q' [1, T, 2, 4] has 2^63 bytes or more", "attend: 'k' [1, S, 1, 4] has 2^63 bytes or more", "attend: 'v' [1, S2, 1, 4] has 2^63 bytes or more", "attend: 'o' [1, T, 2, 4] has 2^63 bytes or more", "attend: recur.attention at {{.*}}runtime-checks.mlir:{{[0-9]+}}: 'v' has S = %lld (dimension 1 of [B, S, Hkv, Dv]), but 'k' has S = %lld"]}
+// CHECK-SAME: status_messages = ["attend: dimension T = %lld is negative", "attend: dimension S = %lld is negative", "attend: dimension S2 = %lld is negative", "attend: 'q' [1, T, 2, 4] has 2^63 bytes or more", "attend: 'k' [1, S, 1, 4] has 2^63 bytes or more", "attend: 'v' [1, S2, 1, 4] has 2^63 bytes or more", "attend: 'o' [1, T, 2, 4] has 2^63 bytes or more", "attend: recur.attention at {{.*}}runtime-checks.mlir:{{[0-9]+}}: 'v' has S = %lld (dimension 1 of [B, S, Hkv, Dv]), but 'k' has S = %lld", "attend: 'q' is NULL but has %lld bytes", "attend: 'k' is NULL but has %lld bytes", "attend: 'v' is NULL but has %lld bytes", "attend: 'o' is NULL but has %lld bytes", "attend: the output 'o' (address %lld) overlaps the input 'q' (address %lld); outputs must not share memory with other buffers", "attend: the output 'o' (address %lld) overlaps the input 'k' (address %lld); outputs must not share memory with other buffers", "attend: the output 'o' (address %lld) overlaps the input 'v' (address %lld); outputs must not share memory with other buffers"]}
 // CHECK: %[[S:.*]] = memref.dim %[[K]], %c1
 // CHECK: %[[S_I64:.*]] = arith.index_cast %[[S]] : index to i64
 // CHECK: %[[S2:.*]] = memref.dim %[[V]], %c1
 // CHECK: %[[S2_I64:.*]] = arith.index_cast %[[S2]] : index to i64
 // CHECK: %[[DIFFER:.*]] = arith.cmpi ne, %[[S2_I64]], %[[S_I64]] : i64
-// CHECK: arith.select %[[DIFFER]], %c8_i32, %c0_i32 : i32
-// CHECK: arith.select %[[DIFFER]], %[[S2_I64]], %c0_i64 : i64
-// CHECK: arith.select %[[DIFFER]], %[[S_I64]], %c0_i64 : i64
+// CHECK: arith.select %[[DIFFER]], %c8_i32, %{{.*}} : i32
+// CHECK: arith.select %[[DIFFER]], %[[S2_I64]], %{{.*}} : i64
+// CHECK: arith.select %[[DIFFER]], %[[S_I64]], %{{.*}} : i64
 // CHECK: %[[STATUS:.*]] = arith.select %{{.*}}, %c1_i32, %{{.*}} : i32
 // CHECK: %[[LHS:.*]] = arith.select
 // CHECK: %[[RHS:.*]] = arith.select

@@ -32,6 +32,8 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
@@ -111,6 +113,11 @@ cl::opt<recur::StatePass> statePass("state-pass",
 cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level 0-3 "
                                          "(default 2)"),
                            cl::Prefix, cl::init(2), cl::cat(category));
+cl::opt<bool> sanitizeAddress(
+    "sanitize-address",
+    cl::desc("Instrument the compiled code with AddressSanitizer (link the "
+             "program with -fsanitize=address)"),
+    cl::init(false), cl::cat(category));
 cl::opt<std::string> mcpu("mcpu",
                           cl::desc("Target CPU (default: native, the host)"),
                           cl::init("native"), cl::cat(category));
@@ -164,6 +171,17 @@ std::unique_ptr<llvm::TargetMachine> createHostTargetMachine(std::string &error)
   if (!subtarget || !subtarget->isCPUStringValid(cpu)) {
     error = "unknown CPU '" + cpu + "' for " + triple.str();
     return nullptr;
+  }
+  // A 32-bit x86 CPU (i386 ... pentium4) is known to LLVM, which then
+  // stops with a fatal error on 64-bit code.
+  if (triple.getArch() == llvm::Triple::x86_64) {
+    std::unique_ptr<llvm::MCSubtargetInfo> chosen(
+        llvmTarget->createMCSubtargetInfo(triple, cpu, features));
+    if (!chosen || !chosen->checkFeatures("+64bit")) {
+      error = "unsupported CPU '" + cpu + "' for " + triple.str() +
+              ": it does not run 64-bit code";
+      return nullptr;
+    }
   }
   llvm::CodeGenOptLevel level = llvm::CodeGenOptLevel::Default;
   if (optLevel == 0)
@@ -225,6 +243,28 @@ LogicalResult optimize(llvm::Module &module, llvm::TargetMachine &machine) {
   return success();
 }
 
+/// Instruments every function of `module` with AddressSanitizer, as clang
+/// does at the end of its pipeline for -fsanitize=address.
+void instrumentForAddressSanitizer(llvm::Module &module,
+                                   llvm::TargetMachine &machine) {
+  for (llvm::Function &function : module)
+    if (!function.isDeclaration())
+      function.addFnAttr(llvm::Attribute::SanitizeAddress);
+  llvm::LoopAnalysisManager loops;
+  llvm::FunctionAnalysisManager functions;
+  llvm::CGSCCAnalysisManager sccs;
+  llvm::ModuleAnalysisManager modules;
+  llvm::PassBuilder builder(&machine);
+  builder.registerModuleAnalyses(modules);
+  builder.registerCGSCCAnalyses(sccs);
+  builder.registerFunctionAnalyses(functions);
+  builder.registerLoopAnalyses(loops);
+  builder.crossRegisterProxies(loops, functions, sccs, modules);
+  llvm::ModulePassManager passes;
+  passes.addPass(llvm::AddressSanitizerPass(llvm::AddressSanitizerOptions()));
+  passes.run(module, modules);
+}
+
 /// Runs `stage` so that a crash inside it ends recur-compile with an error
 /// and exit status 1 instead of a signal. Such a crash is a bug of recur or
 /// of upstream MLIR/LLVM that this input reaches (fuzzing found one in
@@ -246,13 +286,7 @@ bool runGuarded(StringRef what, Stage &&stage) {
 /// through the handler installed on `context` for `sourceMgr`.
 OwningOpRef<ModuleOp> parseModel(llvm::SourceMgr &sourceMgr,
                                  MLIRContext &context) {
-  if (failed(recur::checkNestingDepth(sourceMgr)))
-    return nullptr;
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(sourceMgr, &context);
-  if (module && failed(recur::checkNoNestedModules(*module)))
-    return nullptr;
-  return module;
+  return recur::parseModelDescription(sourceMgr, context);
 }
 
 /// The vector register width of `machine`, which the pipeline tiles for.
@@ -329,6 +363,8 @@ LogicalResult emitModel(ModuleOp module, llvm::TargetMachine &machine,
   llvmModule->setTargetTriple(machine.getTargetTriple());
   if (failed(optimize(*llvmModule, machine)))
     return failure();
+  if (sanitizeAddress)
+    instrumentForAddressSanitizer(*llvmModule, machine);
   if (llvm::verifyModule(*llvmModule, &llvm::errs()))
     return (fail("internal error: the optimized LLVM IR does not verify"),
             failure());

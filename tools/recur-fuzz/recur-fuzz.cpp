@@ -1,7 +1,7 @@
 //===- recur-fuzz.cpp - libFuzzer target for the recur front end ----------===//
 //
 // Each input is a model description. It goes the way recur-compile takes
-// it: the nesting check, parsing and verification, then the whole CPU
+// it: the input checks, parsing and verification, then the whole CPU
 // pipeline (default and reference lowerings alternate with the input) down
 // to the LLVM dialect, with the verifier after every pass. Diagnostics are
 // the expected answer to bad input; a crash, a sanitizer report or a hang
@@ -54,10 +54,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       llvm::MemoryBuffer::getMemBufferCopy(
           llvm::StringRef(reinterpret_cast<const char *>(data), size), "fuzz"),
       llvm::SMLoc());
-  if (failed(recur::checkNestingDepth(sourceMgr)))
-    return 0;
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  if (!module || failed(recur::checkNoNestedModules(*module)))
+  OwningOpRef<ModuleOp> module =
+      recur::parseModelDescription(sourceMgr, context);
+  if (!module)
     return 0;
 
   recur::CPUPipelineOptions options;

@@ -10,6 +10,30 @@
 
 include "mlir/Pass/PassBase.td"
 
+def RecurCheckDescription
+    : Pass<"recur-check-description", "::mlir::ModuleOp"> {
+  let summary = "Reject what a model description may not use";
+  let description = [{
+    The trust boundary (docs/architecture.md, "What a description may
+    use"): model descriptions are data that users download and share, like
+    weights, so a description may only compute on its arguments. The first
+    pass of every pipeline; it rejects, each with a located error:
+
+    - an op outside the recur, func, arith, math, linalg, tensor, scf and
+      affine dialects (the `llvm` dialect and its inline assembly, memref,
+      bufferization, vector, emitc, gpu, transform ...);
+    - a type or attribute of any other dialect, and memref types;
+    - a function without a body, which would be resolved outside the
+      module (calls can only reach the module's own functions);
+    - a discardable attribute outside the `recur.` namespace (on an op, an
+      argument or a result), which later lowerings could hand to LLVM
+      (`passthrough`, `section`, `llvm.*` argument attributes), and a
+      `library_call` on a linalg op.
+
+    recur's own lowering adds libm, OpenMP and runtime calls after it.
+  }];
+}
+
 def RecurBufferABI : Pass<"recur-buffer-abi", "::mlir::ModuleOp"> {
   let summary = "Give each public function the caller-owned-buffer interface";
   let description = [{
@@ -74,6 +98,28 @@ def RecurRuntimeChecks : Pass<"recur-runtime-checks", "::mlir::ModuleOp"> {
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
   ];
+}
+
+def RecurAllocationSizeChecks
+    : Pass<"recur-allocation-size-checks", "::mlir::ModuleOp"> {
+  let summary = "Check the byte count of every run-time sized allocation";
+  let description = [{
+    Runs on buffers, before the memrefs reach LLVM. The LLVM lowering of
+    `memref.alloc` multiplies the sizes and the element size without an
+    overflow check: sizes whose product is 2^64 bytes or more would wrap to
+    a small allocation that the code then writes past. Before every
+    `memref.alloc` and `memref.alloca` with dynamic sizes this pass
+    computes the byte count with overflow checks and, when it is 2^63 or
+    more, calls `recur.allocation_size_overflow`, which
+    `--recur-c-wrappers` defines: the C entry point returns the
+    out-of-memory status with the size -1, like a failed `malloc`.
+    (`--recur-runtime-checks` already rejects, before any work, a
+    description's temporaries whose sizes follow from the arguments; this
+    is the guard for every other allocation, the lowering's own included.)
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::scf::SCFDialect"];
 }
 
 def RecurCWrappers : Pass<"recur-c-wrappers", "::mlir::ModuleOp"> {

@@ -47,7 +47,7 @@ namespace {
 struct AttentionToChunks : ChunkPattern<AttentionOp> {
   using ChunkPattern::ChunkPattern;
 
-  LogicalResult matchAndRewrite(AttentionOp op,
+  LogicalResult rewriteChunked(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     // Decode-length queries (fewer than serial-below) take query tiles of

@@ -381,7 +381,7 @@ namespace {
 struct LinearAttentionToChunks : ChunkPattern<LinearAttentionOp> {
   using ChunkPattern::ChunkPattern;
 
-  LogicalResult matchAndRewrite(LinearAttentionOp op,
+  LogicalResult rewriteChunked(LinearAttentionOp op,
                                 PatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     // Short sequences (decode steps) take the token-serial form: a chunk

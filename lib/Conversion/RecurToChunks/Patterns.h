@@ -5,7 +5,10 @@
 
 #include "recur/Conversion/RecurToChunks/RecurToChunks.h"
 
+#include "recur/Dialect/Recur/IR/RecurLayout.h"
+
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+
 #include "mlir/IR/PatternMatch.h"
 
 #include <cstdint>
@@ -29,7 +32,20 @@ template <typename OpTy> struct ChunkPattern : OpRewritePattern<OpTy> {
   ChunkPattern(MLIRContext *context, ChunkOptions options)
       : OpRewritePattern<OpTy>(context), options(options) {}
 
+  /// An op with a static size of 0 has no chunks: the reference lowering,
+  /// which runs after, takes it.
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const final {
+    if (hasStaticZeroSize(op))
+      return rewriter.notifyMatchFailure(op, "a static size of 0");
+    return rewriteChunked(op, rewriter);
+  }
+
 protected:
+  /// The chunked form of `op`.
+  virtual LogicalResult rewriteChunked(OpTy op,
+                                       PatternRewriter &rewriter) const = 0;
+
   ChunkOptions options;
 };
 

@@ -65,7 +65,7 @@ namespace {
 struct ScanToChunks : ChunkPattern<ScanOp> {
   using ChunkPattern::ChunkPattern;
 
-  LogicalResult matchAndRewrite(ScanOp op,
+  LogicalResult rewriteChunked(ScanOp op,
                                 PatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     ReferenceBuilder r(b);

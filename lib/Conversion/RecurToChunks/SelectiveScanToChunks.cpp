@@ -52,7 +52,7 @@ struct GroupRead {
 struct SelectiveScanToChunks : ChunkPattern<SelectiveScanOp> {
   using ChunkPattern::ChunkPattern;
 
-  LogicalResult matchAndRewrite(SelectiveScanOp op,
+  LogicalResult rewriteChunked(SelectiveScanOp op,
                                 PatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     ReferenceBuilder r(b);

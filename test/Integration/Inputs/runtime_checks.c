@@ -1,6 +1,7 @@
 /* Calls every function of runtime_checks.mlir with sizes that fail one
-   run-time check each, then once with consistent sizes. No buffer is passed
-   to a failing call: a checked function must not touch one. */
+   run-time check each, then with consistent sizes but buffers that are NULL
+   or overlap, then once with consistent sizes. No buffer is passed to a
+   call that fails a size check: a checked function must not touch one. */
 #include "runtime_checks.h"
 
 #include <stdio.h>
@@ -32,8 +33,18 @@ int main(void) {
   /* split(N, T, x, h, y): N rows expanded into [1, T] */
   REPORT(split, split(5, 4, 0, 0, 0));
 
-  /* Consistent sizes: the work runs. */
+  /* Consistent sizes, but buffers that are NULL or overlap. */
   float a[1 * 3 * 8], h[1 * 3 * 8];
+  float q[8] = {0}, k[32] = {0}, v[32] = {0};
+  REPORT(scan, scan(3, 3, 0, h));
+  REPORT(attend, attend(1, 2, 4, 2, 4, q, k, v, k));
+  REPORT(attend, attend(1, 2, 4, 2, 4, q, k, v, v + 24));
+  REPORT(conv, conv(3, 4, 3, a, k, h, a, h));
+  REPORT(conv, conv(3, 4, 3, a, k, h, v, v + 4));
+  /* Zero-byte buffers overlap nothing and may be NULL. */
+  REPORT(scan, scan(0, 0, 0, 0));
+
+  /* Consistent sizes: the work runs. */
   for (int i = 0; i < 24; ++i)
     a[i] = 0.5f;
   REPORT(scan, scan(3, 3, a, h));

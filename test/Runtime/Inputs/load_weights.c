@@ -3,8 +3,10 @@
  * and prints each weight's raw elements (f32 as floats, f16/bf16 as bit
  * patterns in hex), then calls the model on x = 1, 2, 3, 4 and prints y;
  * or prints the loader's status and message and exits with 1.
+ * With "prefilled", every slot starts as a pointer the loader did not
+ * allocate: a failed load must free only what it loaded.
  *
- *   load_weights FILE */
+ *   load_weights FILE [prefilled] */
 
 #include "weights.h"
 
@@ -16,7 +18,7 @@
 int main(int argc, char **argv) {
   char message[512];
   recur_st_file *file;
-  if (argc != 2)
+  if (argc != 2 && !(argc == 3 && strcmp(argv[2], "prefilled") == 0))
     return 2;
   recur_st_status status =
       recur_st_open(argv[1], &file, message, sizeof message);
@@ -25,13 +27,19 @@ int main(int argc, char **argv) {
     return 1;
   }
   void *buffers[5] = {0};
+  static float notAllocated[1];
+  if (argc == 3)
+    for (int i = 0; i < 5; ++i)
+      buffers[i] = notAllocated;
   status = recur_load_weights(file, &model_info, buffers, message,
                               sizeof message);
   recur_st_close(file);
   if (status != RECUR_ST_OK) {
     printf("load: %s: %s\n", recur_st_status_name(status), message);
     for (int i = 0; i < model_info.buffer_count; ++i)
-      if (buffers[i])
+      if (buffers[i] == notAllocated)
+        printf("buffer %d kept\n", i);
+      else if (buffers[i])
         printf("buffer %d left allocated\n", i);
     return 1;
   }

@@ -34,6 +34,13 @@ LogicalResult mlir::recur::inferTypesFromInits(ValueRange operands,
   return success();
 }
 
+bool mlir::recur::hasStaticZeroSize(Operation *op) {
+  return llvm::any_of(op->getOperandTypes(), [](Type type) {
+    auto shaped = dyn_cast<RankedTensorType>(type);
+    return shaped && llvm::is_contained(shaped.getShape(), 0);
+  });
+}
+
 bool mlir::recur::isValidCheckpointName(StringRef text) {
   return !text.empty() && llvm::all_of(text, llvm::isPrint) &&
          !text.contains("*/");

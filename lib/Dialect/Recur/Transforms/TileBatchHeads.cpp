@@ -80,9 +80,11 @@ struct RecurTileBatchHeads
   void runOnOperation() override {
     SmallVector<TilingInterface> ops;
     // The convolution has no recurrence: its chunked form is one linalg
-    // convolution that upstream tiling takes as it is.
+    // convolution that upstream tiling takes as it is. An op with a static
+    // size of 0 has no tiles.
     getOperation()->walk([&](TilingInterface op) {
-      if (isa<RecurDialect>(op->getDialect()) && !isa<Conv1dOp>(*op))
+      if (isa<RecurDialect>(op->getDialect()) && !isa<Conv1dOp>(*op) &&
+          !hasStaticZeroSize(op))
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());

@@ -69,8 +69,9 @@ int recur_find_buffer(const recur_function_info *function, const char *name);
  * and reads the tensor into it, converting F32/F16/BF16 data to the
  * buffer's dtype (f32, f16 or bf16; round to nearest even). buffers[i] is
  * set for those inputs and left alone for the others. On failure every
- * buffer it allocated is freed (and set to NULL) and `message` names the
- * tensor. A weight with a dynamic dimension or another dtype is
+ * buffer this call allocated is freed (and set to NULL), the other slots
+ * are left as they were (the weight that failed too), and `message` names
+ * the tensor. A weight with a dynamic dimension or another dtype is
  * RECUR_ST_MISMATCH. */
 recur_st_status recur_load_weights(const recur_st_file *file,
                                    const recur_function_info *function,

@@ -67,6 +67,11 @@ LogicalResult reifyFromInits(OpBuilder &builder, DestinationStyleOpInterface op,
 /// itself when it is at most `largest` or has no such divisor.
 int64_t channelBlockSize(int64_t size, int64_t largest);
 
+/// Whether an operand of `op` has a static dimension of size 0. Such an op
+/// has nothing to tile or chunk: the tiling and chunking passes leave it to
+/// the reference lowering, whose loops run zero times where they should.
+bool hasStaticZeroSize(Operation *op);
+
 /// Whether `text` may be a `recur.checkpoint_name`: non-empty printable
 /// text without "*/" (the header prints it in a comment).
 bool isValidCheckpointName(StringRef text);

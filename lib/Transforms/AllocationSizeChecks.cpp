@@ -1,0 +1,123 @@
+//===- AllocationSizeChecks.cpp - Overflow-safe allocation sizes ----------===//
+//
+// See the pass description in Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#include "recur/Transforms/Passes.h"
+
+#include "AllocationFailure.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <limits>
+
+namespace mlir {
+namespace recur {
+#define GEN_PASS_DEF_RECURALLOCATIONSIZECHECKS
+#include "recur/Transforms/Passes.h.inc"
+} // namespace recur
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::recur;
+
+namespace {
+/// Bytes of one element of `type` (at least one).
+int64_t elementBytes(MemRefType type) {
+  Type element = type.getElementType();
+  int64_t bits = 0;
+  if (auto vector = dyn_cast<VectorType>(element))
+    bits = vector.getNumElements() * vector.getElementTypeBitWidth();
+  else if (element.isIntOrIndexOrFloat())
+    bits = element.isIndex() ? 64 : element.getIntOrFloatBitWidth();
+  else
+    bits = 64; // pointers and the like: no wider than that
+  return std::max<int64_t>(1, (bits + 7) / 8);
+}
+
+/// True (i1) when an allocation of `type` with `dynamicSizes` takes 2^63
+/// bytes or more or has a negative size.
+Value overflows(OpBuilder &b, Location loc, MemRefType type,
+                ValueRange dynamicSizes) {
+  Type i64 = b.getI64Type();
+  auto constant = [&](int64_t value) -> Value {
+    return arith::ConstantIntOp::create(b, loc, i64, value);
+  };
+  // count * d overflows the limit exactly when count > limit / d (d > 0);
+  // a size of 0 anywhere makes 0 bytes (a negative one too, then).
+  int64_t limit = std::numeric_limits<int64_t>::max() / elementBytes(type);
+  Value count = constant(1), one = constant(1);
+  Value failed = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 0);
+  Value empty = failed;
+  auto dynamic = dynamicSizes.begin();
+  for (int64_t size : type.getShape()) {
+    Value value = ShapedType::isDynamic(size)
+                      ? arith::IndexCastOp::create(b, loc, i64, *dynamic++)
+                      : constant(size);
+    Value divisor = arith::MaxSIOp::create(b, loc, value, one);
+    Value room = arith::DivSIOp::create(b, loc, constant(limit), divisor);
+    // A negative size (a size computed with wrapping arithmetic) fails too.
+    failed = arith::OrIOp::create(
+        b, loc, failed,
+        arith::OrIOp::create(
+            b, loc,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, count,
+                                  room),
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, value,
+                                  constant(0))));
+    empty = arith::OrIOp::create(
+        b, loc, empty,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, value,
+                              constant(0)));
+    count = arith::MulIOp::create(b, loc, count, value);
+  }
+  Value nonempty = arith::XOrIOp::create(
+      b, loc, empty, arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
+  return arith::AndIOp::create(b, loc, failed, nonempty);
+}
+
+struct RecurAllocationSizeChecks
+    : recur::impl::RecurAllocationSizeChecksBase<RecurAllocationSizeChecks> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    // (op, its type, its dynamic sizes)
+    SmallVector<std::tuple<Operation *, MemRefType, ValueRange>> allocs;
+    module.walk([&](Operation *op) {
+      if (auto alloc = dyn_cast<memref::AllocOp>(op))
+        allocs.emplace_back(op, alloc.getType(), alloc.getDynamicSizes());
+      else if (auto alloca = dyn_cast<memref::AllocaOp>(op))
+        allocs.emplace_back(op, alloca.getType(), alloca.getDynamicSizes());
+      else
+        return;
+      if (std::get<2>(allocs.back()).empty())
+        allocs.pop_back();
+    });
+    if (allocs.empty())
+      return;
+    OpBuilder b(&getContext());
+    b.setInsertionPointToEnd(module.getBody());
+    SymbolTable symbols(module);
+    auto fail = dyn_cast_or_null<func::FuncOp>(
+        symbols.lookup(kAllocationSizeOverflow));
+    if (!fail) {
+      fail = func::FuncOp::create(b, module.getLoc(), kAllocationSizeOverflow,
+                                  b.getFunctionType({}, {}));
+      fail.setPrivate();
+      symbols.insert(fail);
+    }
+    for (auto [op, type, dynamicSizes] : allocs) {
+      b.setInsertionPoint(op);
+      Location loc = op->getLoc();
+      auto check = scf::IfOp::create(
+          b, loc, overflows(b, loc, type, dynamicSizes),
+          /*withElseRegion=*/false);
+      b.setInsertionPointToStart(check.thenBlock());
+      func::CallOp::create(b, loc, fail, ValueRange());
+    }
+  }
+};
+} // namespace
