@@ -4,10 +4,11 @@
 // build time (gen_reserved_names.py writes ReservedNames.inc): the macros of
 // the standard C, POSIX and C++ headers and the compiler's predefined ones,
 // the types, tags, constants, functions and variables the C headers
-// declare, the C++ headers' namespaces, and the symbols of the libraries a
-// compiled model links beside. Every category applies to every name: a
-// buffer or dimension named like a library function would only shadow it
-// inside the prototype, but rejecting it costs a rename and keeps one rule.
+// declare, the C++ headers' namespaces, the symbols of the libraries a
+// compiled model links beside, and `main`, which the C library's startup
+// code calls. Every category applies to every name: a buffer or dimension
+// named like a library function would only shadow it inside the prototype,
+// but rejecting it costs a rename and keeps one rule.
 //
 //===----------------------------------------------------------------------===//
 
