@@ -39,6 +39,9 @@ void mlir::recur::buildRecurLoweringPipeline(
   // Every size the exported functions trust is checked at their entry.
   pm.addPass(createRecurRuntimeChecks());
   pm.addPass(createCanonicalizerPass());
+  // The description's own chains of elementwise linalg.generic ops become
+  // one op each, before recur-vectorize tiles them.
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   // `default` takes the chunked form of every op (and a token-serial form
   // of decode-length linear attention); the reference lowering takes
   // everything under `reference`, and stays as a safety net under `default`.
@@ -66,6 +69,10 @@ void mlir::recur::buildRecurLoweringPipeline(
 
 void mlir::recur::buildBufferizationPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  // A chain of elementwise ops becomes one op: one pass over memory, and a
+  // chain of a thousand ops no longer makes the bufferization analysis
+  // (quadratic in the aliases of in-place chains) take minutes.
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;

@@ -144,6 +144,16 @@ std::string mlir::recur::getStatusMessageFunctionName(StringRef name) {
   return (name + "_status_message").str();
 }
 
+bool mlir::recur::isHeaderNameOf(StringRef candidate, StringRef name) {
+  if (!candidate.consume_front(name) || !candidate.consume_front("_"))
+    return false;
+  if (candidate.consume_front("shape"))
+    return !candidate.empty() && llvm::all_of(candidate, llvm::isDigit);
+  return llvm::is_contained({"status_message", "call", "info", "dims",
+                             "buffers"},
+                            candidate);
+}
+
 FailureOr<std::string> mlir::recur::getCTypeName(Type elementType) {
   if (elementType.isF32())
     return std::string("float");

@@ -181,13 +181,23 @@ struct RecurBufferABI : recur::impl::RecurBufferABIBase<RecurBufferABI> {
       if (func.isPublic() && !func.isExternal())
         exported.push_back(func);
     }
-    // Each exported function comes with its status message function.
+    // Each exported function comes with its status message function, and
+    // the header declares its tables beside the other exported functions.
     for (func::FuncOp func : exported) {
       std::string messages = getStatusMessageFunctionName(func.getSymName());
       if (Operation *clash = symbols.lookup(messages)) {
         clash->emitError() << "@" << messages << " would clash with the "
                            << "status message function of the exported @"
                            << func.getSymName() << "; rename one of them";
+        return signalPassFailure();
+      }
+      for (func::FuncOp other : exported) {
+        if (!isHeaderNameOf(other.getSymName(), func.getSymName()))
+          continue;
+        other.emitError() << "@" << other.getSymName()
+                          << " would clash with a table that the header "
+                             "declares for the exported @"
+                          << func.getSymName() << "; rename one of them";
         return signalPassFailure();
       }
     }

@@ -72,6 +72,10 @@ public:
   }
 
   SmallVector<Check> checks;
+  /// True (i1) when an output has bytes to write; null when the function
+  /// has no output. A call whose outputs are all empty has no work, however
+  /// large the sizes of its empty inputs.
+  Value somethingToWrite;
 
 private:
   Value i64(Value index) {
@@ -244,6 +248,14 @@ private:
           b, loc, func.getArgument(index));
       starts.push_back(i64(pointer));
       sizes.push_back(byteSize(index));
+      if (buffer.isOutput) {
+        Value written =
+            compare(arith::CmpIPredicate::sgt, sizes.back(), zero);
+        somethingToWrite =
+            somethingToWrite
+                ? arith::OrIOp::create(b, loc, somethingToWrite, written)
+                : written;
+      }
       checks.push_back(
           {arith::AndIOp::create(
                b, loc, compare(arith::CmpIPredicate::eq, starts.back(), zero),
@@ -602,10 +614,12 @@ struct RecurRuntimeChecks
       iface.statusMessages.push_back(check.text);
 
     // The work (everything from `firstWork` up to the return) runs when
-    // every check passed.
+    // every check passed and there is something to write.
     Value passed = arith::CmpIOp::create(
         b, loc, arith::CmpIPredicate::eq, status,
         arith::ConstantIntOp::create(b, loc, b.getI32Type(), 0));
+    if (builder.somethingToWrite)
+      passed = arith::AndIOp::create(b, loc, passed, builder.somethingToWrite);
     auto guard = scf::IfOp::create(b, loc, passed, /*withElseRegion=*/false);
     Block *then = guard.thenBlock();
     // The checks and the guard were built before `firstWork`: the work is

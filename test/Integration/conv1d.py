@@ -1,7 +1,8 @@
 # Execution test of recur.conv1d against the float64 reference: bias, SiLU,
 # carried state in and out, widths 1 and 4, T shorter than the history,
 # whole chunks (T = 150: two chunks of 64 and a partial one), two channel
-# blocks (160 channels), f16/bf16, and prefill + single-token steps against
+# blocks (160 channels), f16/bf16, a static width of 20 (above the 16 taps
+# the chunked form unrolls: the whole-sequence form), and prefill + single-token steps against
 # one long call, and static T (T = 1 to 70 with widths 2 to 4: a step
 # function's shapes, whose final state is taken at a known time). The
 # default pipeline (the chunked form) is also compared
@@ -25,9 +26,11 @@ VARIANTS = {
     "conv_bf16": (10, 4, True, True, "silu", "bf16"),
     "conv_f16": (10, 4, False, True, "none", "f16"),
     "blocks": (160, 4, True, True, "silu", "f32"),
+    # Wider than the chunked form unrolls (16): the whole-sequence form.
+    "wide": (10, 20, True, True, "silu", "f32"),
 }
 # (time, width) of the functions with a static T.
-STATIC = ((1, 2), (2, 3), (1, 4), (3, 4), (5, 4), (70, 4))
+STATIC = ((1, 2), (2, 3), (1, 4), (3, 4), (5, 4), (70, 4), (30, 20))
 STATIC_CHANNELS = 10
 
 

@@ -185,6 +185,41 @@ func.func @f_status_message(%a: tensor<2xf32>) -> tensor<2xf32> {
 
 // -----
 
+func.func @f(%a: tensor<2xf32>) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+// expected-error @+1 {{@f_info would clash with a table that the header declares for the exported @f; rename one of them}}
+func.func @f_info(%a: tensor<2xf32>) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{@f_shape0 would clash with a table that the header declares for the exported @f; rename one of them}}
+func.func @f_shape0(%a: tensor<2xf32>) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+func.func @f(%a: tensor<2xf32>) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+
+// -----
+
+// Names that only begin like a table are fine.
+// CHECK-LABEL: func.func @f_shapes(
+// CHECK-LABEL: func.func @f_information(
+func.func @f_shapes(%a: tensor<2xf32>) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+func.func @f_information(%a: tensor<2xf32>) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+func.func @f(%a: tensor<2xf32>) -> tensor<2xf32> {
+  return %a : tensor<2xf32>
+}
+
+// -----
+
 // expected-error @+1 {{'recur.c_interface' is set by --recur-buffer-abi, not by hand}}
 func.func @f(%a: tensor<2xf32>) -> tensor<2xf32> attributes {recur.c_interface = {dims = [], buffers = []}} {
   return %a : tensor<2xf32>

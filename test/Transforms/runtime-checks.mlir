@@ -1,7 +1,8 @@
 // RUN: recur-opt %s --recur-buffer-abi --inline --recur-runtime-checks --canonicalize --cse --split-input-file --verify-diagnostics | FileCheck %s
 
 // The checks come first, in order (dimensions >= 0, byte sizes, the ops'
-// layouts, the outputs, buffers not NULL, outputs apart), then the work under an scf.if that runs when none
+// layouts, the outputs, buffers not NULL, outputs apart), then the work
+// (when the output has bytes) under an scf.if that runs when none
 // failed; the function returns the number of the first failed check and
 // the two values it compared. Checks that cannot fail (one C dimension
 // against itself, static sizes) are left out.
@@ -20,7 +21,8 @@
 // CHECK: %[[LHS:.*]] = arith.select
 // CHECK: %[[RHS:.*]] = arith.select
 // CHECK: %[[PASSED:.*]] = arith.cmpi eq, %[[STATUS]], %c0_i32 : i32
-// CHECK: scf.if %[[PASSED]] {
+// CHECK: %[[WORK:.*]] = arith.andi %[[PASSED]], %{{.*}} : i1
+// CHECK: scf.if %[[WORK]] {
 // CHECK: recur.attention
 // CHECK: bufferization.materialize_in_destination {{.*}} in restrict writable %[[O]]
 // CHECK: }

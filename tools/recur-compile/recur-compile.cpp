@@ -14,32 +14,22 @@
 #include "recur/Support/InputChecks.h"
 #include "recur/Target/CInterface.h"
 #include "recur/Target/InterfaceFile.h"
+#include "recur/Target/MachineCode.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
-#include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LLVMContext.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
-#include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
-#include "llvm/IR/Verifier.h"
-#include "llvm/Passes/PassBuilder.h"
-#include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
-#include "llvm/MC/MCSubtargetInfo.h"
-#include "llvm/MC/TargetRegistry.h"
-#include "llvm/TargetParser/SubtargetFeature.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/CrashRecoveryContext.h"
-#include <cstdlib>
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
@@ -47,7 +37,8 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
-#include "llvm/TargetParser/Host.h"
+
+#include <cstdlib>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -128,6 +119,17 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
+/// The LLVM stage's options from the command line.
+recur::MachineCodeOptions machineCodeOptions() {
+  recur::MachineCodeOptions options;
+  options.cpu = mcpu;
+  options.optLevel = optLevel;
+  // The oracle keeps every operation rounded apart.
+  options.fuseMultiplyAdd = pipeline == recur::RecurLowering::Default;
+  options.sanitizeAddress = sanitizeAddress;
+  return options;
+}
+
 std::string defaultOutputName() {
   llvm::SmallString<128> path(inputFile.getValue());
   llvm::StringRef extension;
@@ -147,56 +149,6 @@ std::string headerGuard(llvm::StringRef path) {
   for (char c : llvm::sys::path::filename(path))
     guard += llvm::isAlnum(c) ? llvm::toUpper(c) : '_';
   return guard;
-}
-
-std::unique_ptr<llvm::TargetMachine> createHostTargetMachine(std::string &error) {
-  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-  const llvm::Target *llvmTarget =
-      llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!llvmTarget)
-    return nullptr;
-  std::string cpu = mcpu;
-  std::string features;
-  if (cpu == "native") {
-    cpu = llvm::sys::getHostCPUName().str();
-    llvm::SubtargetFeatures featureSet;
-    for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
-      featureSet.AddFeature(feature, enabled);
-    features = featureSet.getString();
-  }
-  // Ask a subtarget of the generic CPU, so that LLVM prints no warning of
-  // its own for an unknown name.
-  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
-      llvmTarget->createMCSubtargetInfo(triple, "generic", ""));
-  if (!subtarget || !subtarget->isCPUStringValid(cpu)) {
-    error = "unknown CPU '" + cpu + "' for " + triple.str();
-    return nullptr;
-  }
-  // A 32-bit x86 CPU (i386 ... pentium4) is known to LLVM, which then
-  // stops with a fatal error on 64-bit code.
-  if (triple.getArch() == llvm::Triple::x86_64) {
-    std::unique_ptr<llvm::MCSubtargetInfo> chosen(
-        llvmTarget->createMCSubtargetInfo(triple, cpu, features));
-    if (!chosen || !chosen->checkFeatures("+64bit")) {
-      error = "unsupported CPU '" + cpu + "' for " + triple.str() +
-              ": it does not run 64-bit code";
-      return nullptr;
-    }
-  }
-  llvm::CodeGenOptLevel level = llvm::CodeGenOptLevel::Default;
-  if (optLevel == 0)
-    level = llvm::CodeGenOptLevel::None;
-  else if (optLevel == 3)
-    level = llvm::CodeGenOptLevel::Aggressive;
-  // The default pipeline lets LLVM fuse a multiply and an add into an FMA
-  // (one rounding instead of two, and half the instructions of the
-  // elementwise steps); the oracle keeps every operation rounded apart.
-  llvm::TargetOptions targetOptions;
-  if (pipeline == recur::RecurLowering::Default)
-    targetOptions.AllowFPOpFusion = llvm::FPOpFusion::Fast;
-  return std::unique_ptr<llvm::TargetMachine>(llvmTarget->createTargetMachine(
-      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
-      level));
 }
 
 /// Reports the first op the pipeline left outside the LLVM and OpenMP
@@ -230,41 +182,6 @@ LogicalResult verifyLowered(ModuleOp module) {
   return success();
 }
 
-/// Runs LLVM's default optimization pipeline at -O<optLevel> for `machine`
-/// (upstream's helper, as MLIR's execution engine uses it).
-LogicalResult optimize(llvm::Module &module, llvm::TargetMachine &machine) {
-  auto transformer =
-      makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, &machine);
-  if (llvm::Error error = transformer(&module)) {
-    llvm::errs() << "recur-compile: error: LLVM optimization failed: "
-                 << llvm::toString(std::move(error)) << "\n";
-    return failure();
-  }
-  return success();
-}
-
-/// Instruments every function of `module` with AddressSanitizer, as clang
-/// does at the end of its pipeline for -fsanitize=address.
-void instrumentForAddressSanitizer(llvm::Module &module,
-                                   llvm::TargetMachine &machine) {
-  for (llvm::Function &function : module)
-    if (!function.isDeclaration())
-      function.addFnAttr(llvm::Attribute::SanitizeAddress);
-  llvm::LoopAnalysisManager loops;
-  llvm::FunctionAnalysisManager functions;
-  llvm::CGSCCAnalysisManager sccs;
-  llvm::ModuleAnalysisManager modules;
-  llvm::PassBuilder builder(&machine);
-  builder.registerModuleAnalyses(modules);
-  builder.registerCGSCCAnalyses(sccs);
-  builder.registerFunctionAnalyses(functions);
-  builder.registerLoopAnalyses(loops);
-  builder.crossRegisterProxies(loops, functions, sccs, modules);
-  llvm::ModulePassManager passes;
-  passes.addPass(llvm::AddressSanitizerPass(llvm::AddressSanitizerOptions()));
-  passes.run(module, modules);
-}
-
 /// Runs `stage` so that a crash inside it ends recur-compile with an error
 /// and exit status 1 instead of a signal. Such a crash is a bug of recur or
 /// of upstream MLIR/LLVM that this input reaches (fuzzing found one in
@@ -289,20 +206,10 @@ OwningOpRef<ModuleOp> parseModel(llvm::SourceMgr &sourceMgr,
   return recur::parseModelDescription(sourceMgr, context);
 }
 
-/// The vector register width of `machine`, which the pipeline tiles for.
-int64_t vectorBits(const llvm::TargetMachine &machine) {
-  const llvm::MCSubtargetInfo *info = machine.getMCSubtargetInfo();
-  if (info->checkFeatures("+avx512f"))
-    return 512;
-  if (info->checkFeatures("+avx"))
-    return 256;
-  return 128;
-}
-
 /// Stage 2: runs the CPU pipeline and checks that everything was lowered.
 LogicalResult lowerModel(ModuleOp module, const llvm::TargetMachine &machine) {
   recur::CPUPipelineOptions options;
-  options.vectorBits = vectorBits(machine);
+  options.vectorBits = recur::getVectorBits(machine);
   options.lowering = pipeline;
   options.chunkSize = chunkSize;
   options.statePass = statePass;
@@ -355,32 +262,20 @@ LogicalResult emitModel(ModuleOp module, llvm::TargetMachine &machine,
   }
 
   llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateModuleToLLVMIR(module, llvmContext, inputFile);
+  std::string error;
+  std::unique_ptr<llvm::Module> llvmModule = recur::translateAndOptimize(
+      module, llvmContext, machine, machineCodeOptions(), inputFile, error);
   if (!llvmModule)
-    return (fail("cannot translate the lowered module to LLVM IR"), failure());
-  llvmModule->setDataLayout(machine.createDataLayout());
-  llvmModule->setTargetTriple(machine.getTargetTriple());
-  if (failed(optimize(*llvmModule, machine)))
-    return failure();
-  if (sanitizeAddress)
-    instrumentForAddressSanitizer(*llvmModule, machine);
-  if (llvm::verifyModule(*llvmModule, &llvm::errs()))
-    return (fail("internal error: the optimized LLVM IR does not verify"),
-            failure());
-
+    return (fail(error), failure());
   if (emit == EmitKind::LLVMIR) {
     llvm::raw_string_ostream os(rendered.text);
     llvmModule->print(os, nullptr);
     return success();
   }
-  llvm::raw_svector_ostream os(rendered.binary);
-  llvm::legacy::PassManager codegen;
-  auto fileType = emit == EmitKind::Object ? llvm::CodeGenFileType::ObjectFile
-                                           : llvm::CodeGenFileType::AssemblyFile;
-  if (machine.addPassesToEmitFile(codegen, os, nullptr, fileType))
-    return (fail("the target cannot emit this file type"), failure());
-  codegen.run(*llvmModule);
+  if (failed(recur::emitMachineCode(*llvmModule, machine,
+                                    emit == EmitKind::Assembly,
+                                    rendered.binary, error)))
+    return (fail(error), failure());
   return success();
 }
 
@@ -492,7 +387,7 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTargetAsmPrinter();
   std::string targetError;
   std::unique_ptr<llvm::TargetMachine> machine =
-      createHostTargetMachine(targetError);
+      recur::createHostTargetMachine(machineCodeOptions(), targetError);
   if (!machine)
     return fail(targetError);
 

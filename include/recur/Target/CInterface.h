@@ -95,6 +95,11 @@ constexpr int32_t kOutOfMemoryStatus = -1;
 /// into a message.
 std::string getStatusMessageFunctionName(StringRef name);
 
+/// Whether the header declares `candidate` for exported function `name`:
+/// its status message function or one of its tables (NAME_call, NAME_info,
+/// NAME_dims, NAME_buffers, NAME_shape<i>).
+bool isHeaderNameOf(StringRef candidate, StringRef name);
+
 /// Writes a C header declaring every function of `module` that carries a
 /// C interface, with each argument's shape documented.
 LogicalResult writeCHeader(ModuleOp module, StringRef guard,

@@ -78,16 +78,25 @@ def RecurRuntimeChecks : Pass<"recur-runtime-checks", "::mlir::ModuleOp"> {
 
     - every named dimension is >= 0;
     - the element count and byte size of every buffer fit in int64;
+    - the byte size of every temporary (`tensor.empty`) whose sizes follow
+      from the arguments' fits in int64 (unless a buffer of the same sizes
+      and wider elements is checked already);
     - for every recur op, each dimension name of its layout has one size
       across its operands (dynamic against dynamic and against static; the
       conv1d state has `W - 1` rows), and `H % Hkv == 0`, `D % G == 0` with
       a divisor > 0;
-    - every result has the sizes of its output buffer.
+    - every `tensor.expand_shape` splits a dimension into sizes whose
+      product is that dimension;
+    - every result has the sizes of its output buffer;
+    - no buffer with bytes is NULL, and no output overlaps another buffer.
 
     Sizes inside the function are expressed through the arguments' sizes
     with upstream's value-bounds analysis; a size that does not follow from
-    them is an error at compile time. The work moves into an `scf.if` that
-    runs only when every check passed, and the function returns the number
+    them is an error at compile time (a temporary's is checked where it is
+    allocated instead). The work moves into an `scf.if` that runs only when
+    every check passed and some output has bytes (a call with empty outputs
+    has nothing to do, however large its other sizes), and the function
+    returns the number
     of the first failed check (1-based) and the two values it compared. Each
     check's message is recorded in the C interface (`status_messages`).
   }];

@@ -41,8 +41,11 @@ int main(void) {
   REPORT(attend, attend(1, 2, 4, 2, 4, q, k, v, v + 24));
   REPORT(conv, conv(3, 4, 3, a, k, h, a, h));
   REPORT(conv, conv(3, 4, 3, a, k, h, v, v + 4));
-  /* Zero-byte buffers overlap nothing and may be NULL. */
+  /* Zero-byte buffers overlap nothing and may be NULL; a call with empty
+     outputs only returns at once, whatever its other sizes. */
   REPORT(scan, scan(0, 0, 0, 0));
+  REPORT(twice, twice((int64_t)1 << 40, 0, 0, 0));
+  REPORT(twice, twice(0, (int64_t)1 << 40, 0, 0));
 
   /* Consistent sizes: the work runs. */
   for (int i = 0; i < 24; ++i)

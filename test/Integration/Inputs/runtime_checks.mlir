@@ -86,3 +86,23 @@ func.func @split(%x: tensor<?x8xf32> {recur.name = "x", recur.dim_names = ["N"]}
       : tensor<?x8xf32> into tensor<1x?x8xf32>
   return %y : tensor<1x?x8xf32>
 }
+
+// y = 2 x: a call with N = 2^40 and Z = 0 has empty buffers only, and
+// returns at once instead of looping over 2^40 empty rows.
+#rows = affine_map<(d0, d1) -> (d0, d1)>
+func.func @twice(%x: tensor<?x?xf32> {recur.name = "x", recur.dim_names = ["N", "Z"]})
+    -> (tensor<?x?xf32> {recur.name = "y", recur.dim_names = ["N", "Z"]}) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %two = arith.constant 2.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x?xf32>
+  %z = tensor.dim %x, %c1 : tensor<?x?xf32>
+  %y_init = tensor.empty(%n, %z) : tensor<?x?xf32>
+  %y = linalg.generic {indexing_maps = [#rows, #rows], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x?xf32>) outs(%y_init : tensor<?x?xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      %d = arith.mulf %in, %two : f32
+      linalg.yield %d : f32
+  } -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}
