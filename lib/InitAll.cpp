@@ -8,6 +8,8 @@
 #include "recur/Transforms/Passes.h"
 #include "recur/Pipelines/Pipelines.h"
 
+#include "mlir/Dialect/Linalg/Transforms/RuntimeOpVerification.h"
+#include "mlir/Dialect/Tensor/Transforms/RuntimeOpVerification.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -17,6 +19,10 @@ void mlir::recur::registerAllDialects(DialectRegistry &registry) {
   registry.insert<RecurDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // The checks --recur-runtime-checks generates where indices and sizes
+  // are used.
+  linalg::registerRuntimeVerifiableOpInterfaceExternalModels(registry);
+  tensor::registerRuntimeVerifiableOpInterfaceExternalModels(registry);
 }
 
 void mlir::recur::registerAllPasses() {

@@ -2,6 +2,8 @@
 
 #include "AllocationFailure.h"
 
+#include "recur/Target/CInterface.h"
+
 #include "mlir/Dialect/LLVMIR/FunctionCallUtils.h"
 #include "mlir/IR/Builders.h"
 
@@ -28,10 +30,12 @@ mlir::recur::guardAllocations(ModuleOp module, SymbolTable &symbols) {
   auto malloc = dyn_cast_or_null<LLVM::LLVMFuncOp>(symbols.lookup("malloc"));
   auto overflow = dyn_cast_or_null<LLVM::LLVMFuncOp>(
       symbols.lookup(kAllocationSizeOverflow));
-  if (!malloc && !overflow)
+  auto checkFailed =
+      dyn_cast_or_null<LLVM::LLVMFuncOp>(symbols.lookup(kCheckFailed));
+  if (!malloc && !overflow && !checkFailed)
     return std::optional<AllocationGuard>();
   MLIRContext *context = module.getContext();
-  Location loc = malloc ? malloc.getLoc() : overflow.getLoc();
+  Location loc = module.getLoc();
   Type i32 = IntegerType::get(context, 32), i64 = IntegerType::get(context, 64);
   Type ptr = LLVM::LLVMPointerType::get(context);
   OpBuilder b(context);
@@ -45,6 +49,8 @@ mlir::recur::guardAllocations(ModuleOp module, SymbolTable &symbols) {
       /*alignment=*/16, symbols);
   guard.failedSize =
       addThreadLocal(b, loc, "recur.failed_size", i64, 8, symbols);
+  guard.failedStatus =
+      addThreadLocal(b, loc, "recur.failed_status", i32, 4, symbols);
   FailureOr<LLVM::LLVMFuncOp> setjmp =
       LLVM::lookupOrCreateFn(b, module, "_setjmp", {ptr}, i32);
   // _longjmp pairs with _setjmp (neither saves nor restores the signal
@@ -60,8 +66,11 @@ mlir::recur::guardAllocations(ModuleOp module, SymbolTable &symbols) {
   (*longjmp)->setAttr("passthrough",
                       b.getArrayAttr({b.getStringAttr("noreturn")}));
 
-  // Records `size` as the size that failed and jumps back to the entry.
-  auto jumpBack = [&](Value size) {
+  // Records `status` and `size` (the size that failed) and jumps back to
+  // the entry.
+  auto jumpBack = [&](Value status, Value size) {
+    LLVM::StoreOp::create(
+        b, loc, status, LLVM::AddressOfOp::create(b, loc, guard.failedStatus));
     LLVM::StoreOp::create(b, loc, size,
                           LLVM::AddressOfOp::create(b, loc, guard.failedSize));
     LLVM::CallOp::create(
@@ -72,17 +81,36 @@ mlir::recur::guardAllocations(ModuleOp module, SymbolTable &symbols) {
     LLVM::UnreachableOp::create(b, loc);
   };
 
-  // recur.allocation_size_overflow(): fails with the size -1.
+  auto outOfMemory = [&] {
+    return LLVM::ConstantOp::create(b, loc, i32,
+                                    b.getI32IntegerAttr(kOutOfMemoryStatus));
+  };
+  // Gives `declared`, recur's own declaration of type `type`, a body.
+  auto define = [&](LLVM::LLVMFuncOp declared, StringRef name,
+                    LLVM::LLVMFunctionType type) -> LogicalResult {
+    if (!declared.getBody().empty() || declared.getFunctionType() != type)
+      return declared.emitError() << "'" << name << "' is recur's own; it "
+                                  << "must be a declaration of " << type;
+    declared.setLinkage(LLVM::Linkage::Internal);
+    b.setInsertionPointToStart(declared.addEntryBlock(b));
+    return success();
+  };
+  Type voidType = LLVM::LLVMVoidType::get(context);
+  // recur.allocation_size_overflow(): out of memory, with the size -1.
   if (overflow) {
-    if (!overflow.getBody().empty() ||
-        overflow.getFunctionType() !=
-            LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(context), {}))
-      return overflow.emitError()
-             << "'" << kAllocationSizeOverflow
-             << "' is recur's own; it must be a declaration of () -> ()";
-    overflow.setLinkage(LLVM::Linkage::Internal);
-    b.setInsertionPointToStart(overflow.addEntryBlock(b));
-    jumpBack(LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(-1)));
+    if (failed(define(overflow, kAllocationSizeOverflow,
+                      LLVM::LLVMFunctionType::get(voidType, {}))))
+      return failure();
+    jumpBack(outOfMemory(),
+             LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(-1)));
+  }
+  // recur.check_failed(status): that status, with the value 0.
+  if (checkFailed) {
+    if (failed(define(checkFailed, kCheckFailed,
+                      LLVM::LLVMFunctionType::get(voidType, {i32}))))
+      return failure();
+    jumpBack(checkFailed.getArgument(0),
+             LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(0)));
   }
   if (!malloc)
     return std::optional<AllocationGuard>(guard);
@@ -111,7 +139,7 @@ mlir::recur::guardAllocations(ModuleOp module, SymbolTable &symbols) {
   b.setInsertionPointToStart(ok);
   LLVM::ReturnOp::create(b, loc, pointer);
   b.setInsertionPointToStart(fail);
-  jumpBack(size);
+  jumpBack(outOfMemory(), size);
 
   module.walk([&](LLVM::CallOp call) {
     if (call.getCallee() == StringRef("malloc") &&
@@ -121,10 +149,9 @@ mlir::recur::guardAllocations(ModuleOp module, SymbolTable &symbols) {
   return std::optional<AllocationGuard>(guard);
 }
 
-void mlir::recur::catchFailedAllocations(LLVM::LLVMFuncOp entryPoint,
-                                         const AllocationGuard &guard,
-                                         int32_t status,
-                                         LLVM::GlobalOp values) {
+void mlir::recur::catchFailures(LLVM::LLVMFuncOp entryPoint,
+                                const AllocationGuard &guard,
+                                LLVM::GlobalOp values) {
   Block *entry = &entryPoint.getBody().front();
   Block *run = entry->splitBlock(entry->begin());
   OpBuilder b(entryPoint.getContext());
@@ -148,5 +175,7 @@ void mlir::recur::catchFailedAllocations(LLVM::LLVMFuncOp entryPoint,
   LLVM::StoreOp::create(b, loc, size,
                         LLVM::AddressOfOp::create(b, loc, values));
   LLVM::ReturnOp::create(
-      b, loc, LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(status)));
+      b, loc,
+      LLVM::LoadOp::create(
+          b, loc, i32, LLVM::AddressOfOp::create(b, loc, guard.failedStatus)));
 }

@@ -7,11 +7,10 @@
 #include "recur/Transforms/Passes.h"
 
 #include "AllocationFailure.h"
+#include "ByteSizes.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
-
-#include <limits>
 
 namespace mlir {
 namespace recur {
@@ -41,41 +40,16 @@ int64_t elementBytes(MemRefType type) {
 /// bytes or more or has a negative size.
 Value overflows(OpBuilder &b, Location loc, MemRefType type,
                 ValueRange dynamicSizes) {
-  Type i64 = b.getI64Type();
-  auto constant = [&](int64_t value) -> Value {
-    return arith::ConstantIntOp::create(b, loc, i64, value);
-  };
-  // count * d overflows the limit exactly when count > limit / d (d > 0);
-  // a size of 0 anywhere makes 0 bytes (a negative one too, then).
-  int64_t limit = std::numeric_limits<int64_t>::max() / elementBytes(type);
-  Value count = constant(1), one = constant(1);
-  Value failed = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 0);
-  Value empty = failed;
+  SmallVector<Value> sizes;
   auto dynamic = dynamicSizes.begin();
-  for (int64_t size : type.getShape()) {
-    Value value = ShapedType::isDynamic(size)
-                      ? arith::IndexCastOp::create(b, loc, i64, *dynamic++)
-                      : constant(size);
-    Value divisor = arith::MaxSIOp::create(b, loc, value, one);
-    Value room = arith::DivSIOp::create(b, loc, constant(limit), divisor);
-    // A negative size (a size computed with wrapping arithmetic) fails too.
-    failed = arith::OrIOp::create(
-        b, loc, failed,
-        arith::OrIOp::create(
-            b, loc,
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, count,
-                                  room),
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, value,
-                                  constant(0))));
-    empty = arith::OrIOp::create(
-        b, loc, empty,
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, value,
-                              constant(0)));
-    count = arith::MulIOp::create(b, loc, count, value);
-  }
-  Value nonempty = arith::XOrIOp::create(
-      b, loc, empty, arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
-  return arith::AndIOp::create(b, loc, failed, nonempty);
+  for (int64_t size : type.getShape())
+    sizes.push_back(
+        ShapedType::isDynamic(size)
+            ? arith::IndexCastOp::create(b, loc, b.getI64Type(), *dynamic++)
+                  .getResult()
+            : arith::ConstantIntOp::create(b, loc, b.getI64Type(), size)
+                  .getResult());
+  return buildByteSizeOverflows(b, loc, sizes, elementBytes(type));
 }
 
 struct RecurAllocationSizeChecks

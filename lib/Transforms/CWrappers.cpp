@@ -185,8 +185,7 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
     b.setInsertionPointToStart(done);
     LLVM::ReturnOp::create(b, loc, status);
     if (allocationGuard)
-      catchFailedAllocations(wrapper, *allocationGuard, kOutOfMemoryStatus,
-                             valuesGlobal);
+      catchFailures(wrapper, *allocationGuard, valuesGlobal);
     return addStatusMessageFunction(wrapper, *iface, valuesGlobal, symbols);
   }
 

@@ -13,17 +13,23 @@
 #include "recur/Dialect/Recur/IR/RecurOps.h"
 #include "recur/Target/CInterface.h"
 
+#include "AllocationFailure.h"
+#include "ByteSizes.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Affine/Transforms/Transforms.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/RuntimeVerifiableOpInterface.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
-
-#include <limits>
 
 namespace mlir {
 namespace recur {
@@ -42,6 +48,40 @@ struct Check {
   std::string text; // printf format with two %lld
 };
 
+/// `text` as a printf format that prints it: a '%' is literal, and a
+/// byte that is not printable ASCII (a UTF-8 path) is written as \xNN.
+std::string asFormat(StringRef text) {
+  std::string escaped;
+  for (char c : text) {
+    if (c == '%')
+      escaped += "%%";
+    else if (llvm::isPrint(c))
+      escaped += c;
+    else
+      escaped += "\\x" + llvm::utohexstr(static_cast<unsigned char>(c),
+                                          /*LowerCase=*/true, /*Width=*/2);
+  }
+  return escaped;
+}
+
+/// Where an op is, for messages: "recur.linear_attention at file:line".
+std::string describe(Operation *op) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << op->getName();
+  // The first file position in the location (inlined code has a call
+  // site location whose callee is the op's own position).
+  op->getLoc()->walk([&](Location loc) {
+    auto fileLoc = dyn_cast<FileLineColLoc>(loc);
+    if (!fileLoc)
+      return WalkResult::advance();
+    os << " at " << fileLoc.getFilename().getValue() << ":"
+       << fileLoc.getLine();
+    return WalkResult::interrupt();
+  });
+  return asFormat(text);
+}
+
 /// Builds the checks of one exported function at its entry.
 class CheckBuilder {
 public:
@@ -59,6 +99,8 @@ public:
         added = addExpandShapeChecks(expand);
       else if (auto empty = dyn_cast<tensor::EmptyOp>(op))
         addTemporaryChecks(empty);
+      else if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+        addLinalgChecks(linalgOp);
       else if (op->getDialect() == op->getContext()->getLoadedDialect("recur"))
         added = addOpChecks(op);
       return failed(added) ? WalkResult::interrupt() : WalkResult::advance();
@@ -72,6 +114,9 @@ public:
   }
 
   SmallVector<Check> checks;
+  /// The linalg ops whose shared sizes could not all be checked at the
+  /// entry: they are checked where they run (addInPlaceChecks).
+  llvm::SmallPtrSet<Operation *, 8> uncheckedLinalgOps;
   /// True (i1) when an output has bytes to write; null when the function
   /// has no output. A call whose outputs are all empty has no work, however
   /// large the sizes of its empty inputs.
@@ -172,29 +217,6 @@ private:
     }
   }
 
-  /// True when the byte size of `sizes` elements of `bytes` bytes each is
-  /// 2^63 or more; a size of 0 anywhere makes 0 bytes. (count * d overflows
-  /// the limit exactly when count > limit / d, for d > 0.)
-  Value byteSizeOverflows(ArrayRef<Value> sizes, int64_t bytes) {
-    int64_t limit = std::numeric_limits<int64_t>::max() / bytes;
-    Value count = constant(1);
-    Value failed = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 0);
-    Value empty = failed;
-    Value one = constant(1);
-    for (Value size : sizes) {
-      Value divisor = arith::MaxSIOp::create(b, loc, size, one);
-      Value room = arith::DivSIOp::create(b, loc, constant(limit), divisor);
-      failed = arith::OrIOp::create(
-          b, loc, failed, compare(arith::CmpIPredicate::sgt, count, room));
-      empty = arith::OrIOp::create(
-          b, loc, empty, compare(arith::CmpIPredicate::eq, size, constant(0)));
-      count = arith::MulIOp::create(b, loc, count, size);
-    }
-    Value nonempty = arith::XOrIOp::create(
-        b, loc, empty, arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
-    return arith::AndIOp::create(b, loc, failed, nonempty);
-  }
-
   static int64_t elementBytes(Type elementType) {
     return std::max<int64_t>(1, elementType.getIntOrFloatBitWidth() / 8);
   }
@@ -209,7 +231,7 @@ private:
         sizes.push_back(dim.isDynamic() ? bufferDim(index, d)
                                         : constant(dim.size));
       Value failed =
-          byteSizeOverflows(sizes, elementBytes(buffer.elementType));
+          buildByteSizeOverflows(b, loc, sizes, elementBytes(buffer.elementType));
       std::string shape;
       llvm::raw_string_ostream os(shape);
       llvm::interleave(
@@ -333,7 +355,7 @@ private:
     int64_t bytes = elementBytes(type.getElementType());
     if (isCoveredByABuffer(keys, bytes))
       return;
-    Value failed = byteSizeOverflows(sizes, bytes);
+    Value failed = buildByteSizeOverflows(b, loc, sizes, bytes);
     // The values: its first two dynamic sizes.
     SmallVector<Value> dynamic;
     for (int64_t d = 0; d < type.getRank(); ++d)
@@ -348,36 +370,6 @@ private:
     else
       os << "s %lld, %lld" << (dynamic.size() > 2 ? ", ...)" : ")");
     checks.push_back({failed, dynamic[0], dynamic[std::min<size_t>(1, dynamic.size() - 1)], text});
-  }
-
-  /// Where an op is, for messages: "recur.linear_attention at file:line".
-  std::string describe(Operation *op) {
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    os << op->getName();
-    // The first file position in the location (inlined code has a call
-    // site location whose callee is the op's own position).
-    op->getLoc()->walk([&](Location loc) {
-      auto fileLoc = dyn_cast<FileLineColLoc>(loc);
-      if (!fileLoc)
-        return WalkResult::advance();
-      os << " at " << fileLoc.getFilename().getValue() << ":"
-         << fileLoc.getLine();
-      return WalkResult::interrupt();
-    });
-    // The text is a printf format: a '%' in a file name is literal, and a
-    // byte that is not printable ASCII (a UTF-8 path) is written as \xNN.
-    std::string escaped;
-    for (char c : text) {
-      if (c == '%')
-        escaped += "%%";
-      else if (llvm::isPrint(c))
-        escaped += c;
-      else
-        escaped += "\\x" + llvm::utohexstr(static_cast<unsigned char>(c),
-                                            /*LowerCase=*/true, /*Width=*/2);
-    }
-    return escaped;
   }
 
   /// The first operand that names a dimension, and its size; a name "X - 1"
@@ -502,6 +494,58 @@ private:
     return success();
   }
 
+  /// The operands of a linalg op that index one loop with one of their
+  /// dimensions have one size there (linalg.add of a [N] and a [M] buffer
+  /// would read past the shorter). Checked at the entry where the sizes
+  /// follow from the arguments'; otherwise the op is left to the checks
+  /// where it runs.
+  void addLinalgChecks(linalg::LinalgOp op) {
+    // loop -> the first (operand, dimension) that spans it
+    llvm::DenseMap<unsigned, std::pair<OpOperand *, unsigned>> first;
+    for (OpOperand &operand : op->getOpOperands()) {
+      auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+      if (!type)
+        continue;
+      AffineMap map = op.getMatchingIndexingMap(&operand);
+      for (auto [dim, expr] : llvm::enumerate(map.getResults())) {
+        // Another expression (d0 + 1, a constant) can index past its
+        // operand whatever the sizes: the checks where the op runs take it.
+        auto loop = dyn_cast<AffineDimExpr>(expr);
+        if (!loop) {
+          uncheckedLinalgOps.insert(op);
+          continue;
+        }
+        auto [it, inserted] = first.try_emplace(
+            loop.getPosition(), std::make_pair(&operand, unsigned(dim)));
+        if (inserted)
+          continue;
+        auto [firstOperand, firstDim] = it->second;
+        auto firstType = cast<RankedTensorType>(firstOperand->get().getType());
+        if (!type.isDynamicDim(dim) && !firstType.isDynamicDim(firstDim))
+          continue; // both static: the verifier compared them
+        FailureOr<Value> size = sizeAtEntry(operand.get(), dim);
+        FailureOr<Value> firstSize =
+            sizeAtEntry(firstOperand->get(), firstDim);
+        if (failed(size) || failed(firstSize)) {
+          uncheckedLinalgOps.insert(op);
+          continue;
+        }
+        if (knownEqual(*size, *firstSize))
+          continue;
+        checks.push_back(
+            {compare(arith::CmpIPredicate::ne, *size, *firstSize), *size,
+             *firstSize,
+             prefix() + describe(op) + ": operand " +
+                 std::to_string(operand.getOperandNumber()) + " has %lld " +
+                 "elements in dimension " + std::to_string(dim) +
+                 ", but operand " +
+                 std::to_string(firstOperand->getOperandNumber()) +
+                 " has %lld in dimension " + std::to_string(firstDim) +
+                 " (one loop of the op)"});
+      }
+    }
+  }
+
   /// The size of `seen` as the op's layout names it (X - 1 for "X - 1").
   Value i64Size(const Seen &seen) {
     StringRef name = seen.entry->dims[seen.index];
@@ -573,6 +617,103 @@ struct RecurRuntimeChecks
     }
   }
 
+  /// Whether the i1 `condition` holds whatever the arguments: a constant,
+  /// a conjunction, or a comparison of index values that upstream's
+  /// value-bounds analysis proves (a size is >= 0; a size equals itself
+  /// through tensor.dim and affine arithmetic).
+  static bool isProvenTrue(Value condition) {
+    if (matchPattern(condition, m_One()))
+      return true;
+    if (auto both = condition.getDefiningOp<arith::AndIOp>())
+      return isProvenTrue(both.getLhs()) && isProvenTrue(both.getRhs());
+    auto cmp = condition.getDefiningOp<arith::CmpIOp>();
+    if (!cmp || !cmp.getLhs().getType().isIndex())
+      return false;
+    using Bounds = ValueBoundsConstraintSet;
+    auto proves = [](Value lhs, Bounds::ComparisonOperator op, Value rhs) {
+      return Bounds::compare(Bounds::Variable(lhs), op, Bounds::Variable(rhs));
+    };
+    Value lhs = cmp.getLhs(), rhs = cmp.getRhs();
+    switch (cmp.getPredicate()) {
+    case arith::CmpIPredicate::eq:
+      return proves(lhs, Bounds::EQ, rhs);
+    case arith::CmpIPredicate::sge:
+      return proves(lhs, Bounds::GE, rhs);
+    case arith::CmpIPredicate::sgt:
+      return proves(lhs, Bounds::GT, rhs);
+    case arith::CmpIPredicate::sle:
+      return proves(lhs, Bounds::LE, rhs);
+    case arith::CmpIPredicate::slt:
+      return proves(lhs, Bounds::LT, rhs);
+    default:
+      return false;
+    }
+  }
+
+  /// The checks of what is only known where it is used: the indices of
+  /// tensor.extract and tensor.insert, the offsets and sizes of slices, the
+  /// sizes a linalg op's operands share where the entry could not check
+  /// them (upstream's RuntimeVerifiableOpInterface, generated before each
+  /// op of the description). Each failed check calls kCheckFailed with its status,
+  /// numbered after the entry checks.
+  void addInPlaceChecks(func::FuncOp func, CInterface &iface,
+                        const llvm::SmallPtrSetImpl<Operation *> &linalgOps) {
+    // The description's tensor ops, and the linalg ops whose sizes the
+    // entry could not check (the memref.dim ops of the entry checks need
+    // none).
+    SmallVector<RuntimeVerifiableOpInterface> ops;
+    func.walk([&](RuntimeVerifiableOpInterface op) {
+      if (isa<tensor::TensorDialect>(op->getDialect()) ||
+          linalgOps.contains(op))
+        ops.push_back(op);
+    });
+    std::string prefix = func.getSymName().str() + ": ";
+    for (RuntimeVerifiableOpInterface op : ops) {
+      OpBuilder b(op);
+      op.generateRuntimeVerification(
+          b, op->getLoc(), [&](Operation *at, StringRef what) {
+            return prefix + describe(at) + ": " +
+                   asFormat(what);
+          });
+    }
+    // Checks of static sizes and constant indices fold to true: only the
+    // others get a status.
+    (void)applyPatternsGreedily(func, FrozenRewritePatternSet());
+    SmallVector<cf::AssertOp> asserts;
+    func.walk([&](cf::AssertOp check) {
+      if (isProvenTrue(check.getArg()))
+        check.erase();
+      else
+        asserts.push_back(check);
+    });
+    if (asserts.empty())
+      return;
+    ModuleOp module = getOperation();
+    auto fail = module.lookupSymbol<func::FuncOp>(kCheckFailed);
+    OpBuilder b(&getContext());
+    if (!fail) {
+      b.setInsertionPointToEnd(module.getBody());
+      fail = func::FuncOp::create(b, module.getLoc(), kCheckFailed,
+                                  b.getFunctionType({b.getI32Type()}, {}));
+      fail.setPrivate();
+    }
+    for (cf::AssertOp check : asserts) {
+      iface.statusMessages.push_back(check.getMsg().str());
+      Location loc = check.getLoc();
+      b.setInsertionPoint(check);
+      Value failed = arith::XOrIOp::create(
+          b, loc, check.getArg(),
+          arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
+      auto guard = scf::IfOp::create(b, loc, failed, /*withElseRegion=*/false);
+      b.setInsertionPointToStart(guard.thenBlock());
+      func::CallOp::create(
+          b, loc, fail,
+          ValueRange{arith::ConstantIntOp::create(
+              b, loc, b.getI32Type(), iface.statusMessages.size())});
+      check.erase();
+    }
+  }
+
   LogicalResult addChecks(func::FuncOp func, CInterface &iface) {
     if (!func.getBody().hasOneBlock())
       return func.emitError() << "an exported function must have one block "
@@ -628,6 +769,7 @@ struct RecurRuntimeChecks
                                  firstWork->getIterator(),
                                  terminator->getIterator());
     terminator->setOperands({status, lhs, rhs});
+    addInPlaceChecks(func, iface, builder.uncheckedLinalgOps);
     return success();
   }
 };

@@ -31,7 +31,7 @@
 // CHECK: llvm.mlir.addressof @f.status_format1
 
 // The entry point calls _setjmp first: when an allocation fails it returns
-// -1 with the size; otherwise it builds the descriptors, calls the
+// the status the failure recorded (-1) with the size; otherwise it builds the descriptors, calls the
 // implementation, and keeps the values of a failed check.
 // CHECK-LABEL: llvm.func @f(
 // CHECK-SAME: %[[B:.*]]: i64, %[[IN:.*]]: !llvm.ptr, %[[OUT:.*]]: !llvm.ptr) -> i32
@@ -41,8 +41,9 @@
 // CHECK: llvm.cond_br %[[CAUGHT]], ^[[FAILED:bb[0-9]+]], ^[[WORK:bb[0-9]+]]
 // CHECK: ^[[FAILED]]:
 // CHECK: llvm.mlir.addressof @recur.failed_size
-// CHECK: %[[MINUS_ONE:.*]] = llvm.mlir.constant(-1 : i32) : i32
-// CHECK: llvm.return %[[MINUS_ONE]] : i32
+// CHECK: %[[STATUS_AT:.*]] = llvm.mlir.addressof @recur.failed_status
+// CHECK: %[[FAILED_STATUS:.*]] = llvm.load %[[STATUS_AT]] : !llvm.ptr -> i32
+// CHECK: llvm.return %[[FAILED_STATUS]] : i32
 // CHECK: ^[[WORK]]:
 // CHECK-DAG: %[[ZERO:.*]] = llvm.mlir.constant(0 : i64) : i64
 // CHECK-DAG: %[[SIZE4:.*]] = llvm.mlir.constant(4 : i64) : i64

@@ -96,13 +96,23 @@ def RecurRuntimeChecks : Pass<"recur-runtime-checks", "::mlir::ModuleOp"> {
     allocated instead). The work moves into an `scf.if` that runs only when
     every check passed and some output has bytes (a call with empty outputs
     has nothing to do, however large its other sizes), and the function
-    returns the number
-    of the first failed check (1-based) and the two values it compared. Each
-    check's message is recorded in the C interface (`status_messages`).
+    returns the number of the first failed check (1-based) and the two
+    values it compared. Each check's message is recorded in the C interface
+    (`status_messages`).
+
+    What is only known where it is used is checked there: before each op
+    of the description that implements upstream's
+    `RuntimeVerifiableOpInterface` (the indices of `tensor.extract` and
+    `tensor.insert`, the offsets, sizes and strides of slices, the sizes a
+    linalg op's operands share), its checks are generated; a failed one
+    calls `recur.check_failed` with its status, numbered after the entry
+    checks, and `--recur-c-wrappers` makes the C entry point return it.
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
     "::mlir::arith::ArithDialect",
+    "::mlir::cf::ControlFlowDialect",
+    "::mlir::func::FuncDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
