@@ -39,9 +39,6 @@ void mlir::recur::buildRecurLoweringPipeline(
   // Every size the exported functions trust is checked at their entry.
   pm.addPass(createRecurRuntimeChecks());
   pm.addPass(createCanonicalizerPass());
-  // The description's own chains of elementwise linalg.generic ops become
-  // one op each, before recur-vectorize tiles them.
-  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   // `default` takes the chunked form of every op (and a token-serial form
   // of decode-length linear attention); the reference lowering takes
   // everything under `reference`, and stays as a safety net under `default`.
