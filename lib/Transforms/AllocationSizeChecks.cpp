@@ -23,19 +23,6 @@ using namespace mlir;
 using namespace mlir::recur;
 
 namespace {
-/// Bytes of one element of `type` (at least one).
-int64_t elementBytes(MemRefType type) {
-  Type element = type.getElementType();
-  int64_t bits = 0;
-  if (auto vector = dyn_cast<VectorType>(element))
-    bits = vector.getNumElements() * vector.getElementTypeBitWidth();
-  else if (element.isIntOrIndexOrFloat())
-    bits = element.isIndex() ? 64 : element.getIntOrFloatBitWidth();
-  else
-    bits = 64; // pointers and the like: no wider than that
-  return std::max<int64_t>(1, (bits + 7) / 8);
-}
-
 /// True (i1) when an allocation of `type` with `dynamicSizes` takes 2^63
 /// bytes or more or has a negative size.
 Value overflows(OpBuilder &b, Location loc, MemRefType type,
@@ -49,7 +36,8 @@ Value overflows(OpBuilder &b, Location loc, MemRefType type,
                   .getResult()
             : arith::ConstantIntOp::create(b, loc, b.getI64Type(), size)
                   .getResult());
-  return buildByteSizeOverflows(b, loc, sizes, elementBytes(type));
+  return buildByteSizeOverflows(b, loc, sizes,
+                                getElementBytes(type.getElementType()));
 }
 
 struct RecurAllocationSizeChecks

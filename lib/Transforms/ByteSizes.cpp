@@ -3,11 +3,24 @@
 #include "ByteSizes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinTypes.h"
 
 #include <limits>
 
 using namespace mlir;
 using namespace mlir::recur;
+
+int64_t mlir::recur::getElementBytes(Type type) {
+  int64_t bits = 64; // anything else (a pointer) is no wider
+  if (auto vector = dyn_cast<VectorType>(type))
+    bits = vector.getNumElements() * 8 *
+           getElementBytes(vector.getElementType());
+  else if (type.isIndex())
+    bits = 64;
+  else if (type.isIntOrFloat())
+    bits = type.getIntOrFloatBitWidth();
+  return std::max<int64_t>(1, (bits + 7) / 8);
+}
 
 Value mlir::recur::buildByteSizeOverflows(OpBuilder &b, Location loc,
                                           ValueRange sizes,

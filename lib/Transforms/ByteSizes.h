@@ -14,6 +14,10 @@
 namespace mlir {
 namespace recur {
 
+/// The bytes of one element of `type` (an integer, index, float or vector
+/// of them; at least one).
+int64_t getElementBytes(Type type);
+
 /// An i1 that is true when `sizes` (i64 values) of elements of
 /// `elementBytes` bytes each take 2^63 bytes or more, or when a size is
 /// negative; a size of 0 anywhere makes 0 bytes, which always fit.

@@ -6,8 +6,6 @@
 
 #include "recur/Transforms/Passes.h"
 
-#include "recur/Dialect/Recur/IR/RecurDialect.h"
-
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/STLExtras.h"

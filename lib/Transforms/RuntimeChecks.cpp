@@ -217,10 +217,6 @@ private:
     }
   }
 
-  static int64_t elementBytes(Type elementType) {
-    return std::max<int64_t>(1, elementType.getIntOrFloatBitWidth() / 8);
-  }
-
   void addByteSizeChecks() {
     for (auto [index, buffer] : llvm::enumerate(iface.buffers)) {
       if (llvm::none_of(buffer.shape,
@@ -230,8 +226,8 @@ private:
       for (auto [d, dim] : llvm::enumerate(buffer.shape))
         sizes.push_back(dim.isDynamic() ? bufferDim(index, d)
                                         : constant(dim.size));
-      Value failed =
-          buildByteSizeOverflows(b, loc, sizes, elementBytes(buffer.elementType));
+      Value failed = buildByteSizeOverflows(
+          b, loc, sizes, getElementBytes(buffer.elementType));
       std::string shape;
       llvm::raw_string_ostream os(shape);
       llvm::interleave(
@@ -250,7 +246,7 @@ private:
   /// caught by its byte-size check, which comes first).
   Value byteSize(unsigned index) {
     const CBuffer &buffer = iface.buffers[index];
-    Value bytes = constant(elementBytes(buffer.elementType));
+    Value bytes = constant(getElementBytes(buffer.elementType));
     for (auto [d, dim] : llvm::enumerate(buffer.shape))
       bytes = arith::MulIOp::create(
           b, loc, bytes,
@@ -285,15 +281,18 @@ private:
            sizes.back(), sizes.back(),
            prefix() + "'" + buffer.name + "' is NULL but has %lld bytes"});
     }
+    // One check per output (a model has hundreds of buffers): whether it
+    // overlaps any other buffer, with the address of the first it overlaps.
     for (auto [out, output] : llvm::enumerate(iface.buffers)) {
       if (!output.isOutput)
         continue;
+      Value a = starts[out], m = sizes[out];
+      Value overlapsAny, firstOverlapped = zero;
       for (auto [other, buffer] : llvm::enumerate(iface.buffers)) {
-        if (other == out || (buffer.isOutput && other > out))
-          continue; // each pair of outputs once
+        if (other == out)
+          continue;
         // [a, a + m) and [c, c + n) overlap when a < c + n and c < a + m,
         // both nonempty.
-        Value a = starts[out], m = sizes[out];
         Value c = starts[other], n = sizes[other];
         Value overlap = arith::AndIOp::create(
             b, loc,
@@ -301,17 +300,31 @@ private:
                     arith::AddIOp::create(b, loc, c, n)),
             compare(arith::CmpIPredicate::ult, c,
                     arith::AddIOp::create(b, loc, a, m)));
-        Value nonempty = arith::AndIOp::create(
-            b, loc, compare(arith::CmpIPredicate::sgt, m, zero),
-            compare(arith::CmpIPredicate::sgt, n, zero));
-        checks.push_back(
-            {arith::AndIOp::create(b, loc, overlap, nonempty), a, c,
-             prefix() + "the output '" + output.name + "' (address %lld) " +
-                 "overlaps " + (buffer.isOutput ? "the output '" : "the "
-                                "input '") +
-                 buffer.name + "' (address %lld); outputs must not share " +
-                 "memory with other buffers"});
+        overlap = arith::AndIOp::create(
+            b, loc, overlap, compare(arith::CmpIPredicate::sgt, n, zero));
+        Value before = overlapsAny;
+        overlapsAny = overlapsAny
+                          ? arith::OrIOp::create(b, loc, overlapsAny, overlap)
+                          : overlap;
+        Value takes = before ? arith::AndIOp::create(
+                                   b, loc, overlap,
+                                   arith::XOrIOp::create(
+                                       b, loc, before,
+                                       arith::ConstantIntOp::create(
+                                           b, loc, b.getI1Type(), 1)))
+                             : overlap;
+        firstOverlapped =
+            arith::SelectOp::create(b, loc, takes, c, firstOverlapped);
       }
+      if (!overlapsAny)
+        continue;
+      checks.push_back(
+          {arith::AndIOp::create(b, loc, overlapsAny,
+                                 compare(arith::CmpIPredicate::sgt, m, zero)),
+           a, firstOverlapped,
+           prefix() + "the output '" + output.name + "' (address %lld) " +
+               "overlaps another buffer (at address %lld); outputs must " +
+               "not share memory with other buffers"});
     }
   }
 
@@ -324,7 +337,7 @@ private:
     SmallVector<std::string> sorted(keys);
     llvm::sort(sorted);
     return llvm::any_of(iface.buffers, [&](const CBuffer &buffer) {
-      if (elementBytes(buffer.elementType) < bytes)
+      if (getElementBytes(buffer.elementType) < bytes)
         return false;
       SmallVector<std::string> shape;
       for (const CDim &dim : buffer.shape)
@@ -337,7 +350,7 @@ private:
   /// A temporary of the description (tensor.empty) whose sizes follow from
   /// the arguments' sizes fits in 2^63 bytes: its allocation's byte count
   /// cannot wrap. (A temporary whose sizes are computed inside the function
-  /// is checked where it is allocated: --recur-checked-allocation-sizes.)
+  /// is checked where it is allocated: --recur-allocation-size-checks.)
   void addTemporaryChecks(tensor::EmptyOp empty) {
     RankedTensorType type = empty.getType();
     if (type.hasStaticShape() ||
@@ -352,7 +365,7 @@ private:
       sizes.push_back(*size);
       keys.push_back(keyOf(*size));
     }
-    int64_t bytes = elementBytes(type.getElementType());
+    int64_t bytes = getElementBytes(type.getElementType());
     if (isCoveredByABuffer(keys, bytes))
       return;
     Value failed = buildByteSizeOverflows(b, loc, sizes, bytes);
@@ -369,7 +382,8 @@ private:
       os << " %lld)";
     else
       os << "s %lld, %lld" << (dynamic.size() > 2 ? ", ...)" : ")");
-    checks.push_back({failed, dynamic[0], dynamic[std::min<size_t>(1, dynamic.size() - 1)], text});
+    Value second = dynamic.size() > 1 ? dynamic[1] : dynamic[0];
+    checks.push_back({failed, dynamic[0], second, text});
   }
 
   /// The first operand that names a dimension, and its size; a name "X - 1"
@@ -676,6 +690,8 @@ struct RecurRuntimeChecks
                    asFormat(what);
           });
     }
+    if (ops.empty())
+      return;
     // Checks of static sizes and constant indices fold to true: only the
     // others get a status.
     (void)applyPatternsGreedily(func, FrozenRewritePatternSet());
