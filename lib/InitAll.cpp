@@ -2,6 +2,7 @@
 
 #include "recur/InitAll.h"
 
+#include "recur/Codegen/GPU/Passes.h"
 #include "recur/Conversion/Passes.h"
 #include "recur/Dialect/Recur/IR/RecurDialect.h"
 #include "recur/Dialect/Recur/Transforms/Passes.h"
@@ -14,11 +15,14 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void mlir::recur::registerAllDialects(DialectRegistry &registry) {
   registry.insert<RecurDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // gpu-module-to-binary translates the NVVM kernels to LLVM IR.
+  mlir::registerAllToLLVMIRTranslations(registry);
   // The checks --recur-runtime-checks generates where indices and sizes
   // are used.
   linalg::registerRuntimeVerifiableOpInterfaceExternalModels(registry);
@@ -30,5 +34,7 @@ void mlir::recur::registerAllPasses() {
   registerRecurConversionPasses();
   registerRecurPasses();
   registerRecurDialectPasses();
+  registerRecurGPUPasses();
   registerCPUPipeline();
+  registerGPUPipelines();
 }

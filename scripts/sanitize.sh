@@ -9,6 +9,9 @@ build="$root/build-asan"
 BUILD_DIR="$build" RECUR_CMAKE_ARGS=-DRECUR_ENABLE_SANITIZERS=ON \
   bash "$root/scripts/build.sh" recur-opt recur-compile recur-safetensors \
   RecurRuntime >/dev/null
+if ninja -C "$build" -t query RecurVulkan >/dev/null 2>&1; then
+  BUILD_DIR="$build" bash "$root/scripts/build.sh" RecurVulkan >/dev/null
+fi
 # allow_user_poisoning=0: LLVM's BumpPtrAllocator poisons its slabs in our
 # instrumented code and hands memory out from Debian's uninstrumented
 # libMLIR, which does not unpoison it; those reports are false positives.

@@ -12,6 +12,8 @@ packages=(
   cmake ninja-build ccache
   python3  # the build reads reserved names (lib/Target/gen_reserved_names.py)
   python3-numpy python3-pytest
+  # the vulkan target's runtime and its tests on lavapipe
+  mesa-vulkan-drivers libvulkan-dev spirv-tools
 )
 
 # The benchmark's plot (scripts/bench.sh) also needs matplotlib.

@@ -7,6 +7,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
 bash "$root/scripts/setup.sh"
 bash "$root/scripts/build.sh" recur-opt recur-compile recur-safetensors RecurRuntime >/dev/null
+# The Vulkan runtime, where CMake found Vulkan (Runtime/vulkan_runtime.test).
+if ninja -C "$build" -t query RecurVulkan >/dev/null 2>&1; then
+  bash "$root/scripts/build.sh" RecurVulkan >/dev/null
+fi
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -2,6 +2,7 @@
 # lit configuration for the recur test suite.
 
 import os
+import subprocess
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -37,3 +38,56 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.recur_tools_dir, config.llvm_tools_dir]
 tools = ["recur-opt", "recur-compile", "recur-safetensors"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+# Upstream's tools, for tests that write SPIR-V kernels themselves.
+llvm_config.add_tool_substitutions(["mlir-opt", "mlir-translate"],
+                                   [config.llvm_tools_dir])
+
+# The Vulkan runtime (runtime/vulkan.c): what a program links for it, and
+# the `vulkan` feature when the library was built and Vulkan has a device
+# (lavapipe, mesa-vulkan-drivers, where there is no GPU). The probe creates
+# an instance in a child process, so that no driver is loaded into lit.
+VULKAN_PROBE = """
+import ctypes, sys
+try:
+    vk = ctypes.CDLL("libvulkan.so.1")
+except OSError:
+    sys.exit(1)
+class InstanceCreateInfo(ctypes.Structure):
+    _fields_ = [("sType", ctypes.c_int), ("pNext", ctypes.c_void_p),
+                ("flags", ctypes.c_uint32), ("app", ctypes.c_void_p),
+                ("layers", ctypes.c_uint32), ("layer_names", ctypes.c_void_p),
+                ("extensions", ctypes.c_uint32),
+                ("extension_names", ctypes.c_void_p)]
+instance, count = ctypes.c_void_p(), ctypes.c_uint32(0)
+info = InstanceCreateInfo(sType=1)  # VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO
+if vk.vkCreateInstance(ctypes.byref(info), None, ctypes.byref(instance)):
+    sys.exit(1)
+vk.vkEnumeratePhysicalDevices(instance, ctypes.byref(count), None)
+vk.vkDestroyInstance(instance, None)
+sys.exit(0 if count.value else 1)
+"""
+
+
+def vulkan_available():
+    library = config.vulkan_link_flags.split()[:1]
+    if not library or not os.path.exists(library[0]):
+        return False
+    try:
+        return subprocess.run([python, "-c", VULKAN_PROBE],
+                              stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL,
+                              timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+config.substitutions.append(
+    ("%recur_vulkan_libs",
+     f"{config.vulkan_link_flags} {config.runtime_link_flags}"))
+# What python/recur/runtime.py links a vulkan-target object with.
+config.environment["RECUR_VULKAN_LDFLAGS"] = (
+    f"{config.vulkan_link_flags} {config.runtime_link_flags}")
+config.environment["RECUR_RUNTIME_INCLUDE"] = os.path.join(
+    config.recur_src_root, "runtime", "include")
+if vulkan_available():
+    config.available_features.add("vulkan")

@@ -29,16 +29,23 @@ using namespace mlir::recur;
 /// The largest temporary kept on the stack: a 128 x 128 f32 tile.
 static constexpr unsigned kMaxStackTemporaryBytes = 64 * 1024;
 
-void mlir::recur::buildRecurLoweringPipeline(
-    OpPassManager &pm, const CPUPipelineOptions &options) {
+void mlir::recur::buildCInterfacePipeline(OpPassManager &pm,
+                                          bool bufferHandles) {
   // The trust boundary: only what a description may use goes on.
   pm.addPass(createRecurCheckDescription());
   pm.addPass(createRecurBufferABI());
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
   // Every size the exported functions trust is checked at their entry.
-  pm.addPass(createRecurRuntimeChecks());
+  RecurRuntimeChecksOptions checks;
+  checks.bufferHandles = bufferHandles;
+  pm.addPass(createRecurRuntimeChecks(checks));
   pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::recur::buildRecurLoweringPipeline(
+    OpPassManager &pm, const CPUPipelineOptions &options) {
+  buildCInterfacePipeline(pm, /*bufferHandles=*/false);
   // `default` takes the chunked form of every op (and a token-serial form
   // of decode-length linear attention); the reference lowering takes
   // everything under `reference`, and stays as a safety net under `default`.

@@ -9,7 +9,8 @@ using namespace mlir;
 using namespace mlir::recur;
 
 LogicalResult mlir::recur::writeInterfaceFile(ModuleOp module,
-                                              llvm::raw_ostream &os) {
+                                              llvm::raw_ostream &os,
+                                              InterfaceTarget target) {
   llvm::json::Array functions;
   auto describe = [&](Operation &op, StringRef name,
                       const CInterface &iface) -> LogicalResult {
@@ -47,6 +48,9 @@ LogicalResult mlir::recur::writeInterfaceFile(ModuleOp module,
     return failure();
   llvm::json::Object file{{"format", "recur-interface"},
                           {"version", kInterfaceFileVersion},
+                          {"target", target == InterfaceTarget::Vulkan
+                                         ? "vulkan"
+                                         : "cpu"},
                           {"threaded", isThreaded(module)},
                           {"out_of_memory_status", kOutOfMemoryStatus},
                           {"functions", std::move(functions)}};

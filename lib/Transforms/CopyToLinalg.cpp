@@ -17,20 +17,29 @@ using namespace mlir::recur;
 
 namespace {
 struct StridedCopyToLinalg : OpRewritePattern<memref::CopyOp> {
-  using OpRewritePattern::OpRewritePattern;
+  StridedCopyToLinalg(MLIRContext *context, bool all)
+      : OpRewritePattern(context), all(all) {}
 
   LogicalResult matchAndRewrite(memref::CopyOp copy,
                                 PatternRewriter &rewriter) const override {
+    if (all && copy.getSource() == copy.getTarget()) {
+      rewriter.eraseOp(copy);
+      return success();
+    }
     auto isContiguous = [](Value buffer) {
       auto type = dyn_cast<MemRefType>(buffer.getType());
       return type && type.getLayout().isIdentity();
     };
-    if (isContiguous(copy.getSource()) && isContiguous(copy.getTarget()))
+    if (!all && isContiguous(copy.getSource()) &&
+        isContiguous(copy.getTarget()))
       return failure(); // lowered to llvm.memcpy
     rewriter.replaceOpWithNewOp<linalg::CopyOp>(copy, copy.getSource(),
                                                 copy.getTarget());
     return success();
   }
+
+private:
+  bool all;
 };
 
 struct RecurCopyToLinalg
@@ -39,7 +48,7 @@ struct RecurCopyToLinalg
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<StridedCopyToLinalg>(&getContext());
+    patterns.add<StridedCopyToLinalg>(&getContext(), all);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -85,8 +85,10 @@ std::string describe(Operation *op) {
 /// Builds the checks of one exported function at its entry.
 class CheckBuilder {
 public:
-  CheckBuilder(func::FuncOp func, const CInterface &iface, OpBuilder &b)
-      : func(func), iface(iface), b(b), loc(func.getLoc()) {}
+  CheckBuilder(func::FuncOp func, const CInterface &iface, OpBuilder &b,
+               bool bufferHandles)
+      : func(func), iface(iface), b(b), loc(func.getLoc()),
+        bufferHandles(bufferHandles) {}
 
   /// Appends every check; fails (after an error) on a size that does not
   /// follow from the arguments' sizes.
@@ -292,14 +294,17 @@ private:
         if (other == out)
           continue;
         // [a, a + m) and [c, c + n) overlap when a < c + n and c < a + m,
-        // both nonempty.
+        // both nonempty. Handles of device buffers overlap when equal.
         Value c = starts[other], n = sizes[other];
-        Value overlap = arith::AndIOp::create(
-            b, loc,
-            compare(arith::CmpIPredicate::ult, a,
-                    arith::AddIOp::create(b, loc, c, n)),
-            compare(arith::CmpIPredicate::ult, c,
-                    arith::AddIOp::create(b, loc, a, m)));
+        Value overlap =
+            bufferHandles
+                ? compare(arith::CmpIPredicate::eq, a, c)
+                : arith::AndIOp::create(
+                      b, loc,
+                      compare(arith::CmpIPredicate::ult, a,
+                              arith::AddIOp::create(b, loc, c, n)),
+                      compare(arith::CmpIPredicate::ult, c,
+                              arith::AddIOp::create(b, loc, a, m)));
         overlap = arith::AndIOp::create(
             b, loc, overlap, compare(arith::CmpIPredicate::sgt, n, zero));
         Value before = overlapsAny;
@@ -613,6 +618,8 @@ private:
   const CInterface &iface;
   OpBuilder &b;
   Location loc;
+  /// The buffers are handles of device buffers (GPU targets).
+  bool bufferHandles;
 };
 
 struct RecurRuntimeChecks
@@ -750,7 +757,7 @@ struct RecurRuntimeChecks
     Operation *firstWork = &*std::next(entry.begin(), reads.size());
     b.setInsertionPoint(firstWork);
 
-    CheckBuilder builder(func, iface, b);
+    CheckBuilder builder(func, iface, b, bufferHandles);
     if (failed(builder.build()))
       return failure();
 

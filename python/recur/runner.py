@@ -42,17 +42,20 @@ class CompiledModule:
 
 def compile_module(mlir_text: str, workdir: str, stem: str = "model",
                    pipeline: str = "default",
-                   options: Sequence[str] = ()) -> CompiledModule:
+                   options: Sequence[str] = (),
+                   target: Optional[str] = None) -> CompiledModule:
     """Writes `mlir_text` to workdir/stem.mlir, compiles it with
-    recur-compile, adding `options` (e.g. "--chunk-size=16") to its command,
-    and loads it."""
+    recur-compile for `target` (default: RECUR_TEST_TARGET, else "cpu"),
+    adding `options` (e.g. "--chunk-size=16") to its command, and loads
+    it."""
+    target = target or os.environ.get("RECUR_TEST_TARGET", "cpu")
     os.makedirs(workdir, exist_ok=True)
     source = os.path.join(workdir, f"{stem}.mlir")
     with open(source, "w") as f:
         f.write(mlir_text)
     tool = os.environ.get("RECUR_COMPILE", "recur-compile")
     obj = os.path.join(workdir, f"{stem}.o")
-    command = [tool, source, "--target=cpu", f"--pipeline={pipeline}",
+    command = [tool, source, f"--target={target}", f"--pipeline={pipeline}",
                *options, "-o", obj]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
@@ -62,6 +65,6 @@ def compile_module(mlir_text: str, workdir: str, stem: str = "model",
     with open(obj, "rb") as f:
         digest = hashlib.sha1(f.read()).hexdigest()[:12]
     shared = os.path.join(workdir, f"{stem}.{digest}.so")
-    link_shared(obj, shared)
+    link_shared(obj, shared, target=target)
     return CompiledModule(Library(shared, os.path.join(workdir,
                                                        f"{stem}.json")))

@@ -33,6 +33,9 @@ from . import reference
 # Element type in the interface -> NumPy storage dtype.
 STORAGE = {"f32": np.float32, "f16": np.float16, "bf16": np.uint16}
 
+# The status of a GPU-target call whose device work failed.
+DEVICE_ERROR_STATUS = -2
+
 # What an object from recur-compile links with: libomp for the threaded
 # loops (Debian's libomp-22-dev) and libm.
 LINK_LIBS = ["-lomp", "-lm"]
@@ -100,11 +103,27 @@ def from_storage(raw: np.ndarray, dtype: str) -> np.ndarray:
     return raw.astype(np.float64)
 
 
-def link_shared(obj: str, output: str, cc: Optional[str] = None) -> None:
+def link_shared(obj: str, output: str, cc: Optional[str] = None,
+                target: str = "cpu") -> None:
     """Links the object `obj` from recur-compile into the shared library
-    `output`."""
+    `output`. A vulkan-target object is linked with its header's NAME_host
+    entries (the header beside the object) and recur's Vulkan runtime:
+    RECUR_VULKAN_LDFLAGS (the RecurVulkan and RecurRuntime libraries, then
+    -lpthread -ldl) and RECUR_RUNTIME_INCLUDE (runtime/include)."""
     cc = cc or os.environ.get("RECUR_CC", "cc")
-    command = [cc, "-shared", obj, "-Wl,-Bsymbolic", *LINK_LIBS, "-o",
+    extra = []
+    libs = LINK_LIBS
+    if target == "vulkan":
+        header = os.path.splitext(obj)[0] + ".h"
+        shim = os.path.splitext(output)[0] + ".host.c"
+        with open(shim, "w") as f:
+            f.write("#define RECUR_DEFINE_HOST_ENTRIES\n"
+                    f'#include "{os.path.abspath(header)}"\n')
+        include = os.environ.get("RECUR_RUNTIME_INCLUDE", "")
+        extra = ["-fPIC", "-x", "c", shim, "-x", "none",
+                 *([f"-I{include}"] if include else [])]
+        libs = [*os.environ.get("RECUR_VULKAN_LDFLAGS", "").split(), "-lm"]
+    command = [cc, "-shared", *extra, obj, "-Wl,-Bsymbolic", *libs, "-o",
                output]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
@@ -121,10 +140,14 @@ class Library:
         description = read_interface(interface)
         self.signatures = signatures_of(description)
         self.threaded = bool(description.get("threaded"))
+        # A vulkan-target library is called through NAME_host (host
+        # memory), which has NAME's parameters.
+        self.target = description.get("target", "cpu")
+        entry_suffix = "_host" if self.target == "vulkan" else ""
         self._lib = ctypes.CDLL(os.path.abspath(path))
         self._functions = {}
         for name, sig in self.signatures.items():
-            function = getattr(self._lib, name)
+            function = getattr(self._lib, name + entry_suffix)
             function.restype = ctypes.c_int
             function.argtypes = ([ctypes.c_int64] * len(sig.dims) +
                                  [ctypes.c_void_p] * len(sig.buffers))
@@ -200,7 +223,13 @@ class Library:
         run, message = self._functions[function]
         status = run(*args)
         if status != 0:
-            text = message(status).decode(errors="replace")
+            if self.target == "vulkan" and status == DEVICE_ERROR_STATUS:
+                device_message = self._lib.recur_vk_error_message
+                device_message.restype = ctypes.c_char_p
+                text = "the device failed: " + device_message().decode(
+                    errors="replace")
+            else:
+                text = message(status).decode(errors="replace")
             raise RuntimeError(f"{function}: status {status}: {text}")
         return {buf.name: from_storage(array, buf.dtype)
                 for buf, array in outputs}

@@ -16,6 +16,7 @@
 #include "recur/Target/InterfaceFile.h"
 #include "recur/Target/MachineCode.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -44,7 +45,8 @@ using namespace mlir;
 namespace cl = llvm::cl;
 
 namespace {
-enum class EmitKind { Object, Assembly, LLVMIR, MLIR };
+enum class EmitKind { Object, Assembly, LLVMIR, MLIR, PTX };
+enum class Target { CPU, Vulkan, CUDA };
 
 cl::OptionCategory category("recur-compile options");
 
@@ -55,16 +57,31 @@ cl::opt<std::string>
                cl::desc("Output file (default: the input's name with .o, .s, "
                         ".ll or .lowered.mlir; '-' for standard output)"),
                cl::value_desc("file"), cl::cat(category));
-cl::opt<std::string> target("target",
-                            cl::desc("Code generation target: cpu (default)"),
-                            cl::init("cpu"), cl::cat(category));
+cl::opt<Target> target(
+    "target", cl::desc("Code generation target"), cl::init(Target::CPU),
+    cl::values(clEnumValN(Target::CPU, "cpu", "this CPU (default)"),
+               clEnumValN(Target::Vulkan, "vulkan",
+                          "SPIR-V kernels launched through recur's Vulkan "
+                          "runtime (runtime/include/recur/vulkan_calls.h)"),
+               clEnumValN(Target::CUDA, "cuda",
+                          "NVIDIA GPUs: PTX kernels (--emit=ptx or mlir; "
+                          "the host launch code is not built yet)")),
+    cl::cat(category));
+cl::opt<std::string> gpuArch("gpu-arch",
+                             cl::desc(recur::kGPUArchDescription),
+                             cl::init("sm_80"), cl::cat(category));
+cl::opt<std::string> cudaPath("cuda-path",
+                              cl::desc(recur::kCUDAPathDescription),
+                              cl::cat(category));
 cl::opt<EmitKind> emit(
     "emit", cl::desc("What to write"), cl::init(EmitKind::Object),
     cl::values(clEnumValN(EmitKind::Object, "obj", "an object file (default)"),
                clEnumValN(EmitKind::Assembly, "asm", "target assembly"),
                clEnumValN(EmitKind::LLVMIR, "llvm", "optimized LLVM IR"),
                clEnumValN(EmitKind::MLIR, "mlir",
-                          "the lowered MLIR (LLVM dialect)")),
+                          "the lowered MLIR (LLVM dialect)"),
+               clEnumValN(EmitKind::PTX, "ptx",
+                          "the kernels' PTX (--target=cuda)")),
     cl::cat(category));
 cl::opt<std::string> headerFile(
     "header",
@@ -138,6 +155,7 @@ std::string defaultOutputName() {
   case EmitKind::Assembly: extension = ".s"; break;
   case EmitKind::LLVMIR: extension = ".ll"; break;
   case EmitKind::MLIR: extension = ".lowered.mlir"; break;
+  case EmitKind::PTX: extension = ".ptx"; break;
   }
   llvm::sys::path::replace_extension(path, extension);
   return std::string(path);
@@ -169,8 +187,9 @@ LogicalResult verifyLowered(ModuleOp module) {
                                                : WalkResult::interrupt();
   });
   if (leftover)
-    return leftover->emitError() << "'" << leftover->getName()
-                                 << "' is not supported by the CPU pipeline";
+    return leftover->emitError()
+           << "'" << leftover->getName() << "' is not supported by the "
+           << (target == Target::Vulkan ? "vulkan" : "CPU") << " pipeline";
   bool exportsSomething = llvm::any_of(
       module.getOps<LLVM::LLVMFuncOp>(), [](LLVM::LLVMFuncOp func) {
         return func->hasAttr(recur::CInterface::attrName);
@@ -206,8 +225,31 @@ OwningOpRef<ModuleOp> parseModel(llvm::SourceMgr &sourceMgr,
   return recur::parseModelDescription(sourceMgr, context);
 }
 
-/// Stage 2: runs the CPU pipeline and checks that everything was lowered.
+/// The CUDA toolkit: --cuda-path, else $CUDA_HOME, else /usr/local/cuda.
+std::string cudaToolkit() {
+  if (!cudaPath.empty())
+    return cudaPath;
+  if (const char *home = std::getenv("CUDA_HOME"); home && *home)
+    return home;
+  return "/usr/local/cuda";
+}
+
+/// Stage 2: runs the target's pipeline and checks that everything was
+/// lowered.
 LogicalResult lowerModel(ModuleOp module, const llvm::TargetMachine &machine) {
+  if (target != Target::CPU) {
+    recur::GPUPipelineOptions options;
+    options.gpuArch = gpuArch;
+    options.cudaPath = cudaToolkit();
+    PassManager pm(module.getContext());
+    if (target == Target::Vulkan)
+      recur::buildVulkanPipeline(pm, options);
+    else
+      recur::buildNVVMKernelsPipeline(pm, options);
+    if (failed(pm.run(module)))
+      return failure();
+    return target == Target::Vulkan ? verifyLowered(module) : success();
+  }
   recur::CPUPipelineOptions options;
   options.vectorBits = recur::getVectorBits(machine);
   options.lowering = pipeline;
@@ -241,18 +283,39 @@ static bool isWritten(const std::string &name) {
   return !name.empty() && name != "none";
 }
 
+/// Stage 3 of the cuda target: the kernels' PTX, or the module.
+LogicalResult emitKernels(ModuleOp module, Rendered &rendered) {
+  llvm::raw_string_ostream os(rendered.text);
+  if (emit == EmitKind::MLIR) {
+    module->print(os);
+    return success();
+  }
+  for (auto binary : module.getOps<gpu::BinaryOp>())
+    for (Attribute object : binary.getObjects())
+      os << cast<gpu::ObjectAttr>(object).getObject().getValue();
+  return success();
+}
+
 /// Stage 3: renders the header and the requested output.
 LogicalResult emitModel(ModuleOp module, llvm::TargetMachine &machine,
                         const OutputNames &names, Rendered &rendered) {
+  if (target == Target::CUDA)
+    return emitKernels(module, rendered);
   if (isWritten(names.header)) {
     llvm::raw_string_ostream headerStream(rendered.header);
     if (failed(recur::writeCHeader(module, headerGuard(names.header),
-                                   headerStream)))
+                                   headerStream,
+                                   target == Target::Vulkan
+                                       ? recur::InterfaceTarget::Vulkan
+                                       : recur::InterfaceTarget::CPU)))
       return failure();
   }
   if (isWritten(names.interface)) {
     llvm::raw_string_ostream interfaceStream(rendered.interface);
-    if (failed(recur::writeInterfaceFile(module, interfaceStream)))
+    if (failed(recur::writeInterfaceFile(
+            module, interfaceStream,
+            target == Target::Vulkan ? recur::InterfaceTarget::Vulkan
+                                     : recur::InterfaceTarget::CPU)))
       return failure();
   }
   if (emit == EmitKind::MLIR) {
@@ -347,8 +410,22 @@ int main(int argc, char **argv) {
       "returns 0, or a nonzero status after checking the sizes and before\n"
       "any work; name_status_message(status) describes it.\n");
 
-  if (target != "cpu")
-    return fail("unknown target '" + target + "' (expected 'cpu')");
+  if (target == Target::CUDA) {
+    if (emit != EmitKind::PTX && emit != EmitKind::MLIR)
+      return fail("--target=cuda writes --emit=ptx or --emit=mlir: its host "
+                  "launch code is not built yet");
+    if (!llvm::is_contained({"sm_80", "sm_86", "sm_89", "sm_90"},
+                            gpuArch.getValue()))
+      return fail("unknown --gpu-arch '" + gpuArch +
+                  "' (expected sm_80, sm_86, sm_89 or sm_90)");
+    std::string libdevice = cudaToolkit() + "/nvvm/libdevice/libdevice.10.bc";
+    if (!llvm::sys::fs::exists(libdevice))
+      return fail("no CUDA toolkit at '" + cudaToolkit() + "' (" + libdevice +
+                  " is missing): install it or pass --cuda-path or set "
+                  "CUDA_HOME");
+  } else if (emit == EmitKind::PTX) {
+    return fail("--emit=ptx needs --target=cuda");
+  }
   if (optLevel > 3)
     return fail("unknown optimization level -O" + llvm::Twine(optLevel.getValue()) +
                 " (expected 0 to 3)");

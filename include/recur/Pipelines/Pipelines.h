@@ -98,6 +98,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(kDefaultSerialBelow)};
 };
 
+/// The start of every pipeline, on tensors: the trust boundary, the
+/// caller-owned-buffer interface of public functions and its entry checks
+/// (of buffer handles on GPU targets: `bufferHandles`).
+void buildCInterfacePipeline(OpPassManager &pm, bool bufferHandles);
+
 /// Stage 1: public functions get the caller-owned-buffer interface and recur
 /// ops are lowered (still on tensors).
 void buildRecurLoweringPipeline(OpPassManager &pm,
@@ -113,6 +118,46 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 
 /// Registers --recur-cpu-pipeline with the pass registry (for recur-opt).
 void registerCPUPipeline();
+
+inline constexpr const char *kGPUArchDescription =
+    "The NVIDIA GPU architecture of the cuda target: sm_80, sm_86, sm_89 "
+    "or sm_90 (default sm_80)";
+inline constexpr const char *kCUDAPathDescription =
+    "The CUDA toolkit (ptxas, libdevice) of the cuda target (default "
+    "$CUDA_HOME, else /usr/local/cuda)";
+inline constexpr const char *kThreadsPerBlockDescription =
+    "Threads per GPU block for loops of run-time size, 1 to 1024 (default "
+    "128)";
+
+struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
+  PassOptions::Option<std::string> gpuArch{
+      *this, "gpu-arch", llvm::cl::desc(kGPUArchDescription),
+      llvm::cl::init("sm_80")};
+  PassOptions::Option<std::string> cudaPath{
+      *this, "cuda-path", llvm::cl::desc(kCUDAPathDescription),
+      llvm::cl::init("/usr/local/cuda")};
+  PassOptions::Option<int64_t> threadsPerBlock{
+      *this, "threads-per-block", llvm::cl::desc(kThreadsPerBlockDescription),
+      llvm::cl::init(128)};
+};
+
+/// The common stage of the GPU targets: the C interface and its checks,
+/// recur ops tiled into blocks and threads and lowered token by token,
+/// bufferization, every loop nest over buffers as a kernel (gpu.module)
+/// launched from the host (gpu.launch_func).
+void buildGPUKernelsPipeline(OpPassManager &pm,
+                             const GPUPipelineOptions &options);
+/// The vulkan target: the common stage, SPIR-V kernels embedded in the
+/// host code, launches through recur's Vulkan runtime, all in the LLVM
+/// dialect with C entry points.
+void buildVulkanPipeline(OpPassManager &pm, const GPUPipelineOptions &options);
+/// The kernels of the cuda target: the common stage, then NVVM kernels
+/// compiled to PTX for `gpu-arch` (a gpu.binary of `format=isa`).
+void buildNVVMKernelsPipeline(OpPassManager &pm,
+                              const GPUPipelineOptions &options);
+
+/// Registers --recur-vulkan-pipeline and --recur-nvvm-kernels-pipeline.
+void registerGPUPipelines();
 
 } // namespace recur
 } // namespace mlir

@@ -90,20 +90,28 @@ bool isThreaded(ModuleOp module);
 
 /// The status of a call whose temporary could not be allocated.
 constexpr int32_t kOutOfMemoryStatus = -1;
+/// The status of a call on a GPU target whose device work failed (the
+/// runtime's error message says why).
+constexpr int32_t kDeviceErrorStatus = -2;
 
 /// The name of the function that turns a status of exported function `name`
 /// into a message.
 std::string getStatusMessageFunctionName(StringRef name);
 
 /// Whether the header declares `candidate` for exported function `name`:
-/// its status message function or one of its tables (NAME_call, NAME_info,
-/// NAME_dims, NAME_buffers, NAME_shape<i>).
+/// its status message function, NAME_host, or one of its tables (NAME_call,
+/// NAME_info, NAME_dims, NAME_buffers, NAME_shape<i>).
 bool isHeaderNameOf(StringRef candidate, StringRef name);
 
 /// Writes a C header declaring every function of `module` that carries a
 /// C interface, with each argument's shape documented.
+/// The target the C interface is compiled for: the vulkan target's header
+/// adds NAME_host entries (host memory) over the Vulkan runtime, and its
+/// interface file says so.
+enum class InterfaceTarget { CPU, Vulkan };
 LogicalResult writeCHeader(ModuleOp module, StringRef guard,
-                           llvm::raw_ostream &os);
+                           llvm::raw_ostream &os,
+                           InterfaceTarget target = InterfaceTarget::CPU);
 
 } // namespace recur
 } // namespace mlir

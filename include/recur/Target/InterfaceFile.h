@@ -25,6 +25,8 @@
 #ifndef RECUR_TARGET_INTERFACEFILE_H
 #define RECUR_TARGET_INTERFACEFILE_H
 
+#include "recur/Target/CInterface.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -35,8 +37,10 @@ namespace recur {
 constexpr int kInterfaceFileVersion = 1;
 
 /// Writes the interface file of every function of `module` that carries a
-/// C interface.
-LogicalResult writeInterfaceFile(ModuleOp module, llvm::raw_ostream &os);
+/// C interface, compiled for `target` (its "target" field: "cpu" or
+/// "vulkan").
+LogicalResult writeInterfaceFile(ModuleOp module, llvm::raw_ostream &os,
+                                 InterfaceTarget target = InterfaceTarget::CPU);
 
 } // namespace recur
 } // namespace mlir

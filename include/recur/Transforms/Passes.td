@@ -108,6 +108,12 @@ def RecurRuntimeChecks : Pass<"recur-runtime-checks", "::mlir::ModuleOp"> {
     calls `recur.check_failed` with its status, numbered after the entry
     checks, and `--recur-c-wrappers` makes the C entry point return it.
   }];
+  let options = [
+    Option<"bufferHandles", "buffer-handles", "bool", /*default=*/"false",
+           "The buffer arguments are handles of device buffers (GPU "
+           "targets): an output overlaps another buffer when the handles "
+           "are equal">,
+  ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
     "::mlir::arith::ArithDialect",
@@ -189,8 +195,14 @@ def RecurCopyToLinalg : Pass<"recur-copy-to-linalg"> {
     of MLIR's C runner utilities library, which a compiled model must not
     depend on. This pass rewrites those copies into `linalg.copy`, which
     lowers to loops like any other linalg op. Copies between contiguous
-    buffers stay: they become `llvm.memcpy`.
+    buffers stay: they become `llvm.memcpy`. With `all` (the GPU tails,
+    where a copy is a kernel like any other loop nest) every copy is
+    rewritten, and a copy of a buffer onto itself is erased.
   }];
+  let options = [
+    Option<"all", "all", "bool", /*default=*/"false",
+           "Rewrite every copy, contiguous or not; erase self-copies">,
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 

@@ -1,0 +1,377 @@
+//===- MapToLaunches.cpp - Parallel loops as GPU launches -----------------===//
+//
+// After bufferization, every loop nest that touches buffers becomes a
+// gpu.launch:
+//
+// - an scf.forall mapped to `#gpu.block` (from --recur-gpu-tile): its
+//   iterations, linearized, are the blocks, walked in a grid-stride loop
+//   (any count fits a grid of at most kMaxGridSize blocks); each forall
+//   mapped to `#gpu.thread` inside it becomes a block-stride loop over its
+//   linearized iterations, followed by a barrier. Inside a block, code
+//   outside the thread loops runs on every thread and may not write memory;
+//   a block with no thread loop runs on its first thread;
+// - an scf.parallel on the host (the description's linalg ops and copies,
+//   through convert-linalg-to-parallel-loops): its iterations, linearized,
+//   are spread over blocks and threads in a grid-stride loop.
+//
+// Parallel loops inside a launch that are not mapped run in order, in the
+// thread. Nothing else may read or write a buffer on the host: that is a
+// located error (the contract between the common stage and the GPU tails).
+//
+//===----------------------------------------------------------------------===//
+
+#include "recur/Codegen/GPU/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace mlir {
+namespace recur {
+#define GEN_PASS_DEF_RECURGPUMAPTOLAUNCHES
+#include "recur/Codegen/GPU/Passes.h.inc"
+} // namespace recur
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::recur;
+
+/// The most blocks a launch asks for along x: every device takes 65535.
+static constexpr int64_t kMaxGridSize = 65535;
+
+namespace {
+/// A loop's iteration space: lower bounds, steps and trip counts.
+struct LoopSpace {
+  SmallVector<Value> lowerBounds, steps, counts;
+  Value total;
+};
+} // namespace
+
+static LoopSpace loopSpace(ImplicitLocOpBuilder &b, ValueRange lowerBounds,
+                           ValueRange upperBounds, ValueRange steps) {
+  LoopSpace space;
+  space.total = arith::ConstantIndexOp::create(b, 1);
+  for (auto [lower, upper, step] :
+       llvm::zip_equal(lowerBounds, upperBounds, steps)) {
+    Value extent = arith::SubIOp::create(b, upper, lower);
+    Value count = arith::CeilDivSIOp::create(b, extent, step);
+    Value zero = arith::ConstantIndexOp::create(b, 0);
+    count = arith::MaxSIOp::create(b, count, zero);
+    space.lowerBounds.push_back(lower);
+    space.steps.push_back(step);
+    space.counts.push_back(count);
+    space.total = arith::MulIOp::create(b, space.total, count);
+  }
+  return space;
+}
+
+/// The induction variables of linear iteration `linear` of `space`.
+static SmallVector<Value> inductionVars(ImplicitLocOpBuilder &b,
+                                        const LoopSpace &space, Value linear) {
+  SmallVector<Value> ivs;
+  if (space.counts.size() == 1) {
+    ivs.push_back(linear);
+  } else {
+    auto split = affine::AffineDelinearizeIndexOp::create(
+        b, linear, space.counts, /*hasOuterBound=*/true);
+    ivs.append(split.getResults().begin(), split.getResults().end());
+  }
+  for (auto [iv, lower, step] :
+       llvm::zip_equal(ivs, space.lowerBounds, space.steps))
+    iv = arith::AddIOp::create(b, lower, arith::MulIOp::create(b, iv, step));
+  return ivs;
+}
+
+/// Moves the ops of `body` (but its terminator) to `b`'s insertion point,
+/// with `ivs` for its arguments.
+static void inlineBody(RewriterBase &rewriter, Block *body, ValueRange ivs,
+                       OpBuilder &b) {
+  rewriter.eraseOp(body->getTerminator());
+  Block *target = b.getInsertionBlock();
+  rewriter.inlineBlockBefore(body, target, b.getInsertionPoint(), ivs);
+}
+
+/// `for linear = start to total step stride { body(ivs(linear)) }` at `b`.
+static void strideLoop(RewriterBase &rewriter, ImplicitLocOpBuilder &b,
+                       const LoopSpace &space, Value start, Value stride,
+                       Block *body) {
+  auto loop = scf::ForOp::create(b, start, space.total, stride);
+  ImplicitLocOpBuilder inner(b.getLoc(), loop.getBody(),
+                             loop.getBody()->begin());
+  SmallVector<Value> ivs = inductionVars(inner, space, loop.getInductionVar());
+  inlineBody(rewriter, body, ivs, inner);
+}
+
+static bool isMapped(scf::ForallOp forall) {
+  std::optional<ArrayAttr> mapping = forall.getMapping();
+  return mapping && !mapping->empty();
+}
+
+template <typename MappingAttr>
+static bool hasMapping(scf::ForallOp forall) {
+  return isMapped(forall) && isa<MappingAttr>((*forall.getMapping())[0]);
+}
+
+/// Unmapped parallel loops inside a launch run in order in their thread.
+static LogicalResult sequentializeNested(RewriterBase &rewriter,
+                                         gpu::LaunchOp launch) {
+  SmallVector<Operation *> loops;
+  launch.getBody().walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (isa<scf::ParallelOp, scf::ForallOp>(op))
+      loops.push_back(op);
+  });
+  for (Operation *op : loops) {
+    rewriter.setInsertionPoint(op);
+    ImplicitLocOpBuilder b(op->getLoc(), rewriter);
+    if (auto forall = dyn_cast<scf::ForallOp>(op)) {
+      if (forall.getNumResults() != 0 || isMapped(forall))
+        return forall.emitOpError("left inside a GPU kernel");
+      LoopSpace space = loopSpace(
+          b,
+          getValueOrCreateConstantIndexOp(b, b.getLoc(),
+                                          forall.getMixedLowerBound()),
+          getValueOrCreateConstantIndexOp(b, b.getLoc(),
+                                          forall.getMixedUpperBound()),
+          getValueOrCreateConstantIndexOp(b, b.getLoc(),
+                                          forall.getMixedStep()));
+      strideLoop(rewriter, b, space, arith::ConstantIndexOp::create(b, 0),
+                 arith::ConstantIndexOp::create(b, 1), forall.getBody());
+    } else {
+      auto parallel = cast<scf::ParallelOp>(op);
+      if (parallel.getNumResults() != 0)
+        return parallel.emitOpError("with reductions inside a GPU kernel");
+      LoopSpace space =
+          loopSpace(b, parallel.getLowerBound(), parallel.getUpperBound(),
+                    parallel.getStep());
+      strideLoop(rewriter, b, space, arith::ConstantIndexOp::create(b, 0),
+                 arith::ConstantIndexOp::create(b, 1), parallel.getBody());
+    }
+    rewriter.eraseOp(op);
+  }
+  return success();
+}
+
+/// A launch of `grid` x 1 x 1 blocks of `threads` x 1 x 1 threads at `b`.
+static gpu::LaunchOp createLaunch(ImplicitLocOpBuilder &b, Value grid,
+                                  int64_t threads) {
+  Value one = arith::ConstantIndexOp::create(b, 1);
+  Value blockSize = arith::ConstantIndexOp::create(b, threads);
+  auto launch =
+      gpu::LaunchOp::create(b, grid, one, one, blockSize, one, one);
+  b.setInsertionPointToEnd(&launch.getBody().front());
+  gpu::TerminatorOp::create(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  return launch;
+}
+
+/// min(max(count, 1), kMaxGridSize).
+static Value gridSize(ImplicitLocOpBuilder &b, Value count) {
+  Value one = arith::ConstantIndexOp::create(b, 1);
+  Value most = arith::ConstantIndexOp::create(b, kMaxGridSize);
+  return arith::MinSIOp::create(b, arith::MaxSIOp::create(b, count, one),
+                                most);
+}
+
+static bool writesMemory(Operation *op) {
+  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+  if (!effects)
+    return !op->hasTrait<OpTrait::HasRecursiveMemoryEffects>() &&
+           !isPure(op);
+  return effects.hasEffect<MemoryEffects::Write>();
+}
+
+/// The thread count of a block: enough for the largest static thread loop,
+/// a warp at least, `threadsPerBlock` at most (and for dynamic counts).
+static int64_t blockThreads(ArrayRef<Operation *> threadLoops,
+                            int64_t threadsPerBlock) {
+  int64_t largest = 1;
+  for (Operation *op : threadLoops) {
+    auto loop = cast<LoopLikeOpInterface>(op);
+    std::optional<SmallVector<OpFoldResult>> lower =
+        loop.getLoopLowerBounds();
+    std::optional<SmallVector<OpFoldResult>> upper =
+        loop.getLoopUpperBounds();
+    std::optional<SmallVector<OpFoldResult>> steps = loop.getLoopSteps();
+    std::optional<SmallVector<int64_t>> bounds =
+        upper ? getConstantIntValues(*upper) : std::nullopt;
+    if (!bounds || !llvm::all_of(*lower, isZeroInteger) ||
+        !llvm::all_of(*steps, isOneInteger))
+      return threadsPerBlock;
+    largest = std::max(largest, llvm::product_of(*bounds));
+  }
+  return std::min<int64_t>(threadsPerBlock, llvm::alignTo(largest, 32));
+}
+
+static LogicalResult convertBlockForall(RewriterBase &rewriter,
+                                        scf::ForallOp forall,
+                                        int64_t threadsPerBlock) {
+  if (forall.getNumResults() != 0)
+    return forall.emitOpError("on tensors reached the GPU tail");
+  SmallVector<Operation *> threadLoops;
+  bool writesOutside = false;
+  for (Operation &op : forall.getBody()->without_terminator()) {
+    auto loop = dyn_cast<scf::ForallOp>(op);
+    if ((loop && hasMapping<gpu::GPUThreadMappingAttr>(loop)) ||
+        isa<scf::ParallelOp>(op)) {
+      threadLoops.push_back(&op);
+      continue;
+    }
+    WalkResult result = op.walk([&](Operation *nested) {
+      if (auto inner = dyn_cast<scf::ForallOp>(nested);
+          inner && hasMapping<gpu::GPUThreadMappingAttr>(inner))
+        return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      return op.emitOpError("holds GPU thread loops below the block level");
+    // Code outside the thread loops runs on every thread: it may only
+    // compute values (or, in a block without thread loops, run on one).
+    if (writesMemory(&op))
+      writesOutside = true;
+  }
+  if (writesOutside && !threadLoops.empty())
+    return forall.emitOpError("writes memory in a GPU block outside its "
+                              "thread loops");
+  ImplicitLocOpBuilder b(forall.getLoc(), rewriter);
+  b.setInsertionPoint(forall);
+  LoopSpace blocks = loopSpace(
+      b, getValueOrCreateConstantIndexOp(b, b.getLoc(), forall.getMixedLowerBound()),
+      getValueOrCreateConstantIndexOp(b, b.getLoc(), forall.getMixedUpperBound()),
+      getValueOrCreateConstantIndexOp(b, b.getLoc(), forall.getMixedStep()));
+  int64_t threads = blockThreads(threadLoops, threadsPerBlock);
+  gpu::LaunchOp launch =
+      createLaunch(b, gridSize(b, blocks.total), threads);
+  Value blockId = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  Value gridDim = gpu::GridDimOp::create(b, gpu::Dimension::x);
+  Block *body = forall.getBody();
+  if (threadLoops.empty()) {
+    // One thread runs the block's work.
+    Value first = arith::CmpIOp::create(
+        b, arith::CmpIPredicate::eq, gpu::ThreadIdOp::create(b, gpu::Dimension::x),
+        arith::ConstantIndexOp::create(b, 0));
+    auto single = scf::IfOp::create(b, first, /*withElseRegion=*/false);
+    b.setInsertionPointToStart(single.thenBlock());
+  }
+  strideLoop(rewriter, b, blocks, blockId, gridDim, body);
+  rewriter.eraseOp(forall);
+
+  // Each thread loop: a block-stride loop and a barrier.
+  for (Operation *op : threadLoops) {
+    if (op->getNumResults() != 0)
+      return op->emitOpError("with results reached the GPU tail");
+    auto loop = cast<LoopLikeOpInterface>(op);
+    b.setInsertionPoint(op);
+    LoopSpace space = loopSpace(
+        b,
+        getValueOrCreateConstantIndexOp(b, b.getLoc(),
+                                        *loop.getLoopLowerBounds()),
+        getValueOrCreateConstantIndexOp(b, b.getLoc(),
+                                        *loop.getLoopUpperBounds()),
+        getValueOrCreateConstantIndexOp(b, b.getLoc(), *loop.getLoopSteps()));
+    Value threadId = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+    Value blockDim = gpu::BlockDimOp::create(b, gpu::Dimension::x);
+    strideLoop(rewriter, b, space, threadId, blockDim, &op->getRegion(0).front());
+    gpu::BarrierOp::create(b);
+    rewriter.eraseOp(op);
+  }
+  return sequentializeNested(rewriter, launch);
+}
+
+static LogicalResult convertHostParallel(RewriterBase &rewriter,
+                                         scf::ParallelOp parallel,
+                                         int64_t threadsPerBlock) {
+  if (parallel.getNumResults() != 0)
+    return parallel.emitOpError("with reductions reached the GPU tail");
+  ImplicitLocOpBuilder b(parallel.getLoc(), rewriter);
+  b.setInsertionPoint(parallel);
+  LoopSpace space = loopSpace(b, parallel.getLowerBound(),
+                              parallel.getUpperBound(), parallel.getStep());
+  Value blockSize = arith::ConstantIndexOp::create(b, threadsPerBlock);
+  Value blocks = arith::CeilDivSIOp::create(b, space.total, blockSize);
+  gpu::LaunchOp launch = createLaunch(b, gridSize(b, blocks), threadsPerBlock);
+  Value blockId = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  Value threadId = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+  Value blockDim = gpu::BlockDimOp::create(b, gpu::Dimension::x);
+  Value gridDim = gpu::GridDimOp::create(b, gpu::Dimension::x);
+  Value start = arith::AddIOp::create(
+      b, arith::MulIOp::create(b, blockId, blockDim), threadId);
+  Value stride = arith::MulIOp::create(b, gridDim, blockDim);
+  strideLoop(rewriter, b, space, start, stride, parallel.getBody());
+  rewriter.eraseOp(parallel);
+  return sequentializeNested(rewriter, launch);
+}
+
+namespace {
+struct RecurGPUMapToLaunches
+    : recur::impl::RecurGPUMapToLaunchesBase<RecurGPUMapToLaunches> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (threadsPerBlock < 1 || threadsPerBlock > 1024) {
+      module.emitError() << "--recur-gpu-map-to-launches: threads-per-block "
+                            "must be in [1, 1024], got "
+                         << static_cast<int64_t>(threadsPerBlock);
+      return signalPassFailure();
+    }
+    // The outermost parallel loops on the host, in order.
+    SmallVector<Operation *> roots;
+    module.walk<WalkOrder::PreOrder>([&](Operation *op) {
+      if (isa<gpu::LaunchOp, gpu::GPUModuleOp>(op))
+        return WalkResult::skip();
+      if (isa<scf::ForallOp, scf::ParallelOp>(op)) {
+        roots.push_back(op);
+        return WalkResult::skip();
+      }
+      return WalkResult::advance();
+    });
+    IRRewriter rewriter(&getContext());
+    for (Operation *root : roots) {
+      rewriter.setInsertionPoint(root);
+      LogicalResult converted = failure();
+      if (auto forall = dyn_cast<scf::ForallOp>(root)) {
+        if (!hasMapping<gpu::GPUBlockMappingAttr>(forall)) {
+          forall.emitOpError("on the host is not mapped to GPU blocks");
+          return signalPassFailure();
+        }
+        converted = convertBlockForall(rewriter, forall, threadsPerBlock);
+      } else {
+        converted = convertHostParallel(
+            rewriter, cast<scf::ParallelOp>(root), threadsPerBlock);
+      }
+      if (failed(converted))
+        return signalPassFailure();
+    }
+    // The contract with the GPU tails: the host only allocates, frees,
+    // views and launches.
+    WalkResult checked = module.walk<WalkOrder::PreOrder>([](Operation *op) {
+      if (isa<gpu::LaunchOp, gpu::GPUModuleOp>(op))
+        return WalkResult::skip();
+      auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+      if (!effects)
+        return WalkResult::advance();
+      SmallVector<MemoryEffects::EffectInstance> instances;
+      effects.getEffects(instances);
+      for (const MemoryEffects::EffectInstance &effect : instances) {
+        if (!isa<MemoryEffects::Read, MemoryEffects::Write>(
+                effect.getEffect()))
+          continue;
+        Value value = effect.getValue();
+        if (value && isa<BaseMemRefType>(value.getType())) {
+          op->emitOpError("reads or writes a buffer outside a GPU kernel");
+          return WalkResult::interrupt();
+        }
+      }
+      return WalkResult::advance();
+    });
+    if (checked.wasInterrupted())
+      return signalPassFailure();
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    UnitAttr::get(&getContext()));
+  }
+};
+} // namespace

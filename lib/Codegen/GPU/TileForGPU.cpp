@@ -1,0 +1,101 @@
+//===- TileForGPU.cpp - recur ops tiled into GPU blocks and threads -------===//
+//
+// Two levels of upstream TilingInterface tiling: a forall over (batch,
+// heads) mapped to blocks, and inside it a forall over the op's other
+// independent dimensions mapped to threads. What is left in a thread is one
+// sequence of one column, which the token-serial lowering walks.
+//
+//===----------------------------------------------------------------------===//
+
+#include "recur/Codegen/GPU/Passes.h"
+
+#include "recur/Dialect/Recur/IR/RecurDialect.h"
+#include "recur/Dialect/Recur/IR/RecurLayout.h"
+#include "recur/Dialect/Recur/IR/RecurOps.h"
+
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/TilingInterface.h"
+
+namespace mlir {
+namespace recur {
+#define GEN_PASS_DEF_RECURGPUTILE
+#include "recur/Codegen/GPU/Passes.h.inc"
+} // namespace recur
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::recur;
+
+static bool isBlockDim(StringRef dim) { return dim == "B" || dim == "H"; }
+
+/// Tiles `op` by 1 along the independent dimensions `selected` picks, in a
+/// forall whose loops carry the mappings `mapping` builds from their
+/// position; returns the tiled op (the same op on the tile), or the op
+/// itself when no dimension is selected.
+static FailureOr<TilingInterface>
+tileLevel(RewriterBase &rewriter, TilingInterface op,
+          function_ref<bool(StringRef)> selected,
+          function_ref<Attribute(unsigned)> mapping) {
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<Attribute> mappings;
+  for (const std::string &dim : getParallelDims(op)) {
+    bool tiled = selected(dim);
+    sizes.push_back(rewriter.getIndexAttr(tiled ? 1 : 0));
+    if (tiled)
+      mappings.push_back(mapping(mappings.size()));
+  }
+  if (mappings.empty())
+    return op;
+  rewriter.setInsertionPoint(op);
+  scf::SCFTilingOptions options;
+  options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  options.setTileSizes(sizes);
+  options.setMapping(mappings);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, op, options);
+  if (failed(tiled) || tiled->tiledOps.size() != 1)
+    return failure();
+  rewriter.replaceOp(op, tiled->replacements);
+  return cast<TilingInterface>(tiled->tiledOps.front());
+}
+
+namespace {
+struct RecurGPUTile : recur::impl::RecurGPUTileBase<RecurGPUTile> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    MLIRContext *context = &getContext();
+    SmallVector<TilingInterface> ops;
+    // An op with a static size of 0 has no tiles: the token-serial lowering
+    // takes it whole (it does nothing).
+    getOperation()->walk([&](TilingInterface op) {
+      if (isa<RecurDialect>(op->getDialect()) && !hasStaticZeroSize(op))
+        ops.push_back(op);
+    });
+    auto linearId = [](unsigned position) {
+      return static_cast<gpu::MappingId>(
+          static_cast<uint64_t>(gpu::MappingId::LinearDim0) + position);
+    };
+    IRRewriter rewriter(context);
+    for (TilingInterface op : ops) {
+      FailureOr<TilingInterface> block = tileLevel(
+          rewriter, op, isBlockDim, [&](unsigned position) -> Attribute {
+            return gpu::GPUBlockMappingAttr::get(context, linearId(position));
+          });
+      FailureOr<TilingInterface> thread;
+      if (succeeded(block))
+        thread = tileLevel(
+            rewriter, *block, [](StringRef dim) { return !isBlockDim(dim); },
+            [&](unsigned position) -> Attribute {
+              return gpu::GPUThreadMappingAttr::get(context,
+                                                    linearId(position));
+            });
+      if (failed(block) || failed(thread)) {
+        op->emitOpError("could not be tiled into GPU blocks and threads");
+        return signalPassFailure();
+      }
+    }
+  }
+};
+} // namespace

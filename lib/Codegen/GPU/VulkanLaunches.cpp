@@ -1,0 +1,339 @@
+//===- VulkanLaunches.cpp - Kernel launches as Vulkan runtime calls -------===//
+//
+// The host side of the vulkan target. Each spirv.module is serialized into a
+// constant array of words; each gpu.launch_func becomes a call of the
+// runtime (runtime/include/recur/vulkan.h):
+//
+//   kernel = {words, bytes, entry name, argument count}   (int64_t[4])
+//   args   = {buffer, byte offset, byte size, scalar, scalar bytes} per
+//            argument                                     (int64_t[n][5])
+//   status = recur_vk_launch(kernel, groups x, y, z, args)
+//
+// and every function that launches calls recur_vk_sync() before it returns.
+// A nonzero status goes through recur.check_failed with kDeviceErrorStatus,
+// so the entry point returns it like any failed check. Buffers on the host
+// are the runtime's buffer handles (their "pointers"), which the kernels
+// receive by binding (host allocations lose their alignment, so that the
+// pointer the host code passes is the handle allocated); index scalars
+// travel as 32-bit values (the SPIR-V kernels index with i32), which the
+// runtime checks.
+//
+//===----------------------------------------------------------------------===//
+
+#include "recur/Codegen/GPU/Passes.h"
+
+#include "recur/Target/CInterface.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Target/SPIRV/Serialization.h"
+
+namespace mlir {
+namespace recur {
+#define GEN_PASS_DEF_RECURVULKANLAUNCHES
+#define GEN_PASS_DEF_RECURVULKANALLOCATOR
+#include "recur/Codegen/GPU/Passes.h.inc"
+} // namespace recur
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::recur;
+
+/// The name of the failed-check function (AllocationFailure.h).
+static constexpr llvm::StringLiteral kCheckFailed = "recur.check_failed";
+static constexpr int64_t kArgFields = 5;
+
+namespace {
+/// What a launch needs from the module: the runtime's functions and each
+/// kernel module's words and entry names.
+class LaunchBuilder {
+public:
+  LaunchBuilder(ModuleOp module) : module(module), symbols(module) {}
+
+  /// Serializes every spirv.module into a constant global.
+  LogicalResult serializeKernels();
+  LogicalResult lowerLaunch(gpu::LaunchFuncOp launch);
+  void syncBeforeReturns(func::FuncOp function);
+
+private:
+  func::FuncOp declare(StringRef name, FunctionType type);
+  memref::GlobalOp addConstant(StringRef name, DenseElementsAttr value);
+  /// The address of the data of global `global`, as an i64.
+  Value addressOf(ImplicitLocOpBuilder &b, memref::GlobalOp global);
+  /// Calls recur.check_failed(kDeviceErrorStatus) when `status` is nonzero.
+  void failOnStatus(ImplicitLocOpBuilder &b, Value status);
+
+  ModuleOp module;
+  SymbolTable symbols;
+  /// Per gpu.module name: the words of its SPIR-V and their count.
+  llvm::StringMap<std::pair<memref::GlobalOp, int64_t>> words;
+  llvm::StringMap<memref::GlobalOp> entryNames;
+};
+} // namespace
+
+func::FuncOp LaunchBuilder::declare(StringRef name, FunctionType type) {
+  if (auto existing = symbols.lookup<func::FuncOp>(name))
+    return existing;
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto function = func::FuncOp::create(b, module.getLoc(), name, type);
+  function.setPrivate();
+  symbols.insert(function);
+  return function;
+}
+
+memref::GlobalOp LaunchBuilder::addConstant(StringRef name,
+                                            DenseElementsAttr value) {
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto type = MemRefType::get(value.getType().getShape(),
+                              value.getType().getElementType());
+  auto global = memref::GlobalOp::create(
+      b, module.getLoc(), name, b.getStringAttr("private"), type, value,
+      /*constant=*/true, /*alignment=*/b.getI64IntegerAttr(16));
+  symbols.insert(global);
+  return global;
+}
+
+Value LaunchBuilder::addressOf(ImplicitLocOpBuilder &b,
+                               memref::GlobalOp global) {
+  Value data = memref::GetGlobalOp::create(b, global.getType(),
+                                           global.getSymName());
+  Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, data);
+  return arith::IndexCastOp::create(b, b.getI64Type(), address);
+}
+
+void LaunchBuilder::failOnStatus(ImplicitLocOpBuilder &b, Value status) {
+  Value zero = arith::ConstantIntOp::create(b, 0, 32);
+  Value failed =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::ne, status, zero);
+  auto branch = scf::IfOp::create(b, failed, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(branch.thenBlock());
+  func::FuncOp checkFailed = declare(
+      kCheckFailed, b.getFunctionType({b.getI32Type()}, {}));
+  func::CallOp::create(
+      b, checkFailed,
+      ValueRange{arith::ConstantIntOp::create(b, kDeviceErrorStatus, 32)});
+}
+
+LogicalResult LaunchBuilder::serializeKernels() {
+  MLIRContext *context = module.getContext();
+  SmallVector<spirv::ModuleOp> modules(module.getOps<spirv::ModuleOp>());
+  for (spirv::ModuleOp spirvModule : modules) {
+    // convert-gpu-to-spirv names the module after its gpu.module.
+    StringRef name = spirvModule.getName().value_or("");
+    if (!name.consume_front("__spv__"))
+      return spirvModule.emitOpError("is not a converted GPU module");
+    SmallVector<uint32_t> binary;
+    if (failed(spirv::serialize(spirvModule, binary)))
+      return spirvModule.emitOpError("could not be serialized");
+    auto type = RankedTensorType::get({static_cast<int64_t>(binary.size())},
+                                      IntegerType::get(context, 32));
+    SmallVector<APInt> values;
+    for (uint32_t word : binary)
+      values.emplace_back(32, word);
+    memref::GlobalOp global = addConstant(
+        ("recur.spirv." + name).str(), DenseElementsAttr::get(type, values));
+    words[name] = {global, static_cast<int64_t>(binary.size()) * 4};
+  }
+  for (spirv::ModuleOp spirvModule : modules)
+    spirvModule.erase();
+  return success();
+}
+
+LogicalResult LaunchBuilder::lowerLaunch(gpu::LaunchFuncOp launch) {
+  StringRef moduleName = launch.getKernelModuleName().getValue();
+  StringRef kernelName = launch.getKernelName().getValue();
+  auto found = words.find(moduleName);
+  if (found == words.end())
+    return launch.emitOpError("launches a kernel with no SPIR-V");
+  if (launch.getClusterSizeX() || launch.getAsyncToken() ||
+      !launch.getAsyncDependencies().empty() ||
+      launch.getDynamicSharedMemorySize())
+    return launch.emitOpError("is not a plain synchronous launch");
+  ImplicitLocOpBuilder b(launch.getLoc(), launch);
+  Type i64 = b.getI64Type();
+  auto constant = [&](int64_t value) -> Value {
+    return arith::ConstantIntOp::create(b, value, 64);
+  };
+  auto toI64 = [&](Value index) -> Value {
+    return arith::IndexCastOp::create(b, i64, index);
+  };
+
+  // The entry point's name, NUL-terminated.
+  std::string entryKey = (moduleName + "." + kernelName).str();
+  memref::GlobalOp &entry = entryNames[entryKey];
+  if (!entry) {
+    std::string text = (kernelName + Twine('\0')).str();
+    SmallVector<APInt> bytes;
+    for (char c : text)
+      bytes.emplace_back(8, static_cast<uint8_t>(c));
+    auto type = RankedTensorType::get({static_cast<int64_t>(bytes.size())},
+                                      b.getI8Type());
+    entry = addConstant(("recur.entry." + entryKey),
+                        DenseElementsAttr::get(type, bytes));
+  }
+
+  ValueRange operands = launch.getKernelOperands();
+  auto kernel = memref::AllocaOp::create(b, MemRefType::get({4}, i64));
+  auto args = memref::AllocaOp::create(
+      b, MemRefType::get({std::max<int64_t>(1, operands.size()), kArgFields},
+                         i64));
+  auto store = [&](Value value, Value target, ArrayRef<int64_t> at) {
+    SmallVector<Value> indices;
+    for (int64_t index : at)
+      indices.push_back(arith::ConstantIndexOp::create(b, index));
+    memref::StoreOp::create(b, value, target, indices);
+  };
+  store(addressOf(b, found->second.first), kernel, {0});
+  store(constant(found->second.second), kernel, {1});
+  store(addressOf(b, entry), kernel, {2});
+  store(constant(operands.size()), kernel, {3});
+
+  for (auto [position, kernelOperand] : llvm::enumerate(operands)) {
+    int64_t i = position;
+    // A bf16 buffer carried as i16 (--recur-spirv-entry-points): the same
+    // buffer.
+    Value operand = kernelOperand;
+    if (auto cast = operand.getDefiningOp<UnrealizedConversionCastOp>();
+        cast && cast->getNumOperands() == 1)
+      operand = cast->getOperand(0);
+    Value zero = constant(0);
+    Type type = operand.getType();
+    if (auto buffer = dyn_cast<MemRefType>(type)) {
+      if (buffer.getRank() != 1)
+        return launch.emitOpError("passes a buffer of rank ")
+               << buffer.getRank() << " to a kernel";
+      int64_t elementBytes =
+          buffer.getElementType().getIntOrFloatBitWidth() / 8;
+      auto metadata = memref::ExtractStridedMetadataOp::create(b, operand);
+      Value handle = memref::ExtractAlignedPointerAsIndexOp::create(b, operand);
+      Value bytes = constant(elementBytes);
+      store(toI64(handle), args, {i, 0});
+      store(arith::MulIOp::create(b, toI64(metadata.getOffset()), bytes),
+            args, {i, 1});
+      store(arith::MulIOp::create(b, toI64(metadata.getSizes()[0]), bytes),
+            args, {i, 2});
+      store(zero, args, {i, 3});
+      store(zero, args, {i, 4});
+      continue;
+    }
+    Value bits;
+    int64_t width;
+    if (type.isIndex()) {
+      bits = toI64(operand);
+      width = 4; // the kernels index with i32
+    } else if (type.isIntOrFloat() &&
+               (type.getIntOrFloatBitWidth() == 32 ||
+                type.getIntOrFloatBitWidth() == 64)) {
+      width = type.getIntOrFloatBitWidth() / 8;
+      bits = operand;
+      if (isa<FloatType>(type))
+        bits = arith::BitcastOp::create(b, b.getIntegerType(width * 8), bits);
+      if (width == 4)
+        bits = arith::ExtUIOp::create(b, i64, bits);
+    } else {
+      return launch.emitOpError("passes a scalar of type ")
+             << type << " to a kernel";
+    }
+    store(zero, args, {i, 0});
+    store(zero, args, {i, 1});
+    store(zero, args, {i, 2});
+    store(bits, args, {i, 3});
+    store(constant(width), args, {i, 4});
+  }
+
+  gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
+  func::FuncOp dispatch = declare(
+      "recur_vk_launch",
+      b.getFunctionType({i64, i64, i64, i64, i64}, {b.getI32Type()}));
+  Value kernelAddress =
+      toI64(memref::ExtractAlignedPointerAsIndexOp::create(b, kernel));
+  Value argsAddress =
+      toI64(memref::ExtractAlignedPointerAsIndexOp::create(b, args));
+  Value status =
+      func::CallOp::create(b, dispatch,
+                           ValueRange{kernelAddress, toI64(grid.x),
+                                      toI64(grid.y), toI64(grid.z),
+                                      argsAddress})
+          .getResult(0);
+  failOnStatus(b, status);
+  SmallVector<Operation *> casts;
+  for (Value operand : operands)
+    if (auto cast = operand.getDefiningOp<UnrealizedConversionCastOp>())
+      casts.push_back(cast);
+  launch.erase();
+  for (Operation *cast : casts)
+    if (cast->use_empty())
+      cast->erase();
+  return success();
+}
+
+void LaunchBuilder::syncBeforeReturns(func::FuncOp function) {
+  function.walk([&](func::ReturnOp ret) {
+    ImplicitLocOpBuilder b(ret.getLoc(), ret);
+    func::FuncOp sync =
+        declare("recur_vk_sync", b.getFunctionType({}, {b.getI32Type()}));
+    failOnStatus(b, func::CallOp::create(b, sync, ValueRange{}).getResult(0));
+  });
+}
+
+namespace {
+struct RecurVulkanLaunches
+    : recur::impl::RecurVulkanLaunchesBase<RecurVulkanLaunches> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    LaunchBuilder builder(module);
+    if (failed(builder.serializeKernels()))
+      return signalPassFailure();
+    SmallVector<gpu::LaunchFuncOp> launches;
+    module.walk([&](gpu::LaunchFuncOp launch) { launches.push_back(launch); });
+    SetVector<func::FuncOp> launching;
+    for (gpu::LaunchFuncOp launch : launches) {
+      launching.insert(launch->getParentOfType<func::FuncOp>());
+      if (failed(builder.lowerLaunch(launch)))
+        return signalPassFailure();
+    }
+    for (func::FuncOp function : launching)
+      builder.syncBeforeReturns(function);
+    // A host allocation is a device buffer, whose handle is its pointer:
+    // an aligned pointer other than the one allocated would not be one.
+    module.walk([](memref::AllocOp alloc) { alloc.removeAlignmentAttr(); });
+    for (gpu::GPUModuleOp kernels :
+         llvm::make_early_inc_range(module.getOps<gpu::GPUModuleOp>()))
+      kernels.erase();
+    module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
+  }
+};
+} // namespace
+
+namespace {
+/// After --recur-c-wrappers (whose checked allocator calls malloc): the
+/// host's allocations are device buffers, whose handles the runtime's
+/// allocator returns; freeing one waits for the work that uses it.
+struct RecurVulkanAllocator
+    : recur::impl::RecurVulkanAllocatorBase<RecurVulkanAllocator> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    for (auto [from, to] : {std::pair<StringRef, StringRef>{
+                                "malloc", "recur_vk_malloc"},
+                            {"free", "recur_vk_free"}}) {
+      Operation *function = symbols.lookup(from);
+      if (!function)
+        continue;
+      if (symbols.lookup(to)) {
+        function->emitOpError("clashes with the runtime's ") << to;
+        return signalPassFailure();
+      }
+      if (failed(symbols.rename(function, to)))
+        return signalPassFailure();
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,174 @@
+//===- GPUPipeline.cpp - The GPU compilation pipelines --------------------===//
+//
+// The common stage (C interface, entry checks, tiling into blocks and
+// threads, the token-serial lowering, bufferization, launches and kernel
+// outlining) and the two GPU tails: SPIR-V kernels with launches over
+// recur's Vulkan runtime, and NVVM kernels compiled to PTX.
+//
+//===----------------------------------------------------------------------===//
+
+#include "recur/Pipelines/Pipelines.h"
+
+#include "recur/Codegen/GPU/Passes.h"
+#include "recur/Conversion/Passes.h"
+#include "recur/Transforms/Passes.h"
+
+#include "mlir/Conversion/GPUToSPIRV/GPUToSPIRVPass.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
+#include "mlir/Dialect/SPIRV/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::recur;
+
+void mlir::recur::buildGPUKernelsPipeline(OpPassManager &pm,
+                                          const GPUPipelineOptions &options) {
+  buildCInterfacePipeline(pm, /*bufferHandles=*/true);
+  // Blocks over (batch, heads), threads over the other independent
+  // dimensions, and the token-serial loops in each thread.
+  pm.addPass(createRecurGPUTile());
+  pm.addPass(createRecurLowerToLoops());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // Bufferization: temporaries are device buffers of the call, freed at
+  // its end.
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addPass(createRecurAllocationSizeChecks());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // Every loop nest over buffers becomes a kernel.
+  OpPassManager &funcs = pm.nest<func::FuncOp>();
+  RecurCopyToLinalgOptions copies;
+  copies.all = true;
+  funcs.addPass(createRecurCopyToLinalg(copies));
+  funcs.addPass(createConvertLinalgToParallelLoopsPass());
+  RecurGPUMapToLaunchesOptions launches;
+  launches.threadsPerBlock = options.threadsPerBlock;
+  pm.addPass(createRecurGPUMapToLaunches(launches));
+  pm.addPass(memref::createFoldMemRefAliasOpsPass());
+  pm.addPass(createRecurGPUFlattenBuffers());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createRecurGPUMergeKernelModules());
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createLowerAffinePass());
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  kernels.addPass(arith::createArithExpandOpsPass(expand));
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+}
+
+/// Stage 3 of the host code, shared by the GPU tails: what is left on the
+/// host (checks, views, allocations, runtime calls) to the LLVM dialect,
+/// with C entry points.
+static void buildHostLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createRecurLowerExpandShape());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createRecurCWrappers());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void mlir::recur::buildVulkanPipeline(OpPassManager &pm,
+                                      const GPUPipelineOptions &options) {
+  buildGPUKernelsPipeline(pm, options);
+  // Vulkan 1.3 with 16-bit storage: what lavapipe and every desktop GPU
+  // driver give.
+  GpuSPIRVAttachTargetOptions target;
+  target.spirvVersion = "v1.3";
+  target.spirvCapabilities = {"Shader", "Float16", "Int16", "Int64",
+                              "StorageBuffer16BitAccess"};
+  target.spirvExtensions = {"SPV_KHR_storage_buffer_storage_class",
+                            "SPV_KHR_16bit_storage"};
+  target.clientApi = "Vulkan";
+  pm.addPass(createGpuSPIRVAttachTarget(target));
+  pm.addPass(createRecurSPIRVEntryPoints());
+  {
+    OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+    arith::ArithExpandOpsPassOptions expand;
+    expand.includeBf16 = true;
+    kernels.addPass(arith::createArithExpandOpsPass(expand));
+    kernels.addPass(createCanonicalizerPass());
+  }
+  pm.addPass(createConvertMathToSPIRVPass());
+  pm.addPass(createConvertGPUToSPIRVPass());
+  OpPassManager &spirvModules = pm.nest<spirv::ModuleOp>();
+  spirvModules.addPass(spirv::createSPIRVLowerABIAttributesPass());
+  spirvModules.addPass(spirv::createSPIRVUpdateVCEPass());
+  pm.addPass(createRecurVulkanLaunches());
+  buildHostLLVMPipeline(pm);
+  pm.addPass(createRecurVulkanAllocator());
+}
+
+void mlir::recur::buildNVVMKernelsPipeline(OpPassManager &pm,
+                                           const GPUPipelineOptions &options) {
+  buildGPUKernelsPipeline(pm, options);
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.gpuArch;
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.toolkitPath = options.cudaPath;
+  binary.compilationTarget = "isa";
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+void mlir::recur::registerGPUPipelines() {
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "recur-vulkan-pipeline",
+      "Lower a recur model description to SPIR-V kernels and host code in "
+      "the LLVM dialect that launches them through recur's Vulkan runtime",
+      [](OpPassManager &pm, const GPUPipelineOptions &options) {
+        buildVulkanPipeline(pm, options);
+      });
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "recur-nvvm-kernels-pipeline",
+      "Lower a recur model description to GPU kernels compiled to PTX "
+      "(gpu.binary) and host code with gpu.launch_func",
+      [](OpPassManager &pm, const GPUPipelineOptions &options) {
+        buildNVVMKernelsPipeline(pm, options);
+      });
+}
