@@ -13,6 +13,11 @@
  * buffer for the next recording. Pipelines are built once per kernel and
  * kept until the context is destroyed.
  *
+ * Every buffer handle a caller passes in is looked up in its context's
+ * registry of live buffers before anything reads through it, so a pointer
+ * that is not one (a host pointer, a destroyed buffer, another context's)
+ * fails with a status and a message instead of reading arbitrary memory.
+ *
  *===----------------------------------------------------------------------===*/
 
 #define _POSIX_C_SOURCE 200809L
@@ -88,6 +93,8 @@
 enum {
   /* Bytes of one buffer of the scalar arena. */
   SCALAR_CHUNK_BYTES = 64 * 1024,
+  /* The largest data argument (a kernel's packed scalars). */
+  MAX_DATA_BYTES = 4096,
   /* Descriptor sets and descriptors of one pool (more when a kernel has
    * more arguments). */
   POOL_SETS = 256,
@@ -120,7 +127,6 @@ typedef struct kernelPipeline {
 } kernelPipeline;
 
 struct recur_vk_buffer {
-  recur_vk_context *context;
   VkBuffer buffer;
   VkDeviceMemory memory;
   unsigned char *mapped;
@@ -128,6 +134,18 @@ struct recur_vk_buffer {
   uint64_t allocated;           /* the VkBuffer's size: at least 4 */
   recur_vk_buffer *nextRetired; /* destroyed, freed at the next finish */
 };
+
+/* The live buffers of a context, those recur_vk_buffer_create returned and
+ * recur_vk_buffer_destroy has not taken back: an open-addressing hash set
+ * of pointers, linear probing, at most half full, deletion by backward
+ * shift (so no tombstones). Only compared, never dereferenced, so any
+ * pointer may be looked up. The scalar arena's buffers are not in it: no
+ * caller has them. Guarded by the context's lock. */
+typedef struct bufferRegistry {
+  recur_vk_buffer **slots; /* NULL where empty */
+  size_t capacity;         /* 0 or a power of two */
+  size_t count;
+} bufferRegistry;
 
 struct recur_vk_context {
   struct {
@@ -170,6 +188,7 @@ struct recur_vk_context {
   uint64_t scalarUsed;
 
   recur_vk_buffer *retired;
+  bufferRegistry live;
 };
 
 /*===--------------------------------------------------------------------===*
@@ -304,6 +323,91 @@ static int loadDeviceFunctions(recur_vk_context *context) {
   RECUR_VK_DEVICE_FUNCTIONS(RECUR_VK_LOAD)
 #undef RECUR_VK_LOAD
   return RECUR_VK_SUCCESS;
+}
+
+/*===--------------------------------------------------------------------===*
+ * The registry of live buffers
+ *===--------------------------------------------------------------------===*/
+
+/* The slot where the probe for `pointer` starts (a 64-bit mix of its
+ * address, as allocations share their low and high bits). */
+static size_t registryHome(const bufferRegistry *registry,
+                           const void *pointer) {
+  uint64_t key = (uint64_t)(uintptr_t)pointer;
+  key ^= key >> 33;
+  key *= UINT64_C(0xff51afd7ed558ccd);
+  key ^= key >> 33;
+  return (size_t)key & (registry->capacity - 1);
+}
+
+/* The slot holding `pointer`, or SIZE_MAX. */
+static size_t registryFind(const bufferRegistry *registry,
+                           const void *pointer) {
+  if (!registry->count || !pointer)
+    return SIZE_MAX;
+  size_t mask = registry->capacity - 1;
+  for (size_t i = registryHome(registry, pointer);; i = (i + 1) & mask) {
+    if (registry->slots[i] == pointer)
+      return i;
+    if (!registry->slots[i])
+      return SIZE_MAX;
+  }
+}
+
+static bool isLiveBuffer(const recur_vk_context *context, const void *pointer) {
+  return registryFind(&context->live, pointer) != SIZE_MAX;
+}
+
+/* Adds `buffer` (not in it yet); fails only when growing runs out of
+ * memory, and then changes nothing. */
+static int registryAdd(bufferRegistry *registry, recur_vk_buffer *buffer) {
+  if (2 * (registry->count + 1) > registry->capacity) {
+    size_t capacity = registry->capacity ? 2 * registry->capacity : 64;
+    recur_vk_buffer **slots = calloc(capacity, sizeof *slots);
+    if (!slots)
+      return fail(RECUR_VK_ERROR_OUT_OF_MEMORY, "out of host memory");
+    bufferRegistry grown = {slots, capacity, 0};
+    /* At most a quarter full: these adds do not grow it, nor fail. */
+    for (size_t i = 0; i < registry->capacity; ++i)
+      if (registry->slots[i])
+        registryAdd(&grown, registry->slots[i]);
+    free(registry->slots);
+    *registry = grown;
+  }
+  size_t mask = registry->capacity - 1, i = registryHome(registry, buffer);
+  while (registry->slots[i])
+    i = (i + 1) & mask;
+  registry->slots[i] = buffer;
+  ++registry->count;
+  return RECUR_VK_SUCCESS;
+}
+
+/* Removes `pointer`; false when it was not there. */
+static bool registryRemove(bufferRegistry *registry, const void *pointer) {
+  size_t hole = registryFind(registry, pointer);
+  if (hole == SIZE_MAX)
+    return false;
+  registry->slots[hole] = NULL;
+  --registry->count;
+  /* Moves back every entry after the hole (up to the next empty slot)
+   * whose probe passes the hole, so that no lookup stops there early. */
+  size_t mask = registry->capacity - 1;
+  for (size_t i = (hole + 1) & mask; registry->slots[i]; i = (i + 1) & mask) {
+    size_t home = registryHome(registry, registry->slots[i]);
+    if (((i - hole) & mask) <= ((i - home) & mask)) {
+      registry->slots[hole] = registry->slots[i];
+      registry->slots[i] = NULL;
+      hole = i;
+    }
+  }
+  return true;
+}
+
+/* "<where>: 0x... is not a live buffer of this context". */
+static int notLiveFailure(const void *pointer, const char *where) {
+  return fail(RECUR_VK_ERROR_INVALID_ARGUMENT,
+              "%s: 0x%" PRIxPTR " is not a live buffer of this context", where,
+              (uintptr_t)pointer);
 }
 
 /*===--------------------------------------------------------------------===*
@@ -597,6 +701,10 @@ void recur_vk_context_destroy(recur_vk_context *context) {
     /* The device functions are all there when the command pool is. */
     if (context->commandPool) {
       freeRetiredBuffers(context);
+      /* The buffers the caller did not destroy. */
+      for (size_t i = 0; i < context->live.capacity; ++i)
+        if (context->live.slots[i])
+          freeBuffer(context, context->live.slots[i]);
       for (uint32_t i = 0; i < context->scalarCount; ++i)
         freeBuffer(context, context->scalarChunks[i]);
       for (uint32_t i = 0; i < context->poolCount; ++i)
@@ -616,6 +724,7 @@ void recur_vk_context_destroy(recur_vk_context *context) {
     context->vk.DestroyInstance(context->instance, NULL);
   if (context->lockCreated)
     pthread_mutex_destroy(&context->lock);
+  free(context->live.slots);
   free(context->scalarChunks);
   free(context->pools);
   free(context->pipelines);
@@ -698,7 +807,6 @@ static int createBuffer(recur_vk_context *context, uint64_t bytes,
   recur_vk_buffer *buffer = calloc(1, sizeof *buffer);
   if (!buffer)
     return fail(RECUR_VK_ERROR_OUT_OF_MEMORY, "out of host memory");
-  buffer->context = context;
   buffer->bytes = bytes;
   /* Vulkan has no empty buffers, and storage ranges are whole words. */
   buffer->allocated = bytes < 4 ? 4 : bytes;
@@ -759,8 +867,16 @@ int recur_vk_buffer_create(recur_vk_context *context, uint64_t bytes,
                 "recur_vk_buffer_create: context or out is NULL");
   *out = NULL;
   pthread_mutex_lock(&context->lock);
+  recur_vk_buffer *buffer = NULL;
   int status = context->lostStatus ? lostFailure(context)
-                                   : createBuffer(context, bytes, out);
+                                   : createBuffer(context, bytes, &buffer);
+  if (!status) {
+    status = registryAdd(&context->live, buffer);
+    if (status)
+      freeBuffer(context, buffer);
+    else
+      *out = buffer;
+  }
   pthread_mutex_unlock(&context->lock);
   return status;
 }
@@ -775,9 +891,8 @@ static int prepareCopy(recur_vk_context *context, recur_vk_buffer *buffer,
   if (!buffer || (!host && bytes))
     return fail(RECUR_VK_ERROR_INVALID_ARGUMENT, "%s: %s is NULL", function,
                 buffer ? "the host pointer" : "the buffer");
-  if (buffer->context != context)
-    return fail(RECUR_VK_ERROR_INVALID_ARGUMENT,
-                "%s: the buffer belongs to another context", function);
+  if (!isLiveBuffer(context, buffer))
+    return notLiveFailure(buffer, function);
   if (offset > buffer->bytes || bytes > buffer->bytes - offset)
     return fail(RECUR_VK_ERROR_INVALID_ARGUMENT,
                 "%s: %" PRIu64 " bytes at offset %" PRIu64
@@ -821,7 +936,10 @@ void recur_vk_buffer_destroy(recur_vk_context *context,
   if (!context || !buffer)
     return;
   pthread_mutex_lock(&context->lock);
-  if (context->dispatches) {
+  if (!registryRemove(&context->live, buffer)) {
+    /* Destroyed already, or never this context's: nothing to free. */
+    notLiveFailure(buffer, "recur_vk_buffer_destroy");
+  } else if (context->dispatches) {
     buffer->nextRetired = context->retired;
     context->retired = buffer;
   } else {
@@ -1086,10 +1204,11 @@ static int allocateDescriptorSet(recur_vk_context *context,
   return RECUR_VK_SUCCESS;
 }
 
-/* A slot of the scalar arena holding `bytes` bytes of `value`: the chunk
- * and the offset in it. */
-static int storeScalar(recur_vk_context *context, int64_t value, uint32_t bytes,
-                       recur_vk_buffer **chunk, uint64_t *offset) {
+/* A slot of the scalar arena holding the `bytes` bytes at `data`: the
+ * chunk and the offset in it. */
+static int storeScalar(recur_vk_context *context, const void *data,
+                       uint64_t bytes, recur_vk_buffer **chunk,
+                       uint64_t *offset) {
   uint64_t alignment =
       context->properties.limits.minStorageBufferOffsetAlignment;
   if (alignment < 8)
@@ -1123,10 +1242,7 @@ static int storeScalar(recur_vk_context *context, int64_t value, uint32_t bytes,
   }
   *chunk = context->scalarChunks[context->scalarCurrent];
   *offset = at;
-  /* Little-endian, as the device reads it. */
-  uint64_t bits = (uint64_t)value;
-  for (uint32_t i = 0; i < bytes; ++i)
-    (*chunk)->mapped[at + i] = (unsigned char)(bits >> (8 * i));
+  memcpy((*chunk)->mapped + at, data, bytes);
   context->scalarUsed = at + bytes;
   return RECUR_VK_SUCCESS;
 }
@@ -1137,6 +1253,15 @@ static int checkArgument(const recur_vk_context *context,
                          const recur_vk_kernel *kernel, uint32_t index,
                          const recur_vk_arg *arg,
                          VkDescriptorBufferInfo *info) {
+  if (arg->data) {
+    if (arg->size == 0 || arg->size % 4 || arg->size > MAX_DATA_BYTES)
+      return fail(RECUR_VK_ERROR_INVALID_ARGUMENT,
+                  "kernel %s, argument %u: %" PRIu64 " bytes of data (a "
+                  "multiple of 4 from 4 to %d expected)",
+                  kernel->entry, index, arg->size, MAX_DATA_BYTES);
+    info->range = arg->size;
+    return RECUR_VK_SUCCESS;
+  }
   if (arg->scalar_bytes) {
     if (arg->scalar_bytes != 1 && arg->scalar_bytes != 2 &&
         arg->scalar_bytes != 4 && arg->scalar_bytes != 8)
@@ -1153,11 +1278,12 @@ static int checkArgument(const recur_vk_context *context,
     return fail(RECUR_VK_ERROR_INVALID_ARGUMENT,
                 "kernel %s, argument %u: the buffer is NULL", kernel->entry,
                 index);
-  if (buffer->context != context)
-    return fail(RECUR_VK_ERROR_INVALID_ARGUMENT,
-                "kernel %s, argument %u: the buffer belongs to another "
-                "context",
-                kernel->entry, index);
+  if (!isLiveBuffer(context, buffer)) {
+    char where[160];
+    snprintf(where, sizeof where, "kernel %s, argument %u", kernel->entry,
+             index);
+    return notLiveFailure(buffer, where);
+  }
   if (arg->offset > buffer->bytes || arg->size > buffer->bytes - arg->offset)
     return fail(RECUR_VK_ERROR_INVALID_ARGUMENT,
                 "kernel %s, argument %u: %" PRIu64 " bytes at offset %" PRIu64
@@ -1212,6 +1338,15 @@ static int dispatch(recur_vk_context *context, const recur_vk_kernel *kernel,
                 "recur_vk_dispatch: the kernel's entry is NULL");
 
   uint32_t count = kernel->num_args;
+  /* More would crash some drivers (lavapipe's limit is 32) instead of
+   * failing. */
+  uint32_t most =
+      context->properties.limits.maxPerStageDescriptorStorageBuffers;
+  if (count > most)
+    return fail(RECUR_VK_ERROR_INVALID_ARGUMENT,
+                "kernel %s: %u buffer arguments, above the device's "
+                "maxPerStageDescriptorStorageBuffers %u",
+                entry, count, most);
   VkDescriptorBufferInfo *infos = NULL;
   VkWriteDescriptorSet *writes = NULL;
   if (count) {
@@ -1237,10 +1372,17 @@ static int dispatch(recur_vk_context *context, const recur_vk_kernel *kernel,
     status = allocateDescriptorSet(context, pipeline, &set);
   }
   for (uint32_t i = 0; i < count && !status; ++i) {
-    if (args[i].scalar_bytes) {
+    if (args[i].data || args[i].scalar_bytes) {
+      /* A scalar, little-endian, as the device reads it. */
+      unsigned char bits[8];
+      for (uint32_t b = 0; b < 8; ++b)
+        bits[b] = (unsigned char)((uint64_t)args[i].scalar >> (8 * b));
       recur_vk_buffer *chunk;
-      status = storeScalar(context, args[i].scalar, args[i].scalar_bytes,
-                           &chunk, &infos[i].offset);
+      status = args[i].data
+                   ? storeScalar(context, args[i].data, args[i].size, &chunk,
+                                 &infos[i].offset)
+                   : storeScalar(context, bits, args[i].scalar_bytes, &chunk,
+                                 &infos[i].offset);
       if (!status)
         infos[i].buffer = chunk->buffer;
     }

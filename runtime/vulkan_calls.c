@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { kArgFields = 5 };
+enum { kArgFields = 5, kPackedScalars = -1 };
 
 /* Buffers released since the last sync, destroyed at the next one. */
 static pthread_mutex_t released_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -43,6 +43,11 @@ int recur_vk_launch(int64_t kernel_address, int64_t groups_x,
     return recur_vk_fail(RECUR_VK_DEVICE_ERROR, "out of host memory");
   for (uint32_t i = 0; i < kernel.num_args; ++i) {
     const int64_t *field = a + (size_t)i * kArgFields;
+    if (field[4] == kPackedScalars) {
+      args[i].data = (const void *)(intptr_t)field[1];
+      args[i].size = (uint64_t)field[2];
+      continue;
+    }
     if (field[4] == 0) {
       recur_vk_buffer *buffer = (recur_vk_buffer *)(intptr_t)field[0];
       if (!buffer) {
@@ -77,6 +82,15 @@ int recur_vk_launch(int64_t kernel_address, int64_t groups_x,
   return status;
 }
 
+int recur_vk_check_index(int64_t value) {
+  if (value >= INT32_MIN && value <= INT32_MAX)
+    return 0;
+  return recur_vk_fail(RECUR_VK_DEVICE_ERROR,
+                       "the size or index %lld does not fit the 32-bit "
+                       "indices of the vulkan target",
+                       (long long)value);
+}
+
 int recur_vk_sync(void) {
   int status = 0;
   recur_vk_context *ctx = context(&status);
@@ -89,6 +103,18 @@ int recur_vk_sync(void) {
   released_count = 0;
   pthread_mutex_unlock(&released_lock);
   return status;
+}
+
+int recur_vk_upload(int64_t buffer, int64_t host, int64_t bytes) {
+  int status = 0;
+  recur_vk_context *ctx = context(&status);
+  if (!ctx)
+    return status ? status : RECUR_VK_DEVICE_ERROR;
+  if (bytes < 0)
+    return recur_vk_fail(RECUR_VK_DEVICE_ERROR, "a constant of %lld bytes",
+                         (long long)bytes);
+  return recur_vk_buffer_write(ctx, (recur_vk_buffer *)(intptr_t)buffer, 0,
+                               (const void *)(intptr_t)host, (uint64_t)bytes);
 }
 
 void *recur_vk_malloc(uint64_t bytes) {

@@ -12,6 +12,9 @@ BUILD_DIR="$build" RECUR_CMAKE_ARGS=-DRECUR_ENABLE_SANITIZERS=ON \
 if ninja -C "$build" -t query RecurVulkan >/dev/null 2>&1; then
   BUILD_DIR="$build" bash "$root/scripts/build.sh" RecurVulkan >/dev/null
 fi
+if ninja -C "$build" -t query RecurCUDA >/dev/null 2>&1; then
+  BUILD_DIR="$build" bash "$root/scripts/build.sh" RecurCUDA >/dev/null
+fi
 # allow_user_poisoning=0: LLVM's BumpPtrAllocator poisons its slabs in our
 # instrumented code and hands memory out from Debian's uninstrumented
 # libMLIR, which does not unpoison it; those reports are false positives.

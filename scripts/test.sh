@@ -11,6 +11,10 @@ bash "$root/scripts/build.sh" recur-opt recur-compile recur-safetensors RecurRun
 if ninja -C "$build" -t query RecurVulkan >/dev/null 2>&1; then
   bash "$root/scripts/build.sh" RecurVulkan >/dev/null
 fi
+# The CUDA runtime, where CMake found cuda.h (Runtime/cuda_runtime.test).
+if ninja -C "$build" -t query RecurCUDA >/dev/null 2>&1; then
+  bash "$root/scripts/build.sh" RecurCUDA >/dev/null
+fi
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -91,3 +91,36 @@ config.environment["RECUR_RUNTIME_INCLUDE"] = os.path.join(
     config.recur_src_root, "runtime", "include")
 if vulkan_available():
     config.available_features.add("vulkan")
+
+# The CUDA runtime (runtime/cuda.c): what a program links for it, the
+# `cuda-toolkit` feature when the library was built (with the toolkit's
+# headers, for the tests' fake driver, and its ptxas, `cuda-ptxas`), and
+# the `cuda-driver` feature when `nvidia-smi -L` lists a GPU.
+def cuda_toolkit_available():
+    library = config.cuda_link_flags.split()[:1]
+    return bool(library) and os.path.exists(library[0])
+
+
+def cuda_driver_available():
+    try:
+        listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True,
+                                text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return listed.returncode == 0 and "GPU " in listed.stdout
+
+
+config.substitutions.append(
+    ("%recur_cuda_libs",
+     f"{config.cuda_link_flags} {config.runtime_link_flags}"))
+config.substitutions.append(("%cuda_include", config.cuda_include_dir))
+config.substitutions.append(("%ptxas", config.cuda_ptxas))
+# What python/recur/runtime.py may link a cuda-target object with.
+config.environment["RECUR_CUDA_LDFLAGS"] = (
+    f"{config.cuda_link_flags} {config.runtime_link_flags}")
+if cuda_toolkit_available():
+    config.available_features.add("cuda-toolkit")
+if config.cuda_ptxas and os.path.exists(config.cuda_ptxas):
+    config.available_features.add("cuda-ptxas")
+if cuda_driver_available():
+    config.available_features.add("cuda-driver")

@@ -119,14 +119,10 @@ void mlir::recur::buildVulkanPipeline(OpPassManager &pm,
                             "SPV_KHR_16bit_storage"};
   target.clientApi = "Vulkan";
   pm.addPass(createGpuSPIRVAttachTarget(target));
+  // After the common stage's arith-expand (bf16 widened with integer ops).
   pm.addPass(createRecurSPIRVEntryPoints());
-  {
-    OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
-    arith::ArithExpandOpsPassOptions expand;
-    expand.includeBf16 = true;
-    kernels.addPass(arith::createArithExpandOpsPass(expand));
-    kernels.addPass(createCanonicalizerPass());
-  }
+  pm.addPass(createRecurVulkanPackScalars());
+  pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
   pm.addPass(createConvertMathToSPIRVPass());
   pm.addPass(createConvertGPUToSPIRVPass());
   OpPassManager &spirvModules = pm.nest<spirv::ModuleOp>();

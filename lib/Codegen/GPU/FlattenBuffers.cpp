@@ -6,7 +6,9 @@
 // (a function argument or a host allocation: --fold-memref-alias-ops has
 // folded the views into the indices) is collapsed to one dimension outside
 // the launch, and inside it each load and store indexes the flat buffer with
-// the linearized index; `memref.dim` reads the size taken outside.
+// the linearized index; `memref.dim` reads the size taken outside. A small
+// static temporary allocated inside a kernel becomes the thread's private
+// memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,7 +41,17 @@ static LogicalResult flattenBuffer(RewriterBase &rewriter,
   SmallVector<OpFoldResult> sizes =
       memref::getMixedSizes(rewriter, launch.getLoc(), buffer);
   Value flat;
-  if (type.getRank() == 0) {
+  if (llvm::is_contained(type.getShape(), 0)) {
+    // No element, so no access runs: the kernel does not take the buffer,
+    // its accesses go to a one-element private stand-in (a zero-length
+    // buffer has no SPIR-V type).
+    rewriter.setInsertionPointToStart(&launch.getBody().front());
+    flat = memref::AllocaOp::create(
+        rewriter, launch.getLoc(),
+        MemRefType::get({1}, type.getElementType(), MemRefLayoutAttrInterface(),
+                        gpu::AddressSpaceAttr::get(
+                            rewriter.getContext(), gpu::AddressSpace::Private)));
+  } else if (type.getRank() == 0) {
     flat = memref::ExpandShapeOp::create(
         rewriter, launch.getLoc(),
         MemRefType::get({1}, type.getElementType()), buffer,
@@ -73,6 +85,28 @@ static LogicalResult flattenBuffer(RewriterBase &rewriter,
       Value index = linear(rewriter, store.getLoc(), store.getIndices());
       rewriter.replaceOpWithNewOp<memref::StoreOp>(store, store.getValue(),
                                                    flat, index);
+    } else if (auto metadata = dyn_cast<memref::ExtractStridedMetadataOp>(user);
+               metadata && metadata.getBaseBuffer().use_empty()) {
+      // Sizes and row-major strides (views folded into the indices read
+      // them), from outside.
+      OpBuilder outside(launch);
+      Value stride = arith::ConstantIndexOp::create(outside, loc, 1);
+      SmallVector<Value> strides(type.getRank());
+      for (int64_t d = type.getRank() - 1; d >= 0; --d) {
+        strides[d] = stride;
+        stride = arith::MulIOp::create(
+            outside, loc, stride,
+            getValueOrCreateConstantIndexOp(outside, loc, sizes[d]));
+      }
+      rewriter.replaceAllUsesWith(
+          metadata.getOffset(), arith::ConstantIndexOp::create(outside, loc, 0));
+      for (int64_t d = 0; d < type.getRank(); ++d) {
+        rewriter.replaceAllUsesWith(
+            metadata.getSizes()[d],
+            getValueOrCreateConstantIndexOp(outside, loc, sizes[d]));
+        rewriter.replaceAllUsesWith(metadata.getStrides()[d], strides[d]);
+      }
+      rewriter.eraseOp(metadata);
     } else if (auto dim = dyn_cast<memref::DimOp>(user)) {
       std::optional<int64_t> index = dim.getConstantIndex();
       if (!index || *index < 0 || *index >= type.getRank())
@@ -81,9 +115,37 @@ static LogicalResult flattenBuffer(RewriterBase &rewriter,
                                   rewriter, dim.getLoc(), sizes[*index]));
     } else {
       return user->emitOpError(
-          "uses a buffer in a GPU kernel other than by loads and stores");
+          "uses a buffer in a GPU kernel other than by loads, stores and "
+          "its sizes");
     }
   }
+  return success();
+}
+
+/// The largest temporary a kernel's thread keeps in private memory.
+static constexpr int64_t kMaxPrivateBytes = 1024;
+
+/// A small static temporary inside a kernel (a token-serial lowering's
+/// accumulator) becomes the thread's private memory; its deallocations go.
+static LogicalResult makePrivate(RewriterBase &rewriter,
+                                 memref::AllocOp alloc) {
+  MemRefType type = alloc.getType();
+  auto privateType = MemRefType::get(
+      type.getShape(), type.getElementType(), type.getLayout(),
+      gpu::AddressSpaceAttr::get(alloc.getContext(),
+                                 gpu::AddressSpace::Private));
+  for (Operation *user : alloc->getUsers())
+    if (!isa<memref::LoadOp, memref::StoreOp, memref::DeallocOp>(user))
+      return user->emitOpError(
+          "uses a kernel's temporary other than by loads and stores");
+  rewriter.setInsertionPoint(alloc);
+  auto replacement = memref::AllocaOp::create(rewriter, alloc.getLoc(),
+                                              privateType);
+  for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+    if (isa<memref::DeallocOp>(user))
+      rewriter.eraseOp(user);
+  alloc.getResult().replaceAllUsesWith(replacement.getResult());
+  rewriter.eraseOp(alloc);
   return success();
 }
 
@@ -96,17 +158,33 @@ struct RecurGPUFlattenBuffers
     IRRewriter rewriter(&getContext());
     WalkResult result = getOperation()->walk([&](gpu::LaunchOp launch) {
       SetVector<Value> buffers;
-      launch.getBody().walk([&](Operation *op) {
+      SmallVector<memref::AllocOp> temporaries;
+      WalkResult allocations = launch.getBody().walk([&](Operation *op) {
+        auto alloc = dyn_cast<memref::AllocOp>(op);
+        if (alloc && alloc.getType().hasStaticShape() &&
+            alloc.getType().getNumElements() *
+                    alloc.getType().getElementTypeBitWidth() <=
+                kMaxPrivateBytes * 8) {
+          temporaries.push_back(alloc);
+          return WalkResult::advance();
+        }
         if (isa<memref::AllocOp, memref::AllocaOp>(op)) {
-          op->emitOpError("allocates inside a GPU kernel");
-          buffers.clear();
+          op->emitOpError("allocates a buffer of run-time size (or over ")
+              << kMaxPrivateBytes << " bytes) inside a GPU kernel";
           return WalkResult::interrupt();
         }
+        return WalkResult::advance();
+      });
+      if (allocations.wasInterrupted())
+        return WalkResult::interrupt();
+      for (memref::AllocOp alloc : temporaries)
+        if (failed(makePrivate(rewriter, alloc)))
+          return WalkResult::interrupt();
+      launch.getBody().walk([&](Operation *op) {
         for (Value operand : op->getOperands())
           if (isa<MemRefType>(operand.getType()) &&
               !launch->isAncestor(operand.getParentBlock()->getParentOp()))
             buffers.insert(operand);
-        return WalkResult::advance();
       });
       for (Value buffer : buffers)
         if (failed(flattenBuffer(rewriter, launch, buffer)))

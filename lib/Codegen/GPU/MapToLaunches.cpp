@@ -8,15 +8,19 @@
 //   (any count fits a grid of at most kMaxGridSize blocks); each forall
 //   mapped to `#gpu.thread` inside it becomes a block-stride loop over its
 //   linearized iterations, followed by a barrier. Inside a block, code
-//   outside the thread loops runs on every thread and may not write memory;
-//   a block with no thread loop runs on its first thread;
+//   outside the thread loops runs on every thread when it only computes
+//   values; a block that writes memory outside its thread loops (or has
+//   none) runs on its first thread, its thread loops in order;
 // - an scf.parallel on the host (the description's linalg ops and copies,
 //   through convert-linalg-to-parallel-loops): its iterations, linearized,
 //   are spread over blocks and threads in a grid-stride loop.
 //
 // Parallel loops inside a launch that are not mapped run in order, in the
-// thread. Nothing else may read or write a buffer on the host: that is a
-// located error (the contract between the common stage and the GPU tails).
+// thread. What is left on the host that reads or writes buffers without
+// producing values (the token-serial loops of an op with a static size of
+// 0) runs on one GPU thread; anything else that reads or writes a buffer on
+// the host (a value the host needs) is a located error: the contract
+// between the common stage and the GPU tails.
 //
 //===----------------------------------------------------------------------===//
 
@@ -116,7 +120,9 @@ static bool hasMapping(scf::ForallOp forall) {
   return isMapped(forall) && isa<MappingAttr>((*forall.getMapping())[0]);
 }
 
-/// Unmapped parallel loops inside a launch run in order in their thread.
+/// Parallel loops inside a launch that are not distributed (unmapped, or
+/// thread loops of a block that runs on one thread) run in order in their
+/// thread.
 static LogicalResult sequentializeNested(RewriterBase &rewriter,
                                          gpu::LaunchOp launch) {
   SmallVector<Operation *> loops;
@@ -128,7 +134,8 @@ static LogicalResult sequentializeNested(RewriterBase &rewriter,
     rewriter.setInsertionPoint(op);
     ImplicitLocOpBuilder b(op->getLoc(), rewriter);
     if (auto forall = dyn_cast<scf::ForallOp>(op)) {
-      if (forall.getNumResults() != 0 || isMapped(forall))
+      if (forall.getNumResults() != 0 ||
+          hasMapping<gpu::GPUBlockMappingAttr>(forall))
         return forall.emitOpError("left inside a GPU kernel");
       LoopSpace space = loopSpace(
           b,
@@ -176,12 +183,79 @@ static Value gridSize(ImplicitLocOpBuilder &b, Value count) {
                                 most);
 }
 
+/// The first op in `root` (itself included) that reads (with `reads`) or
+/// writes a buffer, or null. An op without declared effects counts when it
+/// takes or returns a buffer; its nested ops are looked at.
+static Operation *findBufferAccess(Operation *root, bool reads) {
+  Operation *found = nullptr;
+  root->walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (isa<gpu::LaunchOp>(op))
+      return WalkResult::skip();
+    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!effects) {
+      // Unknown effects (a call) count where a buffer goes in or out.
+      auto isBuffer = [](Type type) { return isa<BaseMemRefType>(type); };
+      if (op->getNumRegions() == 0 &&
+          (llvm::any_of(op->getOperandTypes(), isBuffer) ||
+           llvm::any_of(op->getResultTypes(), isBuffer))) {
+        found = op;
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    }
+    SmallVector<MemoryEffects::EffectInstance> instances;
+    effects.getEffects(instances);
+    for (const MemoryEffects::EffectInstance &effect : instances) {
+      bool access = isa<MemoryEffects::Write>(effect.getEffect()) ||
+                    (reads && isa<MemoryEffects::Read>(effect.getEffect()));
+      Value value = effect.getValue();
+      if (access && (!value || isa<BaseMemRefType>(value.getType()))) {
+        found = op;
+        return WalkResult::interrupt();
+      }
+    }
+    return WalkResult::advance();
+  });
+  return found;
+}
+
 static bool writesMemory(Operation *op) {
-  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
-  if (!effects)
-    return !op->hasTrait<OpTrait::HasRecursiveMemoryEffects>() &&
-           !isPure(op);
-  return effects.hasEffect<MemoryEffects::Write>();
+  return findBufferAccess(op, /*reads=*/false) != nullptr;
+}
+
+/// A launch of one block of one thread around `op`, which has no results:
+/// what is left on the host of the lowered recur ops (the token-serial
+/// loops of an op with a static size of 0) and of the description.
+static void launchOnOneThread(RewriterBase &rewriter, Operation *op) {
+  ImplicitLocOpBuilder b(op->getLoc(), rewriter);
+  b.setInsertionPoint(op);
+  gpu::LaunchOp launch =
+      createLaunch(b, arith::ConstantIndexOp::create(b, 1), 1);
+  rewriter.moveOpBefore(op, launch.getBody().front().getTerminator());
+}
+
+/// Puts every op of `block` that reads or writes buffers, has no results
+/// and holds no launch or allocation into a launch of its own; descends
+/// into the others.
+static void launchLeftovers(RewriterBase &rewriter, Block &block) {
+  for (Operation &op : llvm::make_early_inc_range(block)) {
+    if (isa<gpu::LaunchOp>(op) || !findBufferAccess(&op, /*reads=*/true))
+      continue;
+    bool holdsHostWork = op.walk([](Operation *nested) {
+                             return isa<gpu::LaunchOp, memref::AllocOp,
+                                        memref::DeallocOp>(nested)
+                                        ? WalkResult::interrupt()
+                                        : WalkResult::advance();
+                           }).wasInterrupted();
+    if (holdsHostWork) {
+      for (Region &region : op.getRegions())
+        for (Block &nested : region)
+          launchLeftovers(rewriter, nested);
+      continue;
+    }
+    if (op.getNumResults() == 0 && !op.hasTrait<OpTrait::IsTerminator>())
+      launchOnOneThread(rewriter, &op);
+  }
 }
 
 /// The thread count of a block: enough for the largest static thread loop,
@@ -233,9 +307,10 @@ static LogicalResult convertBlockForall(RewriterBase &rewriter,
     if (writesMemory(&op))
       writesOutside = true;
   }
-  if (writesOutside && !threadLoops.empty())
-    return forall.emitOpError("writes memory in a GPU block outside its "
-                              "thread loops");
+  // A block that writes outside its thread loops (an op that could not be
+  // split over threads) runs on one thread, its thread loops in order.
+  if (writesOutside)
+    threadLoops.clear();
   ImplicitLocOpBuilder b(forall.getLoc(), rewriter);
   b.setInsertionPoint(forall);
   LoopSpace blocks = loopSpace(
@@ -346,30 +421,18 @@ struct RecurGPUMapToLaunches
       if (failed(converted))
         return signalPassFailure();
     }
+    // What else reads or writes buffers runs on one GPU thread.
+    for (auto function : module.getOps<FunctionOpInterface>())
+      for (Block &block : function.getFunctionBody())
+        launchLeftovers(rewriter, block);
     // The contract with the GPU tails: the host only allocates, frees,
     // views and launches.
-    WalkResult checked = module.walk<WalkOrder::PreOrder>([](Operation *op) {
-      if (isa<gpu::LaunchOp, gpu::GPUModuleOp>(op))
-        return WalkResult::skip();
-      auto effects = dyn_cast<MemoryEffectOpInterface>(op);
-      if (!effects)
-        return WalkResult::advance();
-      SmallVector<MemoryEffects::EffectInstance> instances;
-      effects.getEffects(instances);
-      for (const MemoryEffects::EffectInstance &effect : instances) {
-        if (!isa<MemoryEffects::Read, MemoryEffects::Write>(
-                effect.getEffect()))
-          continue;
-        Value value = effect.getValue();
-        if (value && isa<BaseMemRefType>(value.getType())) {
-          op->emitOpError("reads or writes a buffer outside a GPU kernel");
-          return WalkResult::interrupt();
-        }
+    for (auto function : module.getOps<FunctionOpInterface>()) {
+      if (Operation *access = findBufferAccess(function, /*reads=*/true)) {
+        access->emitOpError("reads or writes a buffer outside a GPU kernel");
+        return signalPassFailure();
       }
-      return WalkResult::advance();
-    });
-    if (checked.wasInterrupted())
-      return signalPassFailure();
+    }
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     UnitAttr::get(&getContext()));
   }

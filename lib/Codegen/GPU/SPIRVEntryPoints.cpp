@@ -4,20 +4,27 @@
 // wrong:
 // - each kernel's workgroup size as its `spirv.entry_point_abi`, from the
 //   static block size kernel outlining records as `known_block_size`;
-// - no bf16 buffers: MLIR 22's SPIR-V conversion reads them as f32 without
-//   an error. A bf16 buffer argument becomes an i16 one (the same bits):
-//   each load reads i16 and bitcasts it to bf16, each store bitcasts to i16,
-//   and arith-expand afterwards widens and narrows bf16 with integer ops.
-//   The launches pass the same buffer through a cast, which the vulkan
-//   launch lowering looks through.
+// - no bf16: MLIR 22's SPIR-V conversion reads bf16 buffers as f32 without
+//   an error, and Vulkan devices without bf16 arithmetic (lavapipe) take no
+//   bf16 value at all. After arith-expand (which widens and narrows bf16
+//   with integer ops and bitcasts), bf16 values are only moved: they become
+//   i16 (the same bits) in buffers, private memory, loads, stores, selects
+//   and loop or branch results, and the bitcasts between bf16 and i16 go.
+//   The launches pass a bf16 buffer through a cast to its i16 type, which
+//   the vulkan launch lowering looks through;
+// - private temporaries (memref.alloca in #gpu.address_space<private>) in
+//   the Function storage class, the only one SPIR-V function variables
+//   take.
 //
 //===----------------------------------------------------------------------===//
 
 #include "recur/Codegen/GPU/Passes.h"
 
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVAttributes.h"
 #include "mlir/Dialect/SPIRV/IR/TargetAndABI.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/DialectConversion.h"
 
 namespace mlir {
 namespace recur {
@@ -29,35 +36,96 @@ namespace recur {
 using namespace mlir;
 using namespace mlir::recur;
 
-/// Carries bf16 buffer argument `argument` of `kernel` as i16.
-static LogicalResult carryAsI16(gpu::GPUFuncOp kernel, BlockArgument argument) {
-  auto type = cast<MemRefType>(argument.getType());
-  IRRewriter rewriter(kernel.getContext());
-  Type i16 = rewriter.getI16Type(), bf16 = rewriter.getBF16Type();
-  argument.setType(MemRefType::get(type.getShape(), i16, type.getLayout(),
-                                   type.getMemorySpace()));
-  for (OpOperand &use : llvm::make_early_inc_range(argument.getUses())) {
-    Operation *user = use.getOwner();
-    rewriter.setInsertionPoint(user);
-    if (auto load = dyn_cast<memref::LoadOp>(user)) {
-      Value bits = memref::LoadOp::create(rewriter, load.getLoc(), argument,
-                                          load.getIndices());
-      rewriter.replaceOpWithNewOp<arith::BitcastOp>(load, bf16, bits);
-    } else if (auto store = dyn_cast<memref::StoreOp>(user);
-               store && use.getOperandNumber() == 1) {
-      Value bits = arith::BitcastOp::create(rewriter, store.getLoc(), i16,
-                                            store.getValue());
-      rewriter.replaceOpWithNewOp<memref::StoreOp>(store, bits, argument,
-                                                   store.getIndices());
-    } else if (!isa<memref::DimOp>(user)) {
-      return user->emitOpError("uses a bf16 buffer in a kernel other than "
-                               "by loads and stores");
-    }
+namespace {
+/// bf16 as i16, in scalars and buffers.
+class BF16AsI16 : public TypeConverter {
+public:
+  explicit BF16AsI16(MLIRContext *context) {
+    addConversion([](Type type) { return type; });
+    addConversion([context](BFloat16Type) { return IntegerType::get(context, 16); });
+    addConversion([context](MemRefType type) -> Type {
+      if (!type.getElementType().isBF16())
+        return type;
+      return MemRefType::get(type.getShape(), IntegerType::get(context, 16),
+                             type.getLayout(), type.getMemorySpace());
+    });
   }
-  SmallVector<Type> inputs(kernel.getArgumentTypes());
-  inputs[argument.getArgNumber()] = argument.getType();
-  kernel.setFunctionType(FunctionType::get(kernel.getContext(), inputs, {}));
-  return success();
+};
+
+/// An op whose only bf16 is in its operand and result types: the same op
+/// on i16.
+struct Retype : ConversionPattern {
+  Retype(const TypeConverter &converter, MLIRContext *context)
+      : ConversionPattern(converter, MatchAnyOpTypeTag(), /*benefit=*/1,
+                          context) {}
+
+  LogicalResult
+  matchAndRewrite(Operation *op, ArrayRef<Value> operands,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (!isa<memref::LoadOp, memref::StoreOp, memref::AllocaOp,
+             arith::SelectOp>(op))
+      return failure();
+    SmallVector<Type> types;
+    if (failed(getTypeConverter()->convertTypes(op->getResultTypes(), types)))
+      return failure();
+    OperationState state(op->getLoc(), op->getName(), operands, types,
+                         op->getAttrs(), op->getSuccessors());
+    rewriter.replaceOp(op, rewriter.create(state)->getResults());
+    return success();
+  }
+};
+
+/// A bitcast between bf16 and i16: nothing, once both are i16.
+struct DropBitcast : OpConversionPattern<arith::BitcastOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(arith::BitcastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Type type = getTypeConverter()->convertType(op.getType());
+    if (type != adaptor.getIn().getType())
+      return failure();
+    rewriter.replaceOp(op, adaptor.getIn());
+    return success();
+  }
+};
+
+/// A bf16 constant: its bits.
+struct BF16Constant : OpConversionPattern<arith::ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(arith::ConstantOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto value = dyn_cast<FloatAttr>(op.getValue());
+    if (!value || !value.getType().isBF16())
+      return failure();
+    APInt bits = value.getValue().bitcastToAPInt();
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+        op, rewriter.getIntegerAttr(rewriter.getI16Type(), bits));
+    return success();
+  }
+};
+} // namespace
+
+/// Every bf16 of the kernels of `kernels` as i16.
+static LogicalResult carryBF16AsI16(gpu::GPUModuleOp kernels) {
+  MLIRContext *context = kernels.getContext();
+  BF16AsI16 converter(context);
+  ConversionTarget target(*context);
+  target.markUnknownOpDynamicallyLegal([&](Operation *op) {
+    if (auto function = dyn_cast<gpu::GPUFuncOp>(op))
+      return converter.isSignatureLegal(function.getFunctionType()) &&
+             converter.isLegal(&function.getBody());
+    return converter.isLegal(op);
+  });
+  RewritePatternSet patterns(context);
+  patterns.add<Retype>(converter, context);
+  patterns.add<DropBitcast, BF16Constant>(converter, context);
+  populateFunctionOpInterfaceTypeConversionPattern<gpu::GPUFuncOp>(patterns,
+                                                                  converter);
+  scf::populateSCFStructuralTypeConversions(converter, patterns);
+  return applyPartialConversion(kernels, target, std::move(patterns));
 }
 
 namespace {
@@ -67,8 +135,8 @@ struct RecurSPIRVEntryPoints
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    // Per kernel, the arguments now carried as i16.
-    DenseMap<Operation *, SmallVector<unsigned>> retyped;
+    // Each kernel's argument types before the bf16 conversion.
+    DenseMap<Operation *, SmallVector<Type>> before;
     WalkResult result = module.walk([&](gpu::GPUFuncOp kernel) {
       if (!kernel.isKernel())
         return WalkResult::advance();
@@ -80,31 +148,41 @@ struct RecurSPIRVEntryPoints
       kernel->setAttr(spirv::getEntryPointABIAttrName(),
                       spirv::getEntryPointABIAttr(&getContext(),
                                                   size.asArrayRef()));
-      for (BlockArgument argument : kernel.getArguments()) {
-        auto buffer = dyn_cast<MemRefType>(argument.getType());
-        if (!buffer || !buffer.getElementType().isBF16())
-          continue;
-        if (failed(carryAsI16(kernel, argument)))
-          return WalkResult::interrupt();
-        retyped[kernel].push_back(argument.getArgNumber());
-      }
+      before[kernel] = SmallVector<Type>(kernel.getArgumentTypes());
       return WalkResult::advance();
     });
     if (result.wasInterrupted())
       return signalPassFailure();
-    module.walk([&](gpu::LaunchFuncOp launch) {
-      Operation *kernel =
-          SymbolTable::lookupNearestSymbolFrom(launch, launch.getKernel());
-      auto found = retyped.find(kernel);
-      if (found == retyped.end())
+    for (auto kernels : module.getOps<gpu::GPUModuleOp>())
+      if (failed(carryBF16AsI16(kernels)))
+        return signalPassFailure();
+
+    // A thread's private temporaries are SPIR-V Function variables.
+    auto function = spirv::StorageClassAttr::get(&getContext(),
+                                                 spirv::StorageClass::Function);
+    module.walk([&](memref::AllocaOp alloca) {
+      auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(
+          alloca.getType().getMemorySpace());
+      if (!space || space.getValue() != gpu::AddressSpace::Private)
         return;
-      auto function = cast<gpu::GPUFuncOp>(kernel);
+      MemRefType type = alloca.getType();
+      alloca.getResult().setType(MemRefType::get(
+          type.getShape(), type.getElementType(), type.getLayout(), function));
+    });
+
+    // Launches pass the retyped buffers through a cast.
+    module.walk([&](gpu::LaunchFuncOp launch) {
+      auto kernel = dyn_cast_or_null<gpu::GPUFuncOp>(
+          SymbolTable::lookupNearestSymbolFrom(launch, launch.getKernel()));
+      if (!kernel || !before.count(kernel))
+        return;
       OpBuilder b(launch);
-      for (unsigned index : found->second) {
+      for (auto [index, type] : llvm::enumerate(kernel.getArgumentTypes())) {
         OpOperand &operand = launch.getKernelOperandsMutable()[index];
-        operand.set(UnrealizedConversionCastOp::create(
-                        b, launch.getLoc(), function.getArgumentTypes()[index],
-                        operand.get())
+        if (operand.get().getType() == type)
+          continue;
+        operand.set(UnrealizedConversionCastOp::create(b, launch.getLoc(),
+                                                       type, operand.get())
                         .getResult(0));
       }
     });

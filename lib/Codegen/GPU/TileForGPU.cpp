@@ -29,6 +29,20 @@ using namespace mlir::recur;
 
 static bool isBlockDim(StringRef dim) { return dim == "B" || dim == "H"; }
 
+/// Whether threads may split dimension `dim` of `op`: any independent
+/// dimension but the batch and heads, except the channels D of a
+/// selective scan whose B and C come in several groups (a tile of channels
+/// would need its own group mapping, as in --recur-tile-batch-heads).
+static bool isThreadDim(Operation *op, StringRef dim) {
+  if (isBlockDim(dim))
+    return false;
+  if (auto selective = dyn_cast<SelectiveScanOp>(op))
+    return dim != "D" ||
+           cast<RankedTensorType>(selective.getBm().getType()).getDimSize(2) ==
+               1;
+  return true;
+}
+
 /// Tiles `op` by 1 along the independent dimensions `selected` picks, in a
 /// forall whose loops carry the mappings `mapping` builds from their
 /// position; returns the tiled op (the same op on the tile), or the op
@@ -86,7 +100,8 @@ struct RecurGPUTile : recur::impl::RecurGPUTileBase<RecurGPUTile> {
       FailureOr<TilingInterface> thread;
       if (succeeded(block))
         thread = tileLevel(
-            rewriter, *block, [](StringRef dim) { return !isBlockDim(dim); },
+            rewriter, *block,
+            [&](StringRef dim) { return isThreadDim(*block, dim); },
             [&](unsigned position) -> Attribute {
               return gpu::GPUThreadMappingAttr::get(context,
                                                     linearId(position));

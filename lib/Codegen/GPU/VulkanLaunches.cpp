@@ -5,22 +5,26 @@
 // runtime (runtime/include/recur/vulkan.h):
 //
 //   kernel = {words, bytes, entry name, argument count}   (int64_t[4])
-//   args   = {buffer, byte offset, byte size, scalar, scalar bytes} per
-//            argument                                     (int64_t[n][5])
+//   args   = {buffer, byte offset, byte size, 0, 0} per buffer argument,
+//            {0, host address, byte size, 0, -1} for the kernel's packed
+//            scalars (--recur-vulkan-pack-scalars)         (int64_t[n][5])
 //   status = recur_vk_launch(kernel, groups x, y, z, args)
 //
 // and every function that launches calls recur_vk_sync() before it returns.
+// A constant of the description (a memref.global in host memory) that its
+// kernels read is copied into a device buffer of the call first
+// (recur_vk_upload).
 // A nonzero status goes through recur.check_failed with kDeviceErrorStatus,
 // so the entry point returns it like any failed check. Buffers on the host
 // are the runtime's buffer handles (their "pointers"), which the kernels
 // receive by binding (host allocations lose their alignment, so that the
-// pointer the host code passes is the handle allocated); index scalars
-// travel as 32-bit values (the SPIR-V kernels index with i32), which the
-// runtime checks.
+// pointer the host code passes is the handle allocated).
 //
 //===----------------------------------------------------------------------===//
 
 #include "recur/Codegen/GPU/Passes.h"
+
+#include "RuntimeCalls.h"
 
 #include "recur/Target/CInterface.h"
 
@@ -41,9 +45,10 @@ namespace recur {
 using namespace mlir;
 using namespace mlir::recur;
 
-/// The name of the failed-check function (AllocationFailure.h).
-static constexpr llvm::StringLiteral kCheckFailed = "recur.check_failed";
 static constexpr int64_t kArgFields = 5;
+/// The last field of an argument record holding packed scalars
+/// (vulkan_calls.h).
+static constexpr int64_t kPackedScalars = -1;
 
 namespace {
 /// What a launch needs from the module: the runtime's functions and each
@@ -55,15 +60,21 @@ public:
   /// Serializes every spirv.module into a constant global.
   LogicalResult serializeKernels();
   LogicalResult lowerLaunch(gpu::LaunchFuncOp launch);
+  /// The description's constant tensors live in host memory: each one a
+  /// function's kernels read is copied to a device buffer of the call.
+  LogicalResult uploadConstants(func::FuncOp function);
   void syncBeforeReturns(func::FuncOp function);
 
 private:
-  func::FuncOp declare(StringRef name, FunctionType type);
+  func::FuncOp declare(StringRef name, FunctionType type) {
+    return declareRuntimeFunction(module, name, type);
+  }
   memref::GlobalOp addConstant(StringRef name, DenseElementsAttr value);
   /// The address of the data of global `global`, as an i64.
   Value addressOf(ImplicitLocOpBuilder &b, memref::GlobalOp global);
-  /// Calls recur.check_failed(kDeviceErrorStatus) when `status` is nonzero.
-  void failOnStatus(ImplicitLocOpBuilder &b, Value status);
+  void failOnStatus(ImplicitLocOpBuilder &b, Value status) {
+    failOnDeviceStatus(b, module, status);
+  }
 
   ModuleOp module;
   SymbolTable symbols;
@@ -72,16 +83,6 @@ private:
   llvm::StringMap<memref::GlobalOp> entryNames;
 };
 } // namespace
-
-func::FuncOp LaunchBuilder::declare(StringRef name, FunctionType type) {
-  if (auto existing = symbols.lookup<func::FuncOp>(name))
-    return existing;
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto function = func::FuncOp::create(b, module.getLoc(), name, type);
-  function.setPrivate();
-  symbols.insert(function);
-  return function;
-}
 
 memref::GlobalOp LaunchBuilder::addConstant(StringRef name,
                                             DenseElementsAttr value) {
@@ -101,20 +102,6 @@ Value LaunchBuilder::addressOf(ImplicitLocOpBuilder &b,
                                            global.getSymName());
   Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, data);
   return arith::IndexCastOp::create(b, b.getI64Type(), address);
-}
-
-void LaunchBuilder::failOnStatus(ImplicitLocOpBuilder &b, Value status) {
-  Value zero = arith::ConstantIntOp::create(b, 0, 32);
-  Value failed =
-      arith::CmpIOp::create(b, arith::CmpIPredicate::ne, status, zero);
-  auto branch = scf::IfOp::create(b, failed, /*withElseRegion=*/false);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(branch.thenBlock());
-  func::FuncOp checkFailed = declare(
-      kCheckFailed, b.getFunctionType({b.getI32Type()}, {}));
-  func::CallOp::create(
-      b, checkFailed,
-      ValueRange{arith::ConstantIntOp::create(b, kDeviceErrorStatus, 32)});
 }
 
 LogicalResult LaunchBuilder::serializeKernels() {
@@ -200,48 +187,33 @@ LogicalResult LaunchBuilder::lowerLaunch(gpu::LaunchFuncOp launch) {
         cast && cast->getNumOperands() == 1)
       operand = cast->getOperand(0);
     Value zero = constant(0);
-    Type type = operand.getType();
-    if (auto buffer = dyn_cast<MemRefType>(type)) {
-      if (buffer.getRank() != 1)
-        return launch.emitOpError("passes a buffer of rank ")
-               << buffer.getRank() << " to a kernel";
-      int64_t elementBytes =
-          buffer.getElementType().getIntOrFloatBitWidth() / 8;
-      auto metadata = memref::ExtractStridedMetadataOp::create(b, operand);
-      Value handle = memref::ExtractAlignedPointerAsIndexOp::create(b, operand);
-      Value bytes = constant(elementBytes);
-      store(toI64(handle), args, {i, 0});
-      store(arith::MulIOp::create(b, toI64(metadata.getOffset()), bytes),
-            args, {i, 1});
-      store(arith::MulIOp::create(b, toI64(metadata.getSizes()[0]), bytes),
-            args, {i, 2});
+    auto buffer = dyn_cast<MemRefType>(operand.getType());
+    if (!buffer || buffer.getRank() != 1)
+      return launch.emitOpError("passes ")
+             << operand.getType()
+             << " to a kernel (expected buffers of rank 1 and packed scalars)";
+    int64_t elementBytes =
+        (buffer.getElementType().getIntOrFloatBitWidth() + 7) / 8;
+    Value bytes = constant(elementBytes);
+    auto metadata = memref::ExtractStridedMetadataOp::create(b, operand);
+    Value size = arith::MulIOp::create(b, toI64(metadata.getSizes()[0]), bytes);
+    Value address = toI64(memref::ExtractAlignedPointerAsIndexOp::create(b, operand));
+    auto alloca = operand.getDefiningOp<memref::AllocaOp>();
+    if (alloca && alloca->hasAttr("recur.kernel_scalars")) {
+      // The packed scalars (--recur-vulkan-pack-scalars), as data.
+      store(zero, args, {i, 0});
+      store(address, args, {i, 1});
+      store(size, args, {i, 2});
       store(zero, args, {i, 3});
-      store(zero, args, {i, 4});
+      store(constant(kPackedScalars), args, {i, 4});
       continue;
     }
-    Value bits;
-    int64_t width;
-    if (type.isIndex()) {
-      bits = toI64(operand);
-      width = 4; // the kernels index with i32
-    } else if (type.isIntOrFloat() &&
-               (type.getIntOrFloatBitWidth() == 32 ||
-                type.getIntOrFloatBitWidth() == 64)) {
-      width = type.getIntOrFloatBitWidth() / 8;
-      bits = operand;
-      if (isa<FloatType>(type))
-        bits = arith::BitcastOp::create(b, b.getIntegerType(width * 8), bits);
-      if (width == 4)
-        bits = arith::ExtUIOp::create(b, i64, bits);
-    } else {
-      return launch.emitOpError("passes a scalar of type ")
-             << type << " to a kernel";
-    }
-    store(zero, args, {i, 0});
-    store(zero, args, {i, 1});
-    store(zero, args, {i, 2});
-    store(bits, args, {i, 3});
-    store(constant(width), args, {i, 4});
+    store(address, args, {i, 0});
+    store(arith::MulIOp::create(b, toI64(metadata.getOffset()), bytes), args,
+          {i, 1});
+    store(size, args, {i, 2});
+    store(zero, args, {i, 3});
+    store(zero, args, {i, 4});
   }
 
   gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
@@ -267,6 +239,50 @@ LogicalResult LaunchBuilder::lowerLaunch(gpu::LaunchFuncOp launch) {
   for (Operation *cast : casts)
     if (cast->use_empty())
       cast->erase();
+  return success();
+}
+
+LogicalResult LaunchBuilder::uploadConstants(func::FuncOp function) {
+  SmallVector<memref::GetGlobalOp> constants;
+  function.walk([&](memref::GetGlobalOp get) {
+    if (!get.getName().starts_with("recur."))
+      constants.push_back(get);
+  });
+  for (memref::GetGlobalOp get : constants) {
+    MemRefType type = get.getType();
+    if (!type.hasStaticShape() || !type.getLayout().isIdentity())
+      return get.emitOpError("a GPU kernel reads a constant of type ")
+             << type;
+    ImplicitLocOpBuilder b(get.getLoc(), get);
+    b.setInsertionPointAfter(get);
+    auto device = memref::AllocOp::create(b, type);
+    int64_t bytes = type.getNumElements() *
+                    ((type.getElementTypeBitWidth() + 7) / 8);
+    Type i64 = b.getI64Type();
+    auto address = [&](Value buffer) -> Value {
+      return arith::IndexCastOp::create(
+          b, i64, memref::ExtractAlignedPointerAsIndexOp::create(b, buffer));
+    };
+    Value deviceAddress = address(device);
+    Value hostAddress = address(get);
+    func::FuncOp upload = declare(
+        "recur_vk_upload", b.getFunctionType({i64, i64, i64}, {b.getI32Type()}));
+    Value status =
+        func::CallOp::create(b, upload,
+                             ValueRange{deviceAddress, hostAddress,
+                                        arith::ConstantIntOp::create(b, bytes, 64)})
+            .getResult(0);
+    failOnStatus(b, status);
+    Operation *hostRead = hostAddress.getDefiningOp()->getOperand(0)
+                              .getDefiningOp();
+    get.getResult().replaceUsesWithIf(device, [&](OpOperand &use) {
+      return use.getOwner() != hostRead;
+    });
+    // Released at the end of its block; destroyed after the work, at the
+    // sync before the function returns.
+    OpBuilder atEnd(get->getBlock()->getTerminator());
+    memref::DeallocOp::create(atEnd, get.getLoc(), device);
+  }
   return success();
 }
 
@@ -297,8 +313,11 @@ struct RecurVulkanLaunches
       if (failed(builder.lowerLaunch(launch)))
         return signalPassFailure();
     }
-    for (func::FuncOp function : launching)
+    for (func::FuncOp function : launching) {
+      if (failed(builder.uploadConstants(function)))
+        return signalPassFailure();
       builder.syncBeforeReturns(function);
+    }
     // A host allocation is a device buffer, whose handle is its pointer:
     // an aligned pointer other than the one allocated would not be one.
     module.walk([](memref::AllocOp alloc) { alloc.removeAlignmentAttr(); });

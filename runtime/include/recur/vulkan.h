@@ -23,7 +23,11 @@
  *
  * Every function returning int returns a recur_vk_status: 0 on success,
  * otherwise the kind of failure, with its text in recur_vk_error_message.
- * Nothing here aborts, exits or prints. libvulkan.so.1 is loaded when the
+ * Nothing here aborts, exits or prints. A buffer handle is checked against
+ * the context's live buffers before it is used: one that is not (a host
+ * pointer, a destroyed buffer, another context's buffer) fails with
+ * RECUR_VK_ERROR_INVALID_ARGUMENT, "... 0x... is not a live buffer of this
+ * context". libvulkan.so.1 is loaded when the
  * first context is created, so a program linking this library also loads
  * and runs (with RECUR_VK_ERROR_UNAVAILABLE) where Vulkan is absent.
  *
@@ -85,6 +89,11 @@ typedef struct recur_vk_arg {
   uint64_t size;
   int64_t scalar;
   uint32_t scalar_bytes; /* 0 for buffer args; 1, 2, 4 or 8 for a scalar */
+  /* Non-NULL: the argument is a storage buffer holding a copy of the
+   * `size` bytes at `data` (a multiple of 4, at most 4096; a kernel's
+   * packed scalars), and buffer, offset, scalar and scalar_bytes are
+   * ignored. */
+  const void *data;
 } recur_vk_arg;
 
 /* Creates a context on the first physical device (Vulkan 1.1 or newer)
@@ -95,8 +104,9 @@ typedef struct recur_vk_arg {
  * a SPIR-V capability the device lacks fails at its first dispatch. */
 int recur_vk_context_create(recur_vk_context **out);
 
-/* Waits for the device and frees the context. Destroy its buffers first.
- * Work recorded and not finished is dropped. NULL is a no-op. */
+/* Waits for the device and frees the context, with the buffers of it not
+ * destroyed yet. Work recorded and not finished is dropped. NULL is a
+ * no-op. */
 void recur_vk_context_destroy(recur_vk_context *context);
 
 /* The process-wide context, created by the first call (thread-safe) and
@@ -131,7 +141,9 @@ int recur_vk_buffer_read(recur_vk_context *context, recur_vk_buffer *buffer,
                          uint64_t offset, void *dst, uint64_t bytes);
 
 /* Frees the buffer; when dispatches are recorded, after the next finish
- * (so a kernel may still use it). NULL is a no-op. */
+ * (so a kernel may still use it). NULL is a no-op; a pointer that is not a
+ * live buffer of the context (one destroyed already) frees nothing and
+ * only sets the message. */
 void recur_vk_buffer_destroy(recur_vk_context *context,
                              recur_vk_buffer *buffer);
 
@@ -153,21 +165,21 @@ int recur_vk_finish(recur_vk_context *context);
 
 /* Arguments, for readability at the call sites. */
 static inline recur_vk_arg recur_vk_arg_buffer(recur_vk_buffer *buffer) {
-  recur_vk_arg arg = {buffer, 0, 0, 0, 0};
+  recur_vk_arg arg = {buffer, 0, 0, 0, 0, 0};
   return arg;
 }
 static inline recur_vk_arg recur_vk_arg_i32(int32_t value) {
-  recur_vk_arg arg = {0, 0, 0, (int64_t)(uint32_t)value, 4};
+  recur_vk_arg arg = {0, 0, 0, (int64_t)(uint32_t)value, 4, 0};
   return arg;
 }
 static inline recur_vk_arg recur_vk_arg_i64(int64_t value) {
-  recur_vk_arg arg = {0, 0, 0, value, 8};
+  recur_vk_arg arg = {0, 0, 0, value, 8, 0};
   return arg;
 }
 static inline recur_vk_arg recur_vk_arg_f32(float value) {
   uint32_t bits;
   memcpy(&bits, &value, sizeof bits);
-  recur_vk_arg arg = {0, 0, 0, (int64_t)bits, 4};
+  recur_vk_arg arg = {0, 0, 0, (int64_t)bits, 4, 0};
   return arg;
 }
 

@@ -20,16 +20,26 @@ extern "C" {
 /* Records one dispatch. `kernel` is the address of an int64_t[4]: the
  * kernel's SPIR-V words, their byte count, its NUL-terminated entry name
  * and its argument count; `args` the address of an int64_t[count][5]: per
- * argument, a buffer handle, byte offset and byte size (0: to the end), or
- * (for scalars, handle 0) the scalar's bits and its byte width (4 or 8;
- * 4-byte scalars are the kernels' 32-bit indices and must fit). Returns 0,
- * or nonzero with the message set. */
+ * argument, {buffer handle, byte offset, byte size (0: to the end), 0, 0};
+ * {0, host address, byte size, 0, -1} for the kernel's packed scalars
+ * (copied at the call); or {0, 0, 0, bits, byte width} for a scalar of its
+ * own (4-byte scalars are the kernels' 32-bit indices and must fit).
+ * Returns 0, or nonzero with the message set. */
 int recur_vk_launch(int64_t kernel, int64_t groups_x, int64_t groups_y,
                     int64_t groups_z, int64_t args);
+
+/* 0 when `value` fits the kernels' 32-bit indices; else nonzero, with the
+ * message set. */
+int recur_vk_check_index(int64_t value);
 
 /* Runs what was recorded, waits for it, and frees the buffers released
  * since the last sync. */
 int recur_vk_sync(void);
+
+/* Copies `bytes` from host memory at `host` (a constant of the model) to
+ * the start of the device buffer `buffer` (from recur_vk_malloc), in order
+ * with the work recorded so far. */
+int recur_vk_upload(int64_t buffer, int64_t host, int64_t bytes);
 
 /* A device buffer of `bytes` for a call's temporary (its handle), or NULL
  * with the message set. */

@@ -1,11 +1,14 @@
 /* The Vulkan runtime (recur/vulkan.h) on the kernels of vulkan_kernels.mlir,
  * serialized to SPIR-V: `vulkan_runtime KERNELS.spv` runs them and checks
- * the results exactly, then checks that bad calls fail with a message;
+ * the results exactly, then checks that bad calls fail with a message
+ * (pointers that are not live buffers among them: host pointers, destroyed
+ * buffers, another context's, and buffers destroyed twice);
  * `vulkan_runtime --no-device` expects creating a context to fail (the
  * test hides every Vulkan driver) and prints the message. */
 
 #include "recur/vulkan.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +42,35 @@ enum {
       exit(1);                                                                 \
     }                                                                          \
   } while (0)
+
+/* A call given `pointer`, which is not a live buffer of the context: it
+ * fails with a message naming the pointer. */
+#define EXPECT_NOT_LIVE(what, pointer, call)                                   \
+  do {                                                                         \
+    EXPECT_FAILURE(what, call);                                                \
+    expectNamed(pointer, __LINE__);                                            \
+  } while (0)
+
+/* The last message says that `pointer` is not a live buffer. */
+static void expectNamed(const void *pointer, int line) {
+  char named[64];
+  snprintf(named, sizeof named, "0x%" PRIxPTR " is not a live buffer",
+           (uintptr_t)pointer);
+  if (!strstr(recur_vk_error_message(), named)) {
+    printf("FAIL line %d: the message does not say \"%s\"\n", line, named);
+    exit(1);
+  }
+}
+
+/* Destroys `buffer`, which is not live (anymore): that frees nothing, and
+ * leaves a message naming it. */
+static void destroyNotLive(const char *what, recur_vk_context *vk,
+                           recur_vk_buffer *buffer, int line) {
+  recur_vk_fail(0, "%s", "");
+  recur_vk_buffer_destroy(vk, buffer);
+  printf("%s: %s\n", what, recur_vk_error_message());
+  expectNamed(buffer, line);
+}
 
 static recur_vk_kernel saxpy = {NULL, 0, "saxpy", 4};
 static recur_vk_kernel reverseAdd = {NULL, 0, "reverse_add", 3};
@@ -225,13 +257,101 @@ static void checkErrors(recur_vk_context *vk) {
   garbage.spirv = (const uint32_t *)host;
   EXPECT_FAILURE("not SPIR-V", recur_vk_dispatch(vk, &garbage, 1, 1, 1, args));
 
+  /* Pointers that are not buffers: the runtime must not read through
+   * them. A local array's address, ... */
+  float local[16] = {0};
+  recur_vk_buffer *notBuffer = (recur_vk_buffer *)(void *)local;
+  memcpy(bad, args, sizeof args);
+  bad[2].buffer = notBuffer;
+  EXPECT_NOT_LIVE("a host pointer as a kernel argument", notBuffer,
+                  recur_vk_dispatch(vk, &saxpy, GROUPS, 1, 1, bad));
+  EXPECT_NOT_LIVE("a host pointer to write", notBuffer,
+                  recur_vk_buffer_write(vk, notBuffer, 0, host, 4));
+  EXPECT_NOT_LIVE("a host pointer to read", notBuffer,
+                  recur_vk_buffer_read(vk, notBuffer, 0, host, 4));
+  destroyNotLive("a host pointer destroyed", vk, notBuffer, __LINE__);
+  /* ... and a destroyed buffer (freed memory, for AddressSanitizer). */
+  recur_vk_buffer *gone;
+  CHECK(recur_vk_buffer_create(vk, N * sizeof(float), &gone));
+  recur_vk_buffer_destroy(vk, gone);
+  memcpy(bad, args, sizeof args);
+  bad[1].buffer = gone;
+  EXPECT_NOT_LIVE("a destroyed buffer as a kernel argument", gone,
+                  recur_vk_dispatch(vk, &saxpy, GROUPS, 1, 1, bad));
+  EXPECT_NOT_LIVE("a destroyed buffer to write", gone,
+                  recur_vk_buffer_write(vk, gone, 0, host, 4));
+  EXPECT_NOT_LIVE("a destroyed buffer to read", gone,
+                  recur_vk_buffer_read(vk, gone, 0, host, 4));
+  destroyNotLive("a buffer destroyed twice", vk, gone, __LINE__);
+
   /* Nothing was recorded: a finish runs nothing, and the context works. */
   CHECK(recur_vk_finish(vk));
   CHECK(recur_vk_dispatch(vk, &saxpy, GROUPS, 1, 1, args));
   CHECK(recur_vk_finish(vk));
   printf("after the errors: ok\n");
+
+  /* Destroyed twice while a dispatch uses it: freed once, at the finish. */
+  recur_vk_buffer *used;
+  CHECK(recur_vk_buffer_create(vk, N * sizeof(float), &used));
+  recur_vk_arg toUsed[] = {recur_vk_arg_f32(1.0f), recur_vk_arg_buffer(buffer),
+                           recur_vk_arg_buffer(used), recur_vk_arg_i64(N)};
+  CHECK(recur_vk_dispatch(vk, &saxpy, GROUPS, 1, 1, toUsed));
+  recur_vk_buffer_destroy(vk, used);
+  destroyNotLive("destroyed twice before finish", vk, used, __LINE__);
+  CHECK(recur_vk_finish(vk));
+  CHECK(recur_vk_dispatch(vk, &saxpy, GROUPS, 1, 1, args));
+  CHECK(recur_vk_finish(vk));
+  printf("after the double destroys: ok\n");
   recur_vk_buffer_destroy(vk, buffer);
   recur_vk_buffer_destroy(vk, empty);
+}
+
+/* Many buffers (the registry of live buffers grows several times), a
+ * third destroyed in a scrambled order: each live one is still found and
+ * each destroyed one is not. */
+static void checkManyBuffers(recur_vk_context *vk) {
+  enum { MANY = 300 };
+  static recur_vk_buffer *many[MANY];
+  for (int i = 0; i < MANY; ++i)
+    CHECK(recur_vk_buffer_create(vk, 16, &many[i]));
+  int destroyed = 0, wrong = 0;
+  for (int k = 0; k < MANY; ++k) {
+    int i = k * 7 % MANY; /* 7 is coprime to MANY: each index once */
+    if (i % 3 == 0) {
+      recur_vk_buffer_destroy(vk, many[i]);
+      ++destroyed;
+    }
+  }
+  for (int i = 0; i < MANY; ++i) {
+    uint32_t value = (uint32_t)i, got = 0;
+    int written = recur_vk_buffer_write(vk, many[i], 4, &value, 4);
+    int read = recur_vk_buffer_read(vk, many[i], 4, &got, 4);
+    if (i % 3 == 0)
+      wrong += !written || !read;
+    else
+      wrong += written || read || got != value;
+  }
+  for (int i = 0; i < MANY; ++i)
+    if (i % 3)
+      recur_vk_buffer_destroy(vk, many[i]);
+  printf("%d buffers, %d destroyed: %d wrong\n", MANY, destroyed, wrong);
+}
+
+/* A buffer of context `own` given to `vk`: not one of vk's. */
+static void checkOtherContext(recur_vk_context *vk, recur_vk_context *own) {
+  recur_vk_buffer *theirs, *kept;
+  CHECK(recur_vk_buffer_create(own, 64, &theirs));
+  float host[4] = {1, 2, 3, 4};
+  EXPECT_NOT_LIVE("another context's buffer to read", theirs,
+                  recur_vk_buffer_read(vk, theirs, 0, host, sizeof host));
+  destroyNotLive("another context's buffer destroyed", vk, theirs, __LINE__);
+  /* Still live in its own context. */
+  CHECK(recur_vk_buffer_write(own, theirs, 0, host, sizeof host));
+  CHECK(recur_vk_buffer_read(own, theirs, 0, host, sizeof host));
+  recur_vk_buffer_destroy(own, theirs);
+  /* Not destroyed: recur_vk_context_destroy frees it. */
+  CHECK(recur_vk_buffer_create(own, 64, &kept));
+  printf("another context's buffer: ok\n");
 }
 
 /* Threads sharing the default context, each with its own buffers. */
@@ -305,12 +425,14 @@ int main(int argc, char **argv) {
          recur_vk_default_context(NULL) == vk ? "the same twice" : "FAIL");
   checkRecording(vk);
   checkErrors(vk);
+  checkManyBuffers(vk);
   checkThreads();
 
   /* A context of its own runs the same kernels (pipelines per context). */
   recur_vk_context *own;
   CHECK(recur_vk_context_create(&own));
   checkRecording(own);
+  checkOtherContext(vk, own);
   recur_vk_context_destroy(own);
   free((void *)saxpy.spirv);
   printf("done\n");

@@ -33,11 +33,14 @@ def RecurGPUMapToLaunches : Pass<"recur-gpu-map-to-launches", "::mlir::ModuleOp"
     it a block-stride loop over its iterations followed by a barrier. Each
     `scf.parallel` left on the host (the description's own linalg ops and
     copies, after convert-linalg-to-parallel-loops) becomes a launch over
-    all its iterations, spread across blocks and threads. Unmapped parallel
-    loops inside a kernel run in order in their thread. Afterwards the host
-    code only allocates, frees, takes views of buffers and launches: any
-    other read or write of a buffer there is a located error, as is a write
-    in a block outside its thread loops.
+    all its iterations, spread across blocks and threads. A block that
+    writes memory outside its thread loops runs on one thread; unmapped
+    parallel loops inside a kernel run in order in their thread; what is
+    left on the host that reads or writes buffers without producing a value
+    runs on one thread of a launch of its own. Afterwards the host code
+    only allocates, frees, takes views of buffers and launches: any other
+    read or write of a buffer there (a value the host needs) is a located
+    error.
   }];
   let options = [
     Option<"threadsPerBlock", "threads-per-block", "int64_t",
@@ -60,9 +63,13 @@ def RecurGPUFlattenBuffers : Pass<"recur-gpu-flatten-buffers"> {
     flat buffer with the linearized index (`affine.linearize_index`) and
     `memref.dim` reads the size taken outside. Views must have been folded
     into the indices first (`--fold-memref-alias-ops`): a buffer used by
-    anything but loads, stores and `memref.dim` inside a kernel, a buffer
-    with a non-identity layout, and an allocation inside a kernel are
-    located errors. SPIR-V kernels take only one-dimensional buffers.
+    anything but loads, stores and `memref.dim` inside a kernel, and a
+    buffer with a non-identity layout are located errors. SPIR-V kernels
+    take only one-dimensional buffers. A static temporary of up to 1 KiB
+    allocated inside a kernel (the token-serial lowerings' accumulators)
+    becomes a `memref.alloca` in private memory
+    (`#gpu.address_space<private>`); a larger or run-time sized one is a
+    located error.
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
@@ -81,17 +88,43 @@ def RecurGPUMergeKernelModules
   }];
 }
 
+def RecurVulkanPackScalars
+    : Pass<"recur-vulkan-pack-scalars", "::mlir::ModuleOp"> {
+  let summary = "Pass a kernel's scalar arguments in one buffer";
+  let description = [{
+    SPIR-V kernels take each scalar argument as a storage buffer of its
+    own, and devices bound how many a kernel takes (lavapipe: 32). Each
+    kernel's scalars become one trailing `memref<?xi32>` argument (a 32-bit
+    word per scalar, two for 64-bit ones; index as the kernels' 32-bit
+    index), read at the kernel's entry; each launch fills a host
+    `memref.alloca` marked `recur.kernel_scalars` with the words, which
+    the launch lowering passes as data, and checks that every index scalar
+    fits 32 bits (`recur_vk_check_index`; the call fails with the
+    device-error status otherwise).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 def RecurSPIRVEntryPoints
     : Pass<"recur-spirv-entry-points", "::mlir::ModuleOp"> {
   let summary = "Prepare GPU kernels for the SPIR-V conversion";
   let description = [{
     Sets `spirv.entry_point_abi` (the workgroup size) of every kernel from
-    its `known_block_size` (a kernel without one is a located error), and
-    carries bf16 buffer arguments as i16 (the same bits: loads bitcast to
-    bf16, stores from it; the launches pass the buffer through
-    `builtin.unrealized_conversion_cast`), since MLIR 22's SPIR-V
-    conversion reads bf16 buffers as f32 without an error. Run
-    arith-expand afterwards to widen and narrow bf16 with integer ops.
+    its `known_block_size` (a kernel without one is a located error); puts
+    private temporaries in the Function storage class; and carries bf16 as
+    i16 (the same bits) in buffers, private memory, loads, stores, selects
+    and structured control flow, dropping the bitcasts between the two
+    (the launches pass a retyped buffer through
+    `builtin.unrealized_conversion_cast`): MLIR 22's SPIR-V conversion
+    reads bf16 buffers as f32 without an error, and devices without bf16
+    take no bf16 value. Run arith-expand (with bf16) first, so that bf16 is
+    only widened and narrowed with integer ops; a kernel that computes in
+    bf16 otherwise fails to convert.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -106,7 +139,7 @@ def RecurVulkanLaunches : Pass<"recur-vulkan-launches", "::mlir::ModuleOp"> {
     replaces each `gpu.launch_func` by a call of `recur_vk_launch` (the
     kernel's words and entry name, the group counts, and one record per
     argument: buffer handle, byte offset and size, or a scalar's bits and
-    width; index scalars go as 32-bit values). Every function that launches
+    width). Every function that launches
     calls `recur_vk_sync` before it returns; a nonzero status of either
     fails the call with the device-error status through
     `recur.check_failed`. The GPU and SPIR-V modules are erased.

@@ -1,0 +1,33 @@
+//===- RuntimeCalls.h - Host calls of a GPU runtime -------------*- C++ -*-===//
+//
+// What the host code of a GPU target builds around calls of its runtime:
+// the function's declaration, and the failure of the call (the entry
+// point's device-error status) when a call returns a nonzero status.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RECUR_LIB_CODEGEN_GPU_RUNTIMECALLS_H
+#define RECUR_LIB_CODEGEN_GPU_RUNTIMECALLS_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+namespace mlir {
+namespace recur {
+
+/// The private function `name` of `module` with `type`, declared at the
+/// end of the module when it is not there yet.
+func::FuncOp declareRuntimeFunction(ModuleOp module, StringRef name,
+                                    FunctionType type);
+
+/// When `status` (an i32) is nonzero, the entry point fails with
+/// kDeviceErrorStatus (through recur.check_failed, AllocationFailure.h);
+/// the runtime has set the message.
+void failOnDeviceStatus(ImplicitLocOpBuilder &b, ModuleOp module,
+                        Value status);
+
+} // namespace recur
+} // namespace mlir
+
+#endif // RECUR_LIB_CODEGEN_GPU_RUNTIMECALLS_H
