@@ -763,6 +763,39 @@ int recur_cuda_sync(int64_t stream) {
 }
 
 /*===--------------------------------------------------------------------===*
+ * The calls of compiled code: the caller's stream, temporaries, constants
+ *===--------------------------------------------------------------------===*/
+
+static _Thread_local int64_t currentStream;
+
+void recur_cuda_set_stream(int64_t stream) { currentStream = stream; }
+
+int64_t recur_cuda_stream(void) { return currentStream; }
+
+void *recur_cuda_malloc_current(uint64_t bytes) {
+  return recur_cuda_malloc(bytes, currentStream);
+}
+
+void recur_cuda_free_current(void *pointer) {
+  recur_cuda_free(pointer, currentStream);
+}
+
+int recur_cuda_upload(int64_t device, int64_t host, int64_t bytes) {
+  if (bytes < 0)
+    return recur_cuda_fail(RECUR_CUDA_DEVICE_ERROR, "a constant of %lld bytes",
+                           (long long)bytes);
+  /* The buffer is stream-ordered memory of the current stream. */
+  int status = recur_cuda_sync(currentStream);
+  if (status)
+    return status;
+  CUresult result =
+      cuda.cuMemcpyHtoD_v2((CUdeviceptr)(uintptr_t)device,
+                           (const void *)(intptr_t)host, (size_t)bytes);
+  return result == CUDA_SUCCESS ? 0
+                                : cudaFailure(result, NULL, "cuMemcpyHtoD");
+}
+
+/*===--------------------------------------------------------------------===*
  * NAME_host
  *===--------------------------------------------------------------------===*/
 

@@ -3,7 +3,8 @@
 // The common stage (C interface, entry checks, tiling into blocks and
 // threads, the token-serial lowering, bufferization, launches and kernel
 // outlining) and the two GPU tails: SPIR-V kernels with launches over
-// recur's Vulkan runtime, and NVVM kernels compiled to PTX.
+// recur's Vulkan runtime, and NVVM kernels compiled to a fatbin (or PTX)
+// with launches over recur's CUDA runtime.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,6 +24,7 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
 #include "mlir/Dialect/SPIRV/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -85,7 +87,8 @@ void mlir::recur::buildGPUKernelsPipeline(OpPassManager &pm,
 /// Stage 3 of the host code, shared by the GPU tails: what is left on the
 /// host (checks, views, allocations, runtime calls) to the LLVM dialect,
 /// with C entry points.
-static void buildHostLLVMPipeline(OpPassManager &pm) {
+static void buildHostLLVMPipeline(OpPassManager &pm,
+                                  StringRef streamSetter = "") {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createRecurLowerExpandShape());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -101,7 +104,9 @@ static void buildHostLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createRecurCWrappers());
+  RecurCWrappersOptions wrappers;
+  wrappers.streamSetter = streamSetter.str();
+  pm.addPass(createRecurCWrappers(wrappers));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -122,6 +127,10 @@ void mlir::recur::buildVulkanPipeline(OpPassManager &pm,
   // After the common stage's arith-expand (bf16 widened with integer ops).
   pm.addPass(createRecurSPIRVEntryPoints());
   pm.addPass(createRecurVulkanPackScalars());
+  // MLIR 22's SPIR-V form of an scf.for with results stores them only in
+  // its body: a loop of no iterations yields an uninitialized value. The
+  // form of scf.while stores them in the loop header.
+  pm.addNestedPass<gpu::GPUModuleOp>(createForToWhileLoopPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
   pm.addPass(createConvertMathToSPIRVPass());
   pm.addPass(createConvertGPUToSPIRVPass());
@@ -130,12 +139,20 @@ void mlir::recur::buildVulkanPipeline(OpPassManager &pm,
   spirvModules.addPass(spirv::createSPIRVUpdateVCEPass());
   pm.addPass(createRecurVulkanLaunches());
   buildHostLLVMPipeline(pm);
-  pm.addPass(createRecurVulkanAllocator());
+  RecurDeviceAllocatorOptions allocator;
+  allocator.allocate = "recur_vk_malloc";
+  allocator.release = "recur_vk_free";
+  pm.addPass(createRecurDeviceAllocator(allocator));
 }
 
-void mlir::recur::buildNVVMKernelsPipeline(OpPassManager &pm,
-                                           const GPUPipelineOptions &options) {
+/// The cuda target's kernels: NVVM, compiled by the toolkit into a
+/// gpu.binary (`format`: "isa" for PTX, "fatbin" for SASS of `gpu-arch`
+/// with its PTX).
+static void buildCUDAKernels(OpPassManager &pm,
+                             const GPUPipelineOptions &options,
+                             StringRef format) {
   buildGPUKernelsPipeline(pm, options);
+  pm.addPass(createRecurCUDAWidenScalars());
   GpuNVVMAttachTargetOptions target;
   target.chip = options.gpuArch;
   target.optLevel = 3;
@@ -148,8 +165,24 @@ void mlir::recur::buildNVVMKernelsPipeline(OpPassManager &pm,
   kernels.addPass(createReconcileUnrealizedCastsPass());
   GpuModuleToBinaryPassOptions binary;
   binary.toolkitPath = options.cudaPath;
-  binary.compilationTarget = "isa";
+  binary.compilationTarget = format.str();
   pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+void mlir::recur::buildCUDAKernelsPipeline(OpPassManager &pm,
+                                           const GPUPipelineOptions &options) {
+  buildCUDAKernels(pm, options, "isa");
+}
+
+void mlir::recur::buildCUDAPipeline(OpPassManager &pm,
+                                    const GPUPipelineOptions &options) {
+  buildCUDAKernels(pm, options, "fatbin");
+  pm.addPass(createRecurCUDALaunches());
+  buildHostLLVMPipeline(pm, "recur_cuda_set_stream");
+  RecurDeviceAllocatorOptions allocator;
+  allocator.allocate = "recur_cuda_malloc_current";
+  allocator.release = "recur_cuda_free_current";
+  pm.addPass(createRecurDeviceAllocator(allocator));
 }
 
 void mlir::recur::registerGPUPipelines() {
@@ -161,10 +194,18 @@ void mlir::recur::registerGPUPipelines() {
         buildVulkanPipeline(pm, options);
       });
   PassPipelineRegistration<GPUPipelineOptions>(
-      "recur-nvvm-kernels-pipeline",
+      "recur-cuda-kernels-pipeline",
       "Lower a recur model description to GPU kernels compiled to PTX "
       "(gpu.binary) and host code with gpu.launch_func",
       [](OpPassManager &pm, const GPUPipelineOptions &options) {
-        buildNVVMKernelsPipeline(pm, options);
+        buildCUDAKernelsPipeline(pm, options);
+      });
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "recur-cuda-pipeline",
+      "Lower a recur model description to a CUDA fatbin and host code in "
+      "the LLVM dialect that launches its kernels through recur's CUDA "
+      "runtime",
+      [](OpPassManager &pm, const GPUPipelineOptions &options) {
+        buildCUDAPipeline(pm, options);
       });
 }

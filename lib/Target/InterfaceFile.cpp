@@ -48,9 +48,9 @@ LogicalResult mlir::recur::writeInterfaceFile(ModuleOp module,
     return failure();
   llvm::json::Object file{{"format", "recur-interface"},
                           {"version", kInterfaceFileVersion},
-                          {"target", target == InterfaceTarget::Vulkan
-                                         ? "vulkan"
-                                         : "cpu"},
+                          {"target", target == InterfaceTarget::Vulkan ? "vulkan"
+                                     : target == InterfaceTarget::CUDA ? "cuda"
+                                                                       : "cpu"},
                           {"threaded", isThreaded(module)},
                           {"out_of_memory_status", kOutOfMemoryStatus},
                           {"functions", std::move(functions)}};

@@ -103,6 +103,8 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
     Type ptr = LLVM::LLVMPointerType::get(context);
     SmallVector<Type> params(iface->dims.size(), i64);
     params.append(iface->buffers.size(), ptr);
+    if (!streamSetter.empty())
+      params.push_back(i64);
     OpBuilder b(impl);
     Location loc = impl.getLoc();
     Type i32 = IntegerType::get(context, 32);
@@ -113,6 +115,15 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
 
     Block *entry = wrapper.addEntryBlock(b);
     b.setInsertionPointToStart(entry);
+    if (!streamSetter.empty()) {
+      FailureOr<LLVM::LLVMFuncOp> setter = LLVM::lookupOrCreateFn(
+          b, getOperation(), streamSetter, {i64},
+          LLVM::LLVMVoidType::get(context));
+      if (failed(setter))
+        return failure();
+      LLVM::CallOp::create(b, loc, *setter,
+                           ValueRange{entry->getArguments().back()});
+    }
     auto constant = [&](int64_t value) -> Value {
       return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(value));
     };

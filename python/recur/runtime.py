@@ -106,14 +106,15 @@ def from_storage(raw: np.ndarray, dtype: str) -> np.ndarray:
 def link_shared(obj: str, output: str, cc: Optional[str] = None,
                 target: str = "cpu") -> None:
     """Links the object `obj` from recur-compile into the shared library
-    `output`. A vulkan-target object is linked with its header's NAME_host
-    entries (the header beside the object) and recur's Vulkan runtime:
-    RECUR_VULKAN_LDFLAGS (the RecurVulkan and RecurRuntime libraries, then
-    -lpthread -ldl) and RECUR_RUNTIME_INCLUDE (runtime/include)."""
+    `output`. A vulkan- or cuda-target object is linked with its header's
+    NAME_host entries (the header beside the object) and recur's Vulkan or
+    CUDA runtime: RECUR_VULKAN_LDFLAGS or RECUR_CUDA_LDFLAGS (the
+    RecurVulkan or RecurCUDA library and RecurRuntime, then -lpthread -ldl)
+    and RECUR_RUNTIME_INCLUDE (runtime/include)."""
     cc = cc or os.environ.get("RECUR_CC", "cc")
     extra = []
     libs = LINK_LIBS
-    if target == "vulkan":
+    if target in ("vulkan", "cuda"):
         header = os.path.splitext(obj)[0] + ".h"
         shim = os.path.splitext(output)[0] + ".host.c"
         with open(shim, "w") as f:
@@ -122,7 +123,9 @@ def link_shared(obj: str, output: str, cc: Optional[str] = None,
         include = os.environ.get("RECUR_RUNTIME_INCLUDE", "")
         extra = ["-fPIC", "-x", "c", shim, "-x", "none",
                  *([f"-I{include}"] if include else [])]
-        libs = [*os.environ.get("RECUR_VULKAN_LDFLAGS", "").split(), "-lm"]
+        flags = "RECUR_VULKAN_LDFLAGS" if target == "vulkan" else \
+            "RECUR_CUDA_LDFLAGS"
+        libs = [*os.environ.get(flags, "").split(), "-lm"]
     command = [cc, "-shared", *extra, obj, "-Wl,-Bsymbolic", *libs, "-o",
                output]
     result = subprocess.run(command, capture_output=True, text=True)
@@ -140,10 +143,10 @@ class Library:
         description = read_interface(interface)
         self.signatures = signatures_of(description)
         self.threaded = bool(description.get("threaded"))
-        # A vulkan-target library is called through NAME_host (host
-        # memory), which has NAME's parameters.
+        # A GPU-target library is called through NAME_host (host memory),
+        # which has the CPU entry's parameters.
         self.target = description.get("target", "cpu")
-        entry_suffix = "_host" if self.target == "vulkan" else ""
+        entry_suffix = "" if self.target == "cpu" else "_host"
         self._lib = ctypes.CDLL(os.path.abspath(path))
         self._functions = {}
         for name, sig in self.signatures.items():
@@ -223,8 +226,10 @@ class Library:
         run, message = self._functions[function]
         status = run(*args)
         if status != 0:
-            if self.target == "vulkan" and status == DEVICE_ERROR_STATUS:
-                device_message = self._lib.recur_vk_error_message
+            if self.target != "cpu" and status == DEVICE_ERROR_STATUS:
+                device_message = getattr(
+                    self._lib, "recur_vk_error_message"
+                    if self.target == "vulkan" else "recur_cuda_error_message")
                 device_message.restype = ctypes.c_char_p
                 text = "the device failed: " + device_message().decode(
                     errors="replace")

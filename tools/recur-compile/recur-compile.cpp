@@ -64,8 +64,8 @@ cl::opt<Target> target(
                           "SPIR-V kernels launched through recur's Vulkan "
                           "runtime (runtime/include/recur/vulkan_calls.h)"),
                clEnumValN(Target::CUDA, "cuda",
-                          "NVIDIA GPUs: PTX kernels (--emit=ptx or mlir; "
-                          "the host launch code is not built yet)")),
+                          "NVIDIA GPUs: a fatbin launched through recur's "
+                          "CUDA runtime (runtime/include/recur/cuda_calls.h)")),
     cl::cat(category));
 cl::opt<std::string> gpuArch("gpu-arch",
                              cl::desc(recur::kGPUArchDescription),
@@ -189,7 +189,10 @@ LogicalResult verifyLowered(ModuleOp module) {
   if (leftover)
     return leftover->emitError()
            << "'" << leftover->getName() << "' is not supported by the "
-           << (target == Target::Vulkan ? "vulkan" : "CPU") << " pipeline";
+           << (target == Target::Vulkan ? "vulkan"
+               : target == Target::CUDA ? "cuda"
+                                        : "CPU")
+           << " pipeline";
   bool exportsSomething = llvm::any_of(
       module.getOps<LLVM::LLVMFuncOp>(), [](LLVM::LLVMFuncOp func) {
         return func->hasAttr(recur::CInterface::attrName);
@@ -244,11 +247,13 @@ LogicalResult lowerModel(ModuleOp module, const llvm::TargetMachine &machine) {
     PassManager pm(module.getContext());
     if (target == Target::Vulkan)
       recur::buildVulkanPipeline(pm, options);
+    else if (emit == EmitKind::PTX)
+      recur::buildCUDAKernelsPipeline(pm, options);
     else
-      recur::buildNVVMKernelsPipeline(pm, options);
+      recur::buildCUDAPipeline(pm, options);
     if (failed(pm.run(module)))
       return failure();
-    return target == Target::Vulkan ? verifyLowered(module) : success();
+    return emit == EmitKind::PTX ? success() : verifyLowered(module);
   }
   recur::CPUPipelineOptions options;
   options.vectorBits = recur::getVectorBits(machine);
@@ -283,13 +288,18 @@ static bool isWritten(const std::string &name) {
   return !name.empty() && name != "none";
 }
 
-/// Stage 3 of the cuda target: the kernels' PTX, or the module.
+recur::InterfaceTarget interfaceTarget() {
+  switch (target) {
+  case Target::CPU: return recur::InterfaceTarget::CPU;
+  case Target::Vulkan: return recur::InterfaceTarget::Vulkan;
+  case Target::CUDA: return recur::InterfaceTarget::CUDA;
+  }
+  llvm_unreachable("unknown target");
+}
+
+/// Stage 3 of --emit=ptx: the kernels' PTX.
 LogicalResult emitKernels(ModuleOp module, Rendered &rendered) {
   llvm::raw_string_ostream os(rendered.text);
-  if (emit == EmitKind::MLIR) {
-    module->print(os);
-    return success();
-  }
   for (auto binary : module.getOps<gpu::BinaryOp>())
     for (Attribute object : binary.getObjects())
       os << cast<gpu::ObjectAttr>(object).getObject().getValue();
@@ -299,23 +309,20 @@ LogicalResult emitKernels(ModuleOp module, Rendered &rendered) {
 /// Stage 3: renders the header and the requested output.
 LogicalResult emitModel(ModuleOp module, llvm::TargetMachine &machine,
                         const OutputNames &names, Rendered &rendered) {
-  if (target == Target::CUDA)
+  if (emit == EmitKind::PTX)
     return emitKernels(module, rendered);
   if (isWritten(names.header)) {
     llvm::raw_string_ostream headerStream(rendered.header);
     if (failed(recur::writeCHeader(module, headerGuard(names.header),
                                    headerStream,
-                                   target == Target::Vulkan
-                                       ? recur::InterfaceTarget::Vulkan
-                                       : recur::InterfaceTarget::CPU)))
+                                   interfaceTarget())))
       return failure();
   }
   if (isWritten(names.interface)) {
     llvm::raw_string_ostream interfaceStream(rendered.interface);
     if (failed(recur::writeInterfaceFile(
             module, interfaceStream,
-            target == Target::Vulkan ? recur::InterfaceTarget::Vulkan
-                                     : recur::InterfaceTarget::CPU)))
+            interfaceTarget())))
       return failure();
   }
   if (emit == EmitKind::MLIR) {
@@ -411,9 +418,6 @@ int main(int argc, char **argv) {
       "any work; name_status_message(status) describes it.\n");
 
   if (target == Target::CUDA) {
-    if (emit != EmitKind::PTX && emit != EmitKind::MLIR)
-      return fail("--target=cuda writes --emit=ptx or --emit=mlir: its host "
-                  "launch code is not built yet");
     if (!llvm::is_contained({"sm_80", "sm_86", "sm_89", "sm_90"},
                             gpuArch.getValue()))
       return fail("unknown --gpu-arch '" + gpuArch +

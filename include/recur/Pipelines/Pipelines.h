@@ -153,10 +153,16 @@ void buildGPUKernelsPipeline(OpPassManager &pm,
 void buildVulkanPipeline(OpPassManager &pm, const GPUPipelineOptions &options);
 /// The kernels of the cuda target: the common stage, then NVVM kernels
 /// compiled to PTX for `gpu-arch` (a gpu.binary of `format=isa`).
-void buildNVVMKernelsPipeline(OpPassManager &pm,
+void buildCUDAKernelsPipeline(OpPassManager &pm,
                               const GPUPipelineOptions &options);
+/// The cuda target: the common stage, NVVM kernels in a fatbin (SASS for
+/// `gpu-arch`, PTX for newer GPUs) embedded in host code that launches
+/// them through recur's CUDA runtime on the caller's stream, all in the
+/// LLVM dialect with C entry points (a trailing stream argument).
+void buildCUDAPipeline(OpPassManager &pm, const GPUPipelineOptions &options);
 
-/// Registers --recur-vulkan-pipeline and --recur-nvvm-kernels-pipeline.
+/// Registers --recur-vulkan-pipeline, --recur-cuda-pipeline and
+/// --recur-cuda-kernels-pipeline.
 void registerGPUPipelines();
 
 } // namespace recur

@@ -99,7 +99,8 @@ constexpr int32_t kDeviceErrorStatus = -2;
 std::string getStatusMessageFunctionName(StringRef name);
 
 /// Whether the header declares `candidate` for exported function `name`:
-/// its status message function, NAME_host, or one of its tables (NAME_call,
+/// its status message function, NAME_host, NAME_call_on_stream, or one of
+/// its tables (NAME_call,
 /// NAME_info, NAME_dims, NAME_buffers, NAME_shape<i>).
 bool isHeaderNameOf(StringRef candidate, StringRef name);
 
@@ -108,7 +109,7 @@ bool isHeaderNameOf(StringRef candidate, StringRef name);
 /// The target the C interface is compiled for: the vulkan target's header
 /// adds NAME_host entries (host memory) over the Vulkan runtime, and its
 /// interface file says so.
-enum class InterfaceTarget { CPU, Vulkan };
+enum class InterfaceTarget { CPU, Vulkan, CUDA };
 LogicalResult writeCHeader(ModuleOp module, StringRef guard,
                            llvm::raw_ostream &os,
                            InterfaceTarget target = InterfaceTarget::CPU);

@@ -163,7 +163,17 @@ def RecurCWrappers : Pass<"recur-c-wrappers", "::mlir::ModuleOp"> {
     thread-local buffer and returns it. Every other function defined
     in the module gets internal linkage, so that only the C entry points are
     exported and two compiled models link into one program.
+
+    With `stream-setter` (the cuda target), each C entry point takes one
+    more argument, an `int64_t` stream (a CUstream), and passes it to that
+    function before any work.
   }];
+  let options = [
+    Option<"streamSetter", "stream-setter", "std::string",
+           /*default=*/"\"\"",
+           "A function (int64_t) -> void that each C entry point calls with "
+           "its trailing stream argument">,
+  ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 

@@ -223,39 +223,55 @@ static bool writesMemory(Operation *op) {
   return findBufferAccess(op, /*reads=*/false) != nullptr;
 }
 
+static LogicalResult sequentializeNested(RewriterBase &rewriter,
+                                         gpu::LaunchOp launch);
+
 /// A launch of one block of one thread around `op`, which has no results:
 /// what is left on the host of the lowered recur ops (the token-serial
 /// loops of an op with a static size of 0) and of the description.
-static void launchOnOneThread(RewriterBase &rewriter, Operation *op) {
+static LogicalResult launchOnOneThread(RewriterBase &rewriter, Operation *op) {
   ImplicitLocOpBuilder b(op->getLoc(), rewriter);
   b.setInsertionPoint(op);
   gpu::LaunchOp launch =
       createLaunch(b, arith::ConstantIndexOp::create(b, 1), 1);
   rewriter.moveOpBefore(op, launch.getBody().front().getTerminator());
+  return sequentializeNested(rewriter, launch);
 }
 
 /// Puts every op of `block` that reads or writes buffers, has no results
 /// and holds no launch or allocation into a launch of its own; descends
 /// into the others.
-static void launchLeftovers(RewriterBase &rewriter, Block &block) {
+static LogicalResult launchLeftovers(RewriterBase &rewriter, Block &block) {
   for (Operation &op : llvm::make_early_inc_range(block)) {
     if (isa<gpu::LaunchOp>(op) || !findBufferAccess(&op, /*reads=*/true))
       continue;
-    bool holdsHostWork = op.walk([](Operation *nested) {
-                             return isa<gpu::LaunchOp, memref::AllocOp,
-                                        memref::DeallocOp>(nested)
-                                        ? WalkResult::interrupt()
-                                        : WalkResult::advance();
-                           }).wasInterrupted();
+    // Launches, allocations of run-time size and frees of buffers from
+    // outside stay on the host; a small static temporary goes into the
+    // kernel with the loops that use it (--recur-gpu-flatten-buffers).
+    bool holdsHostWork =
+        op.walk([&](Operation *nested) {
+            auto alloc = dyn_cast<memref::AllocOp>(nested);
+            auto dealloc = dyn_cast<memref::DeallocOp>(nested);
+            bool host =
+                isa<gpu::LaunchOp>(nested) ||
+                (alloc && !alloc.getType().hasStaticShape()) ||
+                (dealloc && !op.isAncestor(dealloc.getMemref()
+                                               .getParentBlock()
+                                               ->getParentOp()));
+            return host ? WalkResult::interrupt() : WalkResult::advance();
+          }).wasInterrupted();
     if (holdsHostWork) {
       for (Region &region : op.getRegions())
         for (Block &nested : region)
-          launchLeftovers(rewriter, nested);
+          if (failed(launchLeftovers(rewriter, nested)))
+            return failure();
       continue;
     }
-    if (op.getNumResults() == 0 && !op.hasTrait<OpTrait::IsTerminator>())
-      launchOnOneThread(rewriter, &op);
+    if (op.getNumResults() == 0 && !op.hasTrait<OpTrait::IsTerminator>() &&
+        failed(launchOnOneThread(rewriter, &op)))
+      return failure();
   }
+  return success();
 }
 
 /// The thread count of a block: enough for the largest static thread loop,
@@ -395,8 +411,10 @@ struct RecurGPUMapToLaunches
     }
     // The outermost parallel loops on the host, in order.
     SmallVector<Operation *> roots;
+    // A parallel loop inside a sequential loop on the host goes into the
+    // kernel of that loop (launchLeftovers), in order.
     module.walk<WalkOrder::PreOrder>([&](Operation *op) {
-      if (isa<gpu::LaunchOp, gpu::GPUModuleOp>(op))
+      if (isa<gpu::LaunchOp, gpu::GPUModuleOp, scf::ForOp, scf::WhileOp>(op))
         return WalkResult::skip();
       if (isa<scf::ForallOp, scf::ParallelOp>(op)) {
         roots.push_back(op);
@@ -424,7 +442,8 @@ struct RecurGPUMapToLaunches
     // What else reads or writes buffers runs on one GPU thread.
     for (auto function : module.getOps<FunctionOpInterface>())
       for (Block &block : function.getFunctionBody())
-        launchLeftovers(rewriter, block);
+        if (failed(launchLeftovers(rewriter, block)))
+          return signalPassFailure();
     // The contract with the GPU tails: the host only allocates, frees,
     // views and launches.
     for (auto function : module.getOps<FunctionOpInterface>()) {

@@ -5,6 +5,7 @@
 #include "recur/Target/CInterface.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -39,3 +40,50 @@ void mlir::recur::failOnDeviceStatus(ImplicitLocOpBuilder &b, ModuleOp module,
       b, checkFailed,
       ValueRange{arith::ConstantIntOp::create(b, kDeviceErrorStatus, 32)});
 }
+
+LogicalResult mlir::recur::uploadConstants(func::FuncOp function,
+                                          StringRef upload) {
+  auto module = function->getParentOfType<ModuleOp>();
+  SmallVector<memref::GetGlobalOp> constants;
+  function.walk([&](memref::GetGlobalOp get) {
+    if (!get.getName().starts_with("recur."))
+      constants.push_back(get);
+  });
+  for (memref::GetGlobalOp get : constants) {
+    MemRefType type = get.getType();
+    if (!type.hasStaticShape() || !type.getLayout().isIdentity())
+      return get.emitOpError("a GPU kernel reads a constant of type ")
+             << type;
+    ImplicitLocOpBuilder b(get.getLoc(), get);
+    b.setInsertionPointAfter(get);
+    auto device = memref::AllocOp::create(b, type);
+    int64_t bytes = type.getNumElements() *
+                    ((type.getElementTypeBitWidth() + 7) / 8);
+    Type i64 = b.getI64Type();
+    auto address = [&](Value buffer) -> Value {
+      return arith::IndexCastOp::create(
+          b, i64, memref::ExtractAlignedPointerAsIndexOp::create(b, buffer));
+    };
+    Value deviceAddress = address(device);
+    Value hostAddress = address(get);
+    func::FuncOp uploadFunction = declareRuntimeFunction(
+        module, upload, b.getFunctionType({i64, i64, i64}, {b.getI32Type()}));
+    Value status =
+        func::CallOp::create(b, uploadFunction,
+                             ValueRange{deviceAddress, hostAddress,
+                                        arith::ConstantIntOp::create(b, bytes, 64)})
+            .getResult(0);
+    failOnDeviceStatus(b, module, status);
+    Operation *hostRead = hostAddress.getDefiningOp()->getOperand(0)
+                              .getDefiningOp();
+    get.getResult().replaceUsesWithIf(device, [&](OpOperand &use) {
+      return use.getOwner() != hostRead;
+    });
+    // Released at the end of its block; destroyed after the work, at the
+    // sync before the function returns.
+    OpBuilder atEnd(get->getBlock()->getTerminator());
+    memref::DeallocOp::create(atEnd, get.getLoc(), device);
+  }
+  return success();
+}
+

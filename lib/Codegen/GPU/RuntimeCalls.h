@@ -27,6 +27,12 @@ func::FuncOp declareRuntimeFunction(ModuleOp module, StringRef name,
 void failOnDeviceStatus(ImplicitLocOpBuilder &b, ModuleOp module,
                         Value status);
 
+/// The description's constant tensors (memref.get_global) live in host
+/// memory: each one in `function` becomes a device buffer of the call,
+/// filled by the runtime's `upload`(device, host, bytes) -> status after
+/// the global is taken, and released at the end of its block.
+LogicalResult uploadConstants(func::FuncOp function, StringRef upload);
+
 } // namespace recur
 } // namespace mlir
 

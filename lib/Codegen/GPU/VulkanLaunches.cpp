@@ -37,7 +37,6 @@
 namespace mlir {
 namespace recur {
 #define GEN_PASS_DEF_RECURVULKANLAUNCHES
-#define GEN_PASS_DEF_RECURVULKANALLOCATOR
 #include "recur/Codegen/GPU/Passes.h.inc"
 } // namespace recur
 } // namespace mlir
@@ -60,9 +59,6 @@ public:
   /// Serializes every spirv.module into a constant global.
   LogicalResult serializeKernels();
   LogicalResult lowerLaunch(gpu::LaunchFuncOp launch);
-  /// The description's constant tensors live in host memory: each one a
-  /// function's kernels read is copied to a device buffer of the call.
-  LogicalResult uploadConstants(func::FuncOp function);
   void syncBeforeReturns(func::FuncOp function);
 
 private:
@@ -242,50 +238,6 @@ LogicalResult LaunchBuilder::lowerLaunch(gpu::LaunchFuncOp launch) {
   return success();
 }
 
-LogicalResult LaunchBuilder::uploadConstants(func::FuncOp function) {
-  SmallVector<memref::GetGlobalOp> constants;
-  function.walk([&](memref::GetGlobalOp get) {
-    if (!get.getName().starts_with("recur."))
-      constants.push_back(get);
-  });
-  for (memref::GetGlobalOp get : constants) {
-    MemRefType type = get.getType();
-    if (!type.hasStaticShape() || !type.getLayout().isIdentity())
-      return get.emitOpError("a GPU kernel reads a constant of type ")
-             << type;
-    ImplicitLocOpBuilder b(get.getLoc(), get);
-    b.setInsertionPointAfter(get);
-    auto device = memref::AllocOp::create(b, type);
-    int64_t bytes = type.getNumElements() *
-                    ((type.getElementTypeBitWidth() + 7) / 8);
-    Type i64 = b.getI64Type();
-    auto address = [&](Value buffer) -> Value {
-      return arith::IndexCastOp::create(
-          b, i64, memref::ExtractAlignedPointerAsIndexOp::create(b, buffer));
-    };
-    Value deviceAddress = address(device);
-    Value hostAddress = address(get);
-    func::FuncOp upload = declare(
-        "recur_vk_upload", b.getFunctionType({i64, i64, i64}, {b.getI32Type()}));
-    Value status =
-        func::CallOp::create(b, upload,
-                             ValueRange{deviceAddress, hostAddress,
-                                        arith::ConstantIntOp::create(b, bytes, 64)})
-            .getResult(0);
-    failOnStatus(b, status);
-    Operation *hostRead = hostAddress.getDefiningOp()->getOperand(0)
-                              .getDefiningOp();
-    get.getResult().replaceUsesWithIf(device, [&](OpOperand &use) {
-      return use.getOwner() != hostRead;
-    });
-    // Released at the end of its block; destroyed after the work, at the
-    // sync before the function returns.
-    OpBuilder atEnd(get->getBlock()->getTerminator());
-    memref::DeallocOp::create(atEnd, get.getLoc(), device);
-  }
-  return success();
-}
-
 void LaunchBuilder::syncBeforeReturns(func::FuncOp function) {
   function.walk([&](func::ReturnOp ret) {
     ImplicitLocOpBuilder b(ret.getLoc(), ret);
@@ -314,7 +266,7 @@ struct RecurVulkanLaunches
         return signalPassFailure();
     }
     for (func::FuncOp function : launching) {
-      if (failed(builder.uploadConstants(function)))
+      if (failed(uploadConstants(function, "recur_vk_upload")))
         return signalPassFailure();
       builder.syncBeforeReturns(function);
     }
@@ -325,34 +277,6 @@ struct RecurVulkanLaunches
          llvm::make_early_inc_range(module.getOps<gpu::GPUModuleOp>()))
       kernels.erase();
     module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
-  }
-};
-} // namespace
-
-namespace {
-/// After --recur-c-wrappers (whose checked allocator calls malloc): the
-/// host's allocations are device buffers, whose handles the runtime's
-/// allocator returns; freeing one waits for the work that uses it.
-struct RecurVulkanAllocator
-    : recur::impl::RecurVulkanAllocatorBase<RecurVulkanAllocator> {
-  using Base::Base;
-
-  void runOnOperation() override {
-    ModuleOp module = getOperation();
-    SymbolTable symbols(module);
-    for (auto [from, to] : {std::pair<StringRef, StringRef>{
-                                "malloc", "recur_vk_malloc"},
-                            {"free", "recur_vk_free"}}) {
-      Operation *function = symbols.lookup(from);
-      if (!function)
-        continue;
-      if (symbols.lookup(to)) {
-        function->emitOpError("clashes with the runtime's ") << to;
-        return signalPassFailure();
-      }
-      if (failed(symbols.rename(function, to)))
-        return signalPassFailure();
-    }
   }
 };
 } // namespace

@@ -110,6 +110,22 @@ int recur_cuda_call_host(const recur_function_info *function,
                                       void *const *device_buffers,
                                       int64_t stream));
 
+/* The stream of the calling thread's current entry point: compiled entry
+ * points set it from their `stream` argument, and their launches,
+ * temporaries and constants use it. */
+void recur_cuda_set_stream(int64_t stream);
+int64_t recur_cuda_stream(void);
+
+/* recur_cuda_malloc and recur_cuda_free on the current stream (what the
+ * compiled code's allocations call). */
+void *recur_cuda_malloc_current(uint64_t bytes);
+void recur_cuda_free_current(void *pointer);
+
+/* Copies `bytes` of a constant of the model from host memory at `host` to
+ * the device buffer `device` (after the work on the current stream, which
+ * allocated it). */
+int recur_cuda_upload(int64_t device, int64_t host, int64_t bytes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -152,15 +152,59 @@ def RecurVulkanLaunches : Pass<"recur-vulkan-launches", "::mlir::ModuleOp"> {
   ];
 }
 
-def RecurVulkanAllocator : Pass<"recur-vulkan-allocator", "::mlir::ModuleOp"> {
-  let summary = "Allocate the host's buffers through recur's Vulkan runtime";
+def RecurDeviceAllocator : Pass<"recur-device-allocator", "::mlir::ModuleOp"> {
+  let summary = "Allocate the host's buffers through a GPU runtime";
   let description = [{
-    On the LLVM dialect, after `--recur-c-wrappers`: the host code of the
-    vulkan target allocates only device buffers, so `malloc` and `free`
-    become the runtime's `recur_vk_malloc` (a buffer handle, or null when
-    the device is out of memory) and `recur_vk_free` (which waits for the
-    work recorded on the buffer).
+    On the LLVM dialect, after `--recur-c-wrappers`: the host code of a GPU
+    target allocates only device buffers, so `malloc` and `free` become
+    the runtime's allocator (vulkan: `recur_vk_malloc`, a buffer handle or
+    null when the device is out of memory, and `recur_vk_free`, which waits
+    for the work recorded on the buffer; cuda: `recur_cuda_malloc_current`
+    and `recur_cuda_free_current`, stream-ordered on the call's stream).
   }];
+  let options = [
+    Option<"allocate", "allocate", "std::string", /*default=*/"\"\"",
+           "The runtime's allocation function (uint64_t bytes -> pointer)">,
+    Option<"release", "release", "std::string", /*default=*/"\"\"",
+           "The runtime's release function (pointer -> void)">,
+  ];
+}
+
+def RecurCUDALaunches : Pass<"recur-cuda-launches", "::mlir::ModuleOp"> {
+  let summary = "Lower kernel launches to calls of recur's CUDA runtime";
+  let description = [{
+    Embeds the kernels' binary (`gpu.binary`, a fatbin or NUL-terminated
+    PTX) as a constant global and replaces each `gpu.launch_func` by a call
+    of `recur_cuda_launch` (the binary, the kernel's name and parameter
+    count, grid and block sizes, one {bits, width} record per parameter:
+    a buffer's descriptor (device address twice, offset, size, stride), an
+    index or 64-bit scalar in 8 bytes, a 32-bit scalar in 4) on the call's
+    stream
+    (`recur_cuda_stream`, which the C entry point sets); a nonzero status
+    fails the call with the device-error status. Nothing synchronizes. The
+    description's constants are copied to device buffers
+    (`recur_cuda_upload`). Kernels must take buffers of rank 1
+    (`--recur-gpu-flatten-buffers`) and no scalar narrower than 32 bits
+    (`--recur-cuda-widen-scalars`).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
+def RecurCUDAWidenScalars
+    : Pass<"recur-cuda-widen-scalars", "::mlir::ModuleOp"> {
+  let summary = "Pass narrow kernel scalars as 32-bit parameters";
+  let description = [{
+    Every kernel argument of an integer or float type narrower than 32 bits
+    (i1 conditions, f16/bf16 scalars) becomes an i32: the launches widen it
+    (`arith.extui`, after a bitcast for floats), the kernel narrows it at
+    its entry. The CUDA runtime passes parameters of 4 and 8 bytes.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
 #endif // RECUR_CODEGEN_GPU_PASSES_TD

@@ -1,0 +1,212 @@
+//===- CUDALaunches.cpp - Kernel launches as CUDA runtime calls -----------===//
+//
+// The host side of the cuda target. The kernels' binary (gpu.binary: a
+// fatbin, or PTX) becomes a constant global; each gpu.launch_func becomes
+// a call of the runtime (runtime/include/recur/cuda_calls.h):
+//
+//   kernel = {binary, bytes, kernel name, parameter count}  (int64_t[4])
+//   args   = {bits, width} per parameter                    (int64_t[n][2])
+//   status = recur_cuda_launch(kernel, grid x, y, z, block x, y, z, args,
+//                              recur_cuda_stream())
+//
+// on the stream the C entry point received; nothing synchronizes. A buffer
+// parameter is its memref descriptor (allocated and aligned device
+// address, offset, size, stride: the kernels' buffers are of rank 1);
+// index and 64-bit scalars take 8 bytes, 32-bit ones 4.
+//
+//===----------------------------------------------------------------------===//
+
+#include "recur/Codegen/GPU/Passes.h"
+
+#include "RuntimeCalls.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace mlir {
+namespace recur {
+#define GEN_PASS_DEF_RECURCUDALAUNCHES
+#include "recur/Codegen/GPU/Passes.h.inc"
+} // namespace recur
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::recur;
+
+/// A constant global of `bytes` (with a NUL after them) named `name`.
+static memref::GlobalOp addBytes(ModuleOp module, StringRef name,
+                                 StringRef bytes) {
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  SmallVector<APInt> values;
+  for (char c : bytes)
+    values.emplace_back(8, static_cast<uint8_t>(c));
+  values.emplace_back(8, 0);
+  auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                    b.getI8Type());
+  auto global = memref::GlobalOp::create(
+      b, module.getLoc(), name, b.getStringAttr("private"),
+      MemRefType::get(type.getShape(), type.getElementType()),
+      DenseElementsAttr::get(type, values), /*constant=*/true,
+      /*alignment=*/b.getI64IntegerAttr(16));
+  SymbolTable(module).insert(global);
+  return global;
+}
+
+/// The address of `global`'s data as an i64.
+static Value addressOf(ImplicitLocOpBuilder &b, memref::GlobalOp global) {
+  Value data = memref::GetGlobalOp::create(b, global.getType(),
+                                           global.getSymName());
+  return arith::IndexCastOp::create(
+      b, b.getI64Type(), memref::ExtractAlignedPointerAsIndexOp::create(b, data));
+}
+
+static LogicalResult lowerLaunch(ModuleOp module, gpu::LaunchFuncOp launch,
+                                 memref::GlobalOp binary, int64_t binaryBytes) {
+  if (launch.getClusterSizeX() || launch.getAsyncToken() ||
+      !launch.getAsyncDependencies().empty() ||
+      launch.getDynamicSharedMemorySize())
+    return launch.emitOpError("is not a plain launch");
+  ImplicitLocOpBuilder b(launch.getLoc(), launch);
+  Type i64 = b.getI64Type();
+  auto constant = [&](int64_t value) -> Value {
+    return arith::ConstantIntOp::create(b, value, 64);
+  };
+  auto toI64 = [&](Value index) -> Value {
+    return arith::IndexCastOp::create(b, i64, index);
+  };
+  auto store = [&](Value value, Value target, ArrayRef<int64_t> at) {
+    SmallVector<Value> indices;
+    for (int64_t index : at)
+      indices.push_back(arith::ConstantIndexOp::create(b, index));
+    memref::StoreOp::create(b, value, target, indices);
+  };
+  std::string nameKey =
+      ("recur.kernel_name." + launch.getKernelName().getValue()).str();
+  auto name = module.lookupSymbol<memref::GlobalOp>(nameKey);
+  if (!name)
+    name = addBytes(module, nameKey, launch.getKernelName().getValue());
+
+  // The kernel's parameters: a buffer (rank 1) as its descriptor
+  // {allocated, aligned, offset, size, stride}, index and 64-bit scalars in
+  // 8 bytes, 32-bit ones in 4.
+  SmallVector<std::pair<Value, int64_t>> params;
+  for (Value operand : launch.getKernelOperands()) {
+    Type type = operand.getType();
+    if (auto buffer = dyn_cast<MemRefType>(type)) {
+      if (buffer.getRank() != 1)
+        return launch.emitOpError("passes a buffer of rank ")
+               << buffer.getRank() << " to a kernel";
+      auto metadata = memref::ExtractStridedMetadataOp::create(b, operand);
+      Value address =
+          toI64(memref::ExtractAlignedPointerAsIndexOp::create(b, operand));
+      params.append({{address, 8},
+                     {address, 8},
+                     {toI64(metadata.getOffset()), 8},
+                     {toI64(metadata.getSizes()[0]), 8},
+                     {toI64(metadata.getStrides()[0]), 8}});
+    } else if (type.isIndex()) {
+      params.push_back({toI64(operand), 8});
+    } else if (type.isIntOrFloat() && (type.getIntOrFloatBitWidth() == 32 ||
+                                       type.getIntOrFloatBitWidth() == 64)) {
+      int64_t width = type.getIntOrFloatBitWidth() / 8;
+      Value bits = operand;
+      if (isa<FloatType>(type))
+        bits = arith::BitcastOp::create(b, b.getIntegerType(width * 8), bits);
+      if (width == 4)
+        bits = arith::ExtUIOp::create(b, i64, bits);
+      params.push_back({bits, width});
+    } else {
+      return launch.emitOpError("passes a scalar of type ")
+             << type << " to a kernel";
+    }
+  }
+  auto kernel = memref::AllocaOp::create(b, MemRefType::get({4}, i64));
+  store(addressOf(b, binary), kernel, {0});
+  store(constant(binaryBytes), kernel, {1});
+  store(addressOf(b, name), kernel, {2});
+  store(constant(params.size()), kernel, {3});
+  auto args = memref::AllocaOp::create(
+      b, MemRefType::get({std::max<int64_t>(1, params.size()), 2}, i64));
+  for (auto [i, param] : llvm::enumerate(params)) {
+    store(param.first, args, {static_cast<int64_t>(i), 0});
+    store(constant(param.second), args, {static_cast<int64_t>(i), 1});
+  }
+
+  Value stream =
+      func::CallOp::create(
+          b,
+          declareRuntimeFunction(module, "recur_cuda_stream",
+                                 b.getFunctionType({}, {i64})),
+          ValueRange{})
+          .getResult(0);
+  gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
+  gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
+  func::FuncOp launchFunction = declareRuntimeFunction(
+      module, "recur_cuda_launch",
+      b.getFunctionType(SmallVector<Type>(9, i64), {b.getI32Type()}));
+  Value status =
+      func::CallOp::create(
+          b, launchFunction,
+          ValueRange{
+              toI64(memref::ExtractAlignedPointerAsIndexOp::create(b, kernel)),
+              toI64(grid.x), toI64(grid.y), toI64(grid.z), toI64(block.x),
+              toI64(block.y), toI64(block.z),
+              toI64(memref::ExtractAlignedPointerAsIndexOp::create(b, args)),
+              stream})
+          .getResult(0);
+  failOnDeviceStatus(b, module, status);
+  launch.erase();
+  return success();
+}
+
+namespace {
+struct RecurCUDALaunches
+    : recur::impl::RecurCUDALaunchesBase<RecurCUDALaunches> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    // One binary per model (--recur-gpu-merge-kernel-modules), for one
+    // target.
+    llvm::StringMap<std::pair<memref::GlobalOp, int64_t>> binaries;
+    for (auto binary :
+         llvm::make_early_inc_range(module.getOps<gpu::BinaryOp>())) {
+      if (binary.getObjects().size() != 1) {
+        binary.emitOpError("holds ")
+            << binary.getObjects().size() << " objects, expected 1";
+        return signalPassFailure();
+      }
+      StringRef object =
+          cast<gpu::ObjectAttr>(binary.getObjects()[0]).getObject().getValue();
+      memref::GlobalOp global =
+          addBytes(module, ("recur.cuda_binary." + binary.getName()).str(),
+                   object);
+      binaries[binary.getName()] = {global,
+                                    static_cast<int64_t>(object.size()) + 1};
+      binary.erase();
+    }
+    SmallVector<gpu::LaunchFuncOp> launches;
+    module.walk([&](gpu::LaunchFuncOp launch) { launches.push_back(launch); });
+    SetVector<func::FuncOp> launching;
+    for (gpu::LaunchFuncOp launch : launches) {
+      auto found = binaries.find(launch.getKernelModuleName().getValue());
+      if (found == binaries.end()) {
+        launch.emitOpError("launches a kernel with no binary");
+        return signalPassFailure();
+      }
+      launching.insert(launch->getParentOfType<func::FuncOp>());
+      if (failed(lowerLaunch(module, launch, found->second.first,
+                             found->second.second)))
+        return signalPassFailure();
+    }
+    for (func::FuncOp function : launching)
+      if (failed(uploadConstants(function, "recur_cuda_upload")))
+        return signalPassFailure();
+    // A host allocation is a device buffer from the runtime, aligned as
+    // the device needs.
+    module.walk([](memref::AllocOp alloc) { alloc.removeAlignmentAttr(); });
+    module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
+  }
+};
+} // namespace
