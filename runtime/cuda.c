@@ -768,6 +768,11 @@ int recur_cuda_sync(int64_t stream) {
 
 static _Thread_local int64_t currentStream;
 
+int recur_cuda_check_context(void) {
+  CUcontext context;
+  return currentContext(&context);
+}
+
 void recur_cuda_set_stream(int64_t stream) { currentStream = stream; }
 
 int64_t recur_cuda_stream(void) { return currentStream; }

@@ -160,6 +160,30 @@ static LogicalResult lowerLaunch(ModuleOp module, gpu::LaunchFuncOp launch,
   return success();
 }
 
+/// Before the first allocation or runtime call of `function`: the driver
+/// and a context are there, or the call fails with the device-error status
+/// (rather than a failed allocation's out-of-memory status).
+static void checkContextFirst(ModuleOp module, func::FuncOp function) {
+  Operation *first = nullptr;
+  function.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    auto call = dyn_cast<func::CallOp>(op);
+    if (isa<memref::AllocOp>(op) ||
+        (call && call.getCallee().starts_with("recur_cuda_"))) {
+      first = op;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (!first)
+    return;
+  ImplicitLocOpBuilder b(first->getLoc(), first);
+  func::FuncOp check = declareRuntimeFunction(
+      module, "recur_cuda_check_context",
+      b.getFunctionType({}, {b.getI32Type()}));
+  failOnDeviceStatus(b, module,
+                     func::CallOp::create(b, check, ValueRange{}).getResult(0));
+}
+
 namespace {
 struct RecurCUDALaunches
     : recur::impl::RecurCUDALaunchesBase<RecurCUDALaunches> {
@@ -200,9 +224,11 @@ struct RecurCUDALaunches
                              found->second.second)))
         return signalPassFailure();
     }
-    for (func::FuncOp function : launching)
+    for (func::FuncOp function : launching) {
       if (failed(uploadConstants(function, "recur_cuda_upload")))
         return signalPassFailure();
+      checkContextFirst(module, function);
+    }
     // A host allocation is a device buffer from the runtime, aligned as
     // the device needs.
     module.walk([](memref::AllocOp alloc) { alloc.removeAlignmentAttr(); });

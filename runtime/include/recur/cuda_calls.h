@@ -110,6 +110,12 @@ int recur_cuda_call_host(const recur_function_info *function,
                                       void *const *device_buffers,
                                       int64_t stream));
 
+/* 0 when the driver is loaded and the calling thread has a context (its
+ * current one, or the primary context this sets current); else
+ * RECUR_CUDA_DEVICE_ERROR with the message. Compiled entry points call it
+ * before their first allocation or launch. */
+int recur_cuda_check_context(void);
+
 /* The stream of the calling thread's current entry point: compiled entry
  * points set it from their `stream` argument, and their launches,
  * temporaries and constants use it. */
