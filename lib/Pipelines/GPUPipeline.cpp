@@ -152,7 +152,7 @@ static void buildCUDAKernels(OpPassManager &pm,
                              const GPUPipelineOptions &options,
                              StringRef format) {
   buildGPUKernelsPipeline(pm, options);
-  pm.addPass(createRecurCUDAWidenScalars());
+  pm.addPass(createRecurCUDAKernelABI());
   GpuNVVMAttachTargetOptions target;
   target.chip = options.gpuArch;
   target.optLevel = 3;

@@ -185,7 +185,7 @@ def RecurCUDALaunches : Pass<"recur-cuda-launches", "::mlir::ModuleOp"> {
     description's constants are copied to device buffers
     (`recur_cuda_upload`). Kernels must take buffers of rank 1
     (`--recur-gpu-flatten-buffers`) and no scalar narrower than 32 bits
-    (`--recur-cuda-widen-scalars`).
+    (`--recur-cuda-kernel-abi`).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -195,14 +195,15 @@ def RecurCUDALaunches : Pass<"recur-cuda-launches", "::mlir::ModuleOp"> {
   ];
 }
 
-def RecurCUDAWidenScalars
-    : Pass<"recur-cuda-widen-scalars", "::mlir::ModuleOp"> {
-  let summary = "Pass narrow kernel scalars as 32-bit parameters";
+def RecurCUDAKernelABI : Pass<"recur-cuda-kernel-abi", "::mlir::ModuleOp"> {
+  let summary = "Give CUDA kernels 32- and 64-bit parameters and no block-size hint";
   let description = [{
     Every kernel argument of an integer or float type narrower than 32 bits
     (i1 conditions, f16/bf16 scalars) becomes an i32: the launches widen it
     (`arith.extui`, after a bitcast for floats), the kernel narrows it at
-    its entry. The CUDA runtime passes parameters of 4 and 8 bytes.
+    its entry; the CUDA runtime passes parameters of 4 and 8 bytes. The
+    kernels' `known_block_size` is dropped: NVVM makes it `.maxntid`,
+    under which ptxas spills to reach an occupancy target.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }

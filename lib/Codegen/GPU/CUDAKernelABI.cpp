@@ -1,9 +1,14 @@
-//===- WidenScalars.cpp - Narrow kernel scalars as 32-bit parameters ------===//
+//===- CUDAKernelABI.cpp - The parameters and hints of CUDA kernels -------===//
 //
 // The CUDA runtime passes kernel parameters of 4 or 8 bytes; a condition
 // (i1) or a half-precision scalar the host computes goes in as an i32,
 // narrowed at the kernel's entry. Done after outlining, where no folding
 // can take the widening back.
+//
+// The kernels' static block size (`known_block_size`) is dropped: NVVM
+// turns it into `.maxntid`, under which ptxas trades registers for
+// occupancy and spills (16 bytes in a scan kernel of the minGRU block for
+// sm_80, none without it).
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,7 +18,7 @@
 
 namespace mlir {
 namespace recur {
-#define GEN_PASS_DEF_RECURCUDAWIDENSCALARS
+#define GEN_PASS_DEF_RECURCUDAKERNELABI
 #include "recur/Codegen/GPU/Passes.h.inc"
 } // namespace recur
 } // namespace mlir
@@ -27,8 +32,8 @@ static bool isNarrow(Type type) {
 }
 
 namespace {
-struct RecurCUDAWidenScalars
-    : recur::impl::RecurCUDAWidenScalarsBase<RecurCUDAWidenScalars> {
+struct RecurCUDAKernelABI
+    : recur::impl::RecurCUDAKernelABIBase<RecurCUDAKernelABI> {
   using Base::Base;
 
   void runOnOperation() override {
@@ -39,6 +44,7 @@ struct RecurCUDAWidenScalars
     module.walk([&](gpu::GPUFuncOp kernel) {
       if (!kernel.isKernel())
         return;
+      kernel.removeKnownBlockSizeAttr();
       SmallVector<Type> inputs(kernel.getArgumentTypes());
       for (auto [index, type] : llvm::enumerate(inputs)) {
         if (!isNarrow(type))

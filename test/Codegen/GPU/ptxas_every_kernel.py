@@ -1,0 +1,149 @@
+# Every kernel the cuda target writes goes through ptxas for sm_80 and
+# sm_90 with no spill and no stack (but in kernels that compute a sine or
+# cosine: libdevice's exact sinf and cosf keep the table of their range
+# reduction for large arguments in local memory; such a kernel is told by
+# 2/pi, 0f3F22F983, in its PTX): every op and option (each gate kind,
+# the delta rule, the bonus, both scans with one and several groups,
+# attention with GQA, a window and a KV cache, conv1d with bias and SiLU;
+# f32 and bf16), and the block of every model family that
+# `python3 -m recur.models` writes from the example configs.
+#
+# REQUIRES: cuda-ptxas
+# RUN: rm -rf %t && mkdir -p %t && %python %s %t %recur_src %ptxas
+
+import os
+import re
+import subprocess
+import sys
+
+from recur.model import Module
+
+DYN = (None, None)
+
+
+def every_op() -> str:
+    m = Module()
+    for dtype in ("f32", "bf16"):
+        for gate, delta, bonus in (("none", False, False),
+                                   ("head", False, False),
+                                   ("scalar", False, False),
+                                   ("key", False, False),
+                                   ("key", False, True),
+                                   ("none", True, False),
+                                   ("scalar", True, False),
+                                   ("key", True, False)):
+            name = f"la_{gate}_{'delta' if delta else 'add'}" \
+                   f"{'_bonus' if bonus else ''}_{dtype}"
+            f = m.function(name)
+            H, K, V = 3, 16, 24
+            q = f.arg("q", DYN + (H, K), dtype)
+            k = f.arg("k", DYN + (H, K), dtype)
+            v = f.arg("v", DYN + (H, V), dtype)
+            g = None
+            if gate != "none":
+                g = f.arg("g", {"head": (H,), "scalar": DYN + (H,),
+                                "key": DYN + (H, K)}[gate])
+            beta = f.arg("beta", DYN + (H,)) if delta else None
+            u = f.arg("bonus", (H, K)) if bonus else None
+            h0 = f.arg("h0", (None, H, K, V))
+            o, s = f.linear_attention(q, k, v, g=g, gate_kind=gate, beta=beta,
+                                      bonus=u, h0=h0)
+            f.ret(o, "o")
+            f.ret(s, "h_last")
+        f = m.function(f"scan_{dtype}")
+        h, s = f.scan(f.arg("a", DYN + (3, 8), dtype),
+                      f.arg("b", DYN + (3, 8), dtype), reverse=True)
+        f.ret(h, "h")
+        f.ret(s, "h_last")
+        for groups in (1, 2):
+            f = m.function(f"selective_{groups}_{dtype}")
+            y, s = f.selective_scan(
+                f.arg("u", DYN + (12,), dtype),
+                f.arg("delta", DYN + (12,), dtype), f.arg("A", (12, 6)),
+                f.arg("Bm", DYN + (groups, 6), dtype),
+                f.arg("Cm", DYN + (groups, 6), dtype), D=f.arg("D", (12,)),
+                z=f.arg("z", DYN + (12,), dtype))
+            f.ret(y, "y")
+            f.ret(s, "h_last")
+        f = m.function(f"attention_{dtype}")
+        o = f.attention(f.arg("q", DYN + (4, 16), dtype),
+                        f.arg("k", DYN + (2, 16), dtype, dim_names=["B", "S"]),
+                        f.arg("v", DYN + (2, 8), dtype, dim_names=["B", "S"]),
+                        causal=True, window=5)
+        f.ret(o, "o")
+        f = m.function(f"conv1d_{dtype}")
+        y, s = f.conv1d(f.arg("x", DYN + (10,), dtype), f.arg("w", (10, 4)),
+                        bias=f.arg("bias", (10,)), activation="silu")
+        f.ret(y, "y")
+        f.ret(s, "state")
+    return m.to_mlir()
+
+
+def kernel_bodies(path: str) -> dict:
+    """Each kernel's PTX, by name."""
+    with open(path) as f:
+        text = f.read()
+    bodies = {}
+    for match in re.finditer(r"\.entry (\w+)\(", text):
+        end = text.find("\n}", match.end())
+        bodies[match.group(1)] = text[match.end():end]
+    return bodies
+
+
+def check(path: str, ptxas: str, arch: str) -> int:
+    result = subprocess.run([ptxas, f"-arch={arch}", "-v", path, "-o",
+                             os.devnull], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"ptxas {arch} {path}:\n{result.stderr}")
+    kernels = re.findall(r"Compiling entry function '([^']+)'",
+                         result.stderr)
+    usage = re.findall(r"(\d+) bytes stack frame, (\d+) bytes spill stores, "
+                       r"(\d+) bytes spill loads", result.stderr)
+    if not kernels or len(usage) != len(kernels):
+        raise SystemExit(f"ptxas {arch} {path}: no report per kernel:\n"
+                         f"{result.stderr}")
+    bodies = kernel_bodies(path)
+    for kernel, counts in zip(kernels, usage):
+        stack, stores, loads = (int(c) for c in counts)
+        trigonometric = "0f3F22F983" in bodies.get(kernel, "")
+        if stores or loads or (stack and not trigonometric):
+            raise SystemExit(f"{path} ({arch}): kernel {kernel}: "
+                             f"{counts[0]} bytes stack, {counts[1]} bytes "
+                             f"spill stores, {counts[2]} bytes spill loads")
+    registers = [int(r) for r in re.findall(r"Used (\d+) registers",
+                                             result.stderr)]
+    shared = [int(b) for b in re.findall(r"(\d+) bytes smem", result.stderr)]
+    return len(kernels), max(registers), max(shared, default=0)
+
+
+def main(workdir: str, src: str, ptxas: str) -> None:
+    compile_tool = os.environ.get("RECUR_COMPILE", "recur-compile")
+    models = {"ops": every_op()}
+    configs = os.path.join(src, "examples", "configs")
+    for config in sorted(os.listdir(configs)):
+        family = config[:-len("-tiny.json")]
+        text = subprocess.run(
+            [sys.executable, "-m", "recur.models", family, "--config",
+             os.path.join(configs, config)],
+            capture_output=True, text=True, check=True).stdout
+        models[family] = text
+    for name, text in models.items():
+        source = os.path.join(workdir, f"{name}.mlir")
+        with open(source, "w") as f:
+            f.write(text)
+        for arch in ("sm_80", "sm_90"):
+            ptx = os.path.join(workdir, f"{name}.{arch}.ptx")
+            result = subprocess.run(
+                [compile_tool, source, "--target=cuda", f"--gpu-arch={arch}",
+                 "--emit=ptx", "-o", ptx], capture_output=True, text=True)
+            if result.returncode != 0:
+                raise SystemExit(f"recur-compile {name} {arch}:\n"
+                                 f"{result.stderr}")
+            count, registers, shared = check(ptx, ptxas, arch)
+            print(f"ok {name} {arch}: {count} kernels, no spill, no stack "
+                  f"(but libdevice's sin/cos), at most {registers} registers "
+                  f"and {shared} bytes of shared memory")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
