@@ -2,6 +2,7 @@
 
 #include "recur/InitAll.h"
 
+#include "recur/Codegen/CPU/Passes.h"
 #include "recur/Codegen/GPU/Passes.h"
 #include "recur/Conversion/Passes.h"
 #include "recur/Dialect/Recur/IR/RecurDialect.h"
@@ -34,6 +35,7 @@ void mlir::recur::registerAllPasses() {
   registerRecurConversionPasses();
   registerRecurPasses();
   registerRecurDialectPasses();
+  registerRecurCPUPasses();
   registerRecurGPUPasses();
   registerCPUPipeline();
   registerGPUPipelines();

@@ -7,6 +7,7 @@
 
 #include "recur/Pipelines/Pipelines.h"
 
+#include "recur/Codegen/CPU/Passes.h"
 #include "recur/Conversion/Passes.h"
 #include "recur/Dialect/Recur/Transforms/Passes.h"
 #include "recur/Transforms/Passes.h"
@@ -53,12 +54,15 @@ void mlir::recur::buildRecurLoweringPipeline(
     // One sequence of one head per tile (upstream tiling through the ops'
     // TilingInterface), then each tile in chunks.
     pm.addPass(createRecurTileBatchHeads());
-    RecurChunkOptions chunking;
-    chunking.chunkSize = options.chunkSize;
-    chunking.statePass = options.statePass;
-    chunking.serialBelow = options.serialBelow;
-    chunking.linearAttentionForm = options.linearAttentionForm;
-    pm.addPass(createRecurChunk(chunking));
+    // The CPU policy (chunk size, forms, state pass), recorded on each op;
+    // the chunk patterns build what it says.
+    RecurCPUConfigureOptions policy;
+    policy.chunkSize = options.chunkSize;
+    policy.statePass = options.statePass;
+    policy.serialBelow = options.serialBelow;
+    policy.linearAttentionForm = options.linearAttentionForm;
+    pm.addPass(createRecurCPUConfigure(policy));
+    pm.addPass(createRecurChunk());
   }
   pm.addPass(createRecurLowerToLoops());
   pm.addPass(createCanonicalizerPass());

@@ -31,7 +31,11 @@ def RecurLowerToLoops : Pass<"recur-lower-to-loops"> {
 def RecurChunk : Pass<"recur-chunk"> {
   let summary = "Lower recur ops to their chunked forms (linalg on chunk tiles)";
   let description = [{
-    Rewrites each recur op into its chunked form: an `scf.forall` over its
+    Rewrites each recur op into its chunked form, as the op's
+    `recur.chunk_config` says (chunk size, state pass, serial-below, the
+    linear-attention form; a target's configuration step, such as
+    `--recur-cpu-configure`, writes it, and an op without one is an
+    error): an `scf.forall` over its
     independent dimensions (batch; heads for linear attention; kv heads and
     query tiles for attention), an `scf.for` over chunks of `chunk-size`
     tokens carrying the recurrent state, and linalg ops (matmuls and
@@ -45,7 +49,7 @@ def RecurChunk : Pass<"recur-chunk"> {
     linalg ops on tiles; an `scf.if` on T chooses at run time when T is
     dynamic): a decode step would otherwise pay for a whole padded chunk.
     Longer sequences take the chunked form or the same token-serial steps
-    on chunk tiles, as `linear-attention-form` says (`auto`: by shape).
+    on chunk tiles, as `linear_attention_form` says.
     Attention over fewer queries uses query tiles of one position for the
     same reason.
     The math of each form is at the top of its file in
@@ -60,37 +64,6 @@ def RecurChunk : Pass<"recur-chunk"> {
     `recur.conv1d` (upstream's depthwise convolution with a
     fused epilogue).
   }];
-  let options = [
-    Option<"chunkSize", "chunk-size", "int64_t", /*default=*/"64",
-           "Tokens per chunk (1 to 1024; multiples of 16 use the "
-           "sub-chunk factorization of the key gate)">,
-    Option<"statePass", "state-pass", "::mlir::recur::StatePass",
-           /*default=*/"::mlir::recur::StatePass::Sequential",
-           "How the state crosses chunks", [{::llvm::cl::values(
-             clEnumValN(::mlir::recur::StatePass::Sequential, "sequential",
-                        "one loop carries the state from chunk to chunk"),
-             clEnumValN(::mlir::recur::StatePass::Parallel, "parallel",
-                        "chunk summaries in parallel, a cheap combine, "
-                        "then chunk outputs in parallel (scans and "
-                        "non-delta linear attention)"))}]>,
-    Option<"serialBelow", "serial-below", "int64_t", /*default=*/"16",
-           "Linear attention over fewer tokens than this (decode steps) "
-           "takes the token-serial form, and attention query tiles of one "
-           "position; chosen at run time when T is dynamic; 0 turns both "
-           "off">,
-    Option<"linearAttentionForm", "linear-attention-form",
-           "::mlir::recur::LinearAttentionForm",
-           /*default=*/"::mlir::recur::LinearAttentionForm::Auto",
-           "The form of linear attention over serial-below tokens or more",
-           [{::llvm::cl::values(
-             clEnumValN(::mlir::recur::LinearAttentionForm::Auto, "auto",
-                        "the form the shape favours (docs/chunked-forms.md)"),
-             clEnumValN(::mlir::recur::LinearAttentionForm::Chunked,
-                        "chunked", "matmuls on chunk tiles"),
-             clEnumValN(::mlir::recur::LinearAttentionForm::Recurrent,
-                        "recurrent", "the token-serial form, on chunk "
-                        "tiles"))}]>,
-  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",

@@ -329,6 +329,6 @@ private:
 } // namespace
 
 void mlir::recur::populateAttentionToChunksPattern(RewritePatternSet &patterns,
-                                                   ChunkOptions options) {
+                                                   ChunkConfig options) {
   patterns.add<AttentionToChunks>(patterns.getContext(), options);
 }

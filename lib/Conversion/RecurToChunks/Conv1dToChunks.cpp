@@ -345,6 +345,6 @@ struct Conv1dToChunks : ChunkPattern<Conv1dOp> {
 } // namespace
 
 void mlir::recur::populateConv1dToChunksPattern(RewritePatternSet &patterns,
-                                                ChunkOptions options) {
+                                                ChunkConfig options) {
   patterns.add<Conv1dToChunks>(patterns.getContext(), options);
 }

@@ -374,9 +374,6 @@ std::pair<Value, Value> ChunkEmitter::emit(const ChunkTiles &tiles, Value state,
   return {output, next};
 }
 
-/// The state size (K x V) from which `auto` takes the chunked form.
-static constexpr int64_t kChunkedFromStateSize = 128 * 128;
-
 namespace {
 struct LinearAttentionToChunks : ChunkPattern<LinearAttentionOp> {
   using ChunkPattern::ChunkPattern;
@@ -391,7 +388,8 @@ struct LinearAttentionToChunks : ChunkPattern<LinearAttentionOp> {
                 b, op, op.getQ(), options.serialBelow, [&](bool isShort) {
                   if (isShort)
                     return emitRecurrent(op, b);
-                  return chooseForm(op) == LinearAttentionForm::Recurrent
+                  return options.linearAttentionForm ==
+                                 LinearAttentionForm::Recurrent
                              ? emitBlockedRecurrent(op, b)
                              : emitChunked(op, b);
                 }));
@@ -399,24 +397,6 @@ struct LinearAttentionToChunks : ChunkPattern<LinearAttentionOp> {
   }
 
 private:
-  /// The form of `op` over serial-below tokens or more.
-  LinearAttentionForm chooseForm(LinearAttentionOp op) const {
-    if (options.linearAttentionForm != LinearAttentionForm::Auto)
-      return options.linearAttentionForm;
-    // Measured on CPUs (docs/chunked-forms.md, "Choosing a form"): the
-    // chunked form wins from a 128 x 128 state on, unless the gate is per
-    // key, which costs it an exp per (query, key, channel) in each chunk.
-    int64_t keyDim = cast<RankedTensorType>(op.getQ().getType()).getDimSize(3);
-    int64_t valueDim =
-        cast<RankedTensorType>(op.getV().getType()).getDimSize(3);
-    bool largeState = !ShapedType::isDynamic(keyDim) &&
-                      !ShapedType::isDynamic(valueDim) &&
-                      keyDim * valueDim >= kChunkedFromStateSize;
-    return largeState && op.getGateKind() != GateKind::key
-               ? LinearAttentionForm::Chunked
-               : LinearAttentionForm::Recurrent;
-  }
-
   /// One (batch, head) of the op inside the scf.forall that `emitPerHead`
   /// builds: its output rows [T, V], its state [K, V] (from the state
   /// destination: the initial state), the head's gate for the head gate kind
@@ -718,6 +698,6 @@ private:
 } // namespace
 
 void mlir::recur::populateLinearAttentionToChunksPattern(
-    RewritePatternSet &patterns, ChunkOptions options) {
+    RewritePatternSet &patterns, ChunkConfig options) {
   patterns.add<LinearAttentionToChunks>(patterns.getContext(), options);
 }

@@ -3,6 +3,7 @@
 #ifndef RECUR_LIB_CONVERSION_RECURTOCHUNKS_PATTERNS_H
 #define RECUR_LIB_CONVERSION_RECURTOCHUNKS_PATTERNS_H
 
+#include "recur/Conversion/RecurToChunks/ChunkConfig.h"
 #include "recur/Conversion/RecurToChunks/RecurToChunks.h"
 
 #include "recur/Dialect/Recur/IR/RecurLayout.h"
@@ -17,25 +18,18 @@ namespace mlir {
 class RewritePatternSet;
 namespace recur {
 
-/// What every chunked form is configured by (the --recur-chunk options).
-struct ChunkOptions {
-  int64_t chunkSize;
-  StatePass statePass;
-  /// Linear attention over fewer tokens takes the token-serial form.
-  int64_t serialBelow;
-  /// The form of linear attention over longer sequences.
-  LinearAttentionForm linearAttentionForm;
-};
-
-/// A rewrite of recur op `OpTy` into its chunked form.
+/// A rewrite of recur op `OpTy` into its chunked form, for the ops
+/// configured with `options` (recur.chunk_config).
 template <typename OpTy> struct ChunkPattern : OpRewritePattern<OpTy> {
-  ChunkPattern(MLIRContext *context, ChunkOptions options)
+  ChunkPattern(MLIRContext *context, ChunkConfig options)
       : OpRewritePattern<OpTy>(context), options(options) {}
 
   /// An op with a static size of 0 has no chunks: the reference lowering,
   /// which runs after, takes it.
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const final {
+    if (ChunkConfig::read(op) != options)
+      return rewriter.notifyMatchFailure(op, "another configuration");
     if (hasStaticZeroSize(op))
       return rewriter.notifyMatchFailure(op, "a static size of 0");
     return rewriteChunked(op, rewriter);
@@ -46,7 +40,7 @@ protected:
   virtual LogicalResult rewriteChunked(OpTy op,
                                        PatternRewriter &rewriter) const = 0;
 
-  ChunkOptions options;
+  ChunkConfig options;
 };
 
 /// The results of `emit(isShort)` for `op`, whose sequence length is
@@ -59,15 +53,15 @@ emitBySequenceLength(ImplicitLocOpBuilder &b, Operation *op, Value sequence,
                      llvm::function_ref<SmallVector<Value>(bool isShort)> emit);
 
 void populateLinearAttentionToChunksPattern(RewritePatternSet &patterns,
-                                            ChunkOptions options);
+                                            ChunkConfig options);
 void populateAttentionToChunksPattern(RewritePatternSet &patterns,
-                                      ChunkOptions options);
+                                      ChunkConfig options);
 void populateConv1dToChunksPattern(RewritePatternSet &patterns,
-                                   ChunkOptions options);
+                                   ChunkConfig options);
 void populateScanToChunksPattern(RewritePatternSet &patterns,
-                                 ChunkOptions options);
+                                 ChunkConfig options);
 void populateSelectiveScanToChunksPattern(RewritePatternSet &patterns,
-                                          ChunkOptions options);
+                                          ChunkConfig options);
 
 } // namespace recur
 } // namespace mlir

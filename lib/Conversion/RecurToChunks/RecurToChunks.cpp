@@ -1,8 +1,9 @@
 //===- RecurToChunks.cpp - The chunked lowering pass ----------------------===//
 //
 // Rewrites every recur op into its chunked form (one file per op in this
-// directory). The pipelines run the reference lowering afterwards, which
-// would take any op a future pattern declines.
+// directory), as its recur.chunk_config says (ChunkConfig.h; a target's
+// configuration step writes it). The pipelines run the reference lowering
+// afterwards, which would take any op a future pattern declines.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,8 +11,12 @@
 
 #include "Patterns.h"
 
+#include "recur/Dialect/Recur/IR/RecurOps.h"
+
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <set>
 
 namespace mlir {
 namespace recur {
@@ -45,16 +50,12 @@ SmallVector<Value> mlir::recur::emitBySequenceLength(
 }
 
 void mlir::recur::populateRecurToChunksPatterns(RewritePatternSet &patterns,
-                                                int64_t chunkSize,
-                                                StatePass statePass,
-                                                int64_t serialBelow,
-                                                LinearAttentionForm form) {
-  ChunkOptions options{chunkSize, statePass, serialBelow, form};
-  populateLinearAttentionToChunksPattern(patterns, options);
-  populateAttentionToChunksPattern(patterns, options);
-  populateConv1dToChunksPattern(patterns, options);
-  populateScanToChunksPattern(patterns, options);
-  populateSelectiveScanToChunksPattern(patterns, options);
+                                                const ChunkConfig &config) {
+  populateLinearAttentionToChunksPattern(patterns, config);
+  populateAttentionToChunksPattern(patterns, config);
+  populateConv1dToChunksPattern(patterns, config);
+  populateScanToChunksPattern(patterns, config);
+  populateSelectiveScanToChunksPattern(patterns, config);
 }
 
 namespace {
@@ -62,26 +63,29 @@ struct RecurChunk : recur::impl::RecurChunkBase<RecurChunk> {
   using Base::Base;
 
   void runOnOperation() override {
-    if (chunkSize < 1 || chunkSize > 1024) {
-      getOperation()->emitError()
-          << "--recur-chunk: chunk-size must be in [1, 1024], got "
-          << static_cast<int64_t>(chunkSize);
+    // Every configuration (recur.chunk_config) of the module's recur ops.
+    std::set<ChunkConfig> configs;
+    WalkResult result = getOperation()->walk([&](Operation *op) {
+      if (!isa<LinearAttentionOp, AttentionOp, Conv1dOp, ScanOp,
+               SelectiveScanOp>(op))
+        return WalkResult::advance();
+      FailureOr<ChunkConfig> config = ChunkConfig::fromOp(op);
+      if (failed(config))
+        return WalkResult::interrupt();
+      configs.insert(*config);
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
       return signalPassFailure();
-    }
-    if (serialBelow < 0) {
-      getOperation()->emitError()
-          << "--recur-chunk: serial-below must be >= 0, got "
-          << static_cast<int64_t>(serialBelow);
-      return signalPassFailure();
-    }
+    // Each configuration's patterns match its ops only.
     RewritePatternSet patterns(&getContext());
-    populateRecurToChunksPatterns(patterns, chunkSize, statePass, serialBelow,
-                                  linearAttentionForm);
+    for (const ChunkConfig &config : configs)
+      populateRecurToChunksPatterns(patterns, config);
     // Only the recur ops are rewritten; nothing else is folded or erased.
-    GreedyRewriteConfig config;
-    config.setStrictness(GreedyRewriteStrictness::ExistingOps);
+    GreedyRewriteConfig rewrite;
+    rewrite.setStrictness(GreedyRewriteStrictness::ExistingOps);
     if (failed(
-            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
+            applyPatternsGreedily(getOperation(), std::move(patterns), rewrite)))
       return signalPassFailure();
   }
 };

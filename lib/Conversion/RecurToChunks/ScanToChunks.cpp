@@ -156,6 +156,6 @@ struct ScanToChunks : ChunkPattern<ScanOp> {
 } // namespace
 
 void mlir::recur::populateScanToChunksPattern(RewritePatternSet &patterns,
-                                              ChunkOptions options) {
+                                              ChunkConfig options) {
   patterns.add<ScanToChunks>(patterns.getContext(), options);
 }

@@ -206,6 +206,6 @@ struct SelectiveScanToChunks : ChunkPattern<SelectiveScanOp> {
 } // namespace
 
 void mlir::recur::populateSelectiveScanToChunksPattern(
-    RewritePatternSet &patterns, ChunkOptions options) {
+    RewritePatternSet &patterns, ChunkConfig options) {
   patterns.add<SelectiveScanToChunks>(patterns.getContext(), options);
 }

@@ -1,5 +1,5 @@
-// RUN: recur-opt %s --recur-chunk=serial-below=0 --canonicalize --cse | FileCheck %s
-// RUN: recur-opt %s --recur-chunk --canonicalize --cse | FileCheck %s --check-prefix=DECODE
+// RUN: recur-opt %s --recur-cpu-configure=serial-below=0 --recur-chunk --canonicalize --cse | FileCheck %s
+// RUN: recur-opt %s --recur-cpu-configure --recur-chunk --canonicalize --cse | FileCheck %s --check-prefix=DECODE
 
 // GQA (8 query heads on 2 key/value heads) with a causal sliding window:
 // a forall over (batch, kv head, query tile); a query tile is one box of q

@@ -1,4 +1,4 @@
-// RUN: recur-opt %s --recur-chunk --split-input-file | FileCheck %s
+// RUN: recur-opt %s --recur-cpu-configure --recur-chunk --split-input-file | FileCheck %s
 
 // Static width and channels: the chunked form. The filter is transposed
 // once; threads run over (batch, chunk of 64 rows); a whole chunk past the

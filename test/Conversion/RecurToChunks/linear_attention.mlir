@@ -1,11 +1,11 @@
-// RUN: recur-opt %s --recur-chunk="chunk-size=32 serial-below=0 linear-attention-form=chunked" --split-input-file | FileCheck %s
-// RUN: recur-opt %s --recur-chunk="serial-below=0 linear-attention-form=chunked" --split-input-file | FileCheck %s --check-prefix=DEFAULT
-// RUN: recur-opt %s --recur-chunk="state-pass=parallel serial-below=0 linear-attention-form=chunked" --split-input-file | FileCheck %s --check-prefix=PARALLEL
-// RUN: recur-opt %s --recur-chunk="chunk-size=32 serial-below=0 linear-attention-form=recurrent" --split-input-file | FileCheck %s --check-prefix=RECURRENT
-// RUN: recur-opt %s --recur-chunk --split-input-file | FileCheck %s --check-prefix=SERIAL
-// RUN: not recur-opt %s --recur-chunk=chunk-size=0 --split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: recur-opt %s --recur-cpu-configure="chunk-size=32 serial-below=0 linear-attention-form=chunked" --recur-chunk --split-input-file | FileCheck %s
+// RUN: recur-opt %s --recur-cpu-configure="serial-below=0 linear-attention-form=chunked" --recur-chunk --split-input-file | FileCheck %s --check-prefix=DEFAULT
+// RUN: recur-opt %s --recur-cpu-configure="state-pass=parallel serial-below=0 linear-attention-form=chunked" --recur-chunk --split-input-file | FileCheck %s --check-prefix=PARALLEL
+// RUN: recur-opt %s --recur-cpu-configure="chunk-size=32 serial-below=0 linear-attention-form=recurrent" --recur-chunk --split-input-file | FileCheck %s --check-prefix=RECURRENT
+// RUN: recur-opt %s --recur-cpu-configure --recur-chunk --split-input-file | FileCheck %s --check-prefix=SERIAL
+// RUN: not recur-opt %s --recur-cpu-configure=chunk-size=0 --recur-chunk --split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 
-// RUN: not recur-opt %s --recur-chunk=serial-below=-2 --split-input-file 2>&1 | FileCheck %s --check-prefix=BAD-SERIAL
+// RUN: not recur-opt %s --recur-cpu-configure=serial-below=-2 --recur-chunk --split-input-file 2>&1 | FileCheck %s --check-prefix=BAD-SERIAL
 
 // BAD: chunk-size must be in [1, 1024], got 0
 // BAD-SERIAL: serial-below must be >= 0, got -2

@@ -1,4 +1,4 @@
-// RUN: recur-opt %s --recur-chunk=serial-below=0 --split-input-file | FileCheck %s
+// RUN: recur-opt %s --recur-cpu-configure=serial-below=0 --recur-chunk --split-input-file | FileCheck %s
 
 // linear-attention-form=auto: the chunked form (matmuls on chunk tiles)
 // from a 128 x 128 state on, unless the gate is per key; the token-serial

@@ -1,5 +1,5 @@
-// RUN: recur-opt %s --recur-chunk="chunk-size=16 state-pass=parallel" --canonicalize --split-input-file | FileCheck %s
-// RUN: recur-opt %s --recur-chunk="chunk-size=16" --canonicalize --split-input-file | FileCheck %s --check-prefix=SEQ
+// RUN: recur-opt %s --recur-cpu-configure="chunk-size=16 state-pass=parallel" --recur-chunk --canonicalize --split-input-file | FileCheck %s
+// RUN: recur-opt %s --recur-cpu-configure="chunk-size=16" --recur-chunk --canonicalize --split-input-file | FileCheck %s --check-prefix=SEQ
 
 // A reverse scan over two feature dims, collapsed to one: per batch row,
 // the parallel state pass summarizes every chunk in a forall (P = prod a,

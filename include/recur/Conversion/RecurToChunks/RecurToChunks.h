@@ -30,13 +30,14 @@ enum class LinearAttentionForm { Auto, Chunked, Recurrent };
 #define GEN_PASS_DECL_RECURCHUNK
 #include "recur/Conversion/Passes.h.inc"
 
-/// Adds the patterns that rewrite recur ops into their chunked forms: an
-/// scf.forall over the independent dimensions, a loop over chunks of
-/// `chunkSize` tokens, and linalg ops on static tiles.
+struct ChunkConfig;
+
+/// Adds the patterns that rewrite recur ops configured with `config` into
+/// their chunked forms: an scf.forall over the independent dimensions, a
+/// loop over chunks of `config.chunkSize` tokens, and linalg ops on static
+/// tiles.
 void populateRecurToChunksPatterns(RewritePatternSet &patterns,
-                                   int64_t chunkSize, StatePass statePass,
-                                   int64_t serialBelow,
-                                   LinearAttentionForm linearAttentionForm);
+                                   const ChunkConfig &config);
 
 } // namespace recur
 } // namespace mlir

@@ -1,0 +1,57 @@
+//===- ChunkConfig.h - The chunked forms' configuration of one op -*- C++ -*-===//
+//
+// The choices of the chunked forms that are tuning, not semantics, recorded
+// on each recur op as the `recur.chunk_config` attribute:
+//
+//   {chunk_size = 64, state_pass = "sequential", serial_below = 16,
+//    linear_attention_form = "chunked"}
+//
+// A target's configuration step writes it (the CPU's: --recur-cpu-configure,
+// lib/Codegen/CPU/ChunkPolicy.cpp); --recur-chunk reads it and the patterns
+// only build the math. A description may set it on an op itself, to
+// override the policy for that op; it is checked like any input.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RECUR_CONVERSION_RECURTOCHUNKS_CHUNKCONFIG_H
+#define RECUR_CONVERSION_RECURTOCHUNKS_CHUNKCONFIG_H
+
+#include "recur/Conversion/RecurToChunks/RecurToChunks.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Operation.h"
+
+namespace mlir {
+namespace recur {
+
+struct ChunkConfig {
+  /// Tokens per chunk, 1 to 1024.
+  int64_t chunkSize = 64;
+  StatePass statePass = StatePass::Sequential;
+  /// Sequences shorter than this (decode steps) take the token-serial form
+  /// (linear attention) or query tiles of one position (attention); 0: off.
+  int64_t serialBelow = 16;
+  /// The form of linear attention over serial-below tokens or more:
+  /// Chunked or Recurrent (a decision: never Auto).
+  LinearAttentionForm linearAttentionForm = LinearAttentionForm::Chunked;
+
+  static constexpr llvm::StringLiteral attrName = "recur.chunk_config";
+
+  DictionaryAttr toAttr(MLIRContext *context) const;
+  /// The configuration `op` carries; fails with an error at `op` when it
+  /// has none or it is malformed.
+  static FailureOr<ChunkConfig> fromOp(Operation *op);
+  /// The same, without an error.
+  static std::optional<ChunkConfig> read(Operation *op);
+
+  bool operator<(const ChunkConfig &other) const;
+  bool operator==(const ChunkConfig &other) const {
+    return !(*this < other) && !(other < *this);
+  }
+  bool operator!=(const ChunkConfig &other) const { return !(*this == other); }
+};
+
+} // namespace recur
+} // namespace mlir
+
+#endif // RECUR_CONVERSION_RECURTOCHUNKS_CHUNKCONFIG_H
