@@ -239,8 +239,9 @@ static LogicalResult launchOnOneThread(RewriterBase &rewriter, Operation *op) {
 }
 
 /// Puts every op of `block` that reads or writes buffers, has no results
-/// and holds no launch or allocation into a launch of its own; descends
-/// into the others.
+/// and holds no host work (a launch, an allocation of run-time size, a
+/// free of a buffer from outside it) into a launch of its own; descends
+/// into the ops that hold host work.
 static LogicalResult launchLeftovers(RewriterBase &rewriter, Block &block) {
   for (Operation &op : llvm::make_early_inc_range(block)) {
     if (isa<gpu::LaunchOp>(op) || !findBufferAccess(&op, /*reads=*/true))
