@@ -75,7 +75,8 @@ void mlir::recur::buildRecurLoweringPipeline(
   }
 }
 
-void mlir::recur::buildBufferizationPipeline(OpPassManager &pm) {
+void mlir::recur::buildBufferizationPipeline(OpPassManager &pm,
+                                             bool stackTemporaries) {
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   // A chain of elementwise ops becomes one op: one pass over memory, and a
   // chain of a thousand ops no longer makes the bufferization analysis
@@ -90,12 +91,14 @@ void mlir::recur::buildBufferizationPipeline(OpPassManager &pm) {
   // Small static temporaries (chunk tiles) leave the loops and live on the
   // stack, one set per iteration of a parallel loop: no allocation in the
   // hot path.
-  OpPassManager &funcs = pm.nest<func::FuncOp>();
-  funcs.addPass(bufferization::createBufferLoopHoistingPass());
-  bufferization::PromoteBuffersToStackPassOptions stack;
-  stack.maxAllocSizeInBytes = kMaxStackTemporaryBytes;
-  stack.maxRankOfAllocatedMemRef = 0; // static shapes only
-  funcs.addPass(bufferization::createPromoteBuffersToStackPass(stack));
+  if (stackTemporaries) {
+    OpPassManager &funcs = pm.nest<func::FuncOp>();
+    funcs.addPass(bufferization::createBufferLoopHoistingPass());
+    bufferization::PromoteBuffersToStackPassOptions stack;
+    stack.maxAllocSizeInBytes = kMaxStackTemporaryBytes;
+    stack.maxRankOfAllocatedMemRef = 0; // static shapes only
+    funcs.addPass(bufferization::createPromoteBuffersToStackPass(stack));
+  }
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
   // Every run-time sized allocation's byte count, with overflow checks.
@@ -159,7 +162,7 @@ void mlir::recur::buildLLVMLoweringPipeline(OpPassManager &pm,
 void mlir::recur::buildCPUPipeline(OpPassManager &pm,
                                    const CPUPipelineOptions &options) {
   buildRecurLoweringPipeline(pm, options);
-  buildBufferizationPipeline(pm);
+  buildBufferizationPipeline(pm, /*stackTemporaries=*/true);
   buildLLVMLoweringPipeline(pm, options);
 }
 

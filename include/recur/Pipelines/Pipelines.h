@@ -108,7 +108,10 @@ void buildCInterfacePipeline(OpPassManager &pm, bool bufferHandles);
 void buildRecurLoweringPipeline(OpPassManager &pm,
                                 const CPUPipelineOptions &options);
 /// Stage 2: tensors become buffers; temporaries are freed.
-void buildBufferizationPipeline(OpPassManager &pm);
+/// With `stackTemporaries` (the CPU), small static temporaries leave the
+/// loops and go on the stack; on GPU targets --recur-gpu-flatten-buffers
+/// makes the ones inside kernels private memory.
+void buildBufferizationPipeline(OpPassManager &pm, bool stackTemporaries);
 /// Stage 3: loops, memrefs and math to the LLVM dialect, plus C entry points.
 void buildLLVMLoweringPipeline(OpPassManager &pm,
                                const CPUPipelineOptions &options);

@@ -34,38 +34,10 @@ namespace recur {
 using namespace mlir;
 using namespace mlir::recur;
 
-/// A constant global of `bytes` (with a NUL after them) named `name`.
-static memref::GlobalOp addBytes(ModuleOp module, StringRef name,
-                                 StringRef bytes) {
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  SmallVector<APInt> values;
-  for (char c : bytes)
-    values.emplace_back(8, static_cast<uint8_t>(c));
-  values.emplace_back(8, 0);
-  auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
-                                    b.getI8Type());
-  auto global = memref::GlobalOp::create(
-      b, module.getLoc(), name, b.getStringAttr("private"),
-      MemRefType::get(type.getShape(), type.getElementType()),
-      DenseElementsAttr::get(type, values), /*constant=*/true,
-      /*alignment=*/b.getI64IntegerAttr(16));
-  SymbolTable(module).insert(global);
-  return global;
-}
-
-/// The address of `global`'s data as an i64.
-static Value addressOf(ImplicitLocOpBuilder &b, memref::GlobalOp global) {
-  Value data = memref::GetGlobalOp::create(b, global.getType(),
-                                           global.getSymName());
-  return arith::IndexCastOp::create(
-      b, b.getI64Type(), memref::ExtractAlignedPointerAsIndexOp::create(b, data));
-}
-
-static LogicalResult lowerLaunch(ModuleOp module, gpu::LaunchFuncOp launch,
+static LogicalResult lowerLaunch(ModuleOp module, SymbolTable &symbols,
+                                 gpu::LaunchFuncOp launch,
                                  memref::GlobalOp binary, int64_t binaryBytes) {
-  if (launch.getClusterSizeX() || launch.getAsyncToken() ||
-      !launch.getAsyncDependencies().empty() ||
-      launch.getDynamicSharedMemorySize())
+  if (!isPlainLaunch(launch))
     return launch.emitOpError("is not a plain launch");
   ImplicitLocOpBuilder b(launch.getLoc(), launch);
   Type i64 = b.getI64Type();
@@ -75,17 +47,11 @@ static LogicalResult lowerLaunch(ModuleOp module, gpu::LaunchFuncOp launch,
   auto toI64 = [&](Value index) -> Value {
     return arith::IndexCastOp::create(b, i64, index);
   };
-  auto store = [&](Value value, Value target, ArrayRef<int64_t> at) {
-    SmallVector<Value> indices;
-    for (int64_t index : at)
-      indices.push_back(arith::ConstantIndexOp::create(b, index));
-    memref::StoreOp::create(b, value, target, indices);
-  };
   std::string nameKey =
       ("recur.kernel_name." + launch.getKernelName().getValue()).str();
-  auto name = module.lookupSymbol<memref::GlobalOp>(nameKey);
+  auto name = symbols.lookup<memref::GlobalOp>(nameKey);
   if (!name)
-    name = addBytes(module, nameKey, launch.getKernelName().getValue());
+    name = addStringGlobal(symbols, nameKey, launch.getKernelName().getValue());
 
   // The kernel's parameters: a buffer (rank 1) as its descriptor
   // {allocated, aligned, offset, size, stride}, index and 64-bit scalars in
@@ -98,8 +64,7 @@ static LogicalResult lowerLaunch(ModuleOp module, gpu::LaunchFuncOp launch,
         return launch.emitOpError("passes a buffer of rank ")
                << buffer.getRank() << " to a kernel";
       auto metadata = memref::ExtractStridedMetadataOp::create(b, operand);
-      Value address =
-          toI64(memref::ExtractAlignedPointerAsIndexOp::create(b, operand));
+      Value address = addressOf(b, operand);
       params.append({{address, 8},
                      {address, 8},
                      {toI64(metadata.getOffset()), 8},
@@ -122,15 +87,15 @@ static LogicalResult lowerLaunch(ModuleOp module, gpu::LaunchFuncOp launch,
     }
   }
   auto kernel = memref::AllocaOp::create(b, MemRefType::get({4}, i64));
-  store(addressOf(b, binary), kernel, {0});
-  store(constant(binaryBytes), kernel, {1});
-  store(addressOf(b, name), kernel, {2});
-  store(constant(params.size()), kernel, {3});
+  storeAt(b, addressOf(b, binary), kernel, {0});
+  storeAt(b, constant(binaryBytes), kernel, {1});
+  storeAt(b, addressOf(b, name), kernel, {2});
+  storeAt(b, constant(params.size()), kernel, {3});
   auto args = memref::AllocaOp::create(
       b, MemRefType::get({std::max<int64_t>(1, params.size()), 2}, i64));
   for (auto [i, param] : llvm::enumerate(params)) {
-    store(param.first, args, {static_cast<int64_t>(i), 0});
-    store(constant(param.second), args, {static_cast<int64_t>(i), 1});
+    storeAt(b, param.first, args, {static_cast<int64_t>(i), 0});
+    storeAt(b, constant(param.second), args, {static_cast<int64_t>(i), 1});
   }
 
   Value stream =
@@ -149,10 +114,10 @@ static LogicalResult lowerLaunch(ModuleOp module, gpu::LaunchFuncOp launch,
       func::CallOp::create(
           b, launchFunction,
           ValueRange{
-              toI64(memref::ExtractAlignedPointerAsIndexOp::create(b, kernel)),
+              addressOf(b, kernel),
               toI64(grid.x), toI64(grid.y), toI64(grid.z), toI64(block.x),
               toI64(block.y), toI64(block.z),
-              toI64(memref::ExtractAlignedPointerAsIndexOp::create(b, args)),
+              addressOf(b, args),
               stream})
           .getResult(0);
   failOnDeviceStatus(b, module, status);
@@ -191,6 +156,7 @@ struct RecurCUDALaunches
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    SymbolTable symbols(module);
     // One binary per model (--recur-gpu-merge-kernel-modules), for one
     // target.
     llvm::StringMap<std::pair<memref::GlobalOp, int64_t>> binaries;
@@ -204,11 +170,12 @@ struct RecurCUDALaunches
       StringRef object =
           cast<gpu::ObjectAttr>(binary.getObjects()[0]).getObject().getValue();
       memref::GlobalOp global =
-          addBytes(module, ("recur.cuda_binary." + binary.getName()).str(),
-                   object);
+          addStringGlobal(symbols,
+                          ("recur.cuda_binary." + binary.getName()).str(),
+                          object);
       binaries[binary.getName()] = {global,
                                     static_cast<int64_t>(object.size()) + 1};
-      binary.erase();
+      symbols.erase(binary);
     }
     SmallVector<gpu::LaunchFuncOp> launches;
     module.walk([&](gpu::LaunchFuncOp launch) { launches.push_back(launch); });
@@ -220,7 +187,7 @@ struct RecurCUDALaunches
         return signalPassFailure();
       }
       launching.insert(launch->getParentOfType<func::FuncOp>());
-      if (failed(lowerLaunch(module, launch, found->second.first,
+      if (failed(lowerLaunch(module, symbols, launch, found->second.first,
                              found->second.second)))
         return signalPassFailure();
     }

@@ -111,8 +111,9 @@ struct RecurVulkanPackScalars
         return WalkResult::advance();
       Block &entry = kernel.getBody().front();
       unsigned position = kernel.getNumArguments();
-      kernel.insertArgument(position, paramsType, DictionaryAttr(),
-                            kernel.getLoc());
+      if (failed(kernel.insertArgument(position, paramsType, DictionaryAttr(),
+                                       kernel.getLoc())))
+        return WalkResult::interrupt();
       Value params = kernel.getArgument(position);
       ImplicitLocOpBuilder b(kernel.getLoc(), &entry, entry.begin());
       int64_t word = 0;

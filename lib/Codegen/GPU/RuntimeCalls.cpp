@@ -26,6 +26,56 @@ func::FuncOp mlir::recur::declareRuntimeFunction(ModuleOp module,
   return function;
 }
 
+memref::GlobalOp mlir::recur::addConstantGlobal(SymbolTable &symbols,
+                                               StringRef name,
+                                               DenseElementsAttr value) {
+  auto module = cast<ModuleOp>(symbols.getOp());
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto type = MemRefType::get(value.getType().getShape(),
+                              value.getType().getElementType());
+  auto global = memref::GlobalOp::create(
+      b, module.getLoc(), name, b.getStringAttr("private"), type, value,
+      /*constant=*/true, /*alignment=*/b.getI64IntegerAttr(16));
+  symbols.insert(global);
+  return global;
+}
+
+memref::GlobalOp mlir::recur::addStringGlobal(SymbolTable &symbols,
+                                              StringRef name, StringRef text) {
+  SmallVector<APInt> bytes;
+  for (char c : text)
+    bytes.emplace_back(8, static_cast<uint8_t>(c));
+  bytes.emplace_back(8, 0);
+  auto type = RankedTensorType::get({static_cast<int64_t>(bytes.size())},
+                                    IntegerType::get(symbols.getOp()->getContext(), 8));
+  return addConstantGlobal(symbols, name, DenseElementsAttr::get(type, bytes));
+}
+
+Value mlir::recur::addressOf(ImplicitLocOpBuilder &b, Value buffer) {
+  return arith::IndexCastOp::create(
+      b, b.getI64Type(),
+      memref::ExtractAlignedPointerAsIndexOp::create(b, buffer));
+}
+
+Value mlir::recur::addressOf(ImplicitLocOpBuilder &b, memref::GlobalOp global) {
+  return addressOf(b, memref::GetGlobalOp::create(b, global.getType(),
+                                                  global.getSymName()));
+}
+
+void mlir::recur::storeAt(ImplicitLocOpBuilder &b, Value value, Value target,
+                          ArrayRef<int64_t> at) {
+  SmallVector<Value> indices;
+  for (int64_t index : at)
+    indices.push_back(arith::ConstantIndexOp::create(b, index));
+  memref::StoreOp::create(b, value, target, indices);
+}
+
+bool mlir::recur::isPlainLaunch(gpu::LaunchFuncOp launch) {
+  return !launch.getClusterSizeX() && !launch.getAsyncToken() &&
+         launch.getAsyncDependencies().empty() &&
+         !launch.getDynamicSharedMemorySize();
+}
+
 void mlir::recur::failOnDeviceStatus(ImplicitLocOpBuilder &b, ModuleOp module,
                                      Value status) {
   Value zero = arith::ConstantIntOp::create(b, 0, 32);
@@ -60,12 +110,8 @@ LogicalResult mlir::recur::uploadConstants(func::FuncOp function,
     int64_t bytes = type.getNumElements() *
                     ((type.getElementTypeBitWidth() + 7) / 8);
     Type i64 = b.getI64Type();
-    auto address = [&](Value buffer) -> Value {
-      return arith::IndexCastOp::create(
-          b, i64, memref::ExtractAlignedPointerAsIndexOp::create(b, buffer));
-    };
-    Value deviceAddress = address(device);
-    Value hostAddress = address(get);
+    Value deviceAddress = addressOf(b, device);
+    Value hostAddress = addressOf(b, get.getResult());
     func::FuncOp uploadFunction = declareRuntimeFunction(
         module, upload, b.getFunctionType({i64, i64, i64}, {b.getI32Type()}));
     Value status =

@@ -65,9 +65,6 @@ private:
   func::FuncOp declare(StringRef name, FunctionType type) {
     return declareRuntimeFunction(module, name, type);
   }
-  memref::GlobalOp addConstant(StringRef name, DenseElementsAttr value);
-  /// The address of the data of global `global`, as an i64.
-  Value addressOf(ImplicitLocOpBuilder &b, memref::GlobalOp global);
   void failOnStatus(ImplicitLocOpBuilder &b, Value status) {
     failOnDeviceStatus(b, module, status);
   }
@@ -79,26 +76,6 @@ private:
   llvm::StringMap<memref::GlobalOp> entryNames;
 };
 } // namespace
-
-memref::GlobalOp LaunchBuilder::addConstant(StringRef name,
-                                            DenseElementsAttr value) {
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto type = MemRefType::get(value.getType().getShape(),
-                              value.getType().getElementType());
-  auto global = memref::GlobalOp::create(
-      b, module.getLoc(), name, b.getStringAttr("private"), type, value,
-      /*constant=*/true, /*alignment=*/b.getI64IntegerAttr(16));
-  symbols.insert(global);
-  return global;
-}
-
-Value LaunchBuilder::addressOf(ImplicitLocOpBuilder &b,
-                               memref::GlobalOp global) {
-  Value data = memref::GetGlobalOp::create(b, global.getType(),
-                                           global.getSymName());
-  Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, data);
-  return arith::IndexCastOp::create(b, b.getI64Type(), address);
-}
 
 LogicalResult LaunchBuilder::serializeKernels() {
   MLIRContext *context = module.getContext();
@@ -116,12 +93,13 @@ LogicalResult LaunchBuilder::serializeKernels() {
     SmallVector<APInt> values;
     for (uint32_t word : binary)
       values.emplace_back(32, word);
-    memref::GlobalOp global = addConstant(
-        ("recur.spirv." + name).str(), DenseElementsAttr::get(type, values));
+    memref::GlobalOp global =
+        addConstantGlobal(symbols, ("recur.spirv." + name).str(),
+                          DenseElementsAttr::get(type, values));
     words[name] = {global, static_cast<int64_t>(binary.size()) * 4};
   }
   for (spirv::ModuleOp spirvModule : modules)
-    spirvModule.erase();
+    symbols.erase(spirvModule);
   return success();
 }
 
@@ -131,9 +109,7 @@ LogicalResult LaunchBuilder::lowerLaunch(gpu::LaunchFuncOp launch) {
   auto found = words.find(moduleName);
   if (found == words.end())
     return launch.emitOpError("launches a kernel with no SPIR-V");
-  if (launch.getClusterSizeX() || launch.getAsyncToken() ||
-      !launch.getAsyncDependencies().empty() ||
-      launch.getDynamicSharedMemorySize())
+  if (!isPlainLaunch(launch))
     return launch.emitOpError("is not a plain synchronous launch");
   ImplicitLocOpBuilder b(launch.getLoc(), launch);
   Type i64 = b.getI64Type();
@@ -147,84 +123,61 @@ LogicalResult LaunchBuilder::lowerLaunch(gpu::LaunchFuncOp launch) {
   // The entry point's name, NUL-terminated.
   std::string entryKey = (moduleName + "." + kernelName).str();
   memref::GlobalOp &entry = entryNames[entryKey];
-  if (!entry) {
-    std::string text = (kernelName + Twine('\0')).str();
-    SmallVector<APInt> bytes;
-    for (char c : text)
-      bytes.emplace_back(8, static_cast<uint8_t>(c));
-    auto type = RankedTensorType::get({static_cast<int64_t>(bytes.size())},
-                                      b.getI8Type());
-    entry = addConstant(("recur.entry." + entryKey),
-                        DenseElementsAttr::get(type, bytes));
-  }
+  if (!entry)
+    entry = addStringGlobal(symbols, "recur.entry." + entryKey, kernelName);
 
   ValueRange operands = launch.getKernelOperands();
   auto kernel = memref::AllocaOp::create(b, MemRefType::get({4}, i64));
   auto args = memref::AllocaOp::create(
       b, MemRefType::get({std::max<int64_t>(1, operands.size()), kArgFields},
                          i64));
-  auto store = [&](Value value, Value target, ArrayRef<int64_t> at) {
-    SmallVector<Value> indices;
-    for (int64_t index : at)
-      indices.push_back(arith::ConstantIndexOp::create(b, index));
-    memref::StoreOp::create(b, value, target, indices);
-  };
-  store(addressOf(b, found->second.first), kernel, {0});
-  store(constant(found->second.second), kernel, {1});
-  store(addressOf(b, entry), kernel, {2});
-  store(constant(operands.size()), kernel, {3});
+  storeAt(b, addressOf(b, found->second.first), kernel, {0});
+  storeAt(b, constant(found->second.second), kernel, {1});
+  storeAt(b, addressOf(b, entry), kernel, {2});
+  storeAt(b, constant(operands.size()), kernel, {3});
 
   for (auto [position, kernelOperand] : llvm::enumerate(operands)) {
-    int64_t i = position;
     // A bf16 buffer carried as i16 (--recur-spirv-entry-points): the same
     // buffer.
     Value operand = kernelOperand;
     if (auto cast = operand.getDefiningOp<UnrealizedConversionCastOp>();
         cast && cast->getNumOperands() == 1)
       operand = cast->getOperand(0);
-    Value zero = constant(0);
     auto buffer = dyn_cast<MemRefType>(operand.getType());
     if (!buffer || buffer.getRank() != 1)
       return launch.emitOpError("passes ")
              << operand.getType()
              << " to a kernel (expected buffers of rank 1 and packed scalars)";
-    int64_t elementBytes =
-        (buffer.getElementType().getIntOrFloatBitWidth() + 7) / 8;
-    Value bytes = constant(elementBytes);
+    Value zero = constant(0);
+    Value bytes =
+        constant((buffer.getElementType().getIntOrFloatBitWidth() + 7) / 8);
     auto metadata = memref::ExtractStridedMetadataOp::create(b, operand);
     Value size = arith::MulIOp::create(b, toI64(metadata.getSizes()[0]), bytes);
-    Value address = toI64(memref::ExtractAlignedPointerAsIndexOp::create(b, operand));
+    Value address = addressOf(b, operand);
+    // The packed scalars (--recur-vulkan-pack-scalars) go as data.
     auto alloca = operand.getDefiningOp<memref::AllocaOp>();
-    if (alloca && alloca->hasAttr("recur.kernel_scalars")) {
-      // The packed scalars (--recur-vulkan-pack-scalars), as data.
-      store(zero, args, {i, 0});
-      store(address, args, {i, 1});
-      store(size, args, {i, 2});
-      store(zero, args, {i, 3});
-      store(constant(kPackedScalars), args, {i, 4});
-      continue;
-    }
-    store(address, args, {i, 0});
-    store(arith::MulIOp::create(b, toI64(metadata.getOffset()), bytes), args,
-          {i, 1});
-    store(size, args, {i, 2});
-    store(zero, args, {i, 3});
-    store(zero, args, {i, 4});
+    SmallVector<Value> record =
+        alloca && alloca->hasAttr("recur.kernel_scalars")
+            ? SmallVector<Value>{zero, address, size, zero,
+                                 constant(kPackedScalars)}
+            : SmallVector<Value>{
+                  address,
+                  arith::MulIOp::create(b, toI64(metadata.getOffset()), bytes),
+                  size, zero, zero};
+    for (auto [field, value] : llvm::enumerate(record))
+      storeAt(b, value, args,
+              {static_cast<int64_t>(position), static_cast<int64_t>(field)});
   }
 
   gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
   func::FuncOp dispatch = declare(
       "recur_vk_launch",
       b.getFunctionType({i64, i64, i64, i64, i64}, {b.getI32Type()}));
-  Value kernelAddress =
-      toI64(memref::ExtractAlignedPointerAsIndexOp::create(b, kernel));
-  Value argsAddress =
-      toI64(memref::ExtractAlignedPointerAsIndexOp::create(b, args));
   Value status =
       func::CallOp::create(b, dispatch,
-                           ValueRange{kernelAddress, toI64(grid.x),
+                           ValueRange{addressOf(b, kernel), toI64(grid.x),
                                       toI64(grid.y), toI64(grid.z),
-                                      argsAddress})
+                                      addressOf(b, args)})
           .getResult(0);
   failOnStatus(b, status);
   SmallVector<Operation *> casts;
