@@ -73,6 +73,17 @@ static LoopSpace loopSpace(ImplicitLocOpBuilder &b, ValueRange lowerBounds,
   return space;
 }
 
+/// The iteration space of a parallel loop (scf.forall or scf.parallel).
+static LoopSpace loopSpaceOf(ImplicitLocOpBuilder &b,
+                             LoopLikeOpInterface loop) {
+  auto values = [&](std::optional<SmallVector<OpFoldResult>> bounds) {
+    return getValueOrCreateConstantIndexOp(b, b.getLoc(), *bounds);
+  };
+  return loopSpace(b, values(loop.getLoopLowerBounds()),
+                   values(loop.getLoopUpperBounds()),
+                   values(loop.getLoopSteps()));
+}
+
 /// The induction variables of linear iteration `linear` of `space`.
 static SmallVector<Value> inductionVars(ImplicitLocOpBuilder &b,
                                         const LoopSpace &space, Value linear) {
@@ -133,30 +144,14 @@ static LogicalResult sequentializeNested(RewriterBase &rewriter,
   for (Operation *op : loops) {
     rewriter.setInsertionPoint(op);
     ImplicitLocOpBuilder b(op->getLoc(), rewriter);
-    if (auto forall = dyn_cast<scf::ForallOp>(op)) {
-      if (forall.getNumResults() != 0 ||
-          hasMapping<gpu::GPUBlockMappingAttr>(forall))
-        return forall.emitOpError("left inside a GPU kernel");
-      LoopSpace space = loopSpace(
-          b,
-          getValueOrCreateConstantIndexOp(b, b.getLoc(),
-                                          forall.getMixedLowerBound()),
-          getValueOrCreateConstantIndexOp(b, b.getLoc(),
-                                          forall.getMixedUpperBound()),
-          getValueOrCreateConstantIndexOp(b, b.getLoc(),
-                                          forall.getMixedStep()));
-      strideLoop(rewriter, b, space, arith::ConstantIndexOp::create(b, 0),
-                 arith::ConstantIndexOp::create(b, 1), forall.getBody());
-    } else {
-      auto parallel = cast<scf::ParallelOp>(op);
-      if (parallel.getNumResults() != 0)
-        return parallel.emitOpError("with reductions inside a GPU kernel");
-      LoopSpace space =
-          loopSpace(b, parallel.getLowerBound(), parallel.getUpperBound(),
-                    parallel.getStep());
-      strideLoop(rewriter, b, space, arith::ConstantIndexOp::create(b, 0),
-                 arith::ConstantIndexOp::create(b, 1), parallel.getBody());
-    }
+    auto forall = dyn_cast<scf::ForallOp>(op);
+    if (forall && hasMapping<gpu::GPUBlockMappingAttr>(forall))
+      return forall.emitOpError("left inside a GPU kernel");
+    if (op->getNumResults() != 0)
+      return op->emitOpError("with results inside a GPU kernel");
+    strideLoop(rewriter, b, loopSpaceOf(b, cast<LoopLikeOpInterface>(op)),
+               arith::ConstantIndexOp::create(b, 0),
+               arith::ConstantIndexOp::create(b, 1), &op->getRegion(0).front());
     rewriter.eraseOp(op);
   }
   return success();
@@ -330,10 +325,7 @@ static LogicalResult convertBlockForall(RewriterBase &rewriter,
     threadLoops.clear();
   ImplicitLocOpBuilder b(forall.getLoc(), rewriter);
   b.setInsertionPoint(forall);
-  LoopSpace blocks = loopSpace(
-      b, getValueOrCreateConstantIndexOp(b, b.getLoc(), forall.getMixedLowerBound()),
-      getValueOrCreateConstantIndexOp(b, b.getLoc(), forall.getMixedUpperBound()),
-      getValueOrCreateConstantIndexOp(b, b.getLoc(), forall.getMixedStep()));
+  LoopSpace blocks = loopSpaceOf(b, forall);
   int64_t threads = blockThreads(threadLoops, threadsPerBlock);
   gpu::LaunchOp launch =
       createLaunch(b, gridSize(b, blocks.total), threads);
@@ -357,13 +349,7 @@ static LogicalResult convertBlockForall(RewriterBase &rewriter,
       return op->emitOpError("with results reached the GPU tail");
     auto loop = cast<LoopLikeOpInterface>(op);
     b.setInsertionPoint(op);
-    LoopSpace space = loopSpace(
-        b,
-        getValueOrCreateConstantIndexOp(b, b.getLoc(),
-                                        *loop.getLoopLowerBounds()),
-        getValueOrCreateConstantIndexOp(b, b.getLoc(),
-                                        *loop.getLoopUpperBounds()),
-        getValueOrCreateConstantIndexOp(b, b.getLoc(), *loop.getLoopSteps()));
+    LoopSpace space = loopSpaceOf(b, loop);
     Value threadId = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
     Value blockDim = gpu::BlockDimOp::create(b, gpu::Dimension::x);
     strideLoop(rewriter, b, space, threadId, blockDim, &op->getRegion(0).front());
@@ -380,8 +366,7 @@ static LogicalResult convertHostParallel(RewriterBase &rewriter,
     return parallel.emitOpError("with reductions reached the GPU tail");
   ImplicitLocOpBuilder b(parallel.getLoc(), rewriter);
   b.setInsertionPoint(parallel);
-  LoopSpace space = loopSpace(b, parallel.getLowerBound(),
-                              parallel.getUpperBound(), parallel.getStep());
+  LoopSpace space = loopSpaceOf(b, parallel);
   Value blockSize = arith::ConstantIndexOp::create(b, threadsPerBlock);
   Value blocks = arith::CeilDivSIOp::create(b, space.total, blockSize);
   gpu::LaunchOp launch = createLaunch(b, gridSize(b, blocks), threadsPerBlock);
