@@ -34,9 +34,17 @@ using namespace mlir::recur;
 void mlir::recur::buildGPUKernelsPipeline(OpPassManager &pm,
                                           const GPUPipelineOptions &options) {
   buildCInterfacePipeline(pm, /*bufferHandles=*/true);
-  // Blocks over (batch, heads), threads over the other independent
-  // dimensions, and the token-serial loops in each thread.
+  // The GPU policy: which ops take the chunked form, with which tiles.
+  RecurGPUConfigureOptions policy;
+  policy.sharedMemoryBytes = options.sharedMemoryBytes;
+  pm.addPass(createRecurGPUConfigure(policy));
+  // Blocks over (batch, heads); a chunked op's block takes its chunked
+  // form (tile ops its threads share), any other op's block has threads
+  // over the other independent dimensions, each walking its tokens.
   pm.addPass(createRecurGPUTile());
+  RecurChunkOptions chunk;
+  chunk.configuredOnly = true;
+  pm.addPass(createRecurChunk(chunk));
   pm.addPass(createRecurLowerToLoops());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -55,7 +63,9 @@ void mlir::recur::buildGPUKernelsPipeline(OpPassManager &pm,
   launches.threadsPerBlock = options.threadsPerBlock;
   pm.addPass(createRecurGPUMapToLaunches(launches));
   pm.addPass(memref::createFoldMemRefAliasOpsPass());
-  pm.addPass(createRecurGPUFlattenBuffers());
+  RecurGPUFlattenBuffersOptions flatten;
+  flatten.sharedMemoryBytes = options.sharedMemoryBytes;
+  pm.addPass(createRecurGPUFlattenBuffers(flatten));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());

@@ -63,7 +63,16 @@ def RecurChunk : Pass<"recur-chunk"> {
     group, skipping masked key tiles, one key/value tile read per group) and
     `recur.conv1d` (upstream's depthwise convolution with a
     fused epilogue).
+
+    With `configured-only`, an op without a `recur.chunk_config` is left
+    for the token-serial lowering: the GPU policy chunks only the ops whose
+    tiles fit a block's shared memory.
   }];
+  let options = [
+    Option<"configuredOnly", "configured-only", "bool", /*default=*/"false",
+           "Leave the ops without a recur.chunk_config as they are instead "
+           "of an error">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",

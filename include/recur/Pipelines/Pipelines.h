@@ -132,6 +132,11 @@ inline constexpr const char *kThreadsPerBlockDescription =
     "Threads per GPU block for loops of run-time size, 1 to 1024 (default "
     "128)";
 
+inline constexpr const char *kSharedMemoryBytesDescription =
+    "The shared memory of one GPU block the chunk tiles may take, in bytes "
+    "(default 32768: what Vulkan devices such as lavapipe give; CUDA "
+    "devices give 49152 without opting in)";
+
 struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<std::string> gpuArch{
       *this, "gpu-arch", llvm::cl::desc(kGPUArchDescription),
@@ -142,10 +147,14 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<int64_t> threadsPerBlock{
       *this, "threads-per-block", llvm::cl::desc(kThreadsPerBlockDescription),
       llvm::cl::init(128)};
+  PassOptions::Option<int64_t> sharedMemoryBytes{
+      *this, "shared-memory-bytes",
+      llvm::cl::desc(kSharedMemoryBytesDescription), llvm::cl::init(32768)};
 };
 
 /// The common stage of the GPU targets: the C interface and its checks,
-/// recur ops tiled into blocks and threads and lowered token by token,
+/// the GPU policy, recur ops tiled into blocks and in each block into
+/// chunked tile ops or threads that walk the tokens,
 /// bufferization, every loop nest over buffers as a kernel (gpu.module)
 /// launched from the host (gpu.launch_func).
 void buildGPUKernelsPipeline(OpPassManager &pm,

@@ -10,10 +10,15 @@
 // occupancy and spills (16 bytes in a scan kernel of the minGRU block for
 // sm_80, none without it).
 //
+// A block's shared temporaries (memref.alloc in workgroup memory, which
+// NVVM would silently turn into a per-thread malloc) become the kernel's
+// workgroup attributions, which NVVM makes `.shared` arrays.
+//
 //===----------------------------------------------------------------------===//
 
 #include "recur/Codegen/GPU/Passes.h"
 
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/SymbolTable.h"
 
 namespace mlir {
@@ -31,6 +36,23 @@ static bool isNarrow(Type type) {
          type.getIntOrFloatBitWidth() < 32;
 }
 
+/// The shared temporaries of `kernel` as its workgroup attributions.
+static void attributeWorkgroupMemory(gpu::GPUFuncOp kernel) {
+  SmallVector<memref::AllocOp> allocs;
+  kernel.walk([&](memref::AllocOp alloc) {
+    auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(
+        alloc.getType().getMemorySpace());
+    if (space && space.getValue() == gpu::AddressSpace::Workgroup)
+      allocs.push_back(alloc);
+  });
+  for (memref::AllocOp alloc : allocs) {
+    BlockArgument buffer =
+        kernel.addWorkgroupAttribution(alloc.getType(), alloc.getLoc());
+    alloc.getResult().replaceAllUsesWith(buffer);
+    alloc.erase();
+  }
+}
+
 namespace {
 struct RecurCUDAKernelABI
     : recur::impl::RecurCUDAKernelABIBase<RecurCUDAKernelABI> {
@@ -45,6 +67,7 @@ struct RecurCUDAKernelABI
       if (!kernel.isKernel())
         return;
       kernel.removeKnownBlockSizeAttr();
+      attributeWorkgroupMemory(kernel);
       SmallVector<Type> inputs(kernel.getArgumentTypes());
       for (auto [index, type] : llvm::enumerate(inputs)) {
         if (!isNarrow(type))

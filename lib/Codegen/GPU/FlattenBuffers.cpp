@@ -8,7 +8,8 @@
 // the launch, and inside it each load and store indexes the flat buffer with
 // the linearized index; `memref.dim` reads the size taken outside. A small
 // static temporary allocated inside a kernel becomes the thread's private
-// memory.
+// memory; a block's temporary (a chunk tile its threads share) becomes the
+// block's shared memory, within the target's budget.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,6 +28,9 @@ namespace recur {
 
 using namespace mlir;
 using namespace mlir::recur;
+
+/// The mark --recur-gpu-map-to-launches puts on a block's temporaries.
+static constexpr llvm::StringLiteral kWorkgroupAttr = "recur.gpu.workgroup";
 
 /// Collapses `buffer` (identity layout) to one dimension before `launch`
 /// and rewrites its uses inside the launch.
@@ -149,6 +153,27 @@ static LogicalResult makePrivate(RewriterBase &rewriter,
   return success();
 }
 
+/// A block's temporary (--recur-gpu-map-to-launches marked it) becomes the
+/// block's shared memory, static and multi-dimensional as it is; its
+/// deallocations are gone already. Returns its bytes.
+static FailureOr<int64_t> makeWorkgroup(RewriterBase &rewriter,
+                                        memref::AllocOp alloc) {
+  MemRefType type = alloc.getType();
+  for (Operation *user : alloc->getUsers())
+    if (!isa<memref::LoadOp, memref::StoreOp>(user))
+      return user->emitOpError(
+          "uses a block's temporary other than by loads and stores");
+  auto workgroupType = MemRefType::get(
+      type.getShape(), type.getElementType(), MemRefLayoutAttrInterface(),
+      gpu::AddressSpaceAttr::get(alloc.getContext(),
+                                 gpu::AddressSpace::Workgroup));
+  rewriter.setInsertionPoint(alloc);
+  auto replacement =
+      memref::AllocOp::create(rewriter, alloc.getLoc(), workgroupType);
+  rewriter.replaceOp(alloc, replacement.getResult());
+  return type.getNumElements() * type.getElementTypeBitWidth() / 8;
+}
+
 namespace {
 struct RecurGPUFlattenBuffers
     : recur::impl::RecurGPUFlattenBuffersBase<RecurGPUFlattenBuffers> {
@@ -158,9 +183,13 @@ struct RecurGPUFlattenBuffers
     IRRewriter rewriter(&getContext());
     WalkResult result = getOperation()->walk([&](gpu::LaunchOp launch) {
       SetVector<Value> buffers;
-      SmallVector<memref::AllocOp> temporaries;
+      SmallVector<memref::AllocOp> temporaries, blockTemporaries;
       WalkResult allocations = launch.getBody().walk([&](Operation *op) {
         auto alloc = dyn_cast<memref::AllocOp>(op);
+        if (alloc && alloc->hasAttr(kWorkgroupAttr)) {
+          blockTemporaries.push_back(alloc);
+          return WalkResult::advance();
+        }
         if (alloc && alloc.getType().hasStaticShape() &&
             alloc.getType().getNumElements() *
                     alloc.getType().getElementTypeBitWidth() <=
@@ -180,6 +209,20 @@ struct RecurGPUFlattenBuffers
       for (memref::AllocOp alloc : temporaries)
         if (failed(makePrivate(rewriter, alloc)))
           return WalkResult::interrupt();
+      int64_t sharedBytes = 0;
+      for (memref::AllocOp alloc : blockTemporaries) {
+        FailureOr<int64_t> bytes = makeWorkgroup(rewriter, alloc);
+        if (failed(bytes))
+          return WalkResult::interrupt();
+        sharedBytes += *bytes;
+      }
+      if (sharedBytes > sharedMemoryBytes) {
+        launch.emitOpError("needs ")
+            << sharedBytes << " bytes of shared memory per block, over the "
+            << static_cast<int64_t>(sharedMemoryBytes)
+            << " the target gives (shared-memory-bytes)";
+        return WalkResult::interrupt();
+      }
       launch.getBody().walk([&](Operation *op) {
         for (Value operand : op->getOperands())
           if (isa<MemRefType>(operand.getType()) &&

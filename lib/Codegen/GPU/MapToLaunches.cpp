@@ -5,12 +5,17 @@
 //
 // - an scf.forall mapped to `#gpu.block` (from --recur-gpu-tile): its
 //   iterations, linearized, are the blocks, walked in a grid-stride loop
-//   (any count fits a grid of at most kMaxGridSize blocks); each forall
-//   mapped to `#gpu.thread` inside it becomes a block-stride loop over its
-//   linearized iterations, followed by a barrier. Inside a block, code
-//   outside the thread loops runs on every thread when it only computes
-//   values; a block that writes memory outside its thread loops (or has
-//   none) runs on its first thread, its thread loops in order;
+//   (any count fits a grid of at most kMaxGridSize blocks). Inside, its
+//   thread loops (foralls mapped to `#gpu.thread`, and the parallel loops
+//   of a chunked form's tile ops), where they sit directly in the block or
+//   in the scf.for / scf.if / scf.while around them (a chunk loop), become
+//   block-stride loops over their linearized iterations, between barriers.
+//   The code around them runs on every thread alike: it computes values;
+//   an op there that writes memory runs on the first thread, between
+//   barriers; the block's static temporaries (chunk tiles) are allocated
+//   once per launch and marked for shared memory. A block where such a
+//   write has results every thread needs runs on its first thread whole,
+//   its thread loops in order;
 // - an scf.parallel on the host (the description's linalg ops and copies,
 //   through convert-linalg-to-parallel-loops): its iterations, linearized,
 //   are spread over blocks and threads in a grid-stride loop.
@@ -111,14 +116,15 @@ static void inlineBody(RewriterBase &rewriter, Block *body, ValueRange ivs,
 }
 
 /// `for linear = start to total step stride { body(ivs(linear)) }` at `b`.
-static void strideLoop(RewriterBase &rewriter, ImplicitLocOpBuilder &b,
-                       const LoopSpace &space, Value start, Value stride,
-                       Block *body) {
+static scf::ForOp strideLoop(RewriterBase &rewriter, ImplicitLocOpBuilder &b,
+                              const LoopSpace &space, Value start,
+                              Value stride, Block *body) {
   auto loop = scf::ForOp::create(b, start, space.total, stride);
   ImplicitLocOpBuilder inner(b.getLoc(), loop.getBody(),
                              loop.getBody()->begin());
   SmallVector<Value> ivs = inductionVars(inner, space, loop.getInductionVar());
   inlineBody(rewriter, body, ivs, inner);
+  return loop;
 }
 
 static bool isMapped(scf::ForallOp forall) {
@@ -292,69 +298,141 @@ static int64_t blockThreads(ArrayRef<Operation *> threadLoops,
   return std::min<int64_t>(threadsPerBlock, llvm::alignTo(largest, 32));
 }
 
+static bool isThreadLoop(Operation *op) {
+  auto forall = dyn_cast<scf::ForallOp>(op);
+  return (forall && hasMapping<gpu::GPUThreadMappingAttr>(forall)) ||
+         isa<scf::ParallelOp>(op);
+}
+
+namespace {
+/// How the threads of a block share its work.
+struct BlockPlan {
+  /// Parallel loops (thread foralls; a chunked form's tile ops) whose
+  /// iterations the threads share: block-stride loops.
+  SmallVector<Operation *> threadLoops;
+  /// Ops that write memory outside the thread loops: one thread runs each.
+  SmallVector<Operation *> singleOps;
+  /// Static temporaries outside the thread loops (chunk tiles): the
+  /// block's shared memory.
+  SmallVector<memref::AllocOp> temporaries;
+};
+} // namespace
+
+/// Plans the ops of `block`, the body of a block forall or of the control
+/// flow around its thread loops (which every thread runs alike: its
+/// conditions and bounds are computed from values every thread has).
+/// Fails when an op that writes memory outside the thread loops has
+/// results every thread needs, or when thread loops sit in anything but
+/// scf.for, scf.if and scf.while.
+static LogicalResult planBlock(Block &block, BlockPlan &plan) {
+  for (Operation &op : block.without_terminator()) {
+    if (isThreadLoop(&op)) {
+      plan.threadLoops.push_back(&op);
+      continue;
+    }
+    if (auto alloc = dyn_cast<memref::AllocOp>(op);
+        alloc && alloc.getType().hasStaticShape()) {
+      plan.temporaries.push_back(alloc);
+      continue;
+    }
+    bool holdsThreadLoops =
+        op.walk([](Operation *nested) {
+            return isThreadLoop(nested) ? WalkResult::interrupt()
+                                        : WalkResult::advance();
+          }).wasInterrupted();
+    if (holdsThreadLoops) {
+      if (!isa<scf::ForOp, scf::IfOp, scf::WhileOp>(op))
+        return failure();
+      for (Region &region : op.getRegions())
+        for (Block &nested : region)
+          if (failed(planBlock(nested, plan)))
+            return failure();
+      continue;
+    }
+    if (!writesMemory(&op))
+      continue;
+    if (op.getNumResults() != 0)
+      return failure();
+    plan.singleOps.push_back(&op);
+  }
+  return success();
+}
+
+/// Surrounds `op` with barriers: what it writes, other threads read after
+/// it, and what other threads read before it, it must not overwrite early.
+/// (The canonicalizer folds a barrier that follows another.)
+static void barriersAround(ImplicitLocOpBuilder &b, Operation *op) {
+  b.setInsertionPoint(op);
+  gpu::BarrierOp::create(b);
+  b.setInsertionPointAfter(op);
+  gpu::BarrierOp::create(b);
+}
+
+/// The attribute that marks a block's temporary for the block's shared
+/// memory (--recur-gpu-flatten-buffers).
+static constexpr llvm::StringLiteral kWorkgroupAttr = "recur.gpu.workgroup";
+
 static LogicalResult convertBlockForall(RewriterBase &rewriter,
                                         scf::ForallOp forall,
                                         int64_t threadsPerBlock) {
   if (forall.getNumResults() != 0)
     return forall.emitOpError("on tensors reached the GPU tail");
-  SmallVector<Operation *> threadLoops;
-  bool writesOutside = false;
-  for (Operation &op : forall.getBody()->without_terminator()) {
-    auto loop = dyn_cast<scf::ForallOp>(op);
-    if ((loop && hasMapping<gpu::GPUThreadMappingAttr>(loop)) ||
-        isa<scf::ParallelOp>(op)) {
-      threadLoops.push_back(&op);
-      continue;
-    }
-    WalkResult result = op.walk([&](Operation *nested) {
-      if (auto inner = dyn_cast<scf::ForallOp>(nested);
-          inner && hasMapping<gpu::GPUThreadMappingAttr>(inner))
-        return WalkResult::interrupt();
-      return WalkResult::advance();
-    });
-    if (result.wasInterrupted())
-      return op.emitOpError("holds GPU thread loops below the block level");
-    // Code outside the thread loops runs on every thread: it may only
-    // compute values (or, in a block without thread loops, run on one).
-    if (writesMemory(&op))
-      writesOutside = true;
-  }
-  // A block that writes outside its thread loops (an op that could not be
-  // split over threads) runs on one thread, its thread loops in order.
-  if (writesOutside)
-    threadLoops.clear();
+  // A block whose work cannot be shared (an op that writes memory and has
+  // results outside its thread loops) runs on one thread, its thread loops
+  // in order, its temporaries private.
+  BlockPlan plan;
+  bool shared = succeeded(planBlock(*forall.getBody(), plan));
+  if (!shared)
+    plan = BlockPlan();
   ImplicitLocOpBuilder b(forall.getLoc(), rewriter);
   b.setInsertionPoint(forall);
   LoopSpace blocks = loopSpaceOf(b, forall);
-  int64_t threads = blockThreads(threadLoops, threadsPerBlock);
+  int64_t threads = blockThreads(plan.threadLoops, threadsPerBlock);
   gpu::LaunchOp launch =
       createLaunch(b, gridSize(b, blocks.total), threads);
+  // The block's temporaries are allocated once per launch, in the block's
+  // shared memory: every block iteration of the grid-stride loop rewrites
+  // them before reading them.
+  for (memref::AllocOp alloc : plan.temporaries) {
+    rewriter.moveOpBefore(alloc, b.getInsertionBlock(), b.getInsertionPoint());
+    alloc->setAttr(kWorkgroupAttr, rewriter.getUnitAttr());
+    for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+      if (isa<memref::DeallocOp>(user))
+        rewriter.eraseOp(user);
+  }
+  Value threadId = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
   Value blockId = gpu::BlockIdOp::create(b, gpu::Dimension::x);
   Value gridDim = gpu::GridDimOp::create(b, gpu::Dimension::x);
+  Value zero = arith::ConstantIndexOp::create(b, 0);
+  Value first =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, threadId, zero);
   Block *body = forall.getBody();
-  if (threadLoops.empty()) {
+  if (!shared) {
     // One thread runs the block's work.
-    Value first = arith::CmpIOp::create(
-        b, arith::CmpIPredicate::eq, gpu::ThreadIdOp::create(b, gpu::Dimension::x),
-        arith::ConstantIndexOp::create(b, 0));
     auto single = scf::IfOp::create(b, first, /*withElseRegion=*/false);
     b.setInsertionPointToStart(single.thenBlock());
   }
   strideLoop(rewriter, b, blocks, blockId, gridDim, body);
   rewriter.eraseOp(forall);
 
-  // Each thread loop: a block-stride loop and a barrier.
-  for (Operation *op : threadLoops) {
+  // Each thread loop: a block-stride loop between barriers.
+  for (Operation *op : plan.threadLoops) {
     if (op->getNumResults() != 0)
       return op->emitOpError("with results reached the GPU tail");
-    auto loop = cast<LoopLikeOpInterface>(op);
     b.setInsertionPoint(op);
-    LoopSpace space = loopSpaceOf(b, loop);
-    Value threadId = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+    LoopSpace space = loopSpaceOf(b, cast<LoopLikeOpInterface>(op));
     Value blockDim = gpu::BlockDimOp::create(b, gpu::Dimension::x);
-    strideLoop(rewriter, b, space, threadId, blockDim, &op->getRegion(0).front());
-    gpu::BarrierOp::create(b);
+    scf::ForOp loop = strideLoop(rewriter, b, space, threadId, blockDim,
+                                 &op->getRegion(0).front());
     rewriter.eraseOp(op);
+    barriersAround(b, loop);
+  }
+  // Each other write: the first thread, between barriers.
+  for (Operation *op : plan.singleOps) {
+    b.setInsertionPoint(op);
+    auto single = scf::IfOp::create(b, first, /*withElseRegion=*/false);
+    rewriter.moveOpBefore(op, single.thenBlock()->getTerminator());
+    barriersAround(b, single);
   }
   return sequentializeNested(rewriter, launch);
 }

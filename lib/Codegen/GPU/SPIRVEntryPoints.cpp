@@ -12,6 +12,8 @@
 //   and loop or branch results, and the bitcasts between bf16 and i16 go.
 //   The launches pass a bf16 buffer through a cast to its i16 type, which
 //   the vulkan launch lowering looks through;
+// - shared temporaries (memref.alloc in #gpu.address_space<workgroup>) in
+//   the Workgroup storage class;
 // - private temporaries (memref.alloca in #gpu.address_space<private>) in
 //   the Function storage class, the only one SPIR-V function variables
 //   take.
@@ -62,7 +64,7 @@ struct Retype : ConversionPattern {
   LogicalResult
   matchAndRewrite(Operation *op, ArrayRef<Value> operands,
                   ConversionPatternRewriter &rewriter) const override {
-    if (!isa<memref::LoadOp, memref::StoreOp, memref::AllocaOp,
+    if (!isa<memref::LoadOp, memref::StoreOp, memref::AllocaOp, memref::AllocOp,
              arith::SelectOp>(op))
       return failure();
     SmallVector<Type> types;
@@ -157,17 +159,29 @@ struct RecurSPIRVEntryPoints
       if (failed(carryBF16AsI16(kernels)))
         return signalPassFailure();
 
-    // A thread's private temporaries are SPIR-V Function variables.
-    auto function = spirv::StorageClassAttr::get(&getContext(),
-                                                 spirv::StorageClass::Function);
-    module.walk([&](memref::AllocaOp alloca) {
-      auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(
-          alloca.getType().getMemorySpace());
-      if (!space || space.getValue() != gpu::AddressSpace::Private)
+    // A thread's private temporaries are SPIR-V Function variables, a
+    // block's shared ones Workgroup variables.
+    module.walk([&](Operation *op) {
+      if (!isa<memref::AllocaOp, memref::AllocOp>(op))
         return;
-      MemRefType type = alloca.getType();
-      alloca.getResult().setType(MemRefType::get(
-          type.getShape(), type.getElementType(), type.getLayout(), function));
+      Value buffer = op->getResult(0);
+      auto type = cast<MemRefType>(buffer.getType());
+      auto space =
+          dyn_cast_or_null<gpu::AddressSpaceAttr>(type.getMemorySpace());
+      if (!space)
+        return;
+      spirv::StorageClass storage;
+      if (isa<memref::AllocaOp>(op) &&
+          space.getValue() == gpu::AddressSpace::Private)
+        storage = spirv::StorageClass::Function;
+      else if (isa<memref::AllocOp>(op) &&
+               space.getValue() == gpu::AddressSpace::Workgroup)
+        storage = spirv::StorageClass::Workgroup;
+      else
+        return;
+      buffer.setType(MemRefType::get(
+          type.getShape(), type.getElementType(), type.getLayout(),
+          spirv::StorageClassAttr::get(&getContext(), storage)));
     });
 
     // Launches pass the retyped buffers through a cast.

@@ -3,12 +3,17 @@
 // Two levels of upstream TilingInterface tiling: a forall over (batch,
 // heads) mapped to blocks, and inside it a forall over the op's other
 // independent dimensions mapped to threads. What is left in a thread is one
-// sequence of one column, which the token-serial lowering walks.
+// sequence of one column, which the token-serial lowering walks. An op that
+// takes the chunked form (its recur.chunk_config, --recur-gpu-configure)
+// is tiled into blocks only, over (batch, heads, value blocks): the chunk
+// pattern rewrites each block's tile, whose tile ops the block's threads
+// share.
 //
 //===----------------------------------------------------------------------===//
 
 #include "recur/Codegen/GPU/Passes.h"
 
+#include "recur/Conversion/RecurToChunks/ChunkConfig.h"
 #include "recur/Dialect/Recur/IR/RecurDialect.h"
 #include "recur/Dialect/Recur/IR/RecurLayout.h"
 #include "recur/Dialect/Recur/IR/RecurOps.h"
@@ -43,20 +48,20 @@ static bool isThreadDim(Operation *op, StringRef dim) {
   return true;
 }
 
-/// Tiles `op` by 1 along the independent dimensions `selected` picks, in a
-/// forall whose loops carry the mappings `mapping` builds from their
-/// position; returns the tiled op (the same op on the tile), or the op
-/// itself when no dimension is selected.
+/// Tiles `op` along its independent dimensions by the sizes `tileSize`
+/// gives (0: not tiled), in a forall whose loops carry the mappings
+/// `mapping` builds from their position; returns the tiled op (the same op
+/// on the tile), or the op itself when no dimension is tiled.
 static FailureOr<TilingInterface>
 tileLevel(RewriterBase &rewriter, TilingInterface op,
-          function_ref<bool(StringRef)> selected,
+          function_ref<int64_t(StringRef)> tileSize,
           function_ref<Attribute(unsigned)> mapping) {
   SmallVector<OpFoldResult> sizes;
   SmallVector<Attribute> mappings;
   for (const std::string &dim : getParallelDims(op)) {
-    bool tiled = selected(dim);
-    sizes.push_back(rewriter.getIndexAttr(tiled ? 1 : 0));
-    if (tiled)
+    int64_t size = tileSize(dim);
+    sizes.push_back(rewriter.getIndexAttr(size));
+    if (size != 0)
       mappings.push_back(mapping(mappings.size()));
   }
   if (mappings.empty())
@@ -72,6 +77,17 @@ tileLevel(RewriterBase &rewriter, TilingInterface op,
     return failure();
   rewriter.replaceOp(op, tiled->replacements);
   return cast<TilingInterface>(tiled->tiledOps.front());
+}
+
+/// The block tile of `op`: one sequence of one head, and for a chunked op
+/// (--recur-gpu-configure) the value columns of its `value_block`.
+static int64_t blockTileSize(Operation *op, StringRef dim) {
+  if (isBlockDim(dim))
+    return 1;
+  std::optional<ChunkConfig> config = ChunkConfig::read(op);
+  if (config && dim == "V" && config->valueBlock != 0)
+    return config->valueBlock;
+  return 0;
 }
 
 namespace {
@@ -93,15 +109,21 @@ struct RecurGPUTile : recur::impl::RecurGPUTileBase<RecurGPUTile> {
     };
     IRRewriter rewriter(context);
     for (TilingInterface op : ops) {
+      // A chunked op's block shares its tiles among its threads: no
+      // thread level (--recur-gpu-map-to-launches spreads each tile op).
+      bool chunked = op->hasAttr(ChunkConfig::attrName);
       FailureOr<TilingInterface> block = tileLevel(
-          rewriter, op, isBlockDim, [&](unsigned position) -> Attribute {
+          rewriter, op, [&](StringRef dim) { return blockTileSize(op, dim); },
+          [&](unsigned position) -> Attribute {
             return gpu::GPUBlockMappingAttr::get(context, linearId(position));
           });
-      FailureOr<TilingInterface> thread;
-      if (succeeded(block))
+      FailureOr<TilingInterface> thread = block;
+      if (succeeded(block) && !chunked)
         thread = tileLevel(
             rewriter, *block,
-            [&](StringRef dim) { return isThreadDim(*block, dim); },
+            [&](StringRef dim) -> int64_t {
+              return isThreadDim(*block, dim) ? 1 : 0;
+            },
             [&](unsigned position) -> Attribute {
               return gpu::GPUThreadMappingAttr::get(context,
                                                     linearId(position));

@@ -20,13 +20,16 @@ static StringRef formName(LinearAttentionForm form) {
 
 DictionaryAttr ChunkConfig::toAttr(MLIRContext *context) const {
   Builder b(context);
-  return b.getDictionaryAttr(
-      {b.getNamedAttr("chunk_size", b.getI64IntegerAttr(chunkSize)),
-       b.getNamedAttr("linear_attention_form",
-                      b.getStringAttr(formName(linearAttentionForm))),
-       b.getNamedAttr("serial_below", b.getI64IntegerAttr(serialBelow)),
-       b.getNamedAttr("state_pass",
-                      b.getStringAttr(statePassName(statePass)))});
+  SmallVector<NamedAttribute> entries = {
+      b.getNamedAttr("chunk_size", b.getI64IntegerAttr(chunkSize)),
+      b.getNamedAttr("linear_attention_form",
+                     b.getStringAttr(formName(linearAttentionForm))),
+      b.getNamedAttr("serial_below", b.getI64IntegerAttr(serialBelow)),
+      b.getNamedAttr("state_pass", b.getStringAttr(statePassName(statePass)))};
+  if (valueBlock != 0)
+    entries.push_back(
+        b.getNamedAttr("value_block", b.getI64IntegerAttr(valueBlock)));
+  return b.getDictionaryAttr(entries);
 }
 
 FailureOr<ChunkConfig> ChunkConfig::fromOp(Operation *op) {
@@ -64,9 +67,12 @@ FailureOr<ChunkConfig> ChunkConfig::fromOp(Operation *op) {
       failed(choice("state_pass", {"sequential", "parallel"}, pass)) ||
       failed(choice("linear_attention_form", {"chunked", "recurrent"}, form)))
     return failure();
+  if (dict.contains("value_block") &&
+      failed(integer("value_block", 1, INT64_MAX, config.valueBlock)))
+    return failure();
   for (NamedAttribute entry : dict)
     if (!llvm::is_contained({"chunk_size", "serial_below", "state_pass",
-                             "linear_attention_form"},
+                             "linear_attention_form", "value_block"},
                             entry.getName().strref()))
       return op->emitOpError() << attrName << ": unknown entry '"
                                << entry.getName().strref() << "'";
@@ -88,8 +94,9 @@ std::optional<ChunkConfig> ChunkConfig::read(Operation *op) {
 
 bool ChunkConfig::operator<(const ChunkConfig &other) const {
   return std::make_tuple(chunkSize, static_cast<int>(statePass), serialBelow,
-                         static_cast<int>(linearAttentionForm)) <
+                         static_cast<int>(linearAttentionForm), valueBlock) <
          std::make_tuple(other.chunkSize, static_cast<int>(other.statePass),
                          other.serialBelow,
-                         static_cast<int>(other.linearAttentionForm));
+                         static_cast<int>(other.linearAttentionForm),
+                         other.valueBlock);
 }

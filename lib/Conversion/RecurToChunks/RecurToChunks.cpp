@@ -69,6 +69,8 @@ struct RecurChunk : recur::impl::RecurChunkBase<RecurChunk> {
       if (!isa<LinearAttentionOp, AttentionOp, Conv1dOp, ScanOp,
                SelectiveScanOp>(op))
         return WalkResult::advance();
+      if (configuredOnly && !op->hasAttr(ChunkConfig::attrName))
+        return WalkResult::advance();
       FailureOr<ChunkConfig> config = ChunkConfig::fromOp(op);
       if (failed(config))
         return WalkResult::interrupt();

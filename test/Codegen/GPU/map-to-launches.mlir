@@ -1,17 +1,18 @@
 // RUN: recur-opt %s --split-input-file --recur-gpu-map-to-launches --verify-diagnostics | FileCheck %s
 
 // A forall mapped to blocks: a launch whose blocks walk the iterations
-// (grid-stride); the thread forall inside: a block-stride loop, then a
-// barrier. 32 threads: the thread loop's static count, a warp at least.
+// (grid-stride); the thread forall inside: a block-stride loop between
+// barriers. 32 threads: the thread loop's static count, a warp at least.
 // CHECK-LABEL: func.func @blocks_and_threads
 // CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c32{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}})
+// CHECK:           %[[TID:.*]] = gpu.thread_id x
 // CHECK:           %[[BID:.*]] = gpu.block_id x
 // CHECK:           %[[GDIM:.*]] = gpu.grid_dim x
 // CHECK:           scf.for %[[L:.*]] = %[[BID]] to %{{.*}} step %[[GDIM]]
 // CHECK:             affine.delinearize_index %[[L]]
-// CHECK:             %[[TID:.*]] = gpu.thread_id x
 // CHECK:             %[[BDIM:.*]] = gpu.block_dim x
-// CHECK:             scf.for %[[T:.*]] = %[[TID]] to %{{.*}} step %[[BDIM]]
+// CHECK-NEXT:        gpu.barrier
+// CHECK-NEXT:        scf.for %[[T:.*]] = %[[TID]] to %{{.*}} step %[[BDIM]]
 // CHECK:               memref.store
 // CHECK:             gpu.barrier
 // CHECK:           gpu.terminator
@@ -56,14 +57,17 @@ func.func @host_parallel(%out: memref<?x?xf32>) {
 
 // -----
 
-// A block with no thread loop runs on its first thread.
+// A block with no thread loop: its first thread writes.
 // CHECK-LABEL: func.func @single_thread
 // CHECK:         gpu.launch
 // CHECK:           %[[TID:.*]] = gpu.thread_id x
 // CHECK:           %[[FIRST:.*]] = arith.cmpi eq, %[[TID]], %c0
-// CHECK:           scf.if %[[FIRST]]
-// CHECK:             scf.for
-// CHECK:               memref.store
+// CHECK:           scf.for
+// CHECK:             gpu.barrier
+// CHECK-NEXT:        scf.if %[[FIRST]]
+// CHECK-NEXT:          memref.store
+// CHECK-NEXT:        }
+// CHECK-NEXT:        gpu.barrier
 func.func @single_thread(%out: memref<?xf32>) {
   %c0 = arith.constant 0 : index
   %one = arith.constant 1.0 : f32
@@ -105,17 +109,21 @@ func.func @leftover_loop(%out: memref<?xf32>) {
 
 // -----
 
-// A block that writes outside its thread loops runs on its first thread,
-// the thread loop in order.
+// A block that writes outside its thread loops: its first thread does the
+// write, between barriers; the threads share the thread loop.
 // CHECK-LABEL: func.func @write_outside_threads
 // CHECK:         gpu.launch
-// CHECK:           arith.cmpi eq, %{{.*}}, %c0
-// CHECK:           scf.if
-// CHECK:             scf.for
+// CHECK:           %[[TID:.*]] = gpu.thread_id x
+// CHECK:           %[[FIRST:.*]] = arith.cmpi eq, %[[TID]], %c0
+// CHECK:           scf.for
+// CHECK:             gpu.barrier
+// CHECK-NEXT:        scf.if %[[FIRST]] {
+// CHECK-NEXT:          memref.store
+// CHECK-NEXT:        }
+// CHECK-NEXT:        gpu.barrier
+// CHECK:             scf.for %{{.*}} = %[[TID]] to
 // CHECK:               memref.store
-// CHECK:               scf.for
-// CHECK:                 memref.store
-// CHECK-NOT:       gpu.barrier
+// CHECK:             gpu.barrier
 // CHECK:           gpu.terminator
 func.func @write_outside_threads(%out: memref<?x8xf32>) {
   %c0 = arith.constant 0 : index
@@ -126,6 +134,90 @@ func.func @write_outside_threads(%out: memref<?x8xf32>) {
     scf.forall (%v) in (8) {
       memref.store %one, %out[%b, %v] : memref<?x8xf32>
     } {mapping = [#gpu.thread<linear_dim_0>]}
+  } {mapping = [#gpu.block<linear_dim_0>]}
+  return
+}
+
+// -----
+
+// A block whose write outside its thread loops has a result every thread
+// needs runs on its first thread, the thread loop in order.
+// CHECK-LABEL: func.func @write_with_result
+// CHECK:         gpu.launch
+// CHECK:           arith.cmpi eq, %{{.*}}, %c0
+// CHECK:           scf.if
+// CHECK:             scf.for
+// CHECK:               scf.for {{.*}} iter_args
+// CHECK:                 memref.store
+// CHECK:               scf.for
+// CHECK:                 memref.store
+// CHECK-NOT:       gpu.barrier
+// CHECK:           gpu.terminator
+func.func @write_with_result(%out: memref<?x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %n = memref.dim %out, %c0 : memref<?x8xf32>
+  scf.forall (%b) in (%n) {
+    %sum = scf.for %i = %c0 to %c8 step %c1 iter_args(%acc = %zero) -> f32 {
+      memref.store %acc, %out[%b, %i] : memref<?x8xf32>
+      %next = arith.addf %acc, %one : f32
+      scf.yield %next : f32
+    }
+    scf.forall (%v) in (8) {
+      memref.store %sum, %out[%b, %v] : memref<?x8xf32>
+    } {mapping = [#gpu.thread<linear_dim_0>]}
+  } {mapping = [#gpu.block<linear_dim_0>]}
+  return
+}
+
+// -----
+
+// A chunked form's block: its static temporaries are the block's (marked
+// for shared memory, allocated once per launch, never freed), and its tile
+// ops, inside the loop over chunks, are block-stride loops between
+// barriers. 128 threads: the tile's 16 x 8 elements.
+// CHECK-LABEL: func.func @chunked_block
+// CHECK:         gpu.launch blocks({{.*}}) threads({{.*}}) in ({{.*}} = %c128{{.*}},
+// CHECK-NEXT:      %[[TILE:.*]] = memref.alloc() {recur.gpu.workgroup} : memref<16x8xf32>
+// CHECK:           %[[TID:.*]] = gpu.thread_id x
+// CHECK:           scf.for
+// CHECK:             scf.for
+// CHECK:               gpu.barrier
+// CHECK-NEXT:          scf.for %{{.*}} = %[[TID]] to
+// CHECK:                 memref.store %{{.*}}, %[[TILE]]
+// CHECK:               gpu.barrier
+// CHECK:               gpu.barrier
+// CHECK-NEXT:          scf.for %{{.*}} = %[[TID]] to
+// CHECK:                 memref.load %[[TILE]]
+// CHECK:               gpu.barrier
+// CHECK-NOT:       memref.dealloc
+// CHECK:           gpu.terminator
+func.func @chunked_block(%in: memref<?x64x8xf32>, %out: memref<?x64x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %n = memref.dim %out, %c0 : memref<?x64x8xf32>
+  scf.forall (%b) in (%n) {
+    scf.for %chunk = %c0 to %c4 step %c1 {
+      %tile = memref.alloc() : memref<16x8xf32>
+      %first = arith.muli %chunk, %c16 : index
+      scf.parallel (%i, %j) = (%c0, %c0) to (%c16, %c8) step (%c1, %c1) {
+        %t = arith.addi %first, %i : index
+        %x = memref.load %in[%b, %t, %j] : memref<?x64x8xf32>
+        memref.store %x, %tile[%i, %j] : memref<16x8xf32>
+      }
+      scf.parallel (%i, %j) = (%c0, %c0) to (%c16, %c8) step (%c1, %c1) {
+        %t = arith.addi %first, %i : index
+        %x = memref.load %tile[%i, %j] : memref<16x8xf32>
+        memref.store %x, %out[%b, %t, %j] : memref<?x64x8xf32>
+      }
+      memref.dealloc %tile : memref<16x8xf32>
+    }
   } {mapping = [#gpu.block<linear_dim_0>]}
   return
 }

@@ -5,6 +5,33 @@
 
 include "mlir/Pass/PassBase.td"
 
+def RecurGPUConfigure : Pass<"recur-gpu-configure"> {
+  let summary = "The GPU policy of the chunked forms, recorded on each op";
+  let description = [{
+    Chooses, for every recur op, between the chunked form and the
+    token-serial one on GPU targets, and records the choice: a
+    `recur.chunk_config` (with `value_block`, the value columns of one
+    block) on each op that takes the chunked form, nothing on the others.
+    `recur.linear_attention` with static key and value sizes takes the
+    chunked form when the chunk tiles of one block (one sequence of one
+    head, `value_block` value columns) fit `shared-memory-bytes`: with the
+    largest chunk (`chunk-size`, halved down to 8) and then the widest
+    divisor of V up to 64 that fit. The other ops
+    stay token-serial: one thread per independent column. A description's
+    own `recur.chunk_config` stays, if it is well formed.
+  }];
+  let options = [
+    Option<"chunkSize", "chunk-size", "int64_t", /*default=*/"16",
+           "Tokens per chunk, the most (1 to 1024)">,
+    Option<"serialBelow", "serial-below", "int64_t", /*default=*/"16",
+           "Linear attention over fewer tokens than this takes the "
+           "token-serial form on tiles; 0 turns it off">,
+    Option<"sharedMemoryBytes", "shared-memory-bytes", "int64_t",
+           /*default=*/"32768",
+           "The shared memory of one block the chunk tiles may take">,
+  ];
+}
+
 def RecurGPUTile : Pass<"recur-gpu-tile"> {
   let summary = "Tile recur ops into GPU blocks and threads";
   let description = [{
@@ -29,12 +56,18 @@ def RecurGPUMapToLaunches : Pass<"recur-gpu-map-to-launches", "::mlir::ModuleOp"
   let description = [{
     After bufferization: each `scf.forall` mapped to `#gpu.block` becomes a
     launch whose blocks walk its linearized iterations (a grid-stride loop,
-    so that any count fits the grid), and each `#gpu.thread` forall inside
-    it a block-stride loop over its iterations followed by a barrier. Each
+    so that any count fits the grid). Its thread loops (`#gpu.thread`
+    foralls, and the `scf.parallel` loops of a chunked form's tile ops),
+    directly in the block or inside the `scf.for`, `scf.if` and `scf.while`
+    around them, become block-stride loops between barriers; a write
+    outside them runs on the first thread between barriers; the block's
+    static temporaries (chunk tiles) are allocated once per launch and
+    marked `recur.gpu.workgroup` (shared memory, for
+    `--recur-gpu-flatten-buffers`). Each
     `scf.parallel` left on the host (the description's own linalg ops and
     copies, after convert-linalg-to-parallel-loops) becomes a launch over
-    all its iterations, spread across blocks and threads. A block that
-    writes memory outside its thread loops runs on one thread; unmapped
+    all its iterations, spread across blocks and threads. A block whose
+    write outside its thread loops has results runs on one thread; unmapped
     parallel loops inside a kernel run in order in their thread; what is
     left on the host that reads or writes buffers without producing a value
     runs on one thread of a launch of its own. Afterwards the host code
@@ -69,8 +102,17 @@ def RecurGPUFlattenBuffers : Pass<"recur-gpu-flatten-buffers"> {
     allocated inside a kernel (the token-serial lowerings' accumulators)
     becomes a `memref.alloca` in private memory
     (`#gpu.address_space<private>`); a larger or run-time sized one is a
-    located error.
+    located error. A block's temporary (`recur.gpu.workgroup`, from
+    `--recur-gpu-map-to-launches`: a chunk tile the block's threads share)
+    becomes an allocation in the block's shared memory
+    (`#gpu.address_space<workgroup>`); a kernel whose blocks need more than
+    `shared-memory-bytes` is a located error.
   }];
+  let options = [
+    Option<"sharedMemoryBytes", "shared-memory-bytes", "int64_t",
+           /*default=*/"32768",
+           "The shared memory a block may take, in bytes">,
+  ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
     "::mlir::memref::MemRefDialect",
@@ -203,7 +245,10 @@ def RecurCUDAKernelABI : Pass<"recur-cuda-kernel-abi", "::mlir::ModuleOp"> {
     (`arith.extui`, after a bitcast for floats), the kernel narrows it at
     its entry; the CUDA runtime passes parameters of 4 and 8 bytes. The
     kernels' `known_block_size` is dropped: NVVM makes it `.maxntid`,
-    under which ptxas spills to reach an occupancy target.
+    under which ptxas spills to reach an occupancy target. A block's shared
+    temporaries (`memref.alloc` in `#gpu.address_space<workgroup>`) become
+    the kernel's workgroup attributions: NVVM lowers such an alloc to a
+    per-thread malloc, and an attribution to a `.shared` array.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }

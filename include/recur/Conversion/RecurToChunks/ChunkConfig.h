@@ -6,6 +6,8 @@
 //   {chunk_size = 64, state_pass = "sequential", serial_below = 16,
 //    linear_attention_form = "chunked"}
 //
+// plus, on GPU targets, `value_block = 32` (the value columns of a block).
+//
 // A target's configuration step writes it (the CPU's: --recur-cpu-configure,
 // lib/Codegen/CPU/ChunkPolicy.cpp); --recur-chunk reads it and the patterns
 // only build the math. A description may set it on an op itself, to
@@ -34,6 +36,10 @@ struct ChunkConfig {
   /// The form of linear attention over serial-below tokens or more:
   /// Chunked or Recurrent (a decision: never Auto).
   LinearAttentionForm linearAttentionForm = LinearAttentionForm::Chunked;
+  /// Value columns per tile of one sequence of one head, each tile one GPU
+  /// block (linear attention on GPU targets); 0: all of them, one tile.
+  /// Written only when set (`value_block`).
+  int64_t valueBlock = 0;
 
   static constexpr llvm::StringLiteral attrName = "recur.chunk_config";
 

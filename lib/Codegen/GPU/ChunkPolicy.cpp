@@ -1,0 +1,184 @@
+//===- ChunkPolicy.cpp - The GPU policy of the chunked forms --------------===//
+//
+// Every choice of the chunked forms that is tuning, not math, made for GPU
+// targets in one place and recorded on each op (recur.chunk_config), which
+// --recur-gpu-tile and --recur-chunk read. An op without a configuration
+// takes the token-serial form, one thread per independent column.
+//
+// On a GPU, a chunked op is one block per (sequence, head, value block):
+// its chunk tiles live in the block's shared memory and its threads share
+// each tile's elements. The tiles of a chunk must therefore fit a block's
+// shared memory; the value block is what the policy shrinks to make them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "recur/Codegen/GPU/Passes.h"
+
+#include "recur/Conversion/RecurToChunks/ChunkConfig.h"
+#include "recur/Dialect/Recur/IR/RecurOps.h"
+
+namespace mlir {
+namespace recur {
+#define GEN_PASS_DEF_RECURGPUCONFIGURE
+#include "recur/Codegen/GPU/Passes.h.inc"
+} // namespace recur
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::recur;
+
+/// The widest value block the policy takes: wider blocks mean fewer blocks
+/// to fill the GPU with, and a chunk's key-side work (decays, the
+/// intra-chunk scores) repeated for fewer value blocks.
+static constexpr int64_t kMaxValueBlock = 64;
+/// The narrowest value block the policy takes a smaller chunk to avoid:
+/// each block repeats the chunk's key-side work.
+static constexpr int64_t kMinValueBlock = 16;
+
+/// The smallest chunk the policy halves the chunk size down to: a smaller
+/// chunk has smaller tiles (for wide keys) but more steps, each with a few
+/// barriers.
+static constexpr int64_t kMinChunkSize = 8;
+
+/// An upper bound on the bytes of shared memory the chunk tiles of one
+/// block of linear attention `op` take after bufferization: one sequence of
+/// one head, `valueBlock` value columns, chunks of `chunk` tokens, f32
+/// tiles (plus the 16-bit copies of 16-bit inputs). Counted from the tiles
+/// the chunked form allocates (docs/gpu.md, "Chunked kernels"), with C the
+/// chunk, K the keys and W the value block:
+/// - C x K key-side tiles: 4 (queries, keys, their scaled and transposed
+///   forms), one more for a key gate's decays, for the bonus, for the delta
+///   rule and for a gate with the delta rule;
+/// - C x W value-side tiles: 2, or 5 with the delta rule's transforms;
+/// - C x C scores: 1, or 4 with the delta rule's solve;
+/// - the K x W state update, and vectors of the token-serial steps.
+static int64_t sharedBytes(LinearAttentionOp op, int64_t chunk, int64_t keys,
+                           int64_t valueBlock) {
+  bool delta = op.getBeta() != nullptr;
+  bool keyGate = op.getGateKind() == GateKind::key;
+  bool gated = op.getGateKind() != GateKind::none;
+  int64_t keyTiles = 4 + keyGate + (op.getBonus() != nullptr) + delta +
+                     (delta && gated);
+  int64_t valueTiles = delta ? 5 : 2;
+  int64_t scoreTiles = delta ? 4 : 1;
+  auto elementType = [](Value value) {
+    return cast<RankedTensorType>(value.getType()).getElementType();
+  };
+  // 16-bit queries, keys and values are padded into a tile of their own
+  // type before they are widened: two half-size tiles of each side.
+  int64_t narrowTiles =
+      elementType(op.getQ()).getIntOrFloatBitWidth() < 32 ||
+              elementType(op.getV()).getIntOrFloatBitWidth() < 32
+          ? 1
+          : 0;
+  int64_t elements = (keyTiles + narrowTiles) * chunk * keys +
+                     (valueTiles + narrowTiles) * chunk * valueBlock +
+                     scoreTiles * chunk * chunk + keys * valueBlock +
+                     4 * keys + 2 * valueBlock + 6 * chunk;
+  return elements * 4;
+}
+
+/// The configuration of linear attention `op` on GPUs, or none when it
+/// takes the token-serial form (run-time head sizes, or tiles that do not
+/// fit `sharedBudget` bytes for any chunk size and value block).
+static std::optional<ChunkConfig>
+linearAttentionConfig(LinearAttentionOp op, const ChunkConfig &base,
+                      int64_t sharedBudget) {
+  int64_t keys = cast<RankedTensorType>(op.getQ().getType()).getDimSize(3);
+  int64_t values = cast<RankedTensorType>(op.getV().getType()).getDimSize(3);
+  if (ShapedType::isDynamic(keys) || ShapedType::isDynamic(values) ||
+      keys == 0 || values == 0)
+    return std::nullopt;
+  // The largest chunk (the chunk size, halved down to kMinChunkSize) with
+  // the widest divisor of V up to kMaxValueBlock whose tiles fit (blocks
+  // of equal width keep every tile's shape static), as long as that is
+  // kMinValueBlock columns at least; else the widest such block of any
+  // chunk.
+  std::optional<ChunkConfig> widest;
+  for (int64_t chunk = base.chunkSize;
+       chunk == base.chunkSize || chunk >= kMinChunkSize; chunk /= 2) {
+    for (int64_t block = std::min(values, kMaxValueBlock); block >= 1;
+         --block) {
+      if (values % block != 0 ||
+          sharedBytes(op, chunk, keys, block) > sharedBudget)
+        continue;
+      ChunkConfig config = base;
+      config.chunkSize = chunk;
+      config.valueBlock = block;
+      if (block >= std::min(values, kMinValueBlock))
+        return config;
+      if (!widest || widest->valueBlock < block)
+        widest = config;
+      break;
+    }
+  }
+  return widest;
+}
+
+/// Checks a description's own configuration of `op`: well formed, and a
+/// value block only on linear attention, dividing its static V (a partial
+/// block would give the tiles run-time shapes).
+static LogicalResult checkOwnConfig(Operation *op) {
+  FailureOr<ChunkConfig> config = ChunkConfig::fromOp(op);
+  if (failed(config))
+    return failure();
+  if (config->valueBlock == 0)
+    return success();
+  auto linear = dyn_cast<LinearAttentionOp>(op);
+  if (!linear)
+    return op->emitOpError() << ChunkConfig::attrName
+                             << ": value_block applies to linear attention "
+                                "only";
+  int64_t values =
+      cast<RankedTensorType>(linear.getV().getType()).getDimSize(3);
+  if (ShapedType::isDynamic(values) || values % config->valueBlock != 0)
+    return op->emitOpError()
+           << ChunkConfig::attrName << ": value_block ("
+           << config->valueBlock
+           << ") must divide the static value size V (" << values << ")";
+  return success();
+}
+
+namespace {
+struct RecurGPUConfigure
+    : recur::impl::RecurGPUConfigureBase<RecurGPUConfigure> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (chunkSize < 1 || chunkSize > 1024) {
+      getOperation()->emitError()
+          << "--recur-gpu-configure: chunk-size must be in [1, 1024], got "
+          << static_cast<int64_t>(chunkSize);
+      return signalPassFailure();
+    }
+    if (serialBelow < 0 || sharedMemoryBytes < 0) {
+      getOperation()->emitError() << "--recur-gpu-configure: serial-below "
+                                     "and shared-memory-bytes must be >= 0";
+      return signalPassFailure();
+    }
+    ChunkConfig base;
+    base.chunkSize = chunkSize;
+    base.serialBelow = serialBelow;
+    base.statePass = StatePass::Sequential;
+    base.linearAttentionForm = LinearAttentionForm::Chunked;
+    WalkResult result = getOperation()->walk([&](Operation *op) {
+      if (!isa<LinearAttentionOp, AttentionOp, Conv1dOp, ScanOp,
+               SelectiveScanOp>(op))
+        return WalkResult::advance();
+      auto linear = dyn_cast<LinearAttentionOp>(op);
+      // A description's own configuration stays, if it is well formed.
+      if (op->hasAttr(ChunkConfig::attrName))
+        return failed(checkOwnConfig(op)) ? WalkResult::interrupt()
+                                          : WalkResult::advance();
+      if (!linear)
+        return WalkResult::advance();
+      if (std::optional<ChunkConfig> config =
+              linearAttentionConfig(linear, base, sharedMemoryBytes))
+        op->setAttr(ChunkConfig::attrName, config->toAttr(&getContext()));
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,74 @@
+// RUN: recur-opt %s --split-input-file --recur-gpu-configure --verify-diagnostics | FileCheck %s
+// RUN: recur-opt %s --split-input-file --recur-gpu-configure=shared-memory-bytes=49152 --verify-diagnostics | FileCheck %s --check-prefix=CUDA
+
+// The GPU policy: linear attention takes the chunked form when its chunk
+// tiles fit a block's shared memory (32 KiB by default): the largest chunk
+// and the widest value block (a divisor of V, 64 at most) that fit.
+// K = 16: chunks of 16, blocks of 40 of the 80 value columns.
+// CHECK-LABEL: func.func @small_head
+// CHECK: recur.linear_attention {{.*}} {recur.chunk_config = {chunk_size = 16 : i64, linear_attention_form = "chunked", serial_below = 16 : i64, state_pass = "sequential", value_block = 40 : i64}}
+func.func @small_head(%q: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x80xf32>, %s: tensor<?x2x16x80xf32>)
+    -> tensor<?x?x2x80xf32> {
+  %o, %h = recur.linear_attention ins(%q, %q, %v : tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x80xf32>) outs(%v, %s : tensor<?x?x2x80xf32>, tensor<?x2x16x80xf32>)
+  return %o : tensor<?x?x2x80xf32>
+}
+
+// -----
+
+// K = 128 with a key gate: chunks of 16 leave room for 4 value columns at
+// most, so the policy halves the chunk: 8 tokens, 16 columns (32 with the
+// 48 KiB a CUDA block has).
+// CHECK-LABEL: func.func @wide_keys
+// CHECK: {recur.chunk_config = {chunk_size = 8 : i64, {{.*}}, value_block = 16 : i64}}
+// CUDA-LABEL: func.func @wide_keys
+// CUDA: {recur.chunk_config = {chunk_size = 8 : i64, {{.*}}, value_block = 32 : i64}}
+func.func @wide_keys(%q: tensor<?x?x2x128xf32>, %v: tensor<?x?x2x128xf32>, %s: tensor<?x2x128x128xf32>)
+    -> tensor<?x?x2x128xf32> {
+  %o, %h = recur.linear_attention ins(%q, %q, %v : tensor<?x?x2x128xf32>, tensor<?x?x2x128xf32>, tensor<?x?x2x128xf32>) gate key(%q : tensor<?x?x2x128xf32>) outs(%v, %s : tensor<?x?x2x128xf32>, tensor<?x2x128x128xf32>)
+  return %o : tensor<?x?x2x128xf32>
+}
+
+// -----
+
+// Token-serial: heads of run-time size, tiles that fit no block (the
+// delta rule with K = 256), and the ops without a chunked GPU form yet.
+// CHECK-LABEL: func.func @token_serial
+// CHECK-NOT: recur.chunk_config
+func.func @token_serial(%q: tensor<?x?x2x?xf32>, %v: tensor<?x?x2x8xf32>, %s: tensor<?x2x?x8xf32>,
+                        %qw: tensor<?x?x2x256xf32>, %sw: tensor<?x2x256x256xf32>, %b: tensor<?x?x2xf32>,
+                        %a: tensor<1x40x4xf32>, %h0: tensor<1x4xf32>)
+    -> (tensor<?x?x2x8xf32>, tensor<?x?x2x256xf32>, tensor<1x40x4xf32>) {
+  %o0, %s0 = recur.linear_attention ins(%q, %q, %v : tensor<?x?x2x?xf32>, tensor<?x?x2x?xf32>, tensor<?x?x2x8xf32>) outs(%v, %s : tensor<?x?x2x8xf32>, tensor<?x2x?x8xf32>) {scale = 0.25 : f32}
+  %o1, %s1 = recur.linear_attention ins(%qw, %qw, %qw : tensor<?x?x2x256xf32>, tensor<?x?x2x256xf32>, tensor<?x?x2x256xf32>) gate scalar(%b : tensor<?x?x2xf32>) beta(%b : tensor<?x?x2xf32>) outs(%qw, %sw : tensor<?x?x2x256xf32>, tensor<?x2x256x256xf32>)
+  %h, %last = recur.scan ins(%a, %a : tensor<1x40x4xf32>, tensor<1x40x4xf32>) outs(%a, %h0 : tensor<1x40x4xf32>, tensor<1x4xf32>)
+  return %o0, %o1, %h : tensor<?x?x2x8xf32>, tensor<?x?x2x256xf32>, tensor<1x40x4xf32>
+}
+
+// -----
+
+// A description's own configuration stays.
+// CHECK-LABEL: func.func @override
+// CHECK: {recur.chunk_config = {chunk_size = 4 : i64, linear_attention_form = "chunked", serial_below = 0 : i64, state_pass = "sequential", value_block = 2 : i64}}
+func.func @override(%q: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x8xf32>, %s: tensor<?x2x16x8xf32>)
+    -> tensor<?x?x2x8xf32> {
+  %o, %h = recur.linear_attention ins(%q, %q, %v : tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x8xf32>) outs(%v, %s : tensor<?x?x2x8xf32>, tensor<?x2x16x8xf32>) {recur.chunk_config = {chunk_size = 4 : i64, linear_attention_form = "chunked", serial_below = 0 : i64, state_pass = "sequential", value_block = 2 : i64}}
+  return %o : tensor<?x?x2x8xf32>
+}
+
+// -----
+
+func.func @bad_value_block(%q: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x8xf32>, %s: tensor<?x2x16x8xf32>)
+    -> tensor<?x?x2x8xf32> {
+  // expected-error @below {{'recur.linear_attention' op recur.chunk_config: value_block must be an integer in [1, 9223372036854775807]}}
+  %o, %h = recur.linear_attention ins(%q, %q, %v : tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x8xf32>) outs(%v, %s : tensor<?x?x2x8xf32>, tensor<?x2x16x8xf32>) {recur.chunk_config = {chunk_size = 4 : i64, linear_attention_form = "chunked", serial_below = 0 : i64, state_pass = "sequential", value_block = 0 : i64}}
+  return %o : tensor<?x?x2x8xf32>
+}
+
+// -----
+
+func.func @partial_value_block(%q: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x8xf32>, %s: tensor<?x2x16x8xf32>)
+    -> tensor<?x?x2x8xf32> {
+  // expected-error @below {{'recur.linear_attention' op recur.chunk_config: value_block (3) must divide the static value size V (8)}}
+  %o, %h = recur.linear_attention ins(%q, %q, %v : tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x8xf32>) outs(%v, %s : tensor<?x?x2x8xf32>, tensor<?x2x16x8xf32>) {recur.chunk_config = {chunk_size = 4 : i64, linear_attention_form = "chunked", serial_below = 0 : i64, state_pass = "sequential", value_block = 3 : i64}}
+  return %o : tensor<?x?x2x8xf32>
+}
