@@ -37,6 +37,9 @@ void mlir::recur::buildGPUKernelsPipeline(OpPassManager &pm,
   // The GPU policy: which ops take the chunked form, with which tiles.
   RecurGPUConfigureOptions policy;
   policy.sharedMemoryBytes = options.sharedMemoryBytes;
+  policy.chunkSize = options.chunkSize;
+  policy.serialBelow = options.serialBelow;
+  policy.linearAttentionForm = options.linearAttentionForm;
   pm.addPass(createRecurGPUConfigure(policy));
   // Blocks over (batch, heads); a chunked op's block takes its chunked
   // form (tile ops its threads share), any other op's block has threads

@@ -40,6 +40,12 @@ class CompiledModule:
         return self.library.call(function, inputs, dims, threads)
 
 
+def test_target() -> str:
+    """The target execution tests compile for: RECUR_TEST_TARGET, else
+    "cpu"."""
+    return os.environ.get("RECUR_TEST_TARGET", "cpu")
+
+
 def compile_module(mlir_text: str, workdir: str, stem: str = "model",
                    pipeline: str = "default",
                    options: Sequence[str] = (),
@@ -48,7 +54,7 @@ def compile_module(mlir_text: str, workdir: str, stem: str = "model",
     recur-compile for `target` (default: RECUR_TEST_TARGET, else "cpu"),
     adding `options` (e.g. "--chunk-size=16") to its command, and loads
     it."""
-    target = target or os.environ.get("RECUR_TEST_TARGET", "cpu")
+    target = target or test_target()
     os.makedirs(workdir, exist_ok=True)
     source = os.path.join(workdir, f"{stem}.mlir")
     with open(source, "w") as f:

@@ -244,6 +244,14 @@ LogicalResult lowerModel(ModuleOp module, const llvm::TargetMachine &machine) {
     recur::GPUPipelineOptions options;
     options.gpuArch = gpuArch;
     options.cudaPath = cudaToolkit();
+    // The GPU policy's own chunk size unless one is asked for; the
+    // reference lowering is the token-serial form of every op.
+    if (chunkSize.getNumOccurrences() != 0)
+      options.chunkSize = chunkSize;
+    options.serialBelow = serialBelow;
+    options.linearAttentionForm = pipeline == recur::RecurLowering::Reference
+                                      ? recur::LinearAttentionForm::Recurrent
+                                      : linearAttentionForm.getValue();
     PassManager pm(module.getContext());
     if (target == Target::Vulkan)
       recur::buildVulkanPipeline(pm, options);
@@ -430,6 +438,11 @@ int main(int argc, char **argv) {
   } else if (emit == EmitKind::PTX) {
     return fail("--emit=ptx needs --target=cuda");
   }
+  if (target != Target::CPU && statePass != recur::StatePass::Sequential)
+    return fail("--state-pass=parallel is not supported on GPU targets yet "
+                "(their chunked forms carry the state in one loop)");
+  if (target != Target::CPU && openmp.getNumOccurrences() != 0)
+    return fail("--openmp applies to the cpu target only");
   if (optLevel > 3)
     return fail("unknown optimization level -O" + llvm::Twine(optLevel.getValue()) +
                 " (expected 0 to 3)");

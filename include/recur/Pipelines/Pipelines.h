@@ -137,6 +137,17 @@ inline constexpr const char *kSharedMemoryBytesDescription =
     "(default 32768: what Vulkan devices such as lavapipe give; CUDA "
     "devices give 49152 without opting in)";
 
+/// The GPU targets' most tokens per chunk: the policy halves it where the
+/// tiles would not fit a block's shared memory.
+inline constexpr int64_t kDefaultGPUChunkSize = 16;
+inline constexpr const char *kGPUChunkSizeDescription =
+    "Tokens per chunk of the chunked forms on GPU targets, the most (1 to "
+    "1024, default 16)";
+inline constexpr const char *kGPULinearAttentionFormDescription =
+    "The form of linear attention on GPU targets: auto or chunked (chunked "
+    "where its tiles fit a block's shared memory), recurrent (one thread "
+    "per value column)";
+
 struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<std::string> gpuArch{
       *this, "gpu-arch", llvm::cl::desc(kGPUArchDescription),
@@ -150,6 +161,17 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<int64_t> sharedMemoryBytes{
       *this, "shared-memory-bytes",
       llvm::cl::desc(kSharedMemoryBytesDescription), llvm::cl::init(32768)};
+  PassOptions::Option<int64_t> chunkSize{
+      *this, "chunk-size", llvm::cl::desc(kGPUChunkSizeDescription),
+      llvm::cl::init(kDefaultGPUChunkSize)};
+  PassOptions::Option<int64_t> serialBelow{
+      *this, "serial-below", llvm::cl::desc(kSerialBelowDescription),
+      llvm::cl::init(kDefaultSerialBelow)};
+  PassOptions::Option<LinearAttentionForm> linearAttentionForm{
+      *this, "linear-attention-form",
+      llvm::cl::desc(kGPULinearAttentionFormDescription),
+      llvm::cl::init(LinearAttentionForm::Auto),
+      linearAttentionFormOptionValues()};
 };
 
 /// The common stage of the GPU targets: the C interface and its checks,

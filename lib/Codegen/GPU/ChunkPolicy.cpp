@@ -170,7 +170,7 @@ struct RecurGPUConfigure
       if (op->hasAttr(ChunkConfig::attrName))
         return failed(checkOwnConfig(op)) ? WalkResult::interrupt()
                                           : WalkResult::advance();
-      if (!linear)
+      if (!linear || linearAttentionForm == LinearAttentionForm::Recurrent)
         return WalkResult::advance();
       if (std::optional<ChunkConfig> config =
               linearAttentionConfig(linear, base, sharedMemoryBytes))

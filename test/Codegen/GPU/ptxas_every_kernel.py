@@ -6,7 +6,8 @@
 # the delta rule, the bonus, both scans with one and several groups,
 # attention with GQA, a window and a KV cache, conv1d with bias and SiLU;
 # f32 and bf16), and the block of every model family that
-# `python3 -m recur.models` writes from the example configs.
+# `python3 -m recur.models` writes from the example configs. Shared memory
+# (the chunked forms' tiles) stays within the GPU policy's 32 KiB.
 #
 # REQUIRES: cuda-ptxas
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t %recur_src %ptxas
@@ -113,6 +114,11 @@ def check(path: str, ptxas: str, arch: str) -> int:
     registers = [int(r) for r in re.findall(r"Used (\d+) registers",
                                              result.stderr)]
     shared = [int(b) for b in re.findall(r"(\d+) bytes smem", result.stderr)]
+    # The chunk tiles of a block stay within the GPU policy's budget, the
+    # default of --recur-gpu-configure's shared-memory-bytes.
+    if max(shared, default=0) > 32768:
+        raise SystemExit(f"{path} ({arch}): {max(shared)} bytes of shared "
+                         "memory in a kernel, over 32768")
     return len(kernels), max(registers), max(shared, default=0)
 
 

@@ -3,6 +3,8 @@
 #ifndef RECUR_CODEGEN_GPU_PASSES_H
 #define RECUR_CODEGEN_GPU_PASSES_H
 
+#include "recur/Conversion/RecurToChunks/RecurToChunks.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -17,8 +17,10 @@ def RecurGPUConfigure : Pass<"recur-gpu-configure"> {
     head, `value_block` value columns) fit `shared-memory-bytes`: with the
     largest chunk (`chunk-size`, halved down to 8) and then the widest
     divisor of V up to 64 that fit. The other ops
-    stay token-serial: one thread per independent column. A description's
-    own `recur.chunk_config` stays, if it is well formed.
+    stay token-serial: one thread per independent column, as linear
+    attention does with `linear-attention-form=recurrent`. A description's
+    own `recur.chunk_config` stays, if it is well formed (a `value_block`
+    must divide a static V).
   }];
   let options = [
     Option<"chunkSize", "chunk-size", "int64_t", /*default=*/"16",
@@ -29,6 +31,18 @@ def RecurGPUConfigure : Pass<"recur-gpu-configure"> {
     Option<"sharedMemoryBytes", "shared-memory-bytes", "int64_t",
            /*default=*/"32768",
            "The shared memory of one block the chunk tiles may take">,
+    Option<"linearAttentionForm", "linear-attention-form",
+           "::mlir::recur::LinearAttentionForm",
+           /*default=*/"::mlir::recur::LinearAttentionForm::Auto",
+           "The form of linear attention",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::recur::LinearAttentionForm::Auto, "auto",
+                        "chunked where the tiles fit a block"),
+             clEnumValN(::mlir::recur::LinearAttentionForm::Chunked,
+                        "chunked", "the same as auto"),
+             clEnumValN(::mlir::recur::LinearAttentionForm::Recurrent,
+                        "recurrent", "token-serial: one thread per value "
+                        "column"))}]>,
   ];
 }
 
