@@ -10,8 +10,10 @@ the CPU, called through the Python runtime (NAME_host on the GPU, which
 includes the copies to and from the device, so the figures are upper
 bounds of the kernels' time) and timed: the median of N calls after one
 warm-up. Prints one table: op, shape, GPU ms, CPU ms (all threads), and
-their ratio, and checks that the two agree (the largest difference,
-relative to the largest value). --quick runs small shapes (the vulkan
+their ratio, and how far the two agree (the largest difference, relative
+to the largest value). Linear attention is also timed in the
+token-serial form (--linear-attention-form=recurrent: one thread per value
+column) against the default chunked form. --quick runs small shapes (the vulkan
 target on lavapipe, in CI-sized time). RECUR_COMPILE, RECUR_CC and the
 RECUR_*_LDFLAGS variables of python/recur/runtime.py locate the tools.
 """
@@ -105,6 +107,9 @@ def workloads(quick):
     ]
 
 
+# The linear attention workloads, also timed in the token-serial form.
+LINEAR = ("retnet", "mamba2", "gla", "gated_deltanet")
+
 RANGES = {"g": (-0.3, -0.01), "beta": (0, 1), "a": (0.5, 1.0),
           "delta": (0.01, 0.1), "A": (-2, -0.1), "k": (-0.2, 0.2)}
 
@@ -141,7 +146,8 @@ def main():
     B, T = (1, 64) if args.quick else (2, 2048)
     rng = np.random.default_rng(0)
     print(f"{'op':16} {'B x T':>10} {args.target + ' ms':>10} {'cpu ms':>10} "
-          f"{'ratio':>8} {'max diff':>9}")
+          f"{'cpu/gpu':>8} {'max diff':>9} {'serial ms':>10} "
+          f"{'serial/gpu':>10} {'its diff':>9}")
     for name, build in workloads(args.quick):
         m = Module()
         build(m.function(name))
@@ -154,11 +160,25 @@ def main():
         values = inputs_for(signature, {"B": B, "T": T}, rng)
         gpu_ms, gpu_out = median_ms(gpu, name, values, args.reps)
         cpu_ms, cpu_out = median_ms(cpu, name, values, args.reps)
-        diff = max(float(np.max(np.abs(gpu_out[k] - cpu_out[k])) /
-                         max(1e-30, float(np.max(np.abs(cpu_out[k])))))
-                   for k in cpu_out)
+        def difference(out):
+            return max(float(np.max(np.abs(out[k] - cpu_out[k])) /
+                             max(1e-30, float(np.max(np.abs(cpu_out[k])))))
+                       for k in cpu_out)
+        serial = ""
+        if name in LINEAR:
+            # The same op in the token-serial form (one thread per value
+            # column), in the same run.
+            serial_model = compile_module(
+                text, os.path.join(workdir, name, f"{args.target}-serial"),
+                target=args.target,
+                options=["--linear-attention-form=recurrent"])
+            serial_ms, serial_out = median_ms(serial_model, name, values,
+                                              args.reps)
+            serial = (f"{serial_ms:10.3f} {serial_ms / gpu_ms:9.2f}x "
+                      f"{difference(serial_out):9.1e}")
         print(f"{name:16} {f'{B} x {T}':>10} {gpu_ms:10.3f} {cpu_ms:10.3f} "
-              f"{cpu_ms / gpu_ms:7.2f}x {diff:9.1e}", flush=True)
+              f"{cpu_ms / gpu_ms:7.2f}x {difference(gpu_out):9.1e} "
+              f"{serial:>31}", flush=True)
 
 
 if __name__ == "__main__":

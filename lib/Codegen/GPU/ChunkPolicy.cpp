@@ -115,6 +115,58 @@ linearAttentionConfig(LinearAttentionOp op, const ChunkConfig &base,
   return widest;
 }
 
+/// An upper bound on the bytes of shared memory the tiles of one block of
+/// attention take: one query tile of R rows (its positions times the G
+/// heads of a group: about `chunk` rows, or G when G is larger), key and
+/// value tiles of C = `chunk` keys, f32 tiles (plus the 16-bit copies of
+/// 16-bit inputs). Counted from the tiles the chunked form allocates, with
+/// D and Dv the head sizes:
+/// - R x C: the scores, the weights and the mask (3);
+/// - R x Dv: the accumulator, its update and the output (4);
+/// - R x D: the queries (1);
+/// - C x D: the keys and their transpose (2); C x Dv: the values (1);
+/// - R-vectors: the running max and sum and their updates (6);
+/// - 16-bit inputs: their C x D and C x Dv copies.
+static int64_t attentionSharedBytes(int64_t chunk, int64_t group,
+                                    int64_t headDim, int64_t valueDim,
+                                    bool narrow) {
+  int64_t rows = std::max(chunk, group);
+  int64_t elements = 3 * rows * chunk + 4 * rows * valueDim +
+                     rows * headDim + (2 + narrow) * chunk * headDim +
+                     (1 + narrow) * chunk * valueDim + 6 * rows;
+  return elements * 4;
+}
+
+/// The configuration of attention `op` on GPUs, or none when it stays
+/// token-serial (run-time head sizes or head counts, or tiles that do not
+/// fit `sharedBudget` bytes for any chunk size).
+static std::optional<ChunkConfig> attentionConfig(AttentionOp op,
+                                                  const ChunkConfig &base,
+                                                  int64_t sharedBudget) {
+  auto q = cast<RankedTensorType>(op.getQ().getType());
+  auto k = cast<RankedTensorType>(op.getK().getType());
+  auto v = cast<RankedTensorType>(op.getV().getType());
+  int64_t headDim = q.getDimSize(3), valueDim = v.getDimSize(3);
+  if (ShapedType::isDynamic(headDim) || ShapedType::isDynamic(valueDim) ||
+      q.isDynamicDim(2) || k.isDynamicDim(2) || k.getDimSize(2) == 0 ||
+      headDim == 0 ||
+      valueDim == 0)
+    return std::nullopt;
+  bool narrow = q.getElementType().getIntOrFloatBitWidth() < 32 ||
+                v.getElementType().getIntOrFloatBitWidth() < 32;
+  int64_t group = q.getDimSize(2) / k.getDimSize(2); // verified to divide
+  for (int64_t chunk = base.chunkSize;
+       chunk == base.chunkSize || chunk >= kMinChunkSize; chunk /= 2) {
+    if (attentionSharedBytes(chunk, group, headDim, valueDim, narrow) >
+        sharedBudget)
+      continue;
+    ChunkConfig config = base;
+    config.chunkSize = chunk;
+    return config;
+  }
+  return std::nullopt;
+}
+
 /// Checks a description's own configuration of `op`: well formed, and a
 /// value block only on linear attention, dividing its static V (a partial
 /// block would give the tiles run-time shapes).
@@ -170,10 +222,12 @@ struct RecurGPUConfigure
       if (op->hasAttr(ChunkConfig::attrName))
         return failed(checkOwnConfig(op)) ? WalkResult::interrupt()
                                           : WalkResult::advance();
-      if (!linear || linearAttentionForm == LinearAttentionForm::Recurrent)
-        return WalkResult::advance();
-      if (std::optional<ChunkConfig> config =
-              linearAttentionConfig(linear, base, sharedMemoryBytes))
+      std::optional<ChunkConfig> config;
+      if (linear && linearAttentionForm != LinearAttentionForm::Recurrent)
+        config = linearAttentionConfig(linear, base, sharedMemoryBytes);
+      else if (auto attention = dyn_cast<AttentionOp>(op))
+        config = attentionConfig(attention, base, sharedMemoryBytes);
+      if (config)
         op->setAttr(ChunkConfig::attrName, config->toAttr(&getContext()));
       return WalkResult::advance();
     });

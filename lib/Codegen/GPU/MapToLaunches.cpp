@@ -3,8 +3,9 @@
 // After bufferization, every loop nest that touches buffers becomes a
 // gpu.launch:
 //
-// - an scf.forall mapped to `#gpu.block` (from --recur-gpu-tile): its
-//   iterations, linearized, are the blocks, walked in a grid-stride loop
+// - an scf.forall mapped to `#gpu.block` (from --recur-gpu-tile), or not
+//   mapped at all (chunked attention's own forall): its iterations,
+//   linearized, are the blocks, walked in a grid-stride loop
 //   (any count fits a grid of at most kMaxGridSize blocks). Inside, its
 //   thread loops (foralls mapped to `#gpu.thread`, and the parallel loops
 //   of a chunked form's tile ops), where they sit directly in the block or
@@ -491,8 +492,11 @@ struct RecurGPUMapToLaunches
       rewriter.setInsertionPoint(root);
       LogicalResult converted = failure();
       if (auto forall = dyn_cast<scf::ForallOp>(root)) {
-        if (!hasMapping<gpu::GPUBlockMappingAttr>(forall)) {
-          forall.emitOpError("on the host is not mapped to GPU blocks");
+        // An unmapped forall on the host (a chunk pattern's own, over
+        // independent tiles) is blocks too.
+        if (isMapped(forall) && !hasMapping<gpu::GPUBlockMappingAttr>(forall)) {
+          forall.emitOpError("on the host is mapped to GPU threads, not "
+                             "blocks");
           return signalPassFailure();
         }
         converted = convertBlockForall(rewriter, forall, threadsPerBlock);

@@ -7,7 +7,8 @@
 // takes the chunked form (its recur.chunk_config, --recur-gpu-configure)
 // is tiled into blocks only, over (batch, heads, value blocks): the chunk
 // pattern rewrites each block's tile, whose tile ops the block's threads
-// share.
+// share. Chunked attention is not tiled here: its chunk pattern's forall
+// over (batch, key/value head, query tile) is the blocks.
 //
 //===----------------------------------------------------------------------===//
 
@@ -111,7 +112,11 @@ struct RecurGPUTile : recur::impl::RecurGPUTileBase<RecurGPUTile> {
     for (TilingInterface op : ops) {
       // A chunked op's block shares its tiles among its threads: no
       // thread level (--recur-gpu-map-to-launches spreads each tile op).
+      // Chunked attention's own forall, over (batch, key/value head, query
+      // tile), is the blocks: a group's heads share each key tile.
       bool chunked = op->hasAttr(ChunkConfig::attrName);
+      if (chunked && isa<AttentionOp>(op))
+        continue;
       FailureOr<TilingInterface> block = tileLevel(
           rewriter, op, [&](StringRef dim) { return blockTileSize(op, dim); },
           [&](unsigned position) -> Attribute {

@@ -30,8 +30,25 @@ func.func @wide_keys(%q: tensor<?x?x2x128xf32>, %v: tensor<?x?x2x128xf32>, %s: t
 
 // -----
 
+// Attention takes the chunked form (flash-style: a block per query tile of
+// a group's heads) with the largest chunk whose tiles fit: 16 for D = 32 in
+// f32, 8 for D = 64 in bf16 (whose 16-bit tiles come on top).
+// CHECK-LABEL: func.func @attention
+// CHECK: recur.attention {{.*}} {recur.chunk_config = {chunk_size = 16 : i64, linear_attention_form = "chunked", serial_below = 16 : i64, state_pass = "sequential"}}
+// CHECK: recur.attention {{.*}} {recur.chunk_config = {chunk_size = 8 : i64,
+func.func @attention(%q: tensor<?x?x8x32xf32>, %k: tensor<?x?x2x32xf32>,
+                     %qb: tensor<?x?x8x64xbf16>, %kb: tensor<?x?x2x64xbf16>)
+    -> (tensor<?x?x8x32xf32>, tensor<?x?x8x64xbf16>) {
+  %o = recur.attention ins(%q, %k, %k : tensor<?x?x8x32xf32>, tensor<?x?x2x32xf32>, tensor<?x?x2x32xf32>) outs(%q : tensor<?x?x8x32xf32>) causal
+  %ob = recur.attention ins(%qb, %kb, %kb : tensor<?x?x8x64xbf16>, tensor<?x?x2x64xbf16>, tensor<?x?x2x64xbf16>) outs(%qb : tensor<?x?x8x64xbf16>) causal
+  return %o, %ob : tensor<?x?x8x32xf32>, tensor<?x?x8x64xbf16>
+}
+
+// -----
+
 // Token-serial: heads of run-time size, tiles that fit no block (the
-// delta rule with K = 256), and the ops without a chunked GPU form yet.
+// delta rule with K = 256), and the ops without a chunked GPU form yet
+// (the scans, conv1d).
 // CHECK-LABEL: func.func @token_serial
 // CHECK-NOT: recur.chunk_config
 func.func @token_serial(%q: tensor<?x?x2x?xf32>, %v: tensor<?x?x2x8xf32>, %s: tensor<?x2x?x8xf32>,

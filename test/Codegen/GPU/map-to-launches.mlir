@@ -224,13 +224,31 @@ func.func @chunked_block(%in: memref<?x64x8xf32>, %out: memref<?x64x8xf32>) {
 
 // -----
 
+// An unmapped forall on the host (a chunk pattern's own) is blocks too.
+// CHECK-LABEL: func.func @unmapped_host_forall
+// CHECK:         gpu.launch
+// CHECK:           gpu.block_id x
+// CHECK:           scf.for
+// CHECK:             memref.store
 func.func @unmapped_host_forall(%out: memref<?xf32>) {
   %c0 = arith.constant 0 : index
   %one = arith.constant 1.0 : f32
   %n = memref.dim %out, %c0 : memref<?xf32>
-  // expected-error @below {{on the host is not mapped to GPU blocks}}
   scf.forall (%b) in (%n) {
     memref.store %one, %out[%b] : memref<?xf32>
   }
+  return
+}
+
+// -----
+
+func.func @thread_forall_on_host(%out: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %one = arith.constant 1.0 : f32
+  %n = memref.dim %out, %c0 : memref<?xf32>
+  // expected-error @below {{on the host is mapped to GPU threads, not blocks}}
+  scf.forall (%b) in (%n) {
+    memref.store %one, %out[%b] : memref<?xf32>
+  } {mapping = [#gpu.thread<linear_dim_0>]}
   return
 }
