@@ -7,7 +7,7 @@
 #include "recur/Conversion/Passes.h"
 #include "recur/Dialect/Recur/IR/RecurDialect.h"
 #include "recur/Dialect/Recur/Transforms/Passes.h"
-#include "recur/Transforms/Passes.h"
+#include "recur/Codegen/Common/Passes.h"
 #include "recur/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Linalg/Transforms/RuntimeOpVerification.h"
@@ -33,7 +33,7 @@ void mlir::recur::registerAllDialects(DialectRegistry &registry) {
 void mlir::recur::registerAllPasses() {
   mlir::registerAllPasses();
   registerRecurConversionPasses();
-  registerRecurPasses();
+  registerRecurCommonPasses();
   registerRecurDialectPasses();
   registerRecurCPUPasses();
   registerRecurGPUPasses();

@@ -10,7 +10,7 @@
 #include "recur/Codegen/CPU/Passes.h"
 #include "recur/Conversion/Passes.h"
 #include "recur/Dialect/Recur/Transforms/Passes.h"
-#include "recur/Transforms/Passes.h"
+#include "recur/Codegen/Common/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"

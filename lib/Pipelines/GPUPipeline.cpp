@@ -12,7 +12,7 @@
 
 #include "recur/Codegen/GPU/Passes.h"
 #include "recur/Conversion/Passes.h"
-#include "recur/Transforms/Passes.h"
+#include "recur/Codegen/Common/Passes.h"
 
 #include "mlir/Conversion/GPUToSPIRV/GPUToSPIRVPass.h"
 #include "mlir/Conversion/Passes.h"

@@ -8,7 +8,7 @@ A shared library of an object from recur-compile (the object is
 position-independent; `link_shared` adds -Bsymbolic so that two models with
 the same function names can be loaded side by side) is opened with ctypes,
 and its functions are called as the interface file (FILE.json beside the
-object, include/recur/Target/InterfaceFile.h) describes them: no C is
+object, include/recur/Emit/InterfaceFile.h) describes them: no C is
 compiled per call and no data goes through files.
 
 `call` converts each input to its buffer's element type (f32, f16, or bf16

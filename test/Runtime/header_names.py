@@ -2,7 +2,7 @@
 # long, next to a C library name, common words) are accepted as exported
 # functions, dimensions and buffers, and the headers of them compile beside
 # every standard C, POSIX and C++ header that the reserved names are read
-# from (lib/Target/gen_reserved_names.py), included before and after them,
+# from (lib/Emit/gen_reserved_names.py), included before and after them,
 # as C17, C2x with _GNU_SOURCE and C++20 (-Werror); the objects link with
 # the C and math libraries and the OpenMP runtime into one program per
 # language, which calls every function directly (first.c) and through its
@@ -19,7 +19,7 @@ from recur.runtime import LINK_LIBS
 
 WORK, SRC, CC = sys.argv[1:4]
 CXX = CC.replace("clang", "clang++") if "clang" in CC else "c++"
-sys.path.insert(0, os.path.join(SRC, "lib", "Target"))
+sys.path.insert(0, os.path.join(SRC, "lib", "Emit"))
 import gen_reserved_names as reserved  # noqa: E402
 
 NAMES = """

@@ -12,9 +12,9 @@
 #include "recur/InitAll.h"
 #include "recur/Pipelines/Pipelines.h"
 #include "recur/Support/InputChecks.h"
-#include "recur/Target/CInterface.h"
-#include "recur/Target/InterfaceFile.h"
-#include "recur/Target/MachineCode.h"
+#include "recur/Emit/CInterface.h"
+#include "recur/Emit/InterfaceFile.h"
+#include "recur/Emit/MachineCode.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"

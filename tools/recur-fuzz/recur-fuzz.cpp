@@ -14,7 +14,7 @@
 #include "recur/InitAll.h"
 #include "recur/Pipelines/Pipelines.h"
 #include "recur/Support/InputChecks.h"
-#include "recur/Target/MachineCode.h"
+#include "recur/Emit/MachineCode.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"

@@ -2,7 +2,7 @@
 
 #include "RuntimeCalls.h"
 
-#include "recur/Target/CInterface.h"
+#include "recur/Emit/CInterface.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"

@@ -26,7 +26,7 @@
 
 #include "RuntimeCalls.h"
 
-#include "recur/Target/CInterface.h"
+#include "recur/Emit/CInterface.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"

@@ -51,4 +51,129 @@ def RecurCPUConfigure : Pass<"recur-cpu-configure"> {
   ];
 }
 
+def RecurCPULoopOrder : Pass<"recur-cpu-loop-order"> {
+  let summary = "Order linalg loops so the innermost one is unit-stride and parallel";
+  let description = [{
+    A stop-gap of the CPU tail until linalg ops are vectorized explicitly:
+    `convert-linalg-to-loops` nests loops in the order of an op's iteration
+    dimensions, which for a matmul puts the reduction innermost, a loop
+    LLVM cannot vectorize without reassociating. This pass generalizes
+    named linalg ops and interchanges each generic op (upstream's
+    `interchangeGenericOp`) so that the parallel dimension indexing the
+    innermost dimension of its output runs innermost: `(i, j, k)` of a
+    matmul becomes `(i, k, j)`, whose inner loop LLVM vectorizes.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def RecurApproximateExp : Pass<"recur-approximate-exp"> {
+  let summary = "Replace f32 math.exp by upstream's polynomial approximation";
+  let description = [{
+    `math.exp` otherwise becomes a call to libm's `expf` per element, which
+    no loop vectorizer can widen; the chunked forms evaluate many
+    exponentials (decay masks, gated keys, softmax weights). This pass
+    applies upstream's polynomial approximation patterns to `math.exp` on
+    f32 (range reduction plus a polynomial, inline arithmetic that LLVM
+    vectorizes). The tests bound its error with the same f32 tolerances as
+    libm's.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
+  ];
+}
+
+def RecurParallelLoops : Pass<"recur-parallel-loops", "::mlir::ModuleOp"> {
+  let summary = "Choose which scf.forall loops run on threads";
+  let description = [{
+    Runs on buffers, before the loops reach OpenMP. Each `scf.forall` (the
+    batch x head tiles of the recur ops) becomes an `scf.parallel`, which
+    `convert-scf-to-openmp` turns into a work-sharing loop over the
+    threads, unless it allocates on the heap (`memref.alloc`, a temporary
+    of run-time size): a failed allocation returns the out-of-memory status
+    by jumping back to the entry point, which is only possible on the
+    calling thread, so such a loop runs sequentially (`scf.for`). Threads
+    are one level deep: a loop around parallel loops (attention's batch
+    loop around its heads and query tiles) runs sequentially, so that a
+    batch of one still spreads its heads over the threads. A loop on
+    threads is also kept in its sequential form, which runs when
+    `omp_get_max_threads()` is 1 or the loop has one iteration: a parallel
+    region costs microseconds even on one thread (Debian's OpenMP runtime
+    formats trace strings in every work-sharing loop), as much as a whole
+    decode step of a small block. With `threads=false` every loop runs
+    sequentially. A module pass: it declares `omp_get_max_threads`.
+  }];
+  let options = [
+    Option<"threads", "threads", "bool", /*default=*/"true",
+           "Run loops without heap allocations on threads">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def RecurStackScopes : Pass<"recur-stack-scopes", "::mlir::func::FuncOp"> {
+  let summary = "Free the stack temporaries of each loop iteration";
+  let description = [{
+    The pipeline keeps small static temporaries on the stack
+    (`promote-buffers-to-stack`, after `buffer-loop-hoisting` moved them
+    out of the loops that allow it). A `memref.alloca` left in a loop body,
+    such as one per head in a `scf.forall`, would otherwise take new stack
+    on every iteration until the function returns. In the body of every
+    loop (`scf.for`, `scf.forall`, `scf.parallel`, `scf.while`) that
+    allocates on the stack outside a nested loop, this pass saves the stack
+    pointer first and restores it before the terminator
+    (`llvm.intr.stacksave` / `stackrestore`). Each `memref.alloca_scope`
+    (`convert-scf-to-openmp` wraps each loop body in one) is replaced by
+    the same pair around its body: a scope region would not survive
+    `convert-scf-to-cf`, which breaks nested `scf.if`s into blocks. Each
+    thread of a parallel loop has its own temporaries.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def RecurVectorize : Pass<"recur-vectorize", "::mlir::func::FuncOp"> {
+  let summary = "Tile static linalg ops into register tiles and vectorize them";
+  let description = [{
+    Runs on tensors, after the recur ops are lowered. Every linalg op whose
+    iteration space is static (the chunk-level matmuls, gates, decays and
+    epilogues of the chunked and token-serial forms) is tiled with
+    upstream's `scf::tileUsingSCF` and each tile is vectorized with
+    `linalg::vectorize`:
+
+    - the vector dimension is the parallel loop indexing the innermost
+      dimension of the first output; its tile is the largest divisor of its
+      size up to two vector registers (ops with a reduction), eight (a
+      reduction into a single row, such as a vecmat: independent FMA
+      chains) or four (ops without a reduction);
+    - ops with a reduction also block the loop of the output's
+      second-innermost dimension (8 rows for 512-bit vectors, 4 otherwise),
+      and step their reductions one at a time, so a matmul tile becomes an
+      accumulator of 8 x 2 registers updated by broadcast-FMAs;
+    - every other loop steps by one.
+
+    Then the reductions over one element become elementwise vector
+    arithmetic (upstream's multi-reduction canonicalization and unit-dim
+    dropping), the remaining ones `vector.contract`, lowered to
+    broadcast-FMA outer products, and upstream's loop-invariant subset
+    hoisting keeps
+    the accumulators in registers across the reduction loops (the
+    `vector.transfer_read`/`transfer_write` pairs become loop-carried
+    vectors). Ops with a dynamic iteration space are left for
+    `convert-linalg-to-loops`.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",
+           "Width of the target's vector registers in bits (128, 256 or "
+           "512)">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // RECUR_CODEGEN_CPU_PASSES_TD
