@@ -171,7 +171,7 @@ static FailureOr<int64_t> makeWorkgroup(RewriterBase &rewriter,
   auto replacement =
       memref::AllocOp::create(rewriter, alloc.getLoc(), workgroupType);
   rewriter.replaceOp(alloc, replacement.getResult());
-  return type.getNumElements() * type.getElementTypeBitWidth() / 8;
+  return (type.getNumElements() * type.getElementTypeBitWidth() + 7) / 8;
 }
 
 namespace {

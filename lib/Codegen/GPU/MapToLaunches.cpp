@@ -39,6 +39,7 @@
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir {
 namespace recur {
@@ -313,27 +314,57 @@ struct BlockPlan {
   SmallVector<Operation *> threadLoops;
   /// Ops that write memory outside the thread loops: one thread runs each.
   SmallVector<Operation *> singleOps;
-  /// Static temporaries outside the thread loops (chunk tiles): the
-  /// block's shared memory.
-  SmallVector<memref::AllocOp> temporaries;
 };
 } // namespace
 
+/// Whether `alloc` (in a block, outside its thread loops) can be the
+/// block's temporary, allocated once per launch: a static, nonempty buffer
+/// that no loop or branch yields (through views), so that it lives within
+/// one iteration of the loops around it.
+static bool isBlockTemporary(memref::AllocOp alloc) {
+  MemRefType type = alloc.getType();
+  if (!type.hasStaticShape() || type.getNumElements() == 0 ||
+      alloc->getNumOperands() != 0)
+    return false;
+  SmallVector<Value> views = {alloc.getResult()};
+  while (!views.empty()) {
+    Value view = views.pop_back_val();
+    for (Operation *user : view.getUsers()) {
+      if (user->hasTrait<OpTrait::IsTerminator>())
+        return false;
+      if (isa<ViewLikeOpInterface>(user))
+        views.append(user->result_begin(), user->result_end());
+    }
+  }
+  return true;
+}
+
+/// The static temporaries of a block's body outside its thread loops.
+static SmallVector<memref::AllocOp> blockTemporaries(Block &body) {
+  SmallVector<memref::AllocOp> temporaries;
+  for (Operation &op : body)
+    op.walk<WalkOrder::PreOrder>([&](Operation *nested) {
+      if (isThreadLoop(nested))
+        return WalkResult::skip();
+      if (auto alloc = dyn_cast<memref::AllocOp>(nested);
+          alloc && isBlockTemporary(alloc))
+        temporaries.push_back(alloc);
+      return WalkResult::advance();
+    });
+  return temporaries;
+}
+
 /// Plans the ops of `block`, the body of a block forall or of the control
 /// flow around its thread loops (which every thread runs alike: its
-/// conditions and bounds are computed from values every thread has).
-/// Fails when an op that writes memory outside the thread loops has
-/// results every thread needs, or when thread loops sit in anything but
-/// scf.for, scf.if and scf.while.
+/// conditions and bounds are computed from values every thread has; an
+/// unmapped forall there runs its iterations in order). Fails when an op
+/// that writes memory outside the thread loops has results every thread
+/// needs, or when thread loops sit in anything but scf.for, scf.if,
+/// scf.while and an unmapped scf.forall.
 static LogicalResult planBlock(Block &block, BlockPlan &plan) {
   for (Operation &op : block.without_terminator()) {
     if (isThreadLoop(&op)) {
       plan.threadLoops.push_back(&op);
-      continue;
-    }
-    if (auto alloc = dyn_cast<memref::AllocOp>(op);
-        alloc && alloc.getType().hasStaticShape()) {
-      plan.temporaries.push_back(alloc);
       continue;
     }
     bool holdsThreadLoops =
@@ -342,7 +373,9 @@ static LogicalResult planBlock(Block &block, BlockPlan &plan) {
                                         : WalkResult::advance();
           }).wasInterrupted();
     if (holdsThreadLoops) {
-      if (!isa<scf::ForOp, scf::IfOp, scf::WhileOp>(op))
+      auto forall = dyn_cast<scf::ForallOp>(op);
+      if (!isa<scf::ForOp, scf::IfOp, scf::WhileOp>(op) &&
+          !(forall && !isMapped(forall)))
         return failure();
       for (Region &region : op.getRegions())
         for (Block &nested : region)
@@ -380,11 +413,15 @@ static LogicalResult convertBlockForall(RewriterBase &rewriter,
     return forall.emitOpError("on tensors reached the GPU tail");
   // A block whose work cannot be shared (an op that writes memory and has
   // results outside its thread loops) runs on one thread, its thread loops
-  // in order, its temporaries private.
+  // in order.
   BlockPlan plan;
   bool shared = succeeded(planBlock(*forall.getBody(), plan));
   if (!shared)
     plan = BlockPlan();
+  // Static temporaries outside the thread loops (chunk tiles): the block's
+  // shared memory, whether its threads share the work or one does it.
+  SmallVector<memref::AllocOp> temporaries =
+      blockTemporaries(*forall.getBody());
   ImplicitLocOpBuilder b(forall.getLoc(), rewriter);
   b.setInsertionPoint(forall);
   LoopSpace blocks = loopSpaceOf(b, forall);
@@ -394,7 +431,7 @@ static LogicalResult convertBlockForall(RewriterBase &rewriter,
   // The block's temporaries are allocated once per launch, in the block's
   // shared memory: every block iteration of the grid-stride loop rewrites
   // them before reading them.
-  for (memref::AllocOp alloc : plan.temporaries) {
+  for (memref::AllocOp alloc : temporaries) {
     rewriter.moveOpBefore(alloc, b.getInsertionBlock(), b.getInsertionPoint());
     alloc->setAttr(kWorkgroupAttr, rewriter.getUnitAttr());
     for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))

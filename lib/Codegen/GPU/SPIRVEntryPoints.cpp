@@ -14,6 +14,10 @@
 //   the vulkan launch lowering looks through;
 // - shared temporaries (memref.alloc in #gpu.address_space<workgroup>) in
 //   the Workgroup storage class;
+// - barriers that order storage buffers (UniformMemory) as well as
+//   workgroup memory: convert-gpu-to-spirv's order workgroup memory only,
+//   and the chunked forms pass the state between a block's threads through
+//   its output buffer;
 // - private temporaries (memref.alloca in #gpu.address_space<private>) in
 //   the Function storage class, the only one SPIR-V function variables
 //   take.
@@ -24,6 +28,7 @@
 
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVAttributes.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
 #include "mlir/Dialect/SPIRV/IR/TargetAndABI.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -158,6 +163,22 @@ struct RecurSPIRVEntryPoints
     for (auto kernels : module.getOps<gpu::GPUModuleOp>())
       if (failed(carryBF16AsI16(kernels)))
         return signalPassFailure();
+
+    // Barriers order the block's global memory too: the chunked forms pass
+    // the state between threads through its output buffer. Upstream's
+    // gpu.barrier orders workgroup memory only.
+    module.walk([&](gpu::BarrierOp barrier) {
+      OpBuilder b(barrier);
+      auto workgroup = spirv::ScopeAttr::get(&getContext(),
+                                             spirv::Scope::Workgroup);
+      spirv::ControlBarrierOp::create(
+          b, barrier.getLoc(), workgroup, workgroup,
+          spirv::MemorySemanticsAttr::get(
+              &getContext(), spirv::MemorySemantics::AcquireRelease |
+                                 spirv::MemorySemantics::WorkgroupMemory |
+                                 spirv::MemorySemantics::UniformMemory));
+      barrier.erase();
+    });
 
     // A thread's private temporaries are SPIR-V Function variables, a
     // block's shared ones Workgroup variables.

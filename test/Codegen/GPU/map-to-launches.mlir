@@ -252,3 +252,70 @@ func.func @thread_forall_on_host(%out: memref<?xf32>) {
   } {mapping = [#gpu.thread<linear_dim_0>]}
   return
 }
+
+// -----
+
+// A block run by one thread keeps its temporaries in the block's memory
+// too; a buffer a loop yields is not a temporary of one iteration and
+// stays where it is.
+// CHECK-LABEL: func.func @one_thread_temporaries
+// CHECK:         gpu.launch
+// CHECK-NEXT:      memref.alloc() {recur.gpu.workgroup} : memref<64x8xf32>
+// CHECK-NOT:       recur.gpu.workgroup
+// CHECK:           scf.if
+// CHECK:             scf.for {{.*}} iter_args
+// CHECK:               memref.alloc() : memref<8xf32>
+func.func @one_thread_temporaries(%out: memref<?x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %out, %c0 : memref<?x8xf32>
+  %first = memref.alloc() : memref<8xf32>
+  scf.forall (%b) in (%n) {
+    %tile = memref.alloc() : memref<64x8xf32>
+    memref.store %zero, %tile[%c0, %c0] : memref<64x8xf32>
+    %sum = scf.for %i = %c0 to %c4 step %c1 iter_args(%acc = %zero) -> f32 {
+      %x = memref.load %tile[%i, %c0] : memref<64x8xf32>
+      memref.store %x, %out[%b, %i] : memref<?x8xf32>
+      %next = arith.addf %acc, %x : f32
+      scf.yield %next : f32
+    }
+    %last = scf.for %i = %c0 to %c4 step %c1 iter_args(%row = %first) -> memref<8xf32> {
+      %fresh = memref.alloc() : memref<8xf32>
+      scf.yield %fresh : memref<8xf32>
+    }
+    memref.store %sum, %last[%c0] : memref<8xf32>
+  } {mapping = [#gpu.block<linear_dim_0>]}
+  return
+}
+
+// -----
+
+// An unmapped forall inside a block runs its iterations in order, every
+// thread alike; its tile ops are the threads'.
+// CHECK-LABEL: func.func @forall_in_block
+// CHECK:         gpu.launch
+// CHECK:           %[[TID:.*]] = gpu.thread_id x
+// CHECK:           scf.for
+// CHECK:             scf.for
+// CHECK:               gpu.barrier
+// CHECK-NEXT:          scf.for %{{.*}} = %[[TID]] to
+// CHECK:                 memref.store
+// CHECK:               gpu.barrier
+func.func @forall_in_block(%out: memref<?x4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %one = arith.constant 1.0 : f32
+  %n = memref.dim %out, %c0 : memref<?x4x8xf32>
+  scf.forall (%b) in (%n) {
+    scf.forall (%h) in (4) {
+      scf.parallel (%v) = (%c0) to (%c8) step (%c1) {
+        memref.store %one, %out[%b, %h, %v] : memref<?x4x8xf32>
+      }
+    }
+  } {mapping = [#gpu.block<linear_dim_0>]}
+  return
+}
