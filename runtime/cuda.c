@@ -65,7 +65,8 @@ its int64_t: a little-endian host is needed"
   X(cuMemcpyHtoD_v2)                                                           \
   X(cuMemcpyDtoH_v2)                                                           \
   X(cuMemAllocAsync)                                                           \
-  X(cuMemFreeAsync)
+  X(cuMemFreeAsync)                                                            \
+  X(cuMemGetAddressRange_v2)
 
 /* Newer ones, used where the driver has them: cuCtxGetId (12.0) and
  * cuFuncGetParamInfo (12.4). */
@@ -156,6 +157,18 @@ typedef struct kernelFunction {
  *===--------------------------------------------------------------------===*/
 
 static _Thread_local char errorMessage[MESSAGE_BYTES];
+
+/* The temporaries of the current call: carved from the caller's workspace
+ * (recur_cuda_set_workspace), or counted without a device in a dry run
+ * (recur_cuda_measure_begin); otherwise stream-ordered allocations. */
+static _Thread_local struct {
+  int measuring;
+  char *base;
+  /* Bytes handed out, and the workspace allocation's bytes from `base`
+   * (0 until asked of the driver). */
+  uint64_t used, capacity;
+} workspace;
+
 
 const char *recur_cuda_error_message(void) { return errorMessage; }
 
@@ -671,6 +684,8 @@ static int checkLimits(const kernelImage *kernel, const contextInfo *context,
 int recur_cuda_launch(int64_t kernel_address, int64_t grid_x, int64_t grid_y,
                       int64_t grid_z, int64_t block_x, int64_t block_y,
                       int64_t block_z, int64_t args_address, int64_t stream) {
+  if (workspace.measuring)
+    return 0; /* a dry run launches nothing */
   const int64_t *k = (const int64_t *)(intptr_t)kernel_address;
   if (!k)
     return fail(RECUR_CUDA_DEVICE_ERROR, "recur_cuda_launch: kernel is NULL");
@@ -769,6 +784,8 @@ int recur_cuda_sync(int64_t stream) {
 static _Thread_local int64_t currentStream;
 
 int recur_cuda_check_context(void) {
+  if (workspace.measuring)
+    return 0;
   CUcontext context;
   return currentContext(&context);
 }
@@ -777,11 +794,76 @@ void recur_cuda_set_stream(int64_t stream) { currentStream = stream; }
 
 int64_t recur_cuda_stream(void) { return currentStream; }
 
+void recur_cuda_set_workspace(void *base) {
+  workspace.base = base;
+  workspace.used = 0;
+  workspace.capacity = 0;
+}
+
+void recur_cuda_measure_begin(void) {
+  recur_cuda_set_workspace(NULL);
+  workspace.measuring = 1;
+}
+
+uint64_t recur_cuda_measure_end(void) {
+  uint64_t used = workspace.used;
+  workspace.measuring = 0;
+  recur_cuda_set_workspace(NULL);
+  return used;
+}
+
+/* The next `bytes` of the workspace (or of the dry run's count), aligned
+ * to RECUR_CUDA_WORKSPACE_ALIGNMENT. */
+static void *carve(uint64_t bytes) {
+  const uint64_t alignment = RECUR_CUDA_WORKSPACE_ALIGNMENT;
+  uint64_t size = bytes ? bytes : 1;
+  uint64_t offset = workspace.used;
+  if (size > UINT64_MAX - offset - alignment) {
+    recur_cuda_fail(RECUR_CUDA_DEVICE_ERROR,
+                    "a workspace over 2^64 bytes (a temporary of %llu)",
+                    (unsigned long long)bytes);
+    return NULL;
+  }
+  uint64_t end = offset + (size + alignment - 1) / alignment * alignment;
+  if (workspace.measuring) {
+    workspace.used = end;
+    /* Addresses nothing reads: the host code only passes them on. */
+    return (void *)(uintptr_t)(alignment + offset);
+  }
+  if (!workspace.capacity) {
+    CUdeviceptr start = 0;
+    size_t length = 0;
+    CUresult result = cuda.cuMemGetAddressRange_v2(
+        &start, &length, (CUdeviceptr)(uintptr_t)workspace.base);
+    if (result != CUDA_SUCCESS) {
+      cudaFailure(result, NULL, "cuMemGetAddressRange");
+      appendMessage(" (the workspace %p is not device memory)",
+                    (void *)workspace.base);
+      return NULL;
+    }
+    workspace.capacity = (uint64_t)(start + length) -
+                         (uint64_t)(uintptr_t)workspace.base;
+  }
+  if (end > workspace.capacity) {
+    recur_cuda_fail(RECUR_CUDA_DEVICE_ERROR,
+                    "the workspace has %llu bytes, the call needs more "
+                    "(NAME_workspace_size gives how many)",
+                    (unsigned long long)workspace.capacity);
+    return NULL;
+  }
+  workspace.used = end;
+  return workspace.base + offset;
+}
+
 void *recur_cuda_malloc_current(uint64_t bytes) {
+  if (workspace.measuring || workspace.base)
+    return carve(bytes);
   return recur_cuda_malloc(bytes, currentStream);
 }
 
 void recur_cuda_free_current(void *pointer) {
+  if (workspace.measuring || workspace.base)
+    return; /* the workspace is the caller's */
   recur_cuda_free(pointer, currentStream);
 }
 
@@ -789,6 +871,8 @@ int recur_cuda_upload(int64_t device, int64_t host, int64_t bytes) {
   if (bytes < 0)
     return recur_cuda_fail(RECUR_CUDA_DEVICE_ERROR, "a constant of %lld bytes",
                            (long long)bytes);
+  if (workspace.measuring)
+    return 0;
   /* The buffer is stream-ordered memory of the current stream. */
   int status = recur_cuda_sync(currentStream);
   if (status)

@@ -87,7 +87,8 @@ void mlir::recur::buildGPUKernelsPipeline(OpPassManager &pm,
 /// host (checks, views, allocations, runtime calls) to the LLVM dialect,
 /// with C entry points.
 static void buildHostLLVMPipeline(OpPassManager &pm,
-                                  StringRef streamSetter = "") {
+                                  StringRef streamSetter = "",
+                                  StringRef workspaceSetter = "") {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createRecurLowerExpandShape());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -105,6 +106,7 @@ static void buildHostLLVMPipeline(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
   RecurCWrappersOptions wrappers;
   wrappers.streamSetter = streamSetter.str();
+  wrappers.workspaceSetter = workspaceSetter.str();
   pm.addPass(createRecurCWrappers(wrappers));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -177,7 +179,8 @@ void mlir::recur::buildCUDAPipeline(OpPassManager &pm,
                                     const GPUPipelineOptions &options) {
   buildCUDAKernels(pm, options, "fatbin");
   pm.addPass(createRecurCUDALaunches());
-  buildHostLLVMPipeline(pm, "recur_cuda_set_stream");
+  buildHostLLVMPipeline(pm, "recur_cuda_set_stream",
+                        "recur_cuda_set_workspace");
   RecurDeviceAllocatorOptions allocator;
   allocator.allocate = "recur_cuda_malloc_current";
   allocator.release = "recur_cuda_free_current";

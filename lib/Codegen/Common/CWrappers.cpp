@@ -105,6 +105,8 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
     params.append(iface->buffers.size(), ptr);
     if (!streamSetter.empty())
       params.push_back(i64);
+    if (!workspaceSetter.empty())
+      params.push_back(ptr);
     OpBuilder b(impl);
     Location loc = impl.getLoc();
     Type i32 = IntegerType::get(context, 32);
@@ -115,14 +117,20 @@ struct RecurCWrappers : recur::impl::RecurCWrappersBase<RecurCWrappers> {
 
     Block *entry = wrapper.addEntryBlock(b);
     b.setInsertionPointToStart(entry);
-    if (!streamSetter.empty()) {
+    // The trailing stream and workspace arguments go to their setters.
+    unsigned trailing = iface->dims.size() + iface->buffers.size();
+    for (auto [setterName, type] :
+         {std::pair(StringRef(streamSetter), i64),
+          std::pair(StringRef(workspaceSetter), ptr)}) {
+      if (setterName.empty())
+        continue;
       FailureOr<LLVM::LLVMFuncOp> setter = LLVM::lookupOrCreateFn(
-          b, getOperation(), streamSetter, {i64},
+          b, getOperation(), setterName, {type},
           LLVM::LLVMVoidType::get(context));
       if (failed(setter))
         return failure();
       LLVM::CallOp::create(b, loc, *setter,
-                           ValueRange{entry->getArguments().back()});
+                           ValueRange{entry->getArgument(trailing++)});
     }
     auto constant = [&](int64_t value) -> Value {
       return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(value));

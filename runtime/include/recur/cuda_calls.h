@@ -122,8 +122,27 @@ int recur_cuda_check_context(void);
 void recur_cuda_set_stream(int64_t stream);
 int64_t recur_cuda_stream(void);
 
-/* recur_cuda_malloc and recur_cuda_free on the current stream (what the
- * compiled code's allocations call). */
+/* The workspace of the calling thread's current entry point: compiled
+ * entry points set it from their `workspace` argument. NULL: temporaries
+ * are stream-ordered allocations. Otherwise they are carved from it in
+ * order, each aligned to RECUR_CUDA_WORKSPACE_ALIGNMENT bytes, and a call
+ * that needs more than the device allocation holding `base` has from
+ * there fails with a status and a message (nothing is written past it). */
+#define RECUR_CUDA_WORKSPACE_ALIGNMENT 256
+void recur_cuda_set_workspace(void *base);
+
+/* A dry run of an entry point, for NAME_workspace_size: between the two
+ * calls, no driver is needed or used; temporaries are counted (as the
+ * workspace would hand them out) and get addresses nothing may read,
+ * launches and constant uploads do nothing. Compiled host code only
+ * passes device addresses on, so its dry run computes the sizes of a real
+ * call. recur_cuda_measure_end returns the workspace bytes counted. */
+void recur_cuda_measure_begin(void);
+uint64_t recur_cuda_measure_end(void);
+
+/* The temporaries of compiled code: carved from the current workspace (or
+ * counted in a dry run), else recur_cuda_malloc and recur_cuda_free on the
+ * current stream. */
 void *recur_cuda_malloc_current(uint64_t bytes);
 void recur_cuda_free_current(void *pointer);
 

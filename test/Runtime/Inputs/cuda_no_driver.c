@@ -19,8 +19,21 @@ int main(void) {
   int status = gla_mixer_host(B, T, x, w, w, w, w, w, h0, y, h);
   printf("gla_mixer_host: status %d: %s\n", status, recur_cuda_error_message());
   /* Device pointers: any non-NULL values; nothing is launched. */
-  status = gla_mixer(B, T, x, w, w, w, w, w, h0, y, h, 0);
+  status = gla_mixer(B, T, x, w, w, w, w, w, h0, y, h, 0, NULL);
   printf("gla_mixer: status %d: %s\n", status, recur_cuda_error_message());
+  status = gla_mixer(B, T, x, w, w, w, w, w, h0, y, h, 0, w);
+  printf("gla_mixer with a workspace: status %d: %s\n", status,
+         recur_cuda_error_message());
+  /* The workspace a call needs is known without a driver: it grows with
+   * T, and sizes the entry checks refuse need none. */
+  size_t small = gla_mixer_workspace_size(1, 3);
+  size_t large = gla_mixer_workspace_size(2, 300);
+  printf("workspace: %s, %s, %s, %s\n", small > 0 ? "needed" : "none",
+         large > small ? "grows" : "does not grow",
+         gla_mixer_workspace_size(1, 3) == small ? "repeatable" : "varies",
+         gla_mixer_workspace_size(-1, 3) == 0 ? "0 for bad sizes" : "wrong");
+  printf("workspace %% %d: %zu\n", RECUR_CUDA_WORKSPACE_ALIGNMENT,
+         small % RECUR_CUDA_WORKSPACE_ALIGNMENT);
   free(x), free(w), free(h0), free(y), free(h);
   return 0;
 }

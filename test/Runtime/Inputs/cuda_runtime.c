@@ -166,6 +166,37 @@ static int runShift(int64_t n, int salt) {
   return wrong;
 }
 
+/* Temporaries from a caller's workspace: in order, aligned, never past
+ * its allocation; from nothing in a dry run; stream-ordered again
+ * without one. */
+static void testWorkspace(void) {
+  char *space = recur_cuda_malloc(1000, 0);
+  recur_cuda_set_workspace(space);
+  char *a = recur_cuda_malloc_current(10);
+  char *b = recur_cuda_malloc_current(300);
+  printf("workspace: %td, %td\n", a - space, b - space);
+  recur_cuda_free_current(a); /* nothing: the workspace is the caller's */
+  void *c = recur_cuda_malloc_current(500);
+  printf("workspace overflow: %s: %s\n", c ? "not NULL" : "NULL",
+         recur_cuda_error_message());
+  recur_cuda_set_workspace(space + 4096);
+  c = recur_cuda_malloc_current(16);
+  printf("workspace outside device memory: %s: %s\n",
+         c ? "not NULL" : "NULL", recur_cuda_error_message());
+  recur_cuda_measure_begin();
+  recur_cuda_malloc_current(1);
+  recur_cuda_malloc_current(257);
+  int launched = recur_cuda_launch(0, 1, 1, 1, 1, 1, 1, 0, 0);
+  printf("dry run: %llu bytes, launch status %d\n",
+         (unsigned long long)recur_cuda_measure_end(), launched);
+  recur_cuda_set_workspace(NULL);
+  void *d = recur_cuda_malloc_current(16);
+  printf("no workspace: %s\n", d ? "allocated" : "NULL");
+  recur_cuda_free_current(d);
+  recur_cuda_free(space, 0);
+  CHECK(recur_cuda_sync(0));
+}
+
 static void *runThread(void *argument) {
   int salt = (int)(intptr_t)argument;
   return (void *)(intptr_t)runShift(N + 37 * salt, salt);
@@ -249,6 +280,7 @@ static int runKernels(const char *path) {
          recur_cuda_error_message());
   recur_cuda_free(huge, 0);
   CHECK(recur_cuda_sync(0));
+  testWorkspace();
 
   float x[4] = {0}, y[4] = {0};
   void *buffers[2] = {x, y};

@@ -75,6 +75,7 @@ static struct CUmod_st *modules[MAX_MODULES];
 static int moduleCount;
 static const char *misuse; /* the first misuse seen, reported at exit */
 static void *allocations[MAX_ALLOCATIONS];
+static size_t allocationBytes[MAX_ALLOCATIONS];
 static int allocationCount;
 
 __attribute__((destructor)) static void checkUse(void) {
@@ -394,6 +395,7 @@ static CUresult allocate(CUdeviceptr *pointer, size_t bytes) {
     free(memory);
     return CUDA_ERROR_OUT_OF_MEMORY;
   }
+  allocationBytes[allocationCount] = bytes;
   allocations[allocationCount++] = memory;
   pthread_mutex_unlock(&lock);
   *pointer = (CUdeviceptr)(uintptr_t)memory;
@@ -407,7 +409,9 @@ static CUresult release(CUdeviceptr pointer) {
   pthread_mutex_lock(&lock);
   for (int i = 0; i < allocationCount; ++i)
     if (allocations[i] == memory) {
-      allocations[i] = allocations[--allocationCount];
+      --allocationCount;
+      allocations[i] = allocations[allocationCount];
+      allocationBytes[i] = allocationBytes[allocationCount];
       pthread_mutex_unlock(&lock);
       free(memory);
       return CUDA_SUCCESS;
@@ -415,6 +419,25 @@ static CUresult release(CUdeviceptr pointer) {
   misuse = "a pointer the driver did not allocate was freed";
   pthread_mutex_unlock(&lock);
   return CUDA_ERROR_INVALID_VALUE;
+}
+
+CUresult cuMemGetAddressRange(CUdeviceptr *base, size_t *bytes,
+                              CUdeviceptr pointer) {
+  if (!current)
+    return CUDA_ERROR_INVALID_CONTEXT;
+  char *address = (char *)(uintptr_t)pointer;
+  pthread_mutex_lock(&lock);
+  for (int i = 0; i < allocationCount; ++i) {
+    char *start = allocations[i];
+    if (address >= start && address < start + allocationBytes[i]) {
+      *base = (CUdeviceptr)(uintptr_t)start;
+      *bytes = allocationBytes[i];
+      pthread_mutex_unlock(&lock);
+      return CUDA_SUCCESS;
+    }
+  }
+  pthread_mutex_unlock(&lock);
+  return CUDA_ERROR_NOT_FOUND;
 }
 
 CUresult cuMemAlloc(CUdeviceptr *pointer, size_t bytes) {

@@ -168,13 +168,18 @@ def RecurCWrappers : Pass<"recur-c-wrappers", "::mlir::ModuleOp"> {
 
     With `stream-setter` (the cuda target), each C entry point takes one
     more argument, an `int64_t` stream (a CUstream), and passes it to that
-    function before any work.
+    function before any work; with `workspace-setter`, one more after it,
+    a pointer (the caller's device workspace, or NULL), likewise.
   }];
   let options = [
     Option<"streamSetter", "stream-setter", "std::string",
            /*default=*/"\"\"",
            "A function (int64_t) -> void that each C entry point calls with "
            "its trailing stream argument">,
+    Option<"workspaceSetter", "workspace-setter", "std::string",
+           /*default=*/"\"\"",
+           "A function (ptr) -> void that each C entry point calls with its "
+           "trailing workspace argument (after the stream)">,
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
