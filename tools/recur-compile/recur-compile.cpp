@@ -246,12 +246,11 @@ LogicalResult lowerModel(ModuleOp module, const llvm::TargetMachine &machine) {
     options.cudaPath = cudaToolkit();
     // The GPU policy's own chunk size unless one is asked for; the
     // reference lowering is the token-serial form of every op.
+    options.lowering = pipeline;
     if (chunkSize.getNumOccurrences() != 0)
       options.chunkSize = chunkSize;
     options.serialBelow = serialBelow;
-    options.linearAttentionForm = pipeline == recur::RecurLowering::Reference
-                                      ? recur::LinearAttentionForm::Recurrent
-                                      : linearAttentionForm.getValue();
+    options.linearAttentionForm = linearAttentionForm;
     PassManager pm(module.getContext());
     if (target == Target::Vulkan)
       recur::buildVulkanPipeline(pm, options);

@@ -149,6 +149,10 @@ inline constexpr const char *kGPULinearAttentionFormDescription =
     "per value column)";
 
 struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
+  /// `reference`: every op token-serial (no GPU policy).
+  PassOptions::Option<RecurLowering> lowering{
+      *this, "lowering", llvm::cl::desc(kLoweringDescription),
+      llvm::cl::init(RecurLowering::Default), loweringOptionValues()};
   PassOptions::Option<std::string> gpuArch{
       *this, "gpu-arch", llvm::cl::desc(kGPUArchDescription),
       llvm::cl::init("sm_80")};
