@@ -35,14 +35,14 @@ void mlir::recur::buildGPUKernelsPipeline(OpPassManager &pm,
                                           const GPUPipelineOptions &options) {
   buildCInterfacePipeline(pm, /*bufferHandles=*/true);
   // The GPU policy: which ops take the chunked form, with which tiles
-  // (none under the reference lowering: every op token-serial).
+  // (under the reference lowering, only those with no token-serial form).
   RecurGPUConfigureOptions policy;
+  policy.tokenSerial = options.lowering == RecurLowering::Reference;
   policy.sharedMemoryBytes = options.sharedMemoryBytes;
   policy.chunkSize = options.chunkSize;
   policy.serialBelow = options.serialBelow;
   policy.linearAttentionForm = options.linearAttentionForm;
-  if (options.lowering != RecurLowering::Reference)
-    pm.addPass(createRecurGPUConfigure(policy));
+  pm.addPass(createRecurGPUConfigure(policy));
   // Blocks over (batch, heads); a chunked op's block takes its chunked
   // form (tile ops its threads share), any other op's block has threads
   // over the other independent dimensions, each walking its tokens.

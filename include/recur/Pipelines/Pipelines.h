@@ -149,7 +149,8 @@ inline constexpr const char *kGPULinearAttentionFormDescription =
     "per value column)";
 
 struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
-  /// `reference`: every op token-serial (no GPU policy).
+  /// `reference`: every op token-serial, but those with no such form on
+  /// GPUs (conv1d of run-time width).
   PassOptions::Option<RecurLowering> lowering{
       *this, "lowering", llvm::cl::desc(kLoweringDescription),
       llvm::cl::init(RecurLowering::Default), loweringOptionValues()};

@@ -167,6 +167,19 @@ static std::optional<ChunkConfig> attentionConfig(AttentionOp op,
   return std::nullopt;
 }
 
+/// The configuration of conv1d `op` on GPUs: the chunked form where the
+/// kernel width or the channel count is known at run time only (upstream's
+/// depthwise convolution over the whole sequence, whose loops become
+/// launches of their own; a thread's window of run-time size has no place
+/// in a kernel), else none: token-serial, a thread per channel.
+static std::optional<ChunkConfig> conv1dConfig(Conv1dOp op,
+                                               const ChunkConfig &base) {
+  auto weights = cast<RankedTensorType>(op.getW().getType());
+  if (weights.hasStaticShape())
+    return std::nullopt;
+  return base;
+}
+
 /// Checks a description's own configuration of `op`: well formed, and a
 /// value block only on linear attention, dividing its static V (a partial
 /// block would give the tiles run-time shapes).
@@ -223,7 +236,11 @@ struct RecurGPUConfigure
         return failed(checkOwnConfig(op)) ? WalkResult::interrupt()
                                           : WalkResult::advance();
       std::optional<ChunkConfig> config;
-      if (linear && linearAttentionForm != LinearAttentionForm::Recurrent)
+      if (auto conv = dyn_cast<Conv1dOp>(op))
+        config = conv1dConfig(conv, base);
+      else if (tokenSerial)
+        config = std::nullopt;
+      else if (linear && linearAttentionForm != LinearAttentionForm::Recurrent)
         config = linearAttentionConfig(linear, base, sharedMemoryBytes);
       else if (auto attention = dyn_cast<AttentionOp>(op))
         config = attentionConfig(attention, base, sharedMemoryBytes);

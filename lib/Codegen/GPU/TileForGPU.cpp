@@ -113,9 +113,10 @@ struct RecurGPUTile : recur::impl::RecurGPUTileBase<RecurGPUTile> {
       // A chunked op's block shares its tiles among its threads: no
       // thread level (--recur-gpu-map-to-launches spreads each tile op).
       // Chunked attention's own forall, over (batch, key/value head, query
-      // tile), is the blocks: a group's heads share each key tile.
+      // tile), is the blocks: a group's heads share each key tile. Chunked
+      // conv1d (run-time width) is whole-sequence linalg, launched as is.
       bool chunked = op->hasAttr(ChunkConfig::attrName);
-      if (chunked && isa<AttentionOp>(op))
+      if (chunked && isa<AttentionOp, Conv1dOp>(op))
         continue;
       FailureOr<TilingInterface> block = tileLevel(
           rewriter, op, [&](StringRef dim) { return blockTileSize(op, dim); },

@@ -12,6 +12,9 @@ def RecurGPUConfigure : Pass<"recur-gpu-configure"> {
     token-serial one on GPU targets, and records the choice: a
     `recur.chunk_config` (with `value_block`, the value columns of one
     block) on each op that takes the chunked form, nothing on the others.
+    `recur.conv1d` of run-time width or channel count takes its chunked
+    form, upstream's depthwise convolution over the whole sequence (a
+    thread's window of run-time size has no place in a kernel).
     `recur.linear_attention` with static key and value sizes takes the
     chunked form when the chunk tiles of one block (one sequence of one
     head, `value_block` value columns) fit `shared-memory-bytes`: with the
@@ -31,6 +34,9 @@ def RecurGPUConfigure : Pass<"recur-gpu-configure"> {
     Option<"sharedMemoryBytes", "shared-memory-bytes", "int64_t",
            /*default=*/"32768",
            "The shared memory of one block the chunk tiles may take">,
+    Option<"tokenSerial", "token-serial", "bool", /*default=*/"false",
+           "Every op token-serial (the reference lowering) but those that "
+           "have no token-serial form on GPUs (conv1d of run-time width)">,
     Option<"linearAttentionForm", "linear-attention-form",
            "::mlir::recur::LinearAttentionForm",
            /*default=*/"::mlir::recur::LinearAttentionForm::Auto",
