@@ -45,18 +45,9 @@ struct RecurCPUConfigure
   using Base::Base;
 
   void runOnOperation() override {
-    if (chunkSize < 1 || chunkSize > 1024) {
-      getOperation()->emitError()
-          << "--recur-cpu-configure: chunk-size must be in [1, 1024], got "
-          << static_cast<int64_t>(chunkSize);
+    if (failed(ChunkConfig::checkOptions(getOperation(), getArgument(),
+                                         chunkSize, serialBelow)))
       return signalPassFailure();
-    }
-    if (serialBelow < 0) {
-      getOperation()->emitError()
-          << "--recur-cpu-configure: serial-below must be >= 0, got "
-          << static_cast<int64_t>(serialBelow);
-      return signalPassFailure();
-    }
     WalkResult result = getOperation()->walk([&](Operation *op) {
       if (!isa<LinearAttentionOp, AttentionOp, Conv1dOp, ScanOp,
                SelectiveScanOp>(op))

@@ -210,15 +210,12 @@ struct RecurGPUConfigure
   using Base::Base;
 
   void runOnOperation() override {
-    if (chunkSize < 1 || chunkSize > 1024) {
-      getOperation()->emitError()
-          << "--recur-gpu-configure: chunk-size must be in [1, 1024], got "
-          << static_cast<int64_t>(chunkSize);
+    if (failed(ChunkConfig::checkOptions(getOperation(), getArgument(),
+                                         chunkSize, serialBelow)))
       return signalPassFailure();
-    }
-    if (serialBelow < 0 || sharedMemoryBytes < 0) {
-      getOperation()->emitError() << "--recur-gpu-configure: serial-below "
-                                     "and shared-memory-bytes must be >= 0";
+    if (sharedMemoryBytes < 0) {
+      getOperation()->emitError() << "--recur-gpu-configure: "
+                                     "shared-memory-bytes must be >= 0";
       return signalPassFailure();
     }
     ChunkConfig base;

@@ -92,6 +92,20 @@ std::optional<ChunkConfig> ChunkConfig::read(Operation *op) {
   return *config;
 }
 
+LogicalResult ChunkConfig::checkOptions(Operation *scope, StringRef pass,
+                                        int64_t chunkSize,
+                                        int64_t serialBelow) {
+  if (chunkSize < 1 || chunkSize > 1024)
+    return scope->emitError() << "--" << pass
+                              << ": chunk-size must be in [1, 1024], got "
+                              << chunkSize;
+  if (serialBelow < 0)
+    return scope->emitError() << "--" << pass
+                              << ": serial-below must be >= 0, got "
+                              << serialBelow;
+  return success();
+}
+
 bool ChunkConfig::operator<(const ChunkConfig &other) const {
   return std::make_tuple(chunkSize, static_cast<int>(statePass), serialBelow,
                          static_cast<int>(linearAttentionForm), valueBlock) <

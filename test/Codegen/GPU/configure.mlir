@@ -1,5 +1,9 @@
 // RUN: recur-opt %s --split-input-file --recur-gpu-configure --verify-diagnostics | FileCheck %s
 // RUN: recur-opt %s --split-input-file --recur-gpu-configure=shared-memory-bytes=49152 --verify-diagnostics | FileCheck %s --check-prefix=CUDA
+// RUN: not recur-opt %s --recur-gpu-configure=chunk-size=2048 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not recur-opt %s --recur-gpu-configure=shared-memory-bytes=-1 2>&1 | FileCheck %s --check-prefix=BAD-SHARED
+// BAD: error: --recur-gpu-configure: chunk-size must be in [1, 1024], got 2048
+// BAD-SHARED: error: --recur-gpu-configure: shared-memory-bytes must be >= 0
 
 // The GPU policy: linear attention takes the chunked form when its chunk
 // tiles fit a block's shared memory (32 KiB by default): the largest chunk

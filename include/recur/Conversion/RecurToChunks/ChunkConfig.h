@@ -49,6 +49,10 @@ struct ChunkConfig {
   static FailureOr<ChunkConfig> fromOp(Operation *op);
   /// The same, without an error.
   static std::optional<ChunkConfig> read(Operation *op);
+  /// Checks the options of a target's configuration step `pass`: a chunk
+  /// size in [1, 1024], serial-below >= 0; fails with an error at `scope`.
+  static LogicalResult checkOptions(Operation *scope, StringRef pass,
+                                    int64_t chunkSize, int64_t serialBelow);
 
   bool operator<(const ChunkConfig &other) const;
   bool operator==(const ChunkConfig &other) const {
