@@ -402,6 +402,120 @@ static void barriersAround(ImplicitLocOpBuilder &b, Operation *op) {
   gpu::BarrierOp::create(b);
 }
 
+namespace {
+/// The buffers an op of a kernel reads and writes, by their allocation in
+/// the kernel (null: a buffer from outside it, which may alias any other
+/// from outside), or unknown.
+struct Accesses {
+  SmallPtrSet<Operation *, 4> reads, writes;
+  bool unknown = false;
+};
+} // namespace
+
+/// The allocation in `launch` that `value` views; null for a buffer from
+/// outside the launch; failure when it cannot tell (a buffer a loop or a
+/// branch yields).
+static FailureOr<Operation *> rootAllocation(gpu::LaunchOp launch,
+                                             Value value) {
+  while (true) {
+    if (!launch->isProperAncestor(value.getParentBlock()->getParentOp()) &&
+        value.getParentRegion() != &launch.getBody())
+      return static_cast<Operation *>(nullptr);
+    Operation *def = value.getDefiningOp();
+    if (def && isa<memref::AllocOp, memref::AllocaOp>(def))
+      return def;
+    auto view = dyn_cast_or_null<ViewLikeOpInterface>(def);
+    if (!view)
+      return failure();
+    value = view.getViewSource();
+  }
+}
+
+static Accesses accessesOf(gpu::LaunchOp launch, Operation *root) {
+  Accesses accesses;
+  root->walk([&](Operation *op) {
+    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!effects) {
+      if (!op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+        accesses.unknown = true;
+      return;
+    }
+    SmallVector<MemoryEffects::EffectInstance> instances;
+    effects.getEffects(instances);
+    for (const MemoryEffects::EffectInstance &effect : instances) {
+      bool read = isa<MemoryEffects::Read>(effect.getEffect());
+      bool write = isa<MemoryEffects::Write>(effect.getEffect());
+      if (!read && !write)
+        continue;
+      FailureOr<Operation *> buffer = failure();
+      if (Value value = effect.getValue())
+        buffer = rootAllocation(launch, value);
+      if (failed(buffer)) {
+        accesses.unknown = true;
+        continue;
+      }
+      (write ? accesses.writes : accesses.reads).insert(*buffer);
+    }
+  });
+  return accesses;
+}
+
+/// Whether `later` may touch what `earlier` wrote, or write what it read.
+static bool mayConflict(const Accesses &earlier, const Accesses &later) {
+  if (earlier.unknown || later.unknown)
+    return true;
+  auto meet = [](const SmallPtrSet<Operation *, 4> &a,
+                 const SmallPtrSet<Operation *, 4> &b) {
+    return llvm::any_of(a, [&](Operation *root) { return b.contains(root); });
+  };
+  return meet(earlier.writes, later.reads) ||
+         meet(earlier.writes, later.writes) ||
+         meet(earlier.reads, later.writes);
+}
+
+/// Erases the barriers between distributed ops (`distributed`, in
+/// `launch`) of a block that follow each other with nothing but pure ops
+/// between, where the later one touches no buffer that an op since the
+/// last barrier kept writes, and writes none they read: no thread reads
+/// what another writes across the barriers erased.
+static void
+eraseNeedlessBarriers(RewriterBase &rewriter, gpu::LaunchOp launch,
+                      const SmallPtrSetImpl<Operation *> &distributed) {
+  SetVector<Block *> blocks;
+  for (Operation *op : distributed)
+    blocks.insert(op->getBlock());
+  for (Block *block : blocks) {
+    // What the ops since the last barrier kept touch, while only pure ops
+    // and barriers separate them.
+    std::optional<Accesses> pending;
+    SmallVector<Operation *> barriers;
+    for (Operation &op : llvm::make_early_inc_range(*block)) {
+      if (isa<gpu::BarrierOp>(op)) {
+        barriers.push_back(&op);
+        continue;
+      }
+      if (!distributed.contains(&op)) {
+        if (!isMemoryEffectFree(&op)) {
+          pending.reset();
+          barriers.clear();
+        }
+        continue;
+      }
+      Accesses accesses = accessesOf(launch, &op);
+      if (pending && !mayConflict(*pending, accesses)) {
+        for (Operation *barrier : barriers)
+          rewriter.eraseOp(barrier);
+        pending->reads.insert(accesses.reads.begin(), accesses.reads.end());
+        pending->writes.insert(accesses.writes.begin(),
+                               accesses.writes.end());
+      } else {
+        pending = std::move(accesses);
+      }
+      barriers.clear();
+    }
+  }
+}
+
 /// The attribute that marks a block's temporary for the block's shared
 /// memory (--recur-gpu-flatten-buffers).
 static constexpr llvm::StringLiteral kWorkgroupAttr = "recur.gpu.workgroup";
@@ -454,6 +568,7 @@ static LogicalResult convertBlockForall(RewriterBase &rewriter,
   rewriter.eraseOp(forall);
 
   // Each thread loop: a block-stride loop between barriers.
+  SmallPtrSet<Operation *, 16> distributed;
   for (Operation *op : plan.threadLoops) {
     if (op->getNumResults() != 0)
       return op->emitOpError("with results reached the GPU tail");
@@ -464,6 +579,7 @@ static LogicalResult convertBlockForall(RewriterBase &rewriter,
                                  &op->getRegion(0).front());
     rewriter.eraseOp(op);
     barriersAround(b, loop);
+    distributed.insert(loop);
   }
   // Each other write: the first thread, between barriers.
   for (Operation *op : plan.singleOps) {
@@ -471,7 +587,9 @@ static LogicalResult convertBlockForall(RewriterBase &rewriter,
     auto single = scf::IfOp::create(b, first, /*withElseRegion=*/false);
     rewriter.moveOpBefore(op, single.thenBlock()->getTerminator());
     barriersAround(b, single);
+    distributed.insert(single);
   }
+  eraseNeedlessBarriers(rewriter, launch, distributed);
   return sequentializeNested(rewriter, launch);
 }
 

@@ -319,3 +319,51 @@ func.func @forall_in_block(%out: memref<?x4x8xf32>) {
   } {mapping = [#gpu.block<linear_dim_0>]}
   return
 }
+
+// -----
+
+// Tile ops that touch no buffer an earlier one since the last barrier
+// writes need no barrier between them: the first two fill two tiles; the
+// third reads the first tile, so barriers come before it (the
+// canonicalizer folds the two into one).
+// CHECK-LABEL: func.func @independent_tile_ops
+// CHECK:         gpu.launch
+// CHECK-DAG:       %[[A:.*]] = memref.alloc() {recur.gpu.workgroup} : memref<8x8xf32>
+// CHECK-DAG:       %[[B:.*]] = memref.alloc() {recur.gpu.workgroup} : memref<8x4xf32>
+// CHECK:           scf.for
+// CHECK:             gpu.barrier
+// CHECK-NEXT:        scf.for
+// CHECK:               memref.store %{{.*}}, %[[A]]
+// CHECK-NOT:         gpu.barrier
+// CHECK:             scf.for
+// CHECK:               memref.store %{{.*}}, %[[B]]
+// CHECK:             gpu.barrier
+// CHECK:             gpu.barrier
+// CHECK-NEXT:        scf.for
+// CHECK:               memref.load %[[A]]
+// CHECK:             gpu.barrier
+func.func @independent_tile_ops(%out: memref<?x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %one = arith.constant 1.0 : f32
+  %n = memref.dim %out, %c0 : memref<?x8xf32>
+  scf.forall (%b) in (%n) {
+    %a = memref.alloc() : memref<8x8xf32>
+    %t = memref.alloc() : memref<8x4xf32>
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c8, %c8) step (%c1, %c1) {
+      memref.store %one, %a[%i, %j] : memref<8x8xf32>
+    }
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c8, %c4) step (%c1, %c1) {
+      memref.store %one, %t[%i, %j] : memref<8x4xf32>
+    }
+    scf.parallel (%j) = (%c0) to (%c8) step (%c1) {
+      %x = memref.load %a[%j, %j] : memref<8x8xf32>
+      memref.store %x, %out[%b, %j] : memref<?x8xf32>
+    }
+    memref.dealloc %a : memref<8x8xf32>
+    memref.dealloc %t : memref<8x4xf32>
+  } {mapping = [#gpu.block<linear_dim_0>]}
+  return
+}

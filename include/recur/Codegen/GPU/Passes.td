@@ -79,7 +79,9 @@ def RecurGPUMapToLaunches : Pass<"recur-gpu-map-to-launches", "::mlir::ModuleOp"
     so that any count fits the grid). Its thread loops (`#gpu.thread`
     foralls, and the `scf.parallel` loops of a chunked form's tile ops),
     directly in the block or inside the `scf.for`, `scf.if` and `scf.while`
-    around them, become block-stride loops between barriers; a write
+    around them, become block-stride loops between barriers (but where
+    nothing a loop touches was written since the last barrier by another,
+    nor is read there by one it writes); a write
     outside them runs on the first thread between barriers; the block's
     static temporaries (chunk tiles) are allocated once per launch and
     marked `recur.gpu.workgroup` (shared memory, for
