@@ -37,6 +37,10 @@ if test_target() != "cpu":
 SHAPES = ((2, 100), (1, 1), (3, 11), (1, 16))
 ODD_HEADS = (48, 80)  # K, V
 ODD_VARIANTS = ("gla", "gated_deltanet", "key_delta", "rwkv6", "mamba2")
+# Wide keys (K, V): on the GPU targets their tiles take chunks of 8 and
+# narrow value blocks (4 columns with the delta rule) to fit a block.
+WIDE_HEADS = (128, 32)
+WIDE_VARIANTS = ("gla", "gated_deltanet")
 
 
 def compare(label, out, reference_out, inputs, variant, dtype):
@@ -97,6 +101,21 @@ def main(workdir: str) -> None:
                     odd.run(variant, inputs, dims),
                     odd_reference.run(variant, inputs, dims), inputs, variant,
                     dtype)
+
+    key, value = WIDE_HEADS
+    wide_text = la.build_module(key, value, WIDE_VARIANTS).to_mlir()
+    wide = compile_module(wide_text, os.path.join(workdir, "wide"))
+    wide_reference = compile_module(
+        wide_text, os.path.join(workdir, "wide-ref"), pipeline="reference")
+    for variant in WIDE_VARIANTS:
+        dtype = la.VARIANTS[variant][3]
+        for batch, time in ((1, 20), (1, 1)):
+            inputs = la.make_inputs(rand, variant, batch, time, key, value)
+            dims = {"B": batch, "T": time}
+            compare(f"{variant}[K={key},V={value},B={batch},T={time}]",
+                    wide.run(variant, inputs, dims),
+                    wide_reference.run(variant, inputs, dims), inputs,
+                    variant, dtype)
 
 
 if __name__ == "__main__":
