@@ -5,10 +5,12 @@
 // --recur-gpu-tile and --recur-chunk read. An op without a configuration
 // takes the token-serial form, one thread per independent column.
 //
-// On a GPU, a chunked op is one block per (sequence, head, value block):
-// its chunk tiles live in the block's shared memory and its threads share
-// each tile's elements. The tiles of a chunk must therefore fit a block's
-// shared memory; the value block is what the policy shrinks to make them.
+// On a GPU, a chunked linear attention is one block per (sequence, head,
+// value block), a chunked attention one per query tile of a GQA group:
+// the chunk tiles live in the block's shared memory and its threads share
+// each tile's elements. The tiles must therefore fit a block's shared
+// memory; the chunk and the value block are what the policy shrinks to
+// make them. conv1d of run-time width takes its whole-sequence form.
 //
 //===----------------------------------------------------------------------===//
 
@@ -209,6 +211,23 @@ struct RecurGPUConfigure
     : recur::impl::RecurGPUConfigureBase<RecurGPUConfigure> {
   using Base::Base;
 
+  /// The configuration of recur op `op`, or none: token-serial.
+  std::optional<ChunkConfig> configure(Operation *op,
+                                       const ChunkConfig &base) {
+    // conv1d of run-time width has no token-serial form on GPUs.
+    if (auto conv = dyn_cast<Conv1dOp>(op))
+      return conv1dConfig(conv, base);
+    if (tokenSerial)
+      return std::nullopt;
+    if (auto linear = dyn_cast<LinearAttentionOp>(op))
+      return linearAttentionForm == LinearAttentionForm::Recurrent
+                 ? std::nullopt
+                 : linearAttentionConfig(linear, base, sharedMemoryBytes);
+    if (auto attention = dyn_cast<AttentionOp>(op))
+      return attentionConfig(attention, base, sharedMemoryBytes);
+    return std::nullopt;
+  }
+
   void runOnOperation() override {
     if (failed(ChunkConfig::checkOptions(getOperation(), getArgument(),
                                          chunkSize, serialBelow)))
@@ -227,21 +246,11 @@ struct RecurGPUConfigure
       if (!isa<LinearAttentionOp, AttentionOp, Conv1dOp, ScanOp,
                SelectiveScanOp>(op))
         return WalkResult::advance();
-      auto linear = dyn_cast<LinearAttentionOp>(op);
       // A description's own configuration stays, if it is well formed.
       if (op->hasAttr(ChunkConfig::attrName))
         return failed(checkOwnConfig(op)) ? WalkResult::interrupt()
                                           : WalkResult::advance();
-      std::optional<ChunkConfig> config;
-      if (auto conv = dyn_cast<Conv1dOp>(op))
-        config = conv1dConfig(conv, base);
-      else if (tokenSerial)
-        config = std::nullopt;
-      else if (linear && linearAttentionForm != LinearAttentionForm::Recurrent)
-        config = linearAttentionConfig(linear, base, sharedMemoryBytes);
-      else if (auto attention = dyn_cast<AttentionOp>(op))
-        config = attentionConfig(attention, base, sharedMemoryBytes);
-      if (config)
+      if (std::optional<ChunkConfig> config = configure(op, base))
         op->setAttr(ChunkConfig::attrName, config->toAttr(&getContext()));
       return WalkResult::advance();
     });
