@@ -1327,6 +1327,13 @@ static int dispatch(recur_vk_context *context, const recur_vk_kernel *kernel,
                 "%" PRIu32 " x %" PRIu32 " x %" PRIu32,
                 entry, groups[0], groups[1], groups[2], limit[0], limit[1],
                 limit[2]);
+  if (kernel->shared_bytes >
+      context->properties.limits.maxComputeSharedMemorySize)
+    return fail(RECUR_VK_ERROR_INVALID_ARGUMENT,
+                "kernel %s: %" PRIu64 " bytes of shared memory, above the "
+                "device's maxComputeSharedMemorySize %" PRIu32,
+                entry, kernel->shared_bytes,
+                context->properties.limits.maxComputeSharedMemorySize);
   if (!groups[0] || !groups[1] || !groups[2])
     return RECUR_VK_SUCCESS;
   if (kernel->num_args && !args)

@@ -30,7 +30,8 @@ int recur_vk_launch(int64_t kernel_address, int64_t groups_x,
   const int64_t *k = (const int64_t *)(intptr_t)kernel_address;
   const int64_t *a = (const int64_t *)(intptr_t)args_address;
   recur_vk_kernel kernel = {(const uint32_t *)(intptr_t)k[0], (uint64_t)k[1],
-                            (const char *)(intptr_t)k[2], (uint32_t)k[3]};
+                            (const char *)(intptr_t)k[2], (uint32_t)k[3],
+                            (uint64_t)k[4]};
   int64_t groups[3] = {groups_x, groups_y, groups_z};
   for (int i = 0; i < 3; ++i)
     if (groups[i] < 0 || groups[i] > UINT32_MAX)

@@ -4,7 +4,8 @@
 // constant array of words; each gpu.launch_func becomes a call of the
 // runtime (runtime/include/recur/vulkan.h):
 //
-//   kernel = {words, bytes, entry name, argument count}   (int64_t[4])
+//   kernel = {words, bytes, entry name, argument count,
+//             bytes of shared memory}                    (int64_t[5])
 //   args   = {buffer, byte offset, byte size, 0, 0} per buffer argument,
 //            {0, host address, byte size, 0, -1} for the kernel's packed
 //            scalars (--recur-vulkan-pack-scalars)         (int64_t[n][5])
@@ -74,8 +75,49 @@ private:
   /// Per gpu.module name: the words of its SPIR-V and their count.
   llvm::StringMap<std::pair<memref::GlobalOp, int64_t>> words;
   llvm::StringMap<memref::GlobalOp> entryNames;
+  /// Per "module.entry": the bytes of Workgroup variables it uses.
+  llvm::StringMap<int64_t> sharedBytes;
 };
 } // namespace
+
+/// The bytes of a SPIR-V Workgroup variable's type (no explicit layout:
+/// arrays and structs of scalars and vectors).
+static int64_t byteSize(Type type) {
+  if (auto array = dyn_cast<spirv::ArrayType>(type))
+    return array.getNumElements() * byteSize(array.getElementType());
+  if (auto structure = dyn_cast<spirv::StructType>(type)) {
+    int64_t bytes = 0;
+    for (Type member : structure.getElementTypes())
+      bytes += byteSize(member);
+    return bytes;
+  }
+  if (auto vector = dyn_cast<VectorType>(type))
+    return vector.getNumElements() * byteSize(vector.getElementType());
+  return (type.getIntOrFloatBitWidth() + 7) / 8;
+}
+
+/// The bytes of the Workgroup variables each function of `spirvModule`
+/// takes the address of, by function name.
+static llvm::StringMap<int64_t> workgroupBytes(spirv::ModuleOp spirvModule) {
+  llvm::StringMap<int64_t> bytes;
+  for (auto function : spirvModule.getOps<spirv::FuncOp>()) {
+    llvm::SmallDenseSet<Operation *> seen;
+    int64_t total = 0;
+    function.walk([&](spirv::AddressOfOp address) {
+      auto variable = dyn_cast_or_null<spirv::GlobalVariableOp>(
+          SymbolTable::lookupNearestSymbolFrom(address,
+                                               address.getVariableAttr()));
+      auto pointer = variable ? dyn_cast<spirv::PointerType>(variable.getType())
+                              : spirv::PointerType();
+      if (pointer &&
+          pointer.getStorageClass() == spirv::StorageClass::Workgroup &&
+          seen.insert(variable).second)
+        total += byteSize(pointer.getPointeeType());
+    });
+    bytes[function.getSymName()] = total;
+  }
+  return bytes;
+}
 
 LogicalResult LaunchBuilder::serializeKernels() {
   MLIRContext *context = module.getContext();
@@ -97,6 +139,8 @@ LogicalResult LaunchBuilder::serializeKernels() {
         addConstantGlobal(symbols, ("recur.spirv." + name).str(),
                           DenseElementsAttr::get(type, values));
     words[name] = {global, static_cast<int64_t>(binary.size()) * 4};
+    for (const auto &[entry, bytes] : workgroupBytes(spirvModule))
+      sharedBytes[(name + "." + entry).str()] = bytes;
   }
   for (spirv::ModuleOp spirvModule : modules)
     symbols.erase(spirvModule);
@@ -127,7 +171,7 @@ LogicalResult LaunchBuilder::lowerLaunch(gpu::LaunchFuncOp launch) {
     entry = addStringGlobal(symbols, "recur.entry." + entryKey, kernelName);
 
   ValueRange operands = launch.getKernelOperands();
-  auto kernel = memref::AllocaOp::create(b, MemRefType::get({4}, i64));
+  auto kernel = memref::AllocaOp::create(b, MemRefType::get({5}, i64));
   auto args = memref::AllocaOp::create(
       b, MemRefType::get({std::max<int64_t>(1, operands.size()), kArgFields},
                          i64));
@@ -135,6 +179,7 @@ LogicalResult LaunchBuilder::lowerLaunch(gpu::LaunchFuncOp launch) {
   storeAt(b, constant(found->second.second), kernel, {1});
   storeAt(b, addressOf(b, entry), kernel, {2});
   storeAt(b, constant(operands.size()), kernel, {3});
+  storeAt(b, constant(sharedBytes.lookup(entryKey)), kernel, {4});
 
   for (auto [position, kernelOperand] : llvm::enumerate(operands)) {
     // A bf16 buffer carried as i16 (--recur-spirv-entry-points): the same

@@ -74,6 +74,10 @@ typedef struct recur_vk_kernel {
   uint64_t spirv_bytes;
   const char *entry;
   uint32_t num_args; /* bindings 0 .. num_args - 1 of descriptor set 0 */
+  /* The workgroup (shared) memory the entry point declares, in bytes: a
+   * dispatch fails when it is above the device's
+   * maxComputeSharedMemorySize. 0: none, or not known. */
+  uint64_t shared_bytes;
 } recur_vk_kernel;
 
 /* One kernel argument. A buffer argument (scalar_bytes == 0) binds bytes

@@ -17,9 +17,9 @@ extern "C" {
  * is recur_vk_error_message(). */
 #define RECUR_VK_DEVICE_ERROR (-2)
 
-/* Records one dispatch. `kernel` is the address of an int64_t[4]: the
- * kernel's SPIR-V words, their byte count, its NUL-terminated entry name
- * and its argument count; `args` the address of an int64_t[count][5]: per
+/* Records one dispatch. `kernel` is the address of an int64_t[5]: the
+ * kernel's SPIR-V words, their byte count, its NUL-terminated entry name,
+ * its argument count and the bytes of shared memory it declares; `args` the address of an int64_t[count][5]: per
  * argument, {buffer handle, byte offset, byte size (0: to the end), 0, 0};
  * {0, host address, byte size, 0, -1} for the kernel's packed scalars
  * (copied at the call); or {0, 0, 0, bits, byte width} for a scalar of its

@@ -72,8 +72,8 @@ static void destroyNotLive(const char *what, recur_vk_context *vk,
   expectNamed(buffer, line);
 }
 
-static recur_vk_kernel saxpy = {NULL, 0, "saxpy", 4};
-static recur_vk_kernel reverseAdd = {NULL, 0, "reverse_add", 3};
+static recur_vk_kernel saxpy = {NULL, 0, "saxpy", 4, 0};
+static recur_vk_kernel reverseAdd = {NULL, 0, "reverse_add", 3, 0};
 
 /* The SPIR-V module, in words (as the generated code keeps it). */
 static void loadKernels(const char *path) {
@@ -256,6 +256,10 @@ static void checkErrors(recur_vk_context *vk) {
   recur_vk_kernel garbage = saxpy;
   garbage.spirv = (const uint32_t *)host;
   EXPECT_FAILURE("not SPIR-V", recur_vk_dispatch(vk, &garbage, 1, 1, 1, args));
+  recur_vk_kernel greedy = saxpy;
+  greedy.shared_bytes = UINT64_C(1) << 40;
+  EXPECT_FAILURE("too much shared memory",
+                 recur_vk_dispatch(vk, &greedy, 1, 1, 1, args));
 
   /* Pointers that are not buffers: the runtime must not read through
    * them. A local array's address, ... */
