@@ -818,7 +818,8 @@ static void *carve(uint64_t bytes) {
   const uint64_t alignment = RECUR_CUDA_WORKSPACE_ALIGNMENT;
   uint64_t size = bytes ? bytes : 1;
   uint64_t offset = workspace.used;
-  if (size > UINT64_MAX - offset - alignment) {
+  if (offset > UINT64_MAX - alignment ||
+      size > UINT64_MAX - alignment - offset) {
     recur_cuda_fail(RECUR_CUDA_DEVICE_ERROR,
                     "a workspace over 2^64 bytes (a temporary of %llu)",
                     (unsigned long long)bytes);
@@ -831,6 +832,17 @@ static void *carve(uint64_t bytes) {
     return (void *)(uintptr_t)(alignment + offset);
   }
   if (!workspace.capacity) {
+    /* Each temporary is aligned as the kernels' loads need. */
+    if ((uintptr_t)workspace.base % alignment) {
+      recur_cuda_fail(RECUR_CUDA_DEVICE_ERROR,
+                      "the workspace %p is not aligned to %llu bytes",
+                      (void *)workspace.base,
+                      (unsigned long long)alignment);
+      return NULL;
+    }
+    CUcontext context;
+    if (currentContext(&context))
+      return NULL;
     CUdeviceptr start = 0;
     size_t length = 0;
     CUresult result = cuda.cuMemGetAddressRange_v2(

@@ -42,6 +42,11 @@ static constexpr int64_t kMinValueBlock = 16;
 /// barriers.
 static constexpr int64_t kMinChunkSize = 8;
 
+/// Head sizes (and head counts) above this take the token-serial form:
+/// their tiles fit no block, and the footprints below stay far from
+/// overflowing.
+static constexpr int64_t kMaxHeadSize = 1 << 20;
+
 /// An upper bound on the bytes of shared memory the chunk tiles of one
 /// block of linear attention `op` take after bufferization: one sequence of
 /// one head, `valueBlock` value columns, chunks of `chunk` tokens, f32
@@ -89,7 +94,8 @@ linearAttentionConfig(LinearAttentionOp op, const ChunkConfig &base,
   int64_t keys = cast<RankedTensorType>(op.getQ().getType()).getDimSize(3);
   int64_t values = cast<RankedTensorType>(op.getV().getType()).getDimSize(3);
   if (ShapedType::isDynamic(keys) || ShapedType::isDynamic(values) ||
-      keys == 0 || values == 0)
+      keys == 0 || values == 0 || keys > kMaxHeadSize ||
+      values > kMaxHeadSize)
     return std::nullopt;
   // The largest chunk (the chunk size, halved down to kMinChunkSize) with
   // the widest divisor of V up to kMaxValueBlock whose tiles fit (blocks
@@ -151,8 +157,8 @@ static std::optional<ChunkConfig> attentionConfig(AttentionOp op,
   int64_t headDim = q.getDimSize(3), valueDim = v.getDimSize(3);
   if (ShapedType::isDynamic(headDim) || ShapedType::isDynamic(valueDim) ||
       q.isDynamicDim(2) || k.isDynamicDim(2) || k.getDimSize(2) == 0 ||
-      headDim == 0 ||
-      valueDim == 0)
+      headDim == 0 || valueDim == 0 || headDim > kMaxHeadSize ||
+      valueDim > kMaxHeadSize || q.getDimSize(2) > kMaxHeadSize)
     return std::nullopt;
   bool narrow = q.getElementType().getIntOrFloatBitWidth() < 32 ||
                 v.getElementType().getIntOrFloatBitWidth() < 32;

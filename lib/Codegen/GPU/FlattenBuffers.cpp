@@ -29,9 +29,6 @@ namespace recur {
 using namespace mlir;
 using namespace mlir::recur;
 
-/// The mark --recur-gpu-map-to-launches puts on a block's temporaries.
-static constexpr llvm::StringLiteral kWorkgroupAttr = "recur.gpu.workgroup";
-
 /// Collapses `buffer` (identity layout) to one dimension before `launch`
 /// and rewrites its uses inside the launch.
 static LogicalResult flattenBuffer(RewriterBase &rewriter,
@@ -171,7 +168,9 @@ static FailureOr<int64_t> makeWorkgroup(RewriterBase &rewriter,
   auto replacement =
       memref::AllocOp::create(rewriter, alloc.getLoc(), workgroupType);
   rewriter.replaceOp(alloc, replacement.getResult());
-  return (type.getNumElements() * type.getElementTypeBitWidth() + 7) / 8;
+  // A narrow element (i1) takes a whole byte in memory.
+  return type.getNumElements() *
+         llvm::divideCeil(type.getElementTypeBitWidth(), 8);
 }
 
 namespace {

@@ -418,8 +418,7 @@ struct Accesses {
 static FailureOr<Operation *> rootAllocation(gpu::LaunchOp launch,
                                              Value value) {
   while (true) {
-    if (!launch->isProperAncestor(value.getParentBlock()->getParentOp()) &&
-        value.getParentRegion() != &launch.getBody())
+    if (!launch->isAncestor(value.getParentBlock()->getParentOp()))
       return static_cast<Operation *>(nullptr);
     Operation *def = value.getDefiningOp();
     if (def && isa<memref::AllocOp, memref::AllocaOp>(def))
@@ -475,9 +474,9 @@ static bool mayConflict(const Accesses &earlier, const Accesses &later) {
 
 /// Erases the barriers between distributed ops (`distributed`, in
 /// `launch`) of a block that follow each other with nothing but pure ops
-/// between, where the later one touches no buffer that an op since the
-/// last barrier kept writes, and writes none they read: no thread reads
-/// what another writes across the barriers erased.
+/// between, where the later op touches no buffer written by the ops since
+/// the last barrier that stays, and writes no buffer they read: no thread
+/// reads what another writes across the barriers erased.
 static void
 eraseNeedlessBarriers(RewriterBase &rewriter, gpu::LaunchOp launch,
                       const SmallPtrSetImpl<Operation *> &distributed) {
@@ -516,9 +515,6 @@ eraseNeedlessBarriers(RewriterBase &rewriter, gpu::LaunchOp launch,
   }
 }
 
-/// The attribute that marks a block's temporary for the block's shared
-/// memory (--recur-gpu-flatten-buffers).
-static constexpr llvm::StringLiteral kWorkgroupAttr = "recur.gpu.workgroup";
 
 static LogicalResult convertBlockForall(RewriterBase &rewriter,
                                         scf::ForallOp forall,

@@ -15,9 +15,9 @@
 // - shared temporaries (memref.alloc in #gpu.address_space<workgroup>) in
 //   the Workgroup storage class;
 // - barriers that order storage buffers (UniformMemory) as well as
-//   workgroup memory: convert-gpu-to-spirv's order workgroup memory only,
-//   and the chunked forms pass the state between a block's threads through
-//   its output buffer;
+//   workgroup memory: the barriers convert-gpu-to-spirv writes order only
+//   workgroup memory, and the chunked forms pass the state between a
+//   block's threads through its output buffer;
 // - private temporaries (memref.alloca in #gpu.address_space<private>) in
 //   the Function storage class, the only one SPIR-V function variables
 //   take.

@@ -80,40 +80,64 @@ private:
 };
 } // namespace
 
-/// The bytes of a SPIR-V Workgroup variable's type (no explicit layout:
-/// arrays and structs of scalars and vectors).
-static int64_t byteSize(Type type) {
-  if (auto array = dyn_cast<spirv::ArrayType>(type))
-    return array.getNumElements() * byteSize(array.getElementType());
+/// The bytes of a Workgroup variable's type: arrays and structs (without
+/// explicit layout: upstream's getSizeInBytes knows none) of scalars and
+/// vectors; none for any other type.
+static std::optional<int64_t> byteSize(Type type) {
+  if (auto array = dyn_cast<spirv::ArrayType>(type)) {
+    std::optional<int64_t> element = byteSize(array.getElementType());
+    return element ? std::optional<int64_t>(array.getNumElements() * *element)
+                   : std::nullopt;
+  }
   if (auto structure = dyn_cast<spirv::StructType>(type)) {
     int64_t bytes = 0;
-    for (Type member : structure.getElementTypes())
-      bytes += byteSize(member);
+    for (Type member : structure.getElementTypes()) {
+      std::optional<int64_t> size = byteSize(member);
+      if (!size)
+        return std::nullopt;
+      bytes += *size;
+    }
     return bytes;
   }
-  if (auto vector = dyn_cast<VectorType>(type))
-    return vector.getNumElements() * byteSize(vector.getElementType());
-  return (type.getIntOrFloatBitWidth() + 7) / 8;
+  if (auto vector = dyn_cast<VectorType>(type)) {
+    std::optional<int64_t> element = byteSize(vector.getElementType());
+    return element ? std::optional<int64_t>(vector.getNumElements() * *element)
+                   : std::nullopt;
+  }
+  if (type.isIntOrFloat())
+    return llvm::divideCeil(type.getIntOrFloatBitWidth(), 8);
+  return std::nullopt;
 }
 
 /// The bytes of the Workgroup variables each function of `spirvModule`
-/// takes the address of, by function name.
-static llvm::StringMap<int64_t> workgroupBytes(spirv::ModuleOp spirvModule) {
+/// takes the address of, by function name; fails on a variable of no known
+/// size.
+static FailureOr<llvm::StringMap<int64_t>>
+workgroupBytes(spirv::ModuleOp spirvModule) {
   llvm::StringMap<int64_t> bytes;
   for (auto function : spirvModule.getOps<spirv::FuncOp>()) {
     llvm::SmallDenseSet<Operation *> seen;
     int64_t total = 0;
-    function.walk([&](spirv::AddressOfOp address) {
+    WalkResult result = function.walk([&](spirv::AddressOfOp address) {
       auto variable = dyn_cast_or_null<spirv::GlobalVariableOp>(
           SymbolTable::lookupNearestSymbolFrom(address,
                                                address.getVariableAttr()));
       auto pointer = variable ? dyn_cast<spirv::PointerType>(variable.getType())
                               : spirv::PointerType();
-      if (pointer &&
-          pointer.getStorageClass() == spirv::StorageClass::Workgroup &&
-          seen.insert(variable).second)
-        total += byteSize(pointer.getPointeeType());
+      if (!pointer ||
+          pointer.getStorageClass() != spirv::StorageClass::Workgroup ||
+          !seen.insert(variable).second)
+        return WalkResult::advance();
+      std::optional<int64_t> size = byteSize(pointer.getPointeeType());
+      if (!size) {
+        variable.emitOpError("is workgroup memory of no known size");
+        return WalkResult::interrupt();
+      }
+      total += *size;
+      return WalkResult::advance();
     });
+    if (result.wasInterrupted())
+      return failure();
     bytes[function.getSymName()] = total;
   }
   return bytes;
@@ -139,7 +163,10 @@ LogicalResult LaunchBuilder::serializeKernels() {
         addConstantGlobal(symbols, ("recur.spirv." + name).str(),
                           DenseElementsAttr::get(type, values));
     words[name] = {global, static_cast<int64_t>(binary.size()) * 4};
-    for (const auto &[entry, bytes] : workgroupBytes(spirvModule))
+    FailureOr<llvm::StringMap<int64_t>> shared = workgroupBytes(spirvModule);
+    if (failed(shared))
+      return failure();
+    for (const auto &[entry, bytes] : *shared)
       sharedBytes[(name + "." + entry).str()] = bytes;
   }
   for (spirv::ModuleOp spirvModule : modules)

@@ -124,10 +124,14 @@ int64_t recur_cuda_stream(void);
 
 /* The workspace of the calling thread's current entry point: compiled
  * entry points set it from their `workspace` argument. NULL: temporaries
- * are stream-ordered allocations. Otherwise they are carved from it in
- * order, each aligned to RECUR_CUDA_WORKSPACE_ALIGNMENT bytes, and a call
- * that needs more than the device allocation holding `base` has from
- * there fails with a status and a message (nothing is written past it). */
+ * are stream-ordered allocations. Otherwise `base` must be device memory
+ * aligned to RECUR_CUDA_WORKSPACE_ALIGNMENT bytes; temporaries are carved
+ * from it in order at that alignment, and one that would go past the end
+ * of the device allocation holding `base` (or a misaligned `base`) fails
+ * like a failed allocation, with the reason in recur_cuda_error_message():
+ * nothing is written past it. The work of a call uses its workspace until
+ * it has run on the call's stream: a workspace is not for two calls whose
+ * work may overlap. */
 #define RECUR_CUDA_WORKSPACE_ALIGNMENT 256
 void recur_cuda_set_workspace(void *base);
 

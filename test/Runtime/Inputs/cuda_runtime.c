@@ -183,6 +183,10 @@ static void testWorkspace(void) {
   c = recur_cuda_malloc_current(16);
   printf("workspace outside device memory: %s: %s\n",
          c ? "not NULL" : "NULL", recur_cuda_error_message());
+  recur_cuda_set_workspace(space + 16);
+  c = recur_cuda_malloc_current(16);
+  printf("misaligned workspace: %s: %s\n", c ? "not NULL" : "NULL",
+         recur_cuda_error_message());
   recur_cuda_measure_begin();
   recur_cuda_malloc_current(1);
   recur_cuda_malloc_current(257);

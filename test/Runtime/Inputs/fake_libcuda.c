@@ -386,7 +386,9 @@ static CUresult allocate(CUdeviceptr *pointer, size_t bytes) {
     return CUDA_ERROR_INVALID_CONTEXT;
   if (bytes == 0)
     return CUDA_ERROR_INVALID_VALUE;
-  void *memory = bytes > MEMORY_BYTES ? NULL : malloc(bytes);
+  /* As the driver's: aligned to 256 bytes at least. */
+  void *memory =
+      bytes > MEMORY_BYTES ? NULL : aligned_alloc(256, (bytes + 255) / 256 * 256);
   if (!memory)
     return CUDA_ERROR_OUT_OF_MEMORY;
   pthread_mutex_lock(&lock);

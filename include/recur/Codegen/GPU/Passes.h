@@ -21,6 +21,10 @@ namespace recur {
 #define GEN_PASS_DECL
 #include "recur/Codegen/GPU/Passes.h.inc"
 
+/// The mark --recur-gpu-map-to-launches puts on a block's temporaries, which
+/// --recur-gpu-flatten-buffers allocates in the block's shared memory.
+inline constexpr llvm::StringLiteral kWorkgroupAttr = "recur.gpu.workgroup";
+
 #define GEN_PASS_REGISTRATION
 #include "recur/Codegen/GPU/Passes.h.inc"
 

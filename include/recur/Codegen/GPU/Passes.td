@@ -19,7 +19,8 @@ def RecurGPUConfigure : Pass<"recur-gpu-configure"> {
     chunked form when the chunk tiles of one block (one sequence of one
     head, `value_block` value columns) fit `shared-memory-bytes`: with the
     largest chunk (`chunk-size`, halved down to 8) and then the widest
-    divisor of V up to 64 that fit. The other ops
+    divisor of V up to 64 that fit, taking a smaller chunk over a value
+    block under 16 columns. The other ops
     stay token-serial: one thread per independent column, as linear
     attention does with `linear-attention-form=recurrent`. A description's
     own `recur.chunk_config` stays, if it is well formed (a `value_block`
