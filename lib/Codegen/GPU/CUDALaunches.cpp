@@ -41,12 +41,8 @@ static LogicalResult lowerLaunch(ModuleOp module, SymbolTable &symbols,
     return launch.emitOpError("is not a plain launch");
   ImplicitLocOpBuilder b(launch.getLoc(), launch);
   Type i64 = b.getI64Type();
-  auto constant = [&](int64_t value) -> Value {
-    return arith::ConstantIntOp::create(b, value, 64);
-  };
-  auto toI64 = [&](Value index) -> Value {
-    return arith::IndexCastOp::create(b, i64, index);
-  };
+  auto constant = [&](int64_t value) { return constantI64(b, value); };
+  auto toI64 = [&](Value index) { return indexToI64(b, index); };
   std::string nameKey =
       ("recur.kernel_name." + launch.getKernelName().getValue()).str();
   auto name = symbols.lookup<memref::GlobalOp>(nameKey);
@@ -86,11 +82,9 @@ static LogicalResult lowerLaunch(ModuleOp module, SymbolTable &symbols,
              << type << " to a kernel";
     }
   }
-  auto kernel = memref::AllocaOp::create(b, MemRefType::get({4}, i64));
-  storeAt(b, addressOf(b, binary), kernel, {0});
-  storeAt(b, constant(binaryBytes), kernel, {1});
-  storeAt(b, addressOf(b, name), kernel, {2});
-  storeAt(b, constant(params.size()), kernel, {3});
+  Value kernel =
+      storeRecord(b, {addressOf(b, binary), constant(binaryBytes),
+                      addressOf(b, name), constant(params.size())});
   auto args = memref::AllocaOp::create(
       b, MemRefType::get({std::max<int64_t>(1, params.size()), 2}, i64));
   for (auto [i, param] : llvm::enumerate(params)) {

@@ -70,6 +70,24 @@ void mlir::recur::storeAt(ImplicitLocOpBuilder &b, Value value, Value target,
   memref::StoreOp::create(b, value, target, indices);
 }
 
+Value mlir::recur::constantI64(ImplicitLocOpBuilder &b, int64_t value) {
+  return arith::ConstantIntOp::create(b, value, 64);
+}
+
+Value mlir::recur::indexToI64(ImplicitLocOpBuilder &b, Value index) {
+  return arith::IndexCastOp::create(b, b.getI64Type(), index);
+}
+
+Value mlir::recur::storeRecord(ImplicitLocOpBuilder &b,
+                               ArrayRef<Value> fields) {
+  auto record = memref::AllocaOp::create(
+      b, MemRefType::get({static_cast<int64_t>(fields.size())},
+                         b.getI64Type()));
+  for (auto [index, field] : llvm::enumerate(fields))
+    storeAt(b, field, record, {static_cast<int64_t>(index)});
+  return record;
+}
+
 bool mlir::recur::isPlainLaunch(gpu::LaunchFuncOp launch) {
   return !launch.getClusterSizeX() && !launch.getAsyncToken() &&
          launch.getAsyncDependencies().empty() &&

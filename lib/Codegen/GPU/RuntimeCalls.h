@@ -40,6 +40,11 @@ Value addressOf(ImplicitLocOpBuilder &b, memref::GlobalOp global);
 /// Stores `value` into `target` at the constant indices `at`.
 void storeAt(ImplicitLocOpBuilder &b, Value value, Value target,
              ArrayRef<int64_t> at);
+/// An i64 constant, and an index as an i64: the values of launch records.
+Value constantI64(ImplicitLocOpBuilder &b, int64_t value);
+Value indexToI64(ImplicitLocOpBuilder &b, Value index);
+/// A stack record of i64 `fields` (what a runtime's launch reads).
+Value storeRecord(ImplicitLocOpBuilder &b, ArrayRef<Value> fields);
 
 /// Whether `launch` is what the runtimes launch: synchronous, without a
 /// cluster or dynamic shared memory.

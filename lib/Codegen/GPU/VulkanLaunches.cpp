@@ -184,12 +184,8 @@ LogicalResult LaunchBuilder::lowerLaunch(gpu::LaunchFuncOp launch) {
     return launch.emitOpError("is not a plain synchronous launch");
   ImplicitLocOpBuilder b(launch.getLoc(), launch);
   Type i64 = b.getI64Type();
-  auto constant = [&](int64_t value) -> Value {
-    return arith::ConstantIntOp::create(b, value, 64);
-  };
-  auto toI64 = [&](Value index) -> Value {
-    return arith::IndexCastOp::create(b, i64, index);
-  };
+  auto constant = [&](int64_t value) { return constantI64(b, value); };
+  auto toI64 = [&](Value index) { return indexToI64(b, index); };
 
   // The entry point's name, NUL-terminated.
   std::string entryKey = (moduleName + "." + kernelName).str();
@@ -198,15 +194,13 @@ LogicalResult LaunchBuilder::lowerLaunch(gpu::LaunchFuncOp launch) {
     entry = addStringGlobal(symbols, "recur.entry." + entryKey, kernelName);
 
   ValueRange operands = launch.getKernelOperands();
-  auto kernel = memref::AllocaOp::create(b, MemRefType::get({5}, i64));
   auto args = memref::AllocaOp::create(
       b, MemRefType::get({std::max<int64_t>(1, operands.size()), kArgFields},
                          i64));
-  storeAt(b, addressOf(b, found->second.first), kernel, {0});
-  storeAt(b, constant(found->second.second), kernel, {1});
-  storeAt(b, addressOf(b, entry), kernel, {2});
-  storeAt(b, constant(operands.size()), kernel, {3});
-  storeAt(b, constant(sharedBytes.lookup(entryKey)), kernel, {4});
+  Value kernel = storeRecord(
+      b, {addressOf(b, found->second.first), constant(found->second.second),
+          addressOf(b, entry), constant(operands.size()),
+          constant(sharedBytes.lookup(entryKey))});
 
   for (auto [position, kernelOperand] : llvm::enumerate(operands)) {
     // A bf16 buffer carried as i16 (--recur-spirv-entry-points): the same
