@@ -1,7 +1,7 @@
 //===- TileForGPU.cpp - recur ops tiled into GPU blocks and threads -------===//
 //
 // Two levels of upstream TilingInterface tiling: a forall over (batch,
-// heads) mapped to blocks, and inside it a forall over the op's other
+// heads; attention's key/value heads and their groups) mapped to blocks, and inside it a forall over the op's other
 // independent dimensions mapped to threads. What is left in a thread is one
 // sequence of one column, which the token-serial lowering walks. An op that
 // takes the chunked form (its recur.chunk_config, --recur-gpu-configure)
@@ -33,7 +33,11 @@ namespace recur {
 using namespace mlir;
 using namespace mlir::recur;
 
-static bool isBlockDim(StringRef dim) { return dim == "B" || dim == "H"; }
+/// The batch and heads; attention's heads are (key/value head, head of its
+/// group), so that each block of token-serial attention is one query head.
+static bool isBlockDim(StringRef dim) {
+  return dim == "B" || dim == "H" || dim == "Hkv" || dim == "G";
+}
 
 /// Whether threads may split dimension `dim` of `op`: any independent
 /// dimension but the batch and heads, except the channels D of a

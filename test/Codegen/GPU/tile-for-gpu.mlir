@@ -35,3 +35,19 @@ func.func @linear_attention(%q: tensor<?x?x4x16xf32>, %v: tensor<?x?x4x32xf32>, 
   %o, %s = recur.linear_attention ins(%q, %q, %v : tensor<?x?x4x16xf32>, tensor<?x?x4x16xf32>, tensor<?x?x4x32xf32>) outs(%o_init, %h0 : tensor<?x?x4x32xf32>, tensor<?x4x16x32xf32>)
   return %o, %s : tensor<?x?x4x32xf32>, tensor<?x4x16x32xf32>
 }
+
+// Token-serial attention: blocks over (batch, key/value head, head of its
+// group), so that a block is one query head reading its key/value head;
+// threads over the value columns.
+// CHECK-LABEL: func.func @attention
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}}, 2, 3) shared_outs
+// CHECK:           scf.forall (%{{.*}}) in (16) shared_outs
+// CHECK:             recur.attention ins({{.*}} : tensor<1x?x1x32xf32>, tensor<1x?x1x32xf32>, tensor<1x?x1x1xf32>) outs({{.*}} : tensor<1x?x1x1xf32>)
+// CHECK:           } {mapping = [#gpu.thread<linear_dim_0>]}
+// CHECK:         } {mapping = [#gpu.block<linear_dim_0>, #gpu.block<linear_dim_1>, #gpu.block<linear_dim_2>]}
+func.func @attention(%q: tensor<?x?x6x32xf32>, %k: tensor<?x?x2x32xf32>,
+                     %v: tensor<?x?x2x16xf32>, %o_init: tensor<?x?x6x16xf32>)
+    -> tensor<?x?x6x16xf32> {
+  %o = recur.attention ins(%q, %k, %v : tensor<?x?x6x32xf32>, tensor<?x?x2x32xf32>, tensor<?x?x2x16xf32>) outs(%o_init : tensor<?x?x6x16xf32>) causal
+  return %o : tensor<?x?x6x16xf32>
+}

@@ -68,3 +68,68 @@ module attributes {transform.with_named_sequence} {
     transform.yield
   }
 }
+
+// -----
+
+// Attention's iteration space is [B, Hkv, G, Dv]: query head h is
+// (hkv, g) with h = hkv * G + g. A tile of one key/value head and one head
+// of its group (G = 4 here) slices q and o at head hkv * 4 + g and k, v at
+// head hkv: an attention of one query head over one key/value head.
+// CHECK-LABEL: func.func @attention_heads(
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<2x?x8x32xf32>, %[[K:[^:]*]]: tensor<2x?x2x32xf32>, %[[V:[^:]*]]: tensor<2x?x2x16xf32>, %[[OI:[^:]*]]: tensor<2x?x8x16xf32>)
+// CHECK: scf.forall (%[[B:[^,]+]], %[[HKV:[^,]+]], %[[G:[^)]+]]) in (2, 2, 4) shared_outs(%[[O:[^ ]+]] = %[[OI]])
+// CHECK: %[[HEAD:.*]] = affine.apply #{{.*}}()[%[[HKV]], %[[G]]]
+// CHECK: %[[QT:.*]] = tensor.extract_slice %[[Q]][%[[B]], 0, %[[HEAD]], 0] [1, %{{.*}}, 1, 32]
+// CHECK: %[[KT:.*]] = tensor.extract_slice %[[K]][%[[B]], 0, %[[HKV]], 0] [1, %{{.*}}, 1, 32]
+// CHECK: %[[VT:.*]] = tensor.extract_slice %[[V]][%[[B]], 0, %[[HKV]], 0] [1, %{{.*}}, 1, 16]
+// CHECK: %[[OT:.*]] = recur.attention ins(%[[QT]], %[[KT]], %[[VT]] : tensor<1x?x1x32xf32>, tensor<1x?x1x32xf32>, tensor<1x?x1x16xf32>)
+// CHECK: %[[OHEAD:.*]] = affine.apply #{{.*}}()[%[[HKV]], %[[G]]]
+// CHECK: tensor.parallel_insert_slice %[[OT]] into %[[O]][%[[B]], 0, %[[OHEAD]], 0] [1, %{{.*}}, 1, 16]
+func.func @attention_heads(%q: tensor<2x?x8x32xf32>, %k: tensor<2x?x2x32xf32>,
+                           %v: tensor<2x?x2x16xf32>,
+                           %o_init: tensor<2x?x8x16xf32>)
+    -> tensor<2x?x8x16xf32> {
+  %o = recur.attention ins(%q, %k, %v : tensor<2x?x8x32xf32>, tensor<2x?x2x32xf32>, tensor<2x?x2x16xf32>) outs(%o_init : tensor<2x?x8x16xf32>) causal
+  return %o : tensor<2x?x8x16xf32>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %op = transform.structured.match ops{["recur.attention"]} in %root
+        : (!transform.any_op) -> !transform.any_op
+    %tiled, %forall = transform.structured.tile_using_forall %op tile_sizes [1, 1, 1, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    transform.yield
+  }
+}
+
+// -----
+
+// Whole groups: a tile of one key/value head takes its G query heads
+// (dynamic here), heads hkv * G to (hkv + 1) * G of q and o.
+// CHECK-LABEL: func.func @attention_groups(
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x?x?x8xf32>, %[[K:[^:]*]]: tensor<1x?x?x8xf32>
+// CHECK: %[[HKV:.*]] = tensor.dim %[[K]], %c2
+// CHECK: scf.forall (%{{[^,]+}}, %[[KVH:[^)]+]]) in (1, %[[HKV]])
+// CHECK: %[[FIRST:.*]] = affine.apply #{{.*}}()[%[[KVH]], %{{.*}}, %{{.*}}]
+// CHECK: %[[G:.*]] = affine.apply
+// CHECK: tensor.extract_slice %[[Q]][%{{.*}}, 0, %[[FIRST]], 0] [1, %{{.*}}, %[[G]], 8]
+// CHECK: tensor.extract_slice %[[K]][%{{.*}}, 0, %[[KVH]], 0] [1, %{{.*}}, 1, 8]
+// CHECK: recur.attention ins({{.*}} : tensor<1x?x?x8xf32>, tensor<1x?x1x8xf32>, tensor<1x?x1x8xf32>)
+func.func @attention_groups(%q: tensor<1x?x?x8xf32>, %k: tensor<1x?x?x8xf32>,
+                            %v: tensor<1x?x?x8xf32>,
+                            %o_init: tensor<1x?x?x8xf32>)
+    -> tensor<1x?x?x8xf32> {
+  %o = recur.attention ins(%q, %k, %v : tensor<1x?x?x8xf32>, tensor<1x?x?x8xf32>, tensor<1x?x?x8xf32>) outs(%o_init : tensor<1x?x?x8xf32>)
+  return %o : tensor<1x?x?x8xf32>
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %op = transform.structured.match ops{["recur.attention"]} in %root
+        : (!transform.any_op) -> !transform.any_op
+    %tiled, %forall = transform.structured.tile_using_forall %op tile_sizes [1, 1, 0, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    transform.yield
+  }
+}

@@ -243,9 +243,10 @@ LayoutTable AttentionOp::getLayouts() {
 }
 
 SmallVector<std::string> AttentionOp::getParallelDims() {
-  // Query heads map onto key/value heads and query rows onto the causal
-  // offset S - T, so neither slices independently; the value columns do.
-  return {"B", "Dv"};
+  // The query heads H are (key/value head, head of its group): a tile of
+  // them reads only its key/value heads (getProductDim). Query rows map onto
+  // the causal offset S - T, so they do not slice independently.
+  return {"B", "Hkv", "G", "Dv"};
 }
 
 LogicalResult AttentionOp::verify() {
@@ -326,6 +327,12 @@ SmallVector<std::string> mlir::recur::getParallelDims(Operation *op) {
       .Case<ScanOp, SelectiveScanOp, LinearAttentionOp, AttentionOp,
             Conv1dOp>([](auto recurOp) { return recurOp.getParallelDims(); })
       .Default([](Operation *) { return SmallVector<std::string>(); });
+}
+
+std::optional<ProductDim> mlir::recur::getProductDim(Operation *op) {
+  if (isa<AttentionOp>(op))
+    return ProductDim{"H", "Hkv", "G"};
+  return std::nullopt;
 }
 
 SmallVector<DivisibilityRule> mlir::recur::getDivisibilityRules(Operation *op) {

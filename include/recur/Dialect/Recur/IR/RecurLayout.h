@@ -79,10 +79,23 @@ bool isValidCheckpointName(StringRef text);
 /// The independent dimensions of recur op `op` (its `getParallelDims()`).
 SmallVector<std::string> getParallelDims(Operation *op);
 
+/// A layout dimension that no single independent dimension names because it
+/// is the product of two of them, the outer one major: attention's query
+/// heads H = Hkv x G, where query head h = hkv * G + g reads key/value head
+/// hkv. A tile slices it as one range, so it takes one outer index (any
+/// range of the inner one) or whole inner ranges.
+struct ProductDim {
+  std::string whole, outer, inner;
+};
+
+/// The product dimension of recur op `op`, if it has one.
+std::optional<ProductDim> getProductDim(Operation *op);
+
 /// TilingInterface for every recur op, from its layout table and its
 /// independent dimensions (`getParallelDims()`): a tile of the iteration
-/// space slices each operand along the dimensions it names and leaves the
-/// others whole. Attached to the ops when the dialect loads.
+/// space slices each operand along the dimensions it names (and along a
+/// product dimension, `getProductDim()`) and leaves the others whole.
+/// Attached to the ops when the dialect loads.
 void attachLayoutTilingModels(MLIRContext &context);
 
 } // namespace recur
