@@ -1,7 +1,7 @@
 """Times every op on a GPU target against the CPU target on this machine.
 
     /usr/bin/python3 benchmarks/gpu.py [--target cuda|vulkan] [--quick]
-        [--reps N] [--out DIR]
+        [--reps N] [--out DIR] [--static]
 
 Each workload (the ops at model sizes: linear attention of every gate kind
 and the delta rule, the two scans, attention, conv1d; bf16 inputs where
@@ -16,9 +16,15 @@ token-serial form (--linear-attention-form=recurrent: one thread per value
 column) against the default chunked form. --quick runs small shapes (the vulkan
 target on lavapipe, in CI-sized time). RECUR_COMPILE, RECUR_CC and the
 RECUR_*_LDFLAGS variables of python/recur/runtime.py locate the tools.
+
+--static (and --target cuda where no CUDA driver loads) runs nothing: it
+prints benchmarks/gpu_static.py's table, ptxas's figures for each
+workload's kernels, their occupancy and a roofline bound on an H100,
+beside the published times of the hand-written kernels.
 """
 
 import argparse
+import ctypes
 import os
 import statistics
 import sys
@@ -30,6 +36,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "python"))
 
+import gpu_static  # noqa: E402
 from recur.model import Module  # noqa: E402
 from recur.runner import compile_module  # noqa: E402
 
@@ -135,13 +142,29 @@ def median_ms(model, name, values, reps):
     return statistics.median(times), out
 
 
+def cuda_driver():
+    """Whether the CUDA driver library loads."""
+    try:
+        ctypes.CDLL("libcuda.so.1")
+        return True
+    except OSError:
+        return False
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--target", default="cuda", choices=["cuda", "vulkan"])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--out", default=None)
+    parser.add_argument("--static", action="store_true",
+                        help="ptxas's figures and roofline bounds, no run")
     args = parser.parse_args()
+    if args.target == "cuda" and not args.static and not cuda_driver():
+        print("no CUDA driver (libcuda.so.1) loads here: static figures")
+        args.static = True
+    if args.static:
+        return gpu_static.run(quick=args.quick, workdir=args.out)
     workdir = args.out or tempfile.mkdtemp(prefix="recur-gpu-bench-")
     B, T = (1, 64) if args.quick else (2, 2048)
     rng = np.random.default_rng(0)
@@ -182,4 +205,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -39,6 +39,7 @@ void mlir::recur::buildGPUKernelsPipeline(OpPassManager &pm,
   RecurGPUConfigureOptions policy;
   policy.tokenSerial = options.lowering == RecurLowering::Reference;
   policy.sharedMemoryBytes = options.sharedMemoryBytes;
+  policy.threadsPerBlock = options.threadsPerBlock;
   policy.chunkSize = options.chunkSize;
   policy.serialBelow = options.serialBelow;
   policy.linearAttentionForm = options.linearAttentionForm;
@@ -63,7 +64,9 @@ void mlir::recur::buildGPUKernelsPipeline(OpPassManager &pm,
   RecurCopyToLinalgOptions copies;
   copies.all = true;
   funcs.addPass(createRecurCopyToLinalg(copies));
-  funcs.addPass(createConvertLinalgToParallelLoopsPass());
+  // Matmuls of 16-bit ops: warp-wide MMAs, each tail's own instruction.
+  pm.addPass(createRecurGPUMMAMatmuls());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   RecurGPUMapToLaunchesOptions launches;
   launches.threadsPerBlock = options.threadsPerBlock;
   pm.addPass(createRecurGPUMapToLaunches(launches));
@@ -128,6 +131,7 @@ void mlir::recur::buildVulkanPipeline(OpPassManager &pm,
   target.clientApi = "Vulkan";
   pm.addPass(createGpuSPIRVAttachTarget(target));
   // After the common stage's arith-expand (bf16 widened with integer ops).
+  pm.addNestedPass<gpu::GPUModuleOp>(createRecurVulkanEmulateMMA());
   pm.addPass(createRecurSPIRVEntryPoints());
   pm.addPass(createRecurVulkanPackScalars());
   // MLIR 22's SPIR-V form of an scf.for with results stores them only in
@@ -161,6 +165,7 @@ static void buildCUDAKernels(OpPassManager &pm,
   target.optLevel = 3;
   pm.addPass(createGpuNVVMAttachTarget(target));
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createRecurCUDAMMASync());
   kernels.addPass(createSCFToControlFlowPass());
   kernels.addPass(createConvertGpuOpsToNVVMOps());
   kernels.addPass(createCanonicalizerPass());

@@ -225,12 +225,16 @@ struct RecurGPUConfigure
       return conv1dConfig(conv, base);
     if (tokenSerial)
       return std::nullopt;
+    // The tiles' budget: what the block's warps do not set aside for
+    // their MMAs.
+    int64_t warps = llvm::divideCeil(threadsPerBlock, 32);
+    int64_t tileBytes = sharedMemoryBytes - warps * kMMAStagingBytesPerWarp;
     if (auto linear = dyn_cast<LinearAttentionOp>(op))
       return linearAttentionForm == LinearAttentionForm::Recurrent
                  ? std::nullopt
-                 : linearAttentionConfig(linear, base, sharedMemoryBytes);
+                 : linearAttentionConfig(linear, base, tileBytes);
     if (auto attention = dyn_cast<AttentionOp>(op))
-      return attentionConfig(attention, base, sharedMemoryBytes);
+      return attentionConfig(attention, base, tileBytes);
     return std::nullopt;
   }
 
@@ -241,6 +245,11 @@ struct RecurGPUConfigure
     if (sharedMemoryBytes < 0) {
       getOperation()->emitError() << "--recur-gpu-configure: "
                                      "shared-memory-bytes must be >= 0";
+      return signalPassFailure();
+    }
+    if (threadsPerBlock < 1 || threadsPerBlock > 1024) {
+      getOperation()->emitError() << "--recur-gpu-configure: "
+                                     "threads-per-block must be in [1, 1024]";
       return signalPassFailure();
     }
     ChunkConfig base;

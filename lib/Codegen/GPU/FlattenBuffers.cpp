@@ -215,11 +215,32 @@ struct RecurGPUFlattenBuffers
           return WalkResult::interrupt();
         sharedBytes += *bytes;
       }
-      if (sharedBytes > sharedMemoryBytes) {
-        launch.emitOpError("needs ")
-            << sharedBytes << " bytes of shared memory per block, over the "
-            << static_cast<int64_t>(sharedMemoryBytes)
-            << " the target gives (shared-memory-bytes)";
+      // What the block's warps set aside for their MMAs, if it has any.
+      int64_t stagingBytes = 0;
+      bool hasMMA = launch.getBody()
+                        .walk([](func::CallOp call) {
+                          return isMMAFunctionName(call.getCallee())
+                                     ? WalkResult::interrupt()
+                                     : WalkResult::advance();
+                        })
+                        .wasInterrupted();
+      if (hasMMA) {
+        std::optional<int64_t> threads =
+            getConstantIntValue(launch.getBlockSizeX());
+        if (!threads) {
+          launch.emitOpError("has warp-wide matmuls but no static block size");
+          return WalkResult::interrupt();
+        }
+        stagingBytes = llvm::divideCeil(*threads, 32) * kMMAStagingBytesPerWarp;
+      }
+      if (sharedBytes + stagingBytes > sharedMemoryBytes) {
+        InFlightDiagnostic error = launch.emitOpError("needs ");
+        error << sharedBytes + stagingBytes
+              << " bytes of shared memory per block";
+        if (stagingBytes)
+          error << " (" << stagingBytes << " of them staging its MMAs)";
+        error << ", over the " << static_cast<int64_t>(sharedMemoryBytes)
+              << " the target gives (shared-memory-bytes)";
         return WalkResult::interrupt();
       }
       launch.getBody().walk([&](Operation *op) {

@@ -433,6 +433,12 @@ static FailureOr<Operation *> rootAllocation(gpu::LaunchOp launch,
 static Accesses accessesOf(gpu::LaunchOp launch, Operation *root) {
   Accesses accesses;
   root->walk([&](Operation *op) {
+    // A warp-wide MMA only computes from its operands (the vulkan tail's
+    // emulation stages them in memory of its own, between its own
+    // barriers).
+    if (auto call = dyn_cast<func::CallOp>(op);
+        call && isMMAFunctionName(call.getCallee()))
+      return;
     auto effects = dyn_cast<MemoryEffectOpInterface>(op);
     if (!effects) {
       if (!op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
@@ -528,6 +534,17 @@ static LogicalResult convertBlockForall(RewriterBase &rewriter,
   bool shared = succeeded(planBlock(*forall.getBody(), plan));
   if (!shared)
     plan = BlockPlan();
+  // Warp-wide instructions need whole warps (--recur-gpu-mma-matmuls).
+  if (!shared) {
+    WalkResult warpLanes = forall.walk([](scf::ParallelOp loop) {
+      return loop->hasAttr(kWarpLanesAttr) ? WalkResult::interrupt()
+                                           : WalkResult::advance();
+    });
+    if (warpLanes.wasInterrupted())
+      return forall.emitOpError(
+          "runs on one thread (a write outside its tile ops has results), "
+          "which its warp-wide matmuls cannot");
+  }
   // Static temporaries outside the thread loops (chunk tiles): the block's
   // shared memory, whether its threads share the work or one does it.
   SmallVector<memref::AllocOp> temporaries =
@@ -571,6 +588,11 @@ static LogicalResult convertBlockForall(RewriterBase &rewriter,
     b.setInsertionPoint(op);
     LoopSpace space = loopSpaceOf(b, cast<LoopLikeOpInterface>(op));
     Value blockDim = gpu::BlockDimOp::create(b, gpu::Dimension::x);
+    // Whole warps for warp-wide instructions: every thread takes the same
+    // number of iterations (the loop's body does nothing past its end).
+    if (op->hasAttr(kWarpLanesAttr))
+      space.total = arith::MulIOp::create(
+          b, arith::CeilDivUIOp::create(b, space.total, blockDim), blockDim);
     scf::ForOp loop = strideLoop(rewriter, b, space, threadId, blockDim,
                                  &op->getRegion(0).front());
     rewriter.eraseOp(op);

@@ -67,6 +67,8 @@ private:
                       bool oneQueryPerTile) const {
     ReferenceBuilder r(b);
     TileBuilder t(b);
+    t.setOperandPrecision(
+        cast<RankedTensorType>(op.getQ().getType()).getElementType());
     Location loc = op.getLoc();
     Value batch = r.dim(op.getQ(), 0), queries = r.dim(op.getQ(), 1),
           heads = r.dim(op.getQ(), 2), kvHeads = r.dim(op.getK(), 2);

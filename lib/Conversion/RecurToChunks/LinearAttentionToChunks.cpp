@@ -460,6 +460,8 @@ private:
                                  ImplicitLocOpBuilder &b) const {
     ReferenceBuilder r(b);
     TileBuilder t(b);
+    t.setOperandPrecision(
+        cast<RankedTensorType>(op.getQ().getType()).getElementType());
     GateKind gateKind = op.getGateKind();
     Decay decay = gateKind == GateKind::none  ? Decay::None
                   : gateKind == GateKind::key ? Decay::Key

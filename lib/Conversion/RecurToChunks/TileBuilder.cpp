@@ -2,6 +2,8 @@
 
 #include "TileBuilder.h"
 
+#include "recur/Conversion/RecurToChunks/ChunkConfig.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -140,17 +142,26 @@ Value TileBuilder::loopIndex(unsigned dim) {
   return linalg::IndexOp::create(b, dim);
 }
 
+void TileBuilder::setOperandPrecision(Type inputType) {
+  operandPrecision =
+      inputType.isF16() || inputType.isBF16() ? inputType : Type();
+}
+
+Value TileBuilder::withPrecision(Operation *op) {
+  if (operandPrecision)
+    op->setAttr(kOperandPrecisionAttr, TypeAttr::get(operandPrecision));
+  return op->getResult(0);
+}
+
 Value TileBuilder::matmul(Value a, Value bMatrix, Value acc) {
-  return linalg::MatmulOp::create(b, TypeRange{acc.getType()},
-                                  ValueRange{a, bMatrix}, ValueRange{acc})
-      .getResult(0);
+  return withPrecision(linalg::MatmulOp::create(
+      b, TypeRange{acc.getType()}, ValueRange{a, bMatrix}, ValueRange{acc}));
 }
 
 Value TileBuilder::matmulTransposeA(Value a, Value bMatrix, Value acc) {
-  return linalg::MatmulTransposeAOp::create(
-             b, b.getLoc(), TypeRange{acc.getType()}, ValueRange{a, bMatrix},
-             ValueRange{acc})
-      .getResult(0);
+  return withPrecision(linalg::MatmulTransposeAOp::create(
+      b, b.getLoc(), TypeRange{acc.getType()}, ValueRange{a, bMatrix},
+      ValueRange{acc}));
 }
 
 Value TileBuilder::matmulTransposeB(Value a, Value bMatrix, Value acc) {

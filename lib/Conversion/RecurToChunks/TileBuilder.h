@@ -75,7 +75,8 @@ public:
 
   /// acc + a b, acc + a^T b, acc + a b^T, acc + x m (x a vector). The
   /// a b^T form transposes b into a new tile first (linalg.transpose), so
-  /// that its register tiles load rows, not gathered columns.
+  /// that its register tiles load rows, not gathered columns. The matrix
+  /// forms carry the operand precision (setOperandPrecision).
   Value matmul(Value a, Value bMatrix, Value acc);
   Value matmulTransposeA(Value a, Value bMatrix, Value acc);
   Value matmulTransposeB(Value a, Value bMatrix, Value acc);
@@ -122,7 +123,16 @@ public:
   /// `value` as `type` (a tensor.cast where the static sizes differ).
   Value castTo(Value value, Type type);
 
+  /// The element type of the op's inputs: where it is f16 or bf16, the
+  /// matmuls built from now on record it (kOperandPrecisionAttr).
+  void setOperandPrecision(Type inputType);
+
 private:
+  /// Records the operand precision on the matmul `op`; returns its result.
+  Value withPrecision(Operation *op);
+
+  Type operandPrecision;
+
   /// A generic over `shape` (plus a trailing reduction dimension when
   /// `combine` is given, folding body values into the output with it).
   Value generic(ArrayRef<OpFoldResult> shape, ValueRange inputs,

@@ -6,8 +6,9 @@
 // BAD-SHARED: error: --recur-gpu-configure: shared-memory-bytes must be >= 0
 
 // The GPU policy: linear attention takes the chunked form when its chunk
-// tiles fit a block's shared memory (32 KiB by default): the largest chunk
-// and the widest value block (a divisor of V, 64 at most) that fit.
+// tiles fit a block's shared memory (32 KiB by default, less the 3 KiB
+// that 4 warps set aside for their MMAs): the largest chunk and the widest
+// value block (a divisor of V, 64 at most) that fit.
 // K = 16: chunks of 16, blocks of 40 of the 80 value columns.
 // CHECK-LABEL: func.func @small_head
 // CHECK: recur.linear_attention {{.*}} {recur.chunk_config = {chunk_size = 16 : i64, linear_attention_form = "chunked", serial_below = 16 : i64, state_pass = "sequential", value_block = 40 : i64}}
@@ -20,10 +21,10 @@ func.func @small_head(%q: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x80xf32>, %s: te
 // -----
 
 // K = 128 with a key gate: chunks of 16 leave room for 4 value columns at
-// most, so the policy halves the chunk: 8 tokens, 16 columns (32 with the
+// most, so the policy halves the chunk: 8 tokens, 8 columns (32 with the
 // 48 KiB a CUDA block has).
 // CHECK-LABEL: func.func @wide_keys
-// CHECK: {recur.chunk_config = {chunk_size = 8 : i64, {{.*}}, value_block = 16 : i64}}
+// CHECK: {recur.chunk_config = {chunk_size = 8 : i64, {{.*}}, value_block = 8 : i64}}
 // CUDA-LABEL: func.func @wide_keys
 // CUDA: {recur.chunk_config = {chunk_size = 8 : i64, {{.*}}, value_block = 32 : i64}}
 func.func @wide_keys(%q: tensor<?x?x2x128xf32>, %v: tensor<?x?x2x128xf32>, %s: tensor<?x2x128x128xf32>)

@@ -18,6 +18,7 @@ import subprocess
 import sys
 
 from recur.model import Module
+from recur.ptxas import kernel_usage
 
 DYN = (None, None)
 
@@ -92,34 +93,26 @@ def kernel_bodies(path: str) -> dict:
 
 
 def check(path: str, ptxas: str, arch: str) -> int:
-    result = subprocess.run([ptxas, f"-arch={arch}", "-v", path, "-o",
-                             os.devnull], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise SystemExit(f"ptxas {arch} {path}:\n{result.stderr}")
-    kernels = re.findall(r"Compiling entry function '([^']+)'",
-                         result.stderr)
-    usage = re.findall(r"(\d+) bytes stack frame, (\d+) bytes spill stores, "
-                       r"(\d+) bytes spill loads", result.stderr)
-    if not kernels or len(usage) != len(kernels):
-        raise SystemExit(f"ptxas {arch} {path}: no report per kernel:\n"
-                         f"{result.stderr}")
+    try:
+        usage = kernel_usage(path, arch, ptxas)
+    except RuntimeError as error:
+        raise SystemExit(str(error))
     bodies = kernel_bodies(path)
-    for kernel, counts in zip(kernels, usage):
-        stack, stores, loads = (int(c) for c in counts)
-        trigonometric = "0f3F22F983" in bodies.get(kernel, "")
-        if stores or loads or (stack and not trigonometric):
-            raise SystemExit(f"{path} ({arch}): kernel {kernel}: "
-                             f"{counts[0]} bytes stack, {counts[1]} bytes "
-                             f"spill stores, {counts[2]} bytes spill loads")
-    registers = [int(r) for r in re.findall(r"Used (\d+) registers",
-                                             result.stderr)]
-    shared = [int(b) for b in re.findall(r"(\d+) bytes smem", result.stderr)]
+    for kernel in usage:
+        trigonometric = "0f3F22F983" in bodies.get(kernel.name, "")
+        if kernel.spill_stores or kernel.spill_loads or (
+                kernel.stack_bytes and not trigonometric):
+            raise SystemExit(f"{path} ({arch}): kernel {kernel.name}: "
+                             f"{kernel.stack_bytes} bytes stack, "
+                             f"{kernel.spill_stores} bytes spill stores, "
+                             f"{kernel.spill_loads} bytes spill loads")
+    shared = max(kernel.shared_bytes for kernel in usage)
     # The chunk tiles of a block stay within the GPU policy's budget, the
     # default of --recur-gpu-configure's shared-memory-bytes.
-    if max(shared, default=0) > 32768:
-        raise SystemExit(f"{path} ({arch}): {max(shared)} bytes of shared "
+    if shared > 32768:
+        raise SystemExit(f"{path} ({arch}): {shared} bytes of shared "
                          "memory in a kernel, over 32768")
-    return len(kernels), max(registers), max(shared, default=0)
+    return len(usage), max(kernel.registers for kernel in usage), shared
 
 
 def main(workdir: str, src: str, ptxas: str) -> None:

@@ -24,7 +24,9 @@ def RecurGPUConfigure : Pass<"recur-gpu-configure"> {
     stay token-serial: one thread per independent column, as linear
     attention does with `linear-attention-form=recurrent`. A description's
     own `recur.chunk_config` stays, if it is well formed (a `value_block`
-    must divide a static V).
+    must divide a static V). The tiles' budget is `shared-memory-bytes`
+    less what the block's warps set aside for their warp-wide MMAs
+    (`--recur-gpu-mma-matmuls`).
   }];
   let options = [
     Option<"chunkSize", "chunk-size", "int64_t", /*default=*/"16",
@@ -35,6 +37,10 @@ def RecurGPUConfigure : Pass<"recur-gpu-configure"> {
     Option<"sharedMemoryBytes", "shared-memory-bytes", "int64_t",
            /*default=*/"32768",
            "The shared memory of one block the chunk tiles may take">,
+    Option<"threadsPerBlock", "threads-per-block", "int64_t",
+           /*default=*/"128",
+           "The threads of a block (its warps' MMA staging comes out of "
+           "shared-memory-bytes)">,
     Option<"tokenSerial", "token-serial", "bool", /*default=*/"false",
            "Every op token-serial (the reference lowering) but those that "
            "have no token-serial form on GPUs (conv1d of run-time width)">,
@@ -69,6 +75,41 @@ def RecurGPUTile : Pass<"recur-gpu-tile"> {
     "::mlir::gpu::GPUDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def RecurGPUMMAMatmuls : Pass<"recur-gpu-mma-matmuls", "::mlir::ModuleOp"> {
+  let summary = "Tile matmuls as warp-wide m16n8k16 MMAs";
+  let description = [{
+    After bufferization, in the blocks of a chunked form: every matmul on
+    static f32 tiles becomes warp-wide matrix instructions with the shape
+    and the lane layouts of PTX's
+    `mma.sync.aligned.m16n8k16.row.col.f32.{bf16,f16}`: an `scf.parallel`
+    marked `recur.gpu.warp_lanes` over (16 x 8 output fragment, lane),
+    where each lane loads the elements of A, B and C the PTX ISA gives it
+    (zero past the tile's edges), calls `@__recur_mma_m16n8k16_{bf16,f16}`
+    per 16 columns of the reduction, and stores its four results.
+    By default each f32 element is split into two bf16, high and low, and
+    each step is three MMAs (low x high, high x low, high x high), so that
+    products keep about 16 bits and results stay within f32 tolerances.
+    With `input-precision`, a matmul whose recur op reads f16 or bf16
+    (`recur.operand_precision`) takes its operands rounded to that type,
+    one MMA per step, as hand-written 16-bit kernels do: results then have
+    the accuracy of 16-bit operands. The call is the one step the
+    GPU tails take apart: tensor cores on cuda
+    (`--recur-cuda-mma-sync`), an emulation of the instruction's lane
+    semantics through shared memory on vulkan (`--recur-vulkan-emulate-mma`).
+  }];
+  let options = [
+    Option<"inputPrecision", "input-precision", "bool", /*default=*/"false",
+           "Operands of 16-bit ops' matmuls in their input type, one MMA "
+           "(instead of split bf16 pairs, three MMAs)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
   ];
 }
 
@@ -197,6 +238,28 @@ def RecurSPIRVEntryPoints
   ];
 }
 
+def RecurVulkanEmulateMMA
+    : Pass<"recur-vulkan-emulate-mma", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "The warp-wide MMA calls emulated through shared memory";
+  let description = [{
+    Replaces each call of `@__recur_mma_m16n8k16_{bf16,f16}` (from
+    `--recur-gpu-mma-matmuls`) by what `mma.sync` m16n8k16 computes, with
+    the lane layouts written out from the PTX ISA's tables, independently
+    of the pass that loads the fragments: each lane stores its A and B
+    elements where the ISA says they belong in its warp's 16 x 16 and
+    16 x 8 matrices (shared memory), all wait at a barrier, each lane
+    computes the four accumulators the ISA gives it, and all wait again.
+    A fragment loaded from the wrong place gives a wrong matmul, so the
+    vulkan execution tests check the lane mapping that tensor cores use on
+    cuda. The block's size (`known_block_size`) must be whole warps.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 def RecurVulkanLaunches : Pass<"recur-vulkan-launches", "::mlir::ModuleOp"> {
   let summary = "Lower kernel launches to calls of recur's Vulkan runtime";
   let description = [{
@@ -258,6 +321,19 @@ def RecurCUDALaunches : Pass<"recur-cuda-launches", "::mlir::ModuleOp"> {
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
   ];
+}
+
+def RecurCUDAMMASync : Pass<"recur-cuda-mma-sync", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "The warp-wide MMA calls as tensor-core mma.sync";
+  let description = [{
+    Replaces each call of `@__recur_mma_m16n8k16_{bf16,f16}` (from
+    `--recur-gpu-mma-matmuls`) by `nvvm.mma.sync` m16n8k16 with row-major A,
+    column-major B and f32 accumulators, packing each pair of 16-bit
+    elements into the 32-bit registers the instruction reads.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect"];
 }
 
 def RecurCUDAKernelABI : Pass<"recur-cuda-kernel-abi", "::mlir::ModuleOp"> {

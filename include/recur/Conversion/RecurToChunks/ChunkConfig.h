@@ -26,6 +26,14 @@
 namespace mlir {
 namespace recur {
 
+/// On a matmul of a chunked form whose op reads f16 or bf16 inputs: the
+/// type (f16, bf16) its f32 tile operands are rounded to where a target
+/// multiplies them on matrix units (tensor cores, with f32 accumulation),
+/// as hand-written kernels cast tiles to the input type before each dot.
+/// Targets that multiply in f32 ignore it.
+inline constexpr llvm::StringLiteral kOperandPrecisionAttr =
+    "recur.operand_precision";
+
 struct ChunkConfig {
   /// Tokens per chunk, 1 to 1024.
   int64_t chunkSize = 64;
