@@ -137,7 +137,7 @@ def workloads(quick):
         ("linear", "B=1 T=8192 H=96 K=V=128",
          linear("none", False, 1, 8192, 96, 128, 128), "fla 0.73"),
         ("gla", "B=1 T=8192 H=96 K=V=128",
-         linear("key", False, 1, 8192, 96, 128, 128), "fla: 2-3x its GDN"),
+         linear("key", False, 1, 8192, 96, 128, 128), "fla (2-3x its GDN)"),
         ("mamba2", "B=1 T=8192 H=80 K=128 V=64",
          linear("scalar", False, 1, 8192, 80, 128, 64), ""),
         ("selective_scan", "B=1 T=4096 D=2048 N=16",
@@ -183,10 +183,14 @@ def moved_bytes(function):
 
 
 def anchor_ratio(anchor, bound_ms):
-    """The first published time in `anchor` over the bound."""
+    """The first published time in `anchor` ("name ms, ..." or
+    "name low-high", written with a decimal point) over the bound."""
     for word in anchor.replace(",", " ").split():
+        first = word.split("-")[0]
+        if "." not in first:
+            continue
         try:
-            value = float(word.split("-")[0])
+            value = float(first)
         except ValueError:
             continue
         return f"{value / bound_ms:6.1f}x"
