@@ -63,6 +63,8 @@ void mlir::recur::buildRecurLoweringPipeline(
     policy.linearAttentionForm = options.linearAttentionForm;
     pm.addPass(createRecurCPUConfigure(policy));
     pm.addPass(createRecurChunk());
+    // The chunked forms' A B^T as B^T formed once and a plain matmul.
+    pm.addNestedPass<func::FuncOp>(createRecurCPUTransposeB());
   }
   pm.addPass(createRecurLowerToLoops());
   pm.addPass(createCanonicalizerPass());

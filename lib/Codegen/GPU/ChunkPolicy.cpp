@@ -53,18 +53,20 @@ static constexpr int64_t kMaxHeadSize = 1 << 20;
 /// tiles (plus the 16-bit copies of 16-bit inputs). Counted from the tiles
 /// the chunked form allocates (docs/gpu.md, "Chunked kernels"), with C the
 /// chunk, K the keys and W the value block:
-/// - C x K key-side tiles: 4 (queries, keys, their scaled and transposed
-///   forms), one more for a key gate's decays, for the bonus, for the delta
-///   rule and for a gate with the delta rule;
+/// - C x K key-side tiles: 3 (queries, keys, their scaled forms; A B^T
+///   reads B in place, with no transposed copy), two more for a key gate
+///   (its decays and the sub-chunk factors), one more for the bonus, for
+///   the delta rule and for a gate with the delta rule;
 /// - C x W value-side tiles: 2, or 5 with the delta rule's transforms;
 /// - C x C scores: 1, or 4 with the delta rule's solve;
-/// - the K x W state update, and vectors of the token-serial steps.
+/// - the K x W state update, and vectors of the token-serial steps (up to
+///   4 of K, 2 of W and 8 of C).
 static int64_t sharedBytes(LinearAttentionOp op, int64_t chunk, int64_t keys,
                            int64_t valueBlock) {
   bool delta = op.getBeta() != nullptr;
   bool keyGate = op.getGateKind() == GateKind::key;
   bool gated = op.getGateKind() != GateKind::none;
-  int64_t keyTiles = 4 + keyGate + (op.getBonus() != nullptr) + delta +
+  int64_t keyTiles = 3 + 2 * keyGate + (op.getBonus() != nullptr) + delta +
                      (delta && gated);
   int64_t valueTiles = delta ? 5 : 2;
   int64_t scoreTiles = delta ? 4 : 1;
@@ -81,7 +83,7 @@ static int64_t sharedBytes(LinearAttentionOp op, int64_t chunk, int64_t keys,
   int64_t elements = (keyTiles + narrowTiles) * chunk * keys +
                      (valueTiles + narrowTiles) * chunk * valueBlock +
                      scoreTiles * chunk * chunk + keys * valueBlock +
-                     4 * keys + 2 * valueBlock + 6 * chunk;
+                     4 * keys + 2 * valueBlock + 8 * chunk;
   return elements * 4;
 }
 
@@ -132,7 +134,8 @@ linearAttentionConfig(LinearAttentionOp op, const ChunkConfig &base,
 /// - R x C: the scores, the weights and the mask (3);
 /// - R x Dv: the accumulator, its update and the output (4);
 /// - R x D: the queries (1);
-/// - C x D: the keys and their transpose (2); C x Dv: the values (1);
+/// - C x D: the keys (1; Q K^T reads them in place); C x Dv: the values
+///   (1);
 /// - R-vectors: the running max and sum and their updates (6);
 /// - 16-bit inputs: their C x D and C x Dv copies.
 static int64_t attentionSharedBytes(int64_t chunk, int64_t group,
@@ -140,7 +143,7 @@ static int64_t attentionSharedBytes(int64_t chunk, int64_t group,
                                     bool narrow) {
   int64_t rows = std::max(chunk, group);
   int64_t elements = 3 * rows * chunk + 4 * rows * valueDim +
-                     rows * headDim + (2 + narrow) * chunk * headDim +
+                     rows * headDim + (1 + narrow) * chunk * headDim +
                      (1 + narrow) * chunk * valueDim + 6 * rows;
   return elements * 4;
 }

@@ -165,19 +165,9 @@ Value TileBuilder::matmulTransposeA(Value a, Value bMatrix, Value acc) {
 }
 
 Value TileBuilder::matmulTransposeB(Value a, Value bMatrix, Value acc) {
-  // B^T is formed once: register tiles of the matmul then read unit-stride
-  // rows of it, where a transposed operand would be gathered column by
-  // column at every step.
-  auto type = cast<RankedTensorType>(bMatrix.getType());
-  SmallVector<OpFoldResult> sizes =
-      tensor::getMixedSizes(b, b.getLoc(), bMatrix);
-  Value empty = tensor::EmptyOp::create(b, {sizes[1], sizes[0]},
-                                        type.getElementType());
-  Value transposed =
-      linalg::TransposeOp::create(b, b.getLoc(), bMatrix, empty,
-                                  ArrayRef<int64_t>{1, 0})
-          .getResult()[0];
-  return matmul(a, transposed, acc);
+  return withPrecision(linalg::MatmulTransposeBOp::create(
+      b, b.getLoc(), TypeRange{acc.getType()}, ValueRange{a, bMatrix},
+      ValueRange{acc}));
 }
 
 Value TileBuilder::vecmat(Value x, Value m, Value acc) {

@@ -73,10 +73,10 @@ public:
   /// The iteration index `dim` of the map or reduction being built.
   Value loopIndex(unsigned dim);
 
-  /// acc + a b, acc + a^T b, acc + a b^T, acc + x m (x a vector). The
-  /// a b^T form transposes b into a new tile first (linalg.transpose), so
-  /// that its register tiles load rows, not gathered columns. The matrix
-  /// forms carry the operand precision (setOperandPrecision).
+  /// acc + a b, acc + a^T b, acc + a b^T, acc + x m (x a vector): one
+  /// contraction each (how a target reads a transposed operand is its own
+  /// choice: the CPU tail forms b^T as a tile, --recur-cpu-transpose-b).
+  /// The matrix forms carry the operand precision (setOperandPrecision).
   Value matmul(Value a, Value bMatrix, Value acc);
   Value matmulTransposeA(Value a, Value bMatrix, Value acc);
   Value matmulTransposeB(Value a, Value bMatrix, Value acc);

@@ -5,7 +5,7 @@
 // (here a description's own: chunks of 64 over a 128 x 128 state) is a
 // located error at compile time, not a kernel that fails to launch; the
 // count includes what the block's 4 warps set aside for their MMAs.
-// CHECK: shared-memory-budget.mlir:[[# @LINE + 4]]:12: error: 'gpu.launch' op needs 314368 bytes of shared memory per block (3072 of them staging its MMAs), over the 32768 the target gives (shared-memory-bytes)
+// CHECK: shared-memory-budget.mlir:[[# @LINE + 4]]:12: error: 'gpu.launch' op needs 281600 bytes of shared memory per block (3072 of them staging its MMAs), over the 32768 the target gives (shared-memory-bytes)
 func.func @too_big(%q: tensor<?x?x2x128xf32>, %v: tensor<?x?x2x128xf32>,
                    %s: tensor<?x2x128x128xf32>)
     -> tensor<?x?x2x128xf32> {

@@ -31,8 +31,7 @@
 // CHECK: } : tensor<?x16xf32> to tensor<32x16xf32>
 // CHECK: scf.for {{.*}} = %c0 to %[[C32]] step %c1 iter_args({{.*}}) -> (tensor<16xf32>, tensor<32x16xf32>)
 // CHECK: scf.for {{.*}} = %c0 to %c2 step %c1 iter_args({{.*}}) -> (tensor<32x32xf32>)
-// CHECK: linalg.transpose ins(%{{.*}} : tensor<32x16xf32>) outs(%{{.*}} : tensor<16x32xf32>) permutation = [1, 0]
-// CHECK: linalg.matmul{{.*}} ins({{.*}} : tensor<16x16xf32>, tensor<16x32xf32>) outs({{.*}} : tensor<16x32xf32>)
+// CHECK: linalg.matmul indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}]{{.*}} ins({{.*}} : tensor<16x16xf32>, tensor<32x16xf32>) outs({{.*}} : tensor<16x32xf32>)
 // CHECK: math.exp
 // CHECK: linalg.matmul{{.*}} ins({{.*}} : tensor<32x16xf32>, tensor<16x8xf32>) outs({{.*}} : tensor<32x8xf32>)
 // CHECK: linalg.matmul{{.*}} ins({{.*}} : tensor<32x32xf32>, tensor<32x8xf32>) outs({{.*}} : tensor<32x8xf32>)
@@ -132,8 +131,7 @@ func.func @gla(%q: tensor<?x?x4x16xf32>, %k: tensor<?x?x4x16xf32>,
 // CHECK: } : tensor<?x16xbf16> to tensor<32x16xbf16>
 // CHECK: arith.extf {{.*}} : bf16 to f32
 // CHECK: } : tensor<?xf32> to tensor<32xf32>
-// CHECK: linalg.transpose ins(%{{.*}} : tensor<32x16xf32>) outs(%{{.*}} : tensor<16x32xf32>) permutation = [1, 0]
-// CHECK: linalg.matmul{{.*}} ins({{.*}} : tensor<32x16xf32>, tensor<16x32xf32>) outs({{.*}} : tensor<32x32xf32>)
+// CHECK: linalg.matmul indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}]{{.*}} ins({{.*}} : tensor<32x16xf32>, tensor<32x16xf32>) outs({{.*}} : tensor<32x32xf32>)
 // CHECK: scf.for %[[ROW:[^ ]+]] = %c0 to %c32 step %c1 iter_args({{.*}}) -> (tensor<32x32xf32>)
 // CHECK: linalg.vecmat
 // CHECK: tensor.extract %{{.*}}[%[[ROW]]] : tensor<32xf32>

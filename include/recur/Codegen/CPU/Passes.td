@@ -51,6 +51,20 @@ def RecurCPUConfigure : Pass<"recur-cpu-configure"> {
   ];
 }
 
+def RecurCPUTransposeB : Pass<"recur-cpu-transpose-b", "::mlir::func::FuncOp"> {
+  let summary = "Form B^T of each A B^T matmul on tensors once, as its own tile";
+  let description = [{
+    Rewrites each `linalg.matmul` on tensors whose B is read transposed
+    (the chunked forms' A B^T) into a `linalg.transpose` of B into a new
+    tensor and a plain `linalg.matmul` (keeping the op's attributes): the
+    CPU tail's register tiles then read unit-stride rows of B^T rather than
+    gathering a column of B at every step. GPU targets keep the
+    contraction as it is.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def RecurCPULoopOrder : Pass<"recur-cpu-loop-order"> {
   let summary = "Order linalg loops so the innermost one is unit-stride and parallel";
   let description = [{
