@@ -39,25 +39,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import gpu_static  # noqa: E402
 from recur.model import Module  # noqa: E402
 from recur.runner import compile_module  # noqa: E402
+from recur.variants import add_linear_attention  # noqa: E402
 
 DYN = (None, None)
 
 
 def linear(gate_kind, delta, H, K, V, dtype):
     def build(f):
-        q = f.arg("q", DYN + (H, K), dtype)
-        k = f.arg("k", DYN + (H, K), dtype)
-        v = f.arg("v", DYN + (H, V), dtype)
-        g = None
-        if gate_kind != "none":
-            g = f.arg("g", {"head": (H,), "scalar": DYN + (H,),
-                            "key": DYN + (H, K)}[gate_kind])
-        beta = f.arg("beta", DYN + (H,)) if delta else None
-        h0 = f.arg("h0", (None, H, K, V))
-        o, s = f.linear_attention(q, k, v, g=g, gate_kind=gate_kind,
-                                  beta=beta, h0=h0)
-        f.ret(o, "o")
-        f.ret(s, "h_last")
+        add_linear_attention(f, H, K, V, dtype, gate_kind, delta)
     return build
 
 

@@ -38,6 +38,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 
 from recur.model import Module  # noqa: E402
 from recur.ptxas import H100, kernel_usage, occupancy  # noqa: E402
+from recur.variants import add_linear_attention  # noqa: E402
 
 DTYPE_BYTES = {"f32": 4, "f16": 2, "bf16": 2, "i32": 4, "i64": 8}
 CHUNK = 64
@@ -45,20 +46,8 @@ CHUNK = 64
 
 def linear(gate_kind, delta, B, T, H, K, V):
     def build(f):
-        shape = (B, T, H)
-        q = f.arg("q", shape + (K,), "bf16")
-        k = f.arg("k", shape + (K,), "bf16")
-        v = f.arg("v", shape + (V,), "bf16")
-        g = None
-        if gate_kind != "none":
-            g = f.arg("g", {"head": (H,), "scalar": shape,
-                            "key": shape + (K,)}[gate_kind])
-        beta = f.arg("beta", shape) if delta else None
-        h0 = f.arg("h0", (B, H, K, V))
-        o, s = f.linear_attention(q, k, v, g=g, gate_kind=gate_kind,
-                                  beta=beta, h0=h0)
-        f.ret(o, "o")
-        f.ret(s, "h_last")
+        add_linear_attention(f, H, K, V, "bf16", gate_kind, delta,
+                             batch_time=(B, T))
     per_token = (4 * CHUNK * (K + V) + 6 * K * V if delta
                  else 2 * CHUNK * (K + V) + 4 * K * V)
     if T == 1:  # a decode step reads and updates the state

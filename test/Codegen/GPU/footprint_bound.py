@@ -14,31 +14,14 @@ import subprocess
 import sys
 
 from recur.model import Module
+from recur.variants import LINEAR_ATTENTION_VARIANTS, add_linear_attention
 
 DYN = (None, None)
-LINEAR = (("none", False, False), ("head", False, False),
-          ("scalar", False, False), ("key", False, False),
-          ("key", False, True), ("none", True, False),
-          ("scalar", True, False), ("key", True, False))
 
 
 def linear(dtype, gate, delta, bonus, K, V) -> Module:
     m = Module()
-    f = m.function("la")
-    H = 2
-    q = f.arg("q", DYN + (H, K), dtype)
-    k = f.arg("k", DYN + (H, K), dtype)
-    v = f.arg("v", DYN + (H, V), dtype)
-    g = None
-    if gate != "none":
-        g = f.arg("g", {"head": (H,), "scalar": DYN + (H,),
-                        "key": DYN + (H, K)}[gate])
-    beta = f.arg("beta", DYN + (H,)) if delta else None
-    u = f.arg("bonus", (H, K)) if bonus else None
-    o, s = f.linear_attention(q, k, v, g=g, gate_kind=gate, beta=beta,
-                              bonus=u, h0=f.arg("h0", (None, H, K, V)))
-    f.ret(o, "o")
-    f.ret(s, "h_last")
+    add_linear_attention(m.function("la"), 2, K, V, dtype, gate, delta, bonus)
     return m
 
 
@@ -56,7 +39,7 @@ def attention(dtype, D, G) -> Module:
 def main(workdir: str) -> None:
     models = {}
     for dtype in ("f32", "bf16"):
-        for gate, delta, bonus in LINEAR:
+        for gate, delta, bonus in LINEAR_ATTENTION_VARIANTS:
             for K in (96, 128):
                 name = f"la_{dtype}_{gate}{'_delta' if delta else ''}" \
                        f"{'_bonus' if bonus else ''}_K{K}"

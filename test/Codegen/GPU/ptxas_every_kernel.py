@@ -19,6 +19,7 @@ import sys
 
 from recur.model import Module
 from recur.ptxas import kernel_usage
+from recur.variants import LINEAR_ATTENTION_VARIANTS, add_linear_attention
 
 DYN = (None, None)
 
@@ -26,32 +27,11 @@ DYN = (None, None)
 def every_op() -> str:
     m = Module()
     for dtype in ("f32", "bf16"):
-        for gate, delta, bonus in (("none", False, False),
-                                   ("head", False, False),
-                                   ("scalar", False, False),
-                                   ("key", False, False),
-                                   ("key", False, True),
-                                   ("none", True, False),
-                                   ("scalar", True, False),
-                                   ("key", True, False)):
+        for gate, delta, bonus in LINEAR_ATTENTION_VARIANTS:
             name = f"la_{gate}_{'delta' if delta else 'add'}" \
                    f"{'_bonus' if bonus else ''}_{dtype}"
-            f = m.function(name)
-            H, K, V = 3, 16, 24
-            q = f.arg("q", DYN + (H, K), dtype)
-            k = f.arg("k", DYN + (H, K), dtype)
-            v = f.arg("v", DYN + (H, V), dtype)
-            g = None
-            if gate != "none":
-                g = f.arg("g", {"head": (H,), "scalar": DYN + (H,),
-                                "key": DYN + (H, K)}[gate])
-            beta = f.arg("beta", DYN + (H,)) if delta else None
-            u = f.arg("bonus", (H, K)) if bonus else None
-            h0 = f.arg("h0", (None, H, K, V))
-            o, s = f.linear_attention(q, k, v, g=g, gate_kind=gate, beta=beta,
-                                      bonus=u, h0=h0)
-            f.ret(o, "o")
-            f.ret(s, "h_last")
+            add_linear_attention(m.function(name), 3, 16, 24, dtype, gate,
+                                 delta, bonus)
         f = m.function(f"scan_{dtype}")
         h, s = f.scan(f.arg("a", DYN + (3, 8), dtype),
                       f.arg("b", DYN + (3, 8), dtype), reverse=True)
