@@ -80,10 +80,7 @@ struct RecurCUDAMMASync
       if (isMMAFunctionName(call.getCallee()))
         lowerToMMASync(call);
     });
-    for (auto function :
-         llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
-      if (isMMAFunctionName(function.getName()))
-        function.erase();
+    eraseMMADeclarations(module);
   }
 };
 } // namespace

@@ -59,6 +59,13 @@ bool mlir::recur::isMMAFunctionName(StringRef name) {
   return name.starts_with(kMMAFunctionPrefix);
 }
 
+void mlir::recur::eraseMMADeclarations(gpu::GPUModuleOp module) {
+  for (auto function :
+       llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
+    if (isMMAFunctionName(function.getName()))
+      function.erase();
+}
+
 namespace {
 /// A matmul the pass rewrites: its loop dimensions and static extents.
 struct TileMatmul {

@@ -202,10 +202,7 @@ struct RecurVulkanEmulateMMA
       for (func::CallOp call : calls)
         emulate(call, scratch);
     }
-    for (auto function :
-         llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
-      if (isMMAFunctionName(function.getName()))
-        function.erase();
+    eraseMMADeclarations(module);
   }
 };
 } // namespace

@@ -41,6 +41,9 @@ inline constexpr llvm::StringLiteral kWarpLanesAttr = "recur.gpu.warp_lanes";
 std::string getMMAFunctionName(Type operandType);
 /// Whether `name` is such a function's.
 bool isMMAFunctionName(StringRef name);
+/// Erases the declarations of those functions in `module` (once a tail has
+/// replaced their calls).
+void eraseMMADeclarations(gpu::GPUModuleOp module);
 
 /// The shared memory a block sets aside per warp for its warp-wide MMAs:
 /// one 16 x 16 A and one 16 x 8 B of 16-bit elements (the vulkan tail's
