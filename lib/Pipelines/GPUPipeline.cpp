@@ -65,7 +65,9 @@ void mlir::recur::buildGPUKernelsPipeline(OpPassManager &pm,
   copies.all = true;
   funcs.addPass(createRecurCopyToLinalg(copies));
   // Matmuls of 16-bit ops: warp-wide MMAs, each tail's own instruction.
-  pm.addPass(createRecurGPUMMAMatmuls());
+  RecurGPUMMAMatmulsOptions mma;
+  mma.inputPrecision = options.matmulPrecision == MatmulPrecision::Input;
+  pm.addPass(createRecurGPUMMAMatmuls(mma));
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   RecurGPUMapToLaunchesOptions launches;
   launches.threadsPerBlock = options.threadsPerBlock;

@@ -51,6 +51,17 @@ class Inputs:
         return quantize(k / np.linalg.norm(k, axis=-1, keepdims=True), dtype)
 
 
+def error_ratios(actual: np.ndarray, expected: np.ndarray,
+                 dtype: str) -> np.ndarray:
+    """Each element's error relative to the tolerance for results stored as
+    `dtype` (above 1: outside it)."""
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    typical = float(np.sqrt(np.mean(expected**2))) if expected.size else 0.0
+    bound = RTOL[dtype] * (np.abs(expected) + typical) + 1e-30
+    return np.abs(actual - expected) / bound
+
+
 def check(label: str, actual: np.ndarray, expected: np.ndarray,
           dtype: str) -> float:
     """Asserts that `actual` matches `expected` within the tolerance for
@@ -61,9 +72,7 @@ def check(label: str, actual: np.ndarray, expected: np.ndarray,
         raise AssertionError(f"{label}: shape {actual.shape} != {expected.shape}")
     if not np.all(np.isfinite(actual)):
         raise AssertionError(f"{label}: non-finite values in the result")
-    typical = float(np.sqrt(np.mean(expected**2))) if expected.size else 0.0
-    bound = RTOL[dtype] * (np.abs(expected) + typical) + 1e-30
-    ratio = np.abs(actual - expected) / bound
+    ratio = error_ratios(actual, expected, dtype)
     worst = float(ratio.max()) if ratio.size else 0.0
     if worst > 1.0:
         index = np.unravel_index(int(np.argmax(ratio)), ratio.shape)

@@ -111,6 +111,10 @@ cl::opt<recur::LinearAttentionForm> linearAttentionForm(
     "linear-attention-form", cl::desc(recur::kLinearAttentionFormDescription),
     cl::init(recur::LinearAttentionForm::Auto),
     recur::linearAttentionFormOptionValues(), cl::cat(category));
+cl::opt<recur::MatmulPrecision> matmulPrecision(
+    "matmul-precision", cl::desc(recur::kMatmulPrecisionDescription),
+    cl::init(recur::MatmulPrecision::Split),
+    recur::matmulPrecisionOptionValues(), cl::cat(category));
 cl::opt<bool> openmp("openmp", cl::desc(recur::kOpenMPDescription),
                       cl::init(true), cl::cat(category));
 cl::opt<recur::StatePass> statePass("state-pass",
@@ -251,6 +255,7 @@ LogicalResult lowerModel(ModuleOp module, const llvm::TargetMachine &machine) {
       options.chunkSize = chunkSize;
     options.serialBelow = serialBelow;
     options.linearAttentionForm = linearAttentionForm;
+    options.matmulPrecision = matmulPrecision;
     PassManager pm(module.getContext());
     if (target == Target::Vulkan)
       recur::buildVulkanPipeline(pm, options);
@@ -442,6 +447,9 @@ int main(int argc, char **argv) {
                 "(their chunked forms carry the state in one loop)");
   if (target != Target::CPU && openmp.getNumOccurrences() != 0)
     return fail("--openmp applies to the cpu target only");
+  if (target == Target::CPU && matmulPrecision.getNumOccurrences() != 0)
+    return fail("--matmul-precision applies to the GPU targets only (the "
+                "cpu target multiplies f32 tiles)");
   if (optLevel > 3)
     return fail("unknown optimization level -O" + llvm::Twine(optLevel.getValue()) +
                 " (expected 0 to 3)");

@@ -148,6 +148,20 @@ inline constexpr const char *kGPULinearAttentionFormDescription =
     "where its tiles fit a block's shared memory), recurrent (one thread "
     "per value column)";
 
+/// How GPU targets multiply the chunk tiles on matrix units.
+enum class MatmulPrecision { Split, Input };
+inline constexpr const char *kMatmulPrecisionDescription =
+    "The operands of the chunked forms' matmuls on GPU tensor cores";
+inline auto matmulPrecisionOptionValues() {
+  return llvm::cl::values(
+      clEnumValN(MatmulPrecision::Split, "split",
+                 "each f32 element as two bf16, three MMAs: results within "
+                 "f32 tolerances (default)"),
+      clEnumValN(MatmulPrecision::Input, "input",
+                 "the operands of a 16-bit op's matmuls in its input type, "
+                 "one MMA: results with the accuracy of 16-bit operands"));
+}
+
 struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   /// `reference`: every op token-serial, but those with no such form on
   /// GPUs (conv1d of run-time width).
@@ -177,6 +191,9 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc(kGPULinearAttentionFormDescription),
       llvm::cl::init(LinearAttentionForm::Auto),
       linearAttentionFormOptionValues()};
+  PassOptions::Option<MatmulPrecision> matmulPrecision{
+      *this, "matmul-precision", llvm::cl::desc(kMatmulPrecisionDescription),
+      llvm::cl::init(MatmulPrecision::Split), matmulPrecisionOptionValues()};
 };
 
 /// The common stage of the GPU targets: the C interface and its checks,
