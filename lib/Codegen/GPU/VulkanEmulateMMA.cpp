@@ -46,10 +46,10 @@ static_assert(kWarpWords * 4 == kMMAStagingBytesPerWarp,
               "the policy reserves what the emulation takes");
 
 namespace {
-/// Emits the emulation of one call at `b`.
+/// Index arithmetic and 16-bit packing for the emulation, at `b`.
 class Emulator {
 public:
-  Emulator(ImplicitLocOpBuilder &b, Value scratch) : b(b), scratch(scratch) {}
+  explicit Emulator(ImplicitLocOpBuilder &b) : b(b) {}
 
   Value index(int64_t value) { return arith::ConstantIndexOp::create(b, value); }
   Value add(Value x, int64_t y) {
@@ -92,13 +92,12 @@ public:
   }
 
   ImplicitLocOpBuilder &b;
-  Value scratch;
 };
 } // namespace
 
 static void emulate(func::CallOp call, Value scratch) {
   ImplicitLocOpBuilder b(call.getLoc(), call);
-  Emulator e(b, scratch);
+  Emulator e(b);
   ValueRange operands = call.getOperands();
   Type elementType = operands[0].getType();
   Value thread = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
