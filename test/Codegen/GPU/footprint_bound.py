@@ -1,6 +1,7 @@
 # The GPU policy's shared-memory footprints are upper bounds: every
 # variant of linear attention (each gate kind, the bonus, the delta rule
-# with and without a gate) and GQA attention, in f32 and bf16, with head
+# with and without a gate) and GQA attention (up to 32 query heads a
+# key/value head), in f32 and bf16, with head
 # sizes that make the policy shrink the chunk and the value block, compiles
 # for the vulkan target without --recur-gpu-flatten-buffers finding a
 # block over the budget (an underestimate there is a compile error, not a
@@ -44,7 +45,8 @@ def main(workdir: str) -> None:
                 name = f"la_{dtype}_{gate}{'_delta' if delta else ''}" \
                        f"{'_bonus' if bonus else ''}_K{K}"
                 models[name] = linear(dtype, gate, delta, bonus, K, 64)
-        for D, G in ((64, 1), (128, 8)):
+        # G = 32: query tiles of one position hold more rows than a chunk.
+        for D, G in ((64, 1), (128, 8), (32, 32)):
             models[f"att_{dtype}_D{D}_G{G}"] = attention(dtype, D, G)
     tool = os.environ.get("RECUR_COMPILE", "recur-compile")
     for name, model in models.items():
