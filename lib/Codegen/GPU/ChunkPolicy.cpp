@@ -220,18 +220,15 @@ struct RecurGPUConfigure
     : recur::impl::RecurGPUConfigureBase<RecurGPUConfigure> {
   using Base::Base;
 
-  /// The configuration of recur op `op`, or none: token-serial.
-  std::optional<ChunkConfig> configure(Operation *op,
-                                       const ChunkConfig &base) {
+  /// The configuration of recur op `op`, or none: token-serial. The
+  /// chunk tiles of a block may take `tileBytes` of shared memory.
+  std::optional<ChunkConfig> configure(Operation *op, const ChunkConfig &base,
+                                       int64_t tileBytes) {
     // conv1d of run-time width has no token-serial form on GPUs.
     if (auto conv = dyn_cast<Conv1dOp>(op))
       return conv1dConfig(conv, base);
     if (tokenSerial)
       return std::nullopt;
-    // The tiles' budget: what the block's warps do not set aside for
-    // their MMAs.
-    int64_t warps = llvm::divideCeil(threadsPerBlock, 32);
-    int64_t tileBytes = sharedMemoryBytes - warps * kMMAStagingBytesPerWarp;
     if (auto linear = dyn_cast<LinearAttentionOp>(op))
       return linearAttentionForm == LinearAttentionForm::Recurrent
                  ? std::nullopt
@@ -255,6 +252,9 @@ struct RecurGPUConfigure
                                      "threads-per-block must be in [1, 1024]";
       return signalPassFailure();
     }
+    // The tiles' budget: what the block's warps do not set aside for
+    // their MMAs.
+    int64_t tileBytes = sharedMemoryBytes - mmaStagingBytes(threadsPerBlock);
     ChunkConfig base;
     base.chunkSize = chunkSize;
     base.serialBelow = serialBelow;
@@ -268,7 +268,7 @@ struct RecurGPUConfigure
       if (op->hasAttr(ChunkConfig::attrName))
         return failed(checkOwnConfig(op)) ? WalkResult::interrupt()
                                           : WalkResult::advance();
-      if (std::optional<ChunkConfig> config = configure(op, base))
+      if (std::optional<ChunkConfig> config = configure(op, base, tileBytes))
         op->setAttr(ChunkConfig::attrName, config->toAttr(&getContext()));
       return WalkResult::advance();
     });

@@ -231,7 +231,7 @@ struct RecurGPUFlattenBuffers
           launch.emitOpError("has warp-wide matmuls but no static block size");
           return WalkResult::interrupt();
         }
-        stagingBytes = llvm::divideCeil(*threads, 32) * kMMAStagingBytesPerWarp;
+        stagingBytes = mmaStagingBytes(*threads);
       }
       if (sharedBytes + stagingBytes > sharedMemoryBytes) {
         InFlightDiagnostic error = launch.emitOpError("needs ");

@@ -532,10 +532,9 @@ static LogicalResult convertBlockForall(RewriterBase &rewriter,
   // in order.
   BlockPlan plan;
   bool shared = succeeded(planBlock(*forall.getBody(), plan));
-  if (!shared)
-    plan = BlockPlan();
-  // Warp-wide instructions need whole warps (--recur-gpu-mma-matmuls).
   if (!shared) {
+    plan = BlockPlan();
+    // Warp-wide instructions need whole warps (--recur-gpu-mma-matmuls).
     WalkResult warpLanes = forall.walk([](scf::ParallelOp loop) {
       return loop->hasAttr(kWarpLanesAttr) ? WalkResult::interrupt()
                                            : WalkResult::advance();

@@ -50,6 +50,10 @@ void eraseMMADeclarations(gpu::GPUModuleOp module);
 /// emulation stages them there). The GPU policy leaves it out of the chunk
 /// tiles' budget, on every GPU target, so both run the same tiles.
 inline constexpr int64_t kMMAStagingBytesPerWarp = (16 * 16 + 16 * 8) * 2;
+/// What a block of `threads` threads sets aside for its MMAs' staging.
+inline int64_t mmaStagingBytes(int64_t threads) {
+  return llvm::divideCeil(threads, 32) * kMMAStagingBytesPerWarp;
+}
 
 #define GEN_PASS_REGISTRATION
 #include "recur/Codegen/GPU/Passes.h.inc"
