@@ -27,6 +27,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -58,6 +59,7 @@ its int64_t: a little-endian host is needed"
   X(cuModuleLoadDataEx)                                                        \
   X(cuModuleGetFunction)                                                       \
   X(cuFuncGetAttribute)                                                        \
+  X(cuFuncSetAttribute)                                                        \
   X(cuLaunchKernel)                                                            \
   X(cuStreamSynchronize)                                                       \
   X(cuMemAlloc_v2)                                                             \
@@ -101,8 +103,12 @@ enum {
   LIMIT_BLOCK_Y,
   LIMIT_BLOCK_Z,
   LIMIT_THREADS,
+  LIMIT_SHARED,
   LIMIT_COUNT,
 };
+
+/* The dynamic shared memory a block may take without opting in. */
+enum { DEFAULT_SHARED_BYTES = 48 * 1024 };
 
 static const CUdevice_attribute limitAttributes[LIMIT_COUNT] = {
     CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X,
@@ -112,14 +118,16 @@ static const CUdevice_attribute limitAttributes[LIMIT_COUNT] = {
     CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Y,
     CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Z,
     CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK,
+    CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN,
 };
 
-/* The int64_t[4] a launch's `kernel` points at, read. */
+/* The int64_t[5] a launch's `kernel` points at, read. */
 typedef struct kernelImage {
   const void *image;
   int64_t bytes;
   const char *name;
   int64_t paramCount;
+  int64_t sharedBytes;
 } kernelImage;
 
 /* A context's device limits. */
@@ -145,6 +153,8 @@ typedef struct kernelFunction {
   uint64_t hash;
   CUfunction function;
   int64_t paramCount;
+  /* The dynamic shared memory it was opted in to, if above the default. */
+  int64_t sharedBytes;
   /* Bytes of each parameter, or NULL where the driver cannot say. */
   size_t *paramBytes;
   /* CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK: its registers may allow
@@ -551,7 +561,8 @@ static int createFunction(unsigned long long key, const kernelImage *kernel,
                                .image = kernel->image,
                                .name = name,
                                .hash = hash,
-                               .paramCount = kernel->paramCount};
+                               .paramCount = kernel->paramCount,
+                               .sharedBytes = kernel->sharedBytes};
   CUresult result =
       cuda.cuModuleGetFunction(&function->function, module, kernel->name);
   if (result != CUDA_SUCCESS)
@@ -560,6 +571,12 @@ static int createFunction(unsigned long long key, const kernelImage *kernel,
                 &function->maxThreads, CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK,
                 function->function)) != CUDA_SUCCESS)
     status = cudaFailure(result, kernel->name, "cuFuncGetAttribute");
+  else if (kernel->sharedBytes > DEFAULT_SHARED_BYTES &&
+           (result = cuda.cuFuncSetAttribute(
+                function->function,
+                CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                (int)kernel->sharedBytes)) != CUDA_SUCCESS)
+    status = cudaFailure(result, kernel->name, "cuFuncSetAttribute");
   else
     status = readParams(kernel, function);
   if (status) {
@@ -595,6 +612,12 @@ static int findFunction(unsigned long long key, const kernelImage *kernel,
                   "launched",
                   kernel->name, (long long)kernel->paramCount,
                   (long long)function->paramCount);
+    if (function->sharedBytes != kernel->sharedBytes)
+      return fail(RECUR_CUDA_DEVICE_ERROR,
+                  "kernel %s: %lld bytes of shared memory, but %lld when it "
+                  "was first launched",
+                  kernel->name, (long long)kernel->sharedBytes,
+                  (long long)function->sharedBytes);
     *out = function;
     return 0;
   }
@@ -626,6 +649,10 @@ static int checkLaunch(const kernelImage *kernel, const int64_t *args,
                   "kernel %s, parameter %lld: a width of %lld bytes (4 or 8 "
                   "expected)",
                   kernel->name, (long long)i, (long long)args[2 * i + 1]);
+  if (kernel->sharedBytes < 0 || kernel->sharedBytes > INT_MAX)
+    return fail(RECUR_CUDA_DEVICE_ERROR,
+                "kernel %s: %lld bytes of shared memory", kernel->name,
+                (long long)kernel->sharedBytes);
   if (grid[0] < 0 || grid[1] < 0 || grid[2] < 0)
     return fail(RECUR_CUDA_DEVICE_ERROR,
                 "kernel %s: a grid of %lld x %lld x %lld blocks", kernel->name,
@@ -690,7 +717,7 @@ int recur_cuda_launch(int64_t kernel_address, int64_t grid_x, int64_t grid_y,
   if (!k)
     return fail(RECUR_CUDA_DEVICE_ERROR, "recur_cuda_launch: kernel is NULL");
   kernelImage kernel = {(const void *)(intptr_t)k[0], k[1],
-                        (const char *)(intptr_t)k[2], k[3]};
+                        (const char *)(intptr_t)k[2], k[3], k[4]};
   if (!kernel.name)
     return fail(RECUR_CUDA_DEVICE_ERROR,
                 "recur_cuda_launch: the kernel's name is NULL");
@@ -711,6 +738,14 @@ int recur_cuda_launch(int64_t kernel_address, int64_t grid_x, int64_t grid_y,
   const kernelFunction *function = NULL;
   pthread_mutex_lock(&cache.lock);
   status = findContext(key, &info);
+  /* Before the function is opted in to its shared memory. */
+  if (status == 0 && kernel.sharedBytes > info->limits[LIMIT_SHARED])
+    status = fail(RECUR_CUDA_DEVICE_ERROR,
+                  "kernel %s: %lld bytes of shared memory a block, above the "
+                  "device's limit of %d (recur-compile --shared-memory-bytes "
+                  "sets the budget)",
+                  kernel.name, (long long)kernel.sharedBytes,
+                  info->limits[LIMIT_SHARED]);
   if (status == 0)
     status = findFunction(key, &kernel, &function);
   pthread_mutex_unlock(&cache.lock);
@@ -727,7 +762,8 @@ int recur_cuda_launch(int64_t kernel_address, int64_t grid_x, int64_t grid_y,
     params[i] = &args[2 * i];
   CUresult result = cuda.cuLaunchKernel(
       function->function, (unsigned)grid_x, (unsigned)grid_y, (unsigned)grid_z,
-      (unsigned)block_x, (unsigned)block_y, (unsigned)block_z, 0,
+      (unsigned)block_x, (unsigned)block_y, (unsigned)block_z,
+      (unsigned)kernel.sharedBytes,
       (CUstream)(intptr_t)stream, kernel.paramCount ? params : NULL, NULL);
   if (params != stackParams)
     free(params);

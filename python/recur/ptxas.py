@@ -16,7 +16,7 @@ from typing import List
 class KernelUsage:
     name: str
     registers: int
-    shared_bytes: int
+    shared_bytes: int       # static and dynamic shared memory of a block
     stack_bytes: int
     spill_stores: int
     spill_loads: int
@@ -49,6 +49,12 @@ def kernel_usage(ptx_path: str, arch: str, ptxas: str = "ptxas") -> List[KernelU
                              os.devnull], capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"ptxas {arch} {ptx_path}:\n{result.stderr}")
+    # recur-compile --emit=ptx says which kernels take dynamic shared
+    # memory, which ptxas does not see.
+    with open(ptx_path) as ptx:
+        dynamic = {match.group(1): int(match.group(2)) for match in re.finditer(
+            r"^// recur: (\S+) takes (\d+) bytes of dynamic shared memory$",
+            ptx.read(), re.MULTILINE)}
     kernels = []
     sections = re.split(r"Compiling entry function '([^']+)'", result.stderr)
     for name, report in zip(sections[1::2], sections[2::2]):
@@ -61,7 +67,7 @@ def kernel_usage(ptx_path: str, arch: str, ptxas: str = "ptxas") -> List[KernelU
         shared = re.search(r"(\d+) bytes smem", report)
         kernels.append(KernelUsage(
             name, int(registers.group(1)),
-            int(shared.group(1)) if shared else 0,
+            (int(shared.group(1)) if shared else 0) + dynamic.get(name, 0),
             int(frame.group(1)), int(frame.group(2)), int(frame.group(3))))
     if not kernels:
         raise RuntimeError(f"ptxas {arch} {ptx_path}: no kernel:\n"

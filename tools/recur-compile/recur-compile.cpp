@@ -19,6 +19,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -26,6 +27,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -40,6 +42,7 @@
 #include "llvm/Target/TargetMachine.h"
 
 #include <cstdlib>
+#include <limits>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -70,6 +73,14 @@ cl::opt<Target> target(
 cl::opt<std::string> gpuArch("gpu-arch",
                              cl::desc(recur::kGPUArchDescription),
                              cl::init("sm_80"), cl::cat(category));
+cl::opt<int64_t> sharedMemoryBytes(
+    "shared-memory-bytes",
+    cl::desc("The shared memory of one GPU block the chunk tiles may take, "
+             "in bytes (default: 32768 for vulkan, what lavapipe gives; for "
+             "cuda half an SM's, so that two blocks share one: 82944 on "
+             "sm_80, 50176 on sm_86 and sm_89, 115712 on sm_90; at most "
+             "what --gpu-arch gives a block)"),
+    cl::cat(category));
 cl::opt<std::string> cudaPath("cuda-path",
                               cl::desc(recur::kCUDAPathDescription),
                               cl::cat(category));
@@ -248,6 +259,10 @@ LogicalResult lowerModel(ModuleOp module, const llvm::TargetMachine &machine) {
     recur::GPUPipelineOptions options;
     options.gpuArch = gpuArch;
     options.cudaPath = cudaToolkit();
+    if (sharedMemoryBytes.getNumOccurrences() != 0)
+      options.sharedMemoryBytes = sharedMemoryBytes;
+    else if (target == Target::CUDA)
+      options.sharedMemoryBytes = recur::cudaDefaultSharedMemoryBytes(gpuArch);
     // The GPU policy's own chunk size unless one is asked for; the
     // reference lowering is the token-serial form of every op.
     options.lowering = pipeline;
@@ -309,9 +324,20 @@ recur::InterfaceTarget interfaceTarget() {
   llvm_unreachable("unknown target");
 }
 
-/// Stage 3 of --emit=ptx: the kernels' PTX.
+/// Stage 3 of --emit=ptx: the kernels' PTX, after a comment line per kernel
+/// that takes dynamic shared memory (which ptxas cannot report):
+///   // recur: <kernel> takes <bytes> bytes of dynamic shared memory
 LogicalResult emitKernels(ModuleOp module, Rendered &rendered) {
   llvm::raw_string_ostream os(rendered.text);
+  llvm::MapVector<StringRef, int64_t> sharedBytes;
+  module.walk([&](gpu::LaunchFuncOp launch) {
+    if (Value bytes = launch.getDynamicSharedMemorySize())
+      if (std::optional<int64_t> value = getConstantIntValue(bytes))
+        sharedBytes[launch.getKernelName().getValue()] = *value;
+  });
+  for (auto [kernel, bytes] : sharedBytes)
+    os << "// recur: " << kernel << " takes " << bytes
+       << " bytes of dynamic shared memory\n";
   for (auto binary : module.getOps<gpu::BinaryOp>())
     for (Attribute object : binary.getObjects())
       os << cast<gpu::ObjectAttr>(object).getObject().getValue();
@@ -441,6 +467,18 @@ int main(int argc, char **argv) {
                   "CUDA_HOME");
   } else if (emit == EmitKind::PTX) {
     return fail("--emit=ptx needs --target=cuda");
+  }
+  if (sharedMemoryBytes.getNumOccurrences() != 0) {
+    if (target == Target::CPU)
+      return fail("--shared-memory-bytes applies to the GPU targets only");
+    int64_t most = target == Target::CUDA
+                       ? recur::cudaMaxSharedMemoryBytes(gpuArch)
+                       : std::numeric_limits<int32_t>::max();
+    if (sharedMemoryBytes < 0 || sharedMemoryBytes > most)
+      return fail("--shared-memory-bytes must be in [0, " + llvm::Twine(most) +
+                  "]" +
+                  (target == Target::CUDA ? " on " + gpuArch.getValue() : std::string()) +
+                  ", got " + llvm::Twine(sharedMemoryBytes.getValue()));
   }
   if (target != Target::CPU && statePass != recur::StatePass::Sequential)
     return fail("--state-pass=parallel is not supported on GPU targets yet "

@@ -134,8 +134,30 @@ inline constexpr const char *kThreadsPerBlockDescription =
 
 inline constexpr const char *kSharedMemoryBytesDescription =
     "The shared memory of one GPU block the chunk tiles may take, in bytes "
-    "(default 32768: what Vulkan devices such as lavapipe give; CUDA "
-    "devices give 49152 without opting in)";
+    "(default 32768: what Vulkan devices such as lavapipe give; "
+    "recur-compile's default for the cuda target depends on --gpu-arch)";
+
+/// The vulkan target's shared memory per block: what lavapipe gives.
+inline constexpr int64_t kVulkanSharedMemoryBytes = 32768;
+
+/// What one block of a cuda-target kernel can take on `arch` (sm_80, sm_86,
+/// sm_89 or sm_90) once opted in: CUDA's "shared memory per block
+/// (opt-in)" of each compute capability.
+inline int64_t cudaMaxSharedMemoryBytes(llvm::StringRef arch) {
+  if (arch == "sm_90")
+    return 227 * 1024;
+  if (arch == "sm_80")
+    return 163 * 1024;
+  return 99 * 1024; // sm_86, sm_89
+}
+
+/// The cuda target's default budget on `arch`: half an SM's shared memory
+/// (the opt-in limit plus the 1 KiB the driver keeps per block), less that
+/// 1 KiB, so that two blocks share an SM and one's barriers overlap the
+/// other's work.
+inline int64_t cudaDefaultSharedMemoryBytes(llvm::StringRef arch) {
+  return (cudaMaxSharedMemoryBytes(arch) + 1024) / 2 - 1024;
+}
 
 /// The GPU targets' most tokens per chunk: the policy halves it where the
 /// tiles would not fit a block's shared memory.
@@ -179,7 +201,8 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::init(128)};
   PassOptions::Option<int64_t> sharedMemoryBytes{
       *this, "shared-memory-bytes",
-      llvm::cl::desc(kSharedMemoryBytesDescription), llvm::cl::init(32768)};
+      llvm::cl::desc(kSharedMemoryBytesDescription),
+      llvm::cl::init(kVulkanSharedMemoryBytes)};
   PassOptions::Option<int64_t> chunkSize{
       *this, "chunk-size", llvm::cl::desc(kGPUChunkSizeDescription),
       llvm::cl::init(kDefaultGPUChunkSize)};

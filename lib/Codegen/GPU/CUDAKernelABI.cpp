@@ -11,8 +11,11 @@
 // sm_80, none without it).
 //
 // A block's shared temporaries (memref.alloc in workgroup memory, which
-// NVVM would silently turn into a per-thread malloc) become the kernel's
-// workgroup attributions, which NVVM makes `.shared` arrays.
+// NVVM would silently turn into a per-thread malloc) become views of the
+// kernel's dynamic shared memory, each at an offset aligned to 16 bytes,
+// and every launch of the kernel asks for their bytes: static `.shared`
+// arrays stop at 48 KiB a block, dynamic shared memory goes up to what the
+// device allows a block that opts in (the runtime opts in).
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,8 +39,31 @@ static bool isNarrow(Type type) {
          type.getIntOrFloatBitWidth() < 32;
 }
 
-/// The shared temporaries of `kernel` as its workgroup attributions.
-static void attributeWorkgroupMemory(gpu::GPUFuncOp kernel) {
+/// The name of the dynamic shared memory of a module's kernels.
+static constexpr llvm::StringLiteral kDynamicSharedName =
+    "__recur_dynamic_shared";
+
+/// Declares the kernels' dynamic shared memory in `module`, as CUDA C++
+/// does (`extern __shared__ char memory[]`): an external zero-length array.
+/// The NVVM lowering of `gpu.dynamic_shared_memory` takes this global,
+/// which matches its address space and alignment; the one it would create
+/// is internal, and NVPTX then emits it as a one-byte `.shared` variable
+/// of the kernel that uses it rather than as `.extern .shared`.
+static void declareDynamicSharedMemory(gpu::GPUModuleOp module) {
+  if (module.lookupSymbol(kDynamicSharedName))
+    return;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  LLVM::GlobalOp::create(
+      b, module.getLoc(),
+      LLVM::LLVMArrayType::get(b.getI8Type(), 0), /*isConstant=*/false,
+      LLVM::Linkage::External, kDynamicSharedName, /*value=*/Attribute(),
+      kSharedAlignment,
+      static_cast<unsigned>(NVVM::NVVMMemorySpace::Shared));
+}
+
+/// The shared temporaries of `kernel` as views of its dynamic shared
+/// memory. Returns the bytes they take.
+static int64_t placeInDynamicSharedMemory(gpu::GPUFuncOp kernel) {
   SmallVector<memref::AllocOp> allocs;
   kernel.walk([&](memref::AllocOp alloc) {
     auto space = dyn_cast_or_null<gpu::AddressSpaceAttr>(
@@ -45,12 +71,29 @@ static void attributeWorkgroupMemory(gpu::GPUFuncOp kernel) {
     if (space && space.getValue() == gpu::AddressSpace::Workgroup)
       allocs.push_back(alloc);
   });
+  if (allocs.empty())
+    return 0;
+  declareDynamicSharedMemory(kernel->getParentOfType<gpu::GPUModuleOp>());
+  MLIRContext *context = kernel.getContext();
+  OpBuilder b = OpBuilder::atBlockBegin(&kernel.getBody().front());
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(context, gpu::AddressSpace::Workgroup);
+  Value base = gpu::DynamicSharedMemoryOp::create(
+      b, kernel.getLoc(),
+      MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                      MemRefLayoutAttrInterface(), workgroup));
+  int64_t bytes = 0;
   for (memref::AllocOp alloc : allocs) {
-    BlockArgument buffer =
-        kernel.addWorkgroupAttribution(alloc.getType(), alloc.getLoc());
-    alloc.getResult().replaceAllUsesWith(buffer);
+    // FlattenBuffers made them static and of identity layout.
+    MemRefType type = alloc.getType();
+    Value offset = arith::ConstantIndexOp::create(b, alloc.getLoc(), bytes);
+    Value view = memref::ViewOp::create(b, alloc.getLoc(), type, base, offset,
+                                        ValueRange{});
+    alloc.getResult().replaceAllUsesWith(view);
     alloc.erase();
+    bytes += sharedTemporaryBytes(type);
   }
+  return bytes;
 }
 
 namespace {
@@ -63,11 +106,14 @@ struct RecurCUDAKernelABI
     Type i32 = IntegerType::get(&getContext(), 32);
     // Per kernel, the positions of its widened arguments.
     DenseMap<Operation *, SmallVector<unsigned>> widened;
+    // Per kernel, the bytes of dynamic shared memory its launches ask for.
+    DenseMap<Operation *, int64_t> sharedBytes;
     module.walk([&](gpu::GPUFuncOp kernel) {
       if (!kernel.isKernel())
         return;
       kernel.removeKnownBlockSizeAttr();
-      attributeWorkgroupMemory(kernel);
+      if (int64_t bytes = placeInDynamicSharedMemory(kernel))
+        sharedBytes[kernel] = bytes;
       SmallVector<Type> inputs(kernel.getArgumentTypes());
       for (auto [index, type] : llvm::enumerate(inputs)) {
         if (!isNarrow(type))
@@ -92,11 +138,16 @@ struct RecurCUDAKernelABI
           FunctionType::get(&getContext(), inputs, kernel.getResultTypes()));
     });
     module.walk([&](gpu::LaunchFuncOp launch) {
-      auto found = widened.find(
-          SymbolTable::lookupNearestSymbolFrom(launch, launch.getKernel()));
+      Operation *kernel =
+          SymbolTable::lookupNearestSymbolFrom(launch, launch.getKernel());
+      OpBuilder b(launch);
+      if (auto shared = sharedBytes.find(kernel); shared != sharedBytes.end())
+        launch.getDynamicSharedMemorySizeMutable().assign(
+            arith::ConstantIntOp::create(b, launch.getLoc(), shared->second,
+                                         32));
+      auto found = widened.find(kernel);
       if (found == widened.end())
         return;
-      OpBuilder b(launch);
       for (unsigned index : found->second) {
         OpOperand &operand = launch.getKernelOperandsMutable()[index];
         Value value = operand.get();

@@ -4,7 +4,8 @@
 // fatbin, or PTX) becomes a constant global; each gpu.launch_func becomes
 // a call of the runtime (runtime/include/recur/cuda_calls.h):
 //
-//   kernel = {binary, bytes, kernel name, parameter count}  (int64_t[4])
+//   kernel = {binary, bytes, kernel name, parameter count,
+//             dynamic shared memory bytes}                  (int64_t[5])
 //   args   = {bits, width} per parameter                    (int64_t[n][2])
 //   status = recur_cuda_launch(kernel, grid x, y, z, block x, y, z, args,
 //                              recur_cuda_stream())
@@ -37,7 +38,7 @@ using namespace mlir::recur;
 static LogicalResult lowerLaunch(ModuleOp module, SymbolTable &symbols,
                                  gpu::LaunchFuncOp launch,
                                  memref::GlobalOp binary, int64_t binaryBytes) {
-  if (!isPlainLaunch(launch))
+  if (!isPlainLaunch(launch, /*dynamicSharedMemory=*/true))
     return launch.emitOpError("is not a plain launch");
   ImplicitLocOpBuilder b(launch.getLoc(), launch);
   Type i64 = b.getI64Type();
@@ -82,9 +83,12 @@ static LogicalResult lowerLaunch(ModuleOp module, SymbolTable &symbols,
              << type << " to a kernel";
     }
   }
-  Value kernel =
-      storeRecord(b, {addressOf(b, binary), constant(binaryBytes),
-                      addressOf(b, name), constant(params.size())});
+  Value sharedBytes = constant(0);
+  if (Value dynamic = launch.getDynamicSharedMemorySize())
+    sharedBytes = arith::ExtUIOp::create(b, i64, dynamic);
+  Value kernel = storeRecord(
+      b, {addressOf(b, binary), constant(binaryBytes), addressOf(b, name),
+          constant(params.size()), sharedBytes});
   auto args = memref::AllocaOp::create(
       b, MemRefType::get({std::max<int64_t>(1, params.size()), 2}, i64));
   for (auto [i, param] : llvm::enumerate(params)) {

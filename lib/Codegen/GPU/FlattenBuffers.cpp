@@ -168,9 +168,7 @@ static FailureOr<int64_t> makeWorkgroup(RewriterBase &rewriter,
   auto replacement =
       memref::AllocOp::create(rewriter, alloc.getLoc(), workgroupType);
   rewriter.replaceOp(alloc, replacement.getResult());
-  // A narrow element (i1) takes a whole byte in memory.
-  return type.getNumElements() *
-         llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  return sharedTemporaryBytes(type);
 }
 
 namespace {

@@ -88,10 +88,11 @@ Value mlir::recur::storeRecord(ImplicitLocOpBuilder &b,
   return record;
 }
 
-bool mlir::recur::isPlainLaunch(gpu::LaunchFuncOp launch) {
+bool mlir::recur::isPlainLaunch(gpu::LaunchFuncOp launch,
+                                bool dynamicSharedMemory) {
   return !launch.getClusterSizeX() && !launch.getAsyncToken() &&
          launch.getAsyncDependencies().empty() &&
-         !launch.getDynamicSharedMemorySize();
+         (dynamicSharedMemory || !launch.getDynamicSharedMemorySize());
 }
 
 void mlir::recur::failOnDeviceStatus(ImplicitLocOpBuilder &b, ModuleOp module,

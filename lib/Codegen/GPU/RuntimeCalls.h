@@ -47,8 +47,9 @@ Value indexToI64(ImplicitLocOpBuilder &b, Value index);
 Value storeRecord(ImplicitLocOpBuilder &b, ArrayRef<Value> fields);
 
 /// Whether `launch` is what the runtimes launch: synchronous, without a
-/// cluster or dynamic shared memory.
-bool isPlainLaunch(gpu::LaunchFuncOp launch);
+/// cluster, and without dynamic shared memory unless `dynamicSharedMemory`
+/// (the CUDA runtime's launches take it).
+bool isPlainLaunch(gpu::LaunchFuncOp launch, bool dynamicSharedMemory = false);
 
 /// When `status` (an i32) is nonzero, the entry point fails with
 /// kDeviceErrorStatus (through recur.check_failed, AllocationFailure.h);

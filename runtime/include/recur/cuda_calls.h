@@ -55,13 +55,16 @@ int recur_cuda_fail(int status, const char *format, ...)
 /* Launches a grid of grid_x * grid_y * grid_z blocks of block_x * block_y *
  * block_z threads on `stream`.
  *
- * `kernel` is the address of an int64_t[4]: the address of the module
+ * `kernel` is the address of an int64_t[5]: the address of the module
  * image (a cubin, fatbin data, or NUL-terminated PTX: what
  * cuModuleLoadData takes), its byte count (for PTX, its NUL included), the
- * address of the NUL-terminated kernel name, and the kernel's parameter
- * count. The image and the name must stay valid and unchanged while the
- * process runs: each context loads an image once and finds its functions
- * again by the image's address and the name.
+ * address of the NUL-terminated kernel name, the kernel's parameter count,
+ * and the bytes of dynamic shared memory a block takes (above 48 KiB, the
+ * kernel is opted in to them once per context, up to the device's
+ * CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN). The image and
+ * the name must stay valid and unchanged while the process runs: each
+ * context loads an image once and finds its functions again by the
+ * image's address and the name.
  *
  * `args` is the address of an int64_t[count][2]: per kernel parameter,
  * its value bits and its byte width, 4 or 8. A pointer (a device address;

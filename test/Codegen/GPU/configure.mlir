@@ -1,5 +1,5 @@
 // RUN: recur-opt %s --split-input-file --recur-gpu-configure --verify-diagnostics | FileCheck %s
-// RUN: recur-opt %s --split-input-file --recur-gpu-configure=shared-memory-bytes=49152 --verify-diagnostics | FileCheck %s --check-prefix=CUDA
+// RUN: recur-opt %s --split-input-file --recur-gpu-configure=shared-memory-bytes=115712 --verify-diagnostics | FileCheck %s --check-prefix=CUDA
 // RUN: not recur-opt %s --recur-gpu-configure=chunk-size=2048 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not recur-opt %s --recur-gpu-configure=shared-memory-bytes=-1 2>&1 | FileCheck %s --check-prefix=BAD-SHARED
 // BAD: error: --recur-gpu-configure: chunk-size must be in [1, 1024], got 2048
@@ -21,12 +21,12 @@ func.func @small_head(%q: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x80xf32>, %s: te
 // -----
 
 // K = 128 with a key gate: chunks of 16 leave room for 4 value columns at
-// most, so the policy halves the chunk: 8 tokens, 8 columns (32 with the
-// 48 KiB a CUDA block has).
+// most, so the policy halves the chunk: 8 tokens, 8 columns (with the
+// 113 KiB recur-compile gives an sm_90 block, chunks of 16 and 64 columns).
 // CHECK-LABEL: func.func @wide_keys
 // CHECK: {recur.chunk_config = {chunk_size = 8 : i64, {{.*}}, value_block = 8 : i64}}
 // CUDA-LABEL: func.func @wide_keys
-// CUDA: {recur.chunk_config = {chunk_size = 8 : i64, {{.*}}, value_block = 32 : i64}}
+// CUDA: {recur.chunk_config = {chunk_size = 16 : i64, {{.*}}, value_block = 64 : i64}}
 func.func @wide_keys(%q: tensor<?x?x2x128xf32>, %v: tensor<?x?x2x128xf32>, %s: tensor<?x2x128x128xf32>)
     -> tensor<?x?x2x128xf32> {
   %o, %h = recur.linear_attention ins(%q, %q, %v : tensor<?x?x2x128xf32>, tensor<?x?x2x128xf32>, tensor<?x?x2x128xf32>) gate key(%q : tensor<?x?x2x128xf32>) outs(%v, %s : tensor<?x?x2x128xf32>, tensor<?x2x128x128xf32>)

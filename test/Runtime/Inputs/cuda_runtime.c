@@ -11,6 +11,7 @@
 #include "recur/cuda_calls.h"
 
 #include <dlfcn.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +46,8 @@ enum {
   } while (0)
 
 /* The kernels' descriptions, as recur_cuda_launch takes them:
- * {image, its bytes, name, parameter count}. */
-static int64_t iota[4], axpy[4];
+ * {image, its bytes, name, parameter count, dynamic shared memory bytes}. */
+static int64_t iota[5], axpy[5];
 
 static const char *ptx;
 
@@ -65,10 +66,12 @@ static void loadKernels(const char *path) {
   }
   fclose(file);
   ptx = text;
-  int64_t iotaKernel[4] = {(int64_t)(intptr_t)text, bytes + 1,
-                           (int64_t)(intptr_t) "iota_f32", 3};
-  int64_t axpyKernel[4] = {(int64_t)(intptr_t)text, bytes + 1,
-                           (int64_t)(intptr_t) "axpy", 4};
+  /* iota asks for more dynamic shared memory than a block has without
+   * opting in (it uses none): every launch of it checks the opt-in. */
+  int64_t iotaKernel[5] = {(int64_t)(intptr_t)text, bytes + 1,
+                           (int64_t)(intptr_t) "iota_f32", 3, 64 * 1024};
+  int64_t axpyKernel[5] = {(int64_t)(intptr_t)text, bytes + 1,
+                           (int64_t)(intptr_t) "axpy", 4, 0};
   memcpy(iota, iotaKernel, sizeof iota);
   memcpy(axpy, axpyKernel, sizeof axpy);
 }
@@ -258,14 +261,15 @@ static int runKernels(const char *path) {
   EXPECT_FAILURE("a grid of 1 x 70000 x 1",
                  recur_cuda_launch(address(axpy), 1, 70000, 1, BLOCK, 1, 1,
                                    address(args), 0));
-  int64_t missing[4] = {iota[0], iota[1], address("no_such_kernel"), 0};
+  int64_t missing[5] = {iota[0], iota[1], address("no_such_kernel"), 0, 0};
   EXPECT_FAILURE("a missing kernel", launch(missing, 1, 1, NULL));
   const char notPTX[] = "not a PTX module";
-  int64_t invalid[4] = {address(notPTX), sizeof notPTX, address("axpy"), 4};
+  int64_t invalid[5] = {address(notPTX), sizeof notPTX, address("axpy"), 4,
+                        0};
   EXPECT_FAILURE("not PTX", launch(invalid, 1, BLOCK, &args[0][0]));
   const char unterminated[8] = {'1', '2', '3', '4', '5', '6', '7', '8'};
-  int64_t noNul[4] = {address(unterminated), sizeof unterminated,
-                      address("axpy"), 4};
+  int64_t noNul[5] = {address(unterminated), sizeof unterminated,
+                      address("axpy"), 4, 0};
   EXPECT_FAILURE("no NUL", launch(noNul, 1, BLOCK, &args[0][0]));
 
   int wrong = runShift(N, 0);
@@ -275,6 +279,16 @@ static int runKernels(const char *path) {
   EXPECT_FAILURE("a different parameter count",
                  launch(axpy, 1, BLOCK, &args[0][0]));
   axpy[3] = 4;
+  iota[4] = 0;
+  EXPECT_FAILURE("a different shared memory size",
+                 launch(iota, 1, BLOCK, &args[0][0]));
+  iota[4] = -1;
+  EXPECT_FAILURE("a negative shared memory size",
+                 launch(iota, 1, BLOCK, &args[0][0]));
+  iota[4] = INT_MAX;
+  EXPECT_FAILURE("more shared memory than the device gives",
+                 launch(iota, 1, BLOCK, &args[0][0]));
+  iota[4] = 64 * 1024;
 
   void *empty = recur_cuda_malloc(0, 0);
   printf("malloc of 0 bytes: %s\n", empty ? "not NULL" : "NULL");
@@ -302,8 +316,8 @@ static int runKernels(const char *path) {
 static void *failEverything(void *unused) {
   (void)unused;
   static const char ptxText[] = "// no kernels\n";
-  int64_t kernel[4] = {address(ptxText), sizeof ptxText, address("iota_f32"),
-                       3};
+  int64_t kernel[5] = {address(ptxText), sizeof ptxText, address("iota_f32"),
+                       3, 0};
   int64_t args[3][2] = {{0, 8}, {0, 4}, {0, 8}};
   int failed = recur_cuda_launch(address(kernel), 1, 1, 1, 1, 1, 1,
                                  address(args), 0) != 0 &&
@@ -313,8 +327,8 @@ static void *failEverything(void *unused) {
 
 static int runUnavailable(void) {
   static const char ptxText[] = "// no kernels\n";
-  int64_t kernel[4] = {address(ptxText), sizeof ptxText, address("iota_f32"),
-                       3};
+  int64_t kernel[5] = {address(ptxText), sizeof ptxText, address("iota_f32"),
+                       3, 0};
   int64_t args[3][2] = {{0, 8}, {0, 4}, {0, 8}};
   EXPECT_FAILURE("launch", launch(kernel, 1, 1, &args[0][0]));
   EXPECT_FAILURE("launch again", launch(kernel, 1, 1, &args[0][0]));

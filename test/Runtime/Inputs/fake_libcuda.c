@@ -33,6 +33,10 @@ enum {
   MAX_ALLOCATIONS = 4096,
   /* Larger allocations fail with CUDA_ERROR_OUT_OF_MEMORY. */
   MEMORY_BYTES = 1 << 30,
+  /* Dynamic shared memory a block takes without opting in, and the most
+   * it can opt in to (an H100's). */
+  DEFAULT_SHARED_BYTES = 48 * 1024,
+  OPTIN_SHARED_BYTES = 227 * 1024,
 };
 
 struct CUctx_st {
@@ -42,6 +46,9 @@ struct CUctx_st {
 
 struct CUfunc_st {
   char name[MAX_NAME];
+  /* CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, as the driver keeps
+   * it: 48 KiB until the kernel is opted in to more. */
+  int maxDynamicShared;
   int paramCount;
   size_t paramBytes[MAX_PARAMS];
 };
@@ -170,6 +177,9 @@ CUresult cuDeviceGetAttribute(int *value, CUdevice_attribute attribute,
   case CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Z:
     *value = 64;
     return CUDA_SUCCESS;
+  case CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN:
+    *value = OPTIN_SHARED_BYTES;
+    return CUDA_SUCCESS;
   default:
     return CUDA_ERROR_INVALID_VALUE;
   }
@@ -233,6 +243,7 @@ static int readEntries(const char *ptx, struct CUmod_st *module) {
     if (module->functionCount == MAX_FUNCTIONS)
       return 0;
     struct CUfunc_st *function = &module->functions[module->functionCount++];
+    function->maxDynamicShared = DEFAULT_SHARED_BYTES;
     const char *name = entry + strlen(".entry ");
     size_t length = strcspn(name, "( \n");
     if (length == 0 || length >= MAX_NAME)
@@ -312,6 +323,15 @@ CUresult cuFuncGetAttribute(int *value, CUfunction_attribute attribute,
   return CUDA_SUCCESS;
 }
 
+CUresult cuFuncSetAttribute(CUfunction function, CUfunction_attribute attribute,
+                            int value) {
+  if (attribute != CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES ||
+      value < 0 || value > OPTIN_SHARED_BYTES)
+    return CUDA_ERROR_INVALID_VALUE;
+  function->maxDynamicShared = value;
+  return CUDA_SUCCESS;
+}
+
 CUresult cuFuncGetParamInfo(CUfunction function, size_t index, size_t *offset,
                             size_t *bytes) {
   if (index >= (size_t)function->paramCount)
@@ -351,7 +371,8 @@ CUresult cuLaunchKernel(CUfunction function, unsigned gridX, unsigned gridY,
     return CUDA_ERROR_INVALID_CONTEXT;
   if (!gridX || !gridY || !gridZ || !blockX || !blockY || !blockZ ||
       gridY > 65535 || gridZ > 65535 || blockX > 1024 || blockY > 1024 ||
-      blockZ > 64 || (uint64_t)blockX * blockY * blockZ > 1024 || sharedBytes ||
+      blockZ > 64 || (uint64_t)blockX * blockY * blockZ > 1024 ||
+      sharedBytes > (unsigned)function->maxDynamicShared ||
       extra || (function->paramCount && !params))
     return CUDA_ERROR_INVALID_VALUE;
   /* The kernels use x only: threads i = ctaid.x * ntid.x + tid.x. */

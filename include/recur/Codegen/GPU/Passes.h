@@ -55,6 +55,17 @@ inline int64_t mmaStagingBytes(int64_t threads) {
   return llvm::divideCeil(threads, 32) * kMMAStagingBytesPerWarp;
 }
 
+/// Where each shared temporary of a block starts: 16-byte aligned, for
+/// vector and matrix loads.
+inline constexpr int64_t kSharedAlignment = 16;
+/// The bytes of shared memory a block's static temporary of `type` takes,
+/// its alignment included (a narrow element, i1, takes a whole byte).
+inline int64_t sharedTemporaryBytes(MemRefType type) {
+  return llvm::alignTo(type.getNumElements() *
+                           llvm::divideCeil(type.getElementTypeBitWidth(), 8),
+                       kSharedAlignment);
+}
+
 #define GEN_PASS_REGISTRATION
 #include "recur/Codegen/GPU/Passes.h.inc"
 

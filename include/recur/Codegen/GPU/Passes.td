@@ -345,11 +345,17 @@ def RecurCUDAKernelABI : Pass<"recur-cuda-kernel-abi", "::mlir::ModuleOp"> {
     its entry; the CUDA runtime passes parameters of 4 and 8 bytes. The
     kernels' `known_block_size` is dropped: NVVM makes it `.maxntid`,
     under which ptxas spills to reach an occupancy target. A block's shared
-    temporaries (`memref.alloc` in `#gpu.address_space<workgroup>`) become
-    the kernel's workgroup attributions: NVVM lowers such an alloc to a
-    per-thread malloc, and an attribution to a `.shared` array.
+    temporaries (`memref.alloc` in `#gpu.address_space<workgroup>`, which
+    NVVM would lower to a per-thread malloc) become views of the kernel's
+    dynamic shared memory (`gpu.dynamic_shared_memory`), at offsets aligned
+    to 16 bytes, and each launch of the kernel asks for their bytes
+    (`dynamic_shared_memory_size`): static `.shared` arrays stop at 48 KiB
+    a block, dynamic shared memory goes up to what the device gives a block
+    that opts in.
   }];
-  let dependentDialects = ["::mlir::arith::ArithDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 #endif // RECUR_CODEGEN_GPU_PASSES_TD
