@@ -59,10 +59,10 @@ static constexpr int64_t kMaxHeadSize = 1 << 20;
 ///   the delta rule and for a gate with the delta rule;
 /// - C x W value-side tiles: 2, or 5 with the delta rule's transforms;
 /// - C x C scores: 1, or 4 with the delta rule's solve;
-/// - the K x W state update, and vectors of the token-serial steps (up to
-///   4 of K, 2 of W and 8 of C).
+/// - the K x W state update, the K x W state itself with `localState`, and
+///   vectors of the token-serial steps (up to 4 of K, 2 of W and 8 of C).
 static int64_t sharedBytes(LinearAttentionOp op, int64_t chunk, int64_t keys,
-                           int64_t valueBlock) {
+                           int64_t valueBlock, bool localState) {
   bool delta = op.getBeta() != nullptr;
   bool keyGate = op.getGateKind() == GateKind::key;
   bool gated = op.getGateKind() != GateKind::none;
@@ -82,7 +82,8 @@ static int64_t sharedBytes(LinearAttentionOp op, int64_t chunk, int64_t keys,
           : 0;
   int64_t elements = (keyTiles + narrowTiles) * chunk * keys +
                      (valueTiles + narrowTiles) * chunk * valueBlock +
-                     scoreTiles * chunk * chunk + keys * valueBlock +
+                     scoreTiles * chunk * chunk +
+                     (1 + localState) * keys * valueBlock +
                      4 * keys + 2 * valueBlock + 8 * chunk;
   return elements * 4;
 }
@@ -103,18 +104,24 @@ linearAttentionConfig(LinearAttentionOp op, const ChunkConfig &base,
   // the widest divisor of V up to kMaxValueBlock whose tiles fit (blocks
   // of equal width keep every tile's shape static), as long as that is
   // kMinValueBlock columns at least; else the widest such block of any
-  // chunk.
+  // chunk. The state stays in shared memory where it fits beside that
+  // block's tiles: a narrower block would repeat the key-side work of a
+  // chunk for more blocks, a state in global memory (mostly in L2) costs a
+  // read and a write of it per chunk.
   std::optional<ChunkConfig> widest;
   for (int64_t chunk = base.chunkSize;
        chunk == base.chunkSize || chunk >= kMinChunkSize; chunk /= 2) {
     for (int64_t block = std::min(values, kMaxValueBlock); block >= 1;
          --block) {
       if (values % block != 0 ||
-          sharedBytes(op, chunk, keys, block) > sharedBudget)
+          sharedBytes(op, chunk, keys, block, /*localState=*/false) >
+              sharedBudget)
         continue;
       ChunkConfig config = base;
       config.chunkSize = chunk;
       config.valueBlock = block;
+      config.localState = sharedBytes(op, chunk, keys, block,
+                                      /*localState=*/true) <= sharedBudget;
       if (block >= std::min(values, kMinValueBlock))
         return config;
       if (!widest || widest->valueBlock < block)
@@ -191,16 +198,21 @@ static std::optional<ChunkConfig> conv1dConfig(Conv1dOp op,
   return base;
 }
 
-/// Checks a description's own configuration of `op`: well formed, and a
-/// value block only on linear attention, dividing its static V (a partial
-/// block would give the tiles run-time shapes).
+/// Checks a description's own configuration of `op`: well formed, a
+/// local state only on linear attention, and a value block only on linear
+/// attention, dividing its static V (a partial block would give the tiles
+/// run-time shapes).
 static LogicalResult checkOwnConfig(Operation *op) {
   FailureOr<ChunkConfig> config = ChunkConfig::fromOp(op);
   if (failed(config))
     return failure();
+  auto linear = dyn_cast<LinearAttentionOp>(op);
+  if (config->localState && !linear)
+    return op->emitOpError() << ChunkConfig::attrName
+                             << ": local_state applies to linear attention "
+                                "only";
   if (config->valueBlock == 0)
     return success();
-  auto linear = dyn_cast<LinearAttentionOp>(op);
   if (!linear)
     return op->emitOpError() << ChunkConfig::attrName
                              << ": value_block applies to linear attention "

@@ -29,6 +29,8 @@ DictionaryAttr ChunkConfig::toAttr(MLIRContext *context) const {
   if (valueBlock != 0)
     entries.push_back(
         b.getNamedAttr("value_block", b.getI64IntegerAttr(valueBlock)));
+  if (localState)
+    entries.push_back(b.getNamedAttr("local_state", b.getBoolAttr(true)));
   return b.getDictionaryAttr(entries);
 }
 
@@ -70,9 +72,17 @@ FailureOr<ChunkConfig> ChunkConfig::fromOp(Operation *op) {
   if (dict.contains("value_block") &&
       failed(integer("value_block", 1, INT64_MAX, config.valueBlock)))
     return failure();
+  if (Attribute local = dict.get("local_state")) {
+    auto flag = dyn_cast<BoolAttr>(local);
+    if (!flag)
+      return op->emitOpError()
+             << attrName << ": local_state must be true or false";
+    config.localState = flag.getValue();
+  }
   for (NamedAttribute entry : dict)
     if (!llvm::is_contained({"chunk_size", "serial_below", "state_pass",
-                             "linear_attention_form", "value_block"},
+                             "linear_attention_form", "value_block",
+                             "local_state"},
                             entry.getName().strref()))
       return op->emitOpError() << attrName << ": unknown entry '"
                                << entry.getName().strref() << "'";
@@ -108,9 +118,10 @@ LogicalResult ChunkConfig::checkOptions(Operation *scope, StringRef pass,
 
 bool ChunkConfig::operator<(const ChunkConfig &other) const {
   return std::make_tuple(chunkSize, static_cast<int>(statePass), serialBelow,
-                         static_cast<int>(linearAttentionForm), valueBlock) <
+                         static_cast<int>(linearAttentionForm), valueBlock,
+                         localState) <
          std::make_tuple(other.chunkSize, static_cast<int>(other.statePass),
                          other.serialBelow,
                          static_cast<int>(other.linearAttentionForm),
-                         other.valueBlock);
+                         other.valueBlock, other.localState);
 }

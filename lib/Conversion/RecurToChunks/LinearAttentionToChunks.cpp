@@ -485,9 +485,14 @@ private:
       // elementwise one: its state pass stays sequential.
       StatePass pass =
           op.isDeltaRule() ? StatePass::Sequential : options.statePass;
+      // A local state: the chunk loop updates a tile of its own (a GPU
+      // block's shared memory), which goes to the state's buffer once.
+      Value state = options.localState && pass == StatePass::Sequential
+                        ? t.copyToNewTile(head.state)
+                        : head.state;
       SmallVector<Value> scanned =
           emitChunkedScan(t, r, {run, summarize}, head.time, options.chunkSize,
-                          /*reverse=*/false, pass, head.state, {head.output});
+                          /*reverse=*/false, pass, state, {head.output});
       return std::pair(scanned[1], scanned[0]);
     });
   }

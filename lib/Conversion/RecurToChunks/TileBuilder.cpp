@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -206,6 +207,17 @@ SmallVector<Value> TileBuilder::forall(ArrayRef<OpFoldResult> upperBounds,
 Value TileBuilder::zeros(ArrayRef<OpFoldResult> shape) {
   Value empty = tensor::EmptyOp::create(b, folded(shape), b.getF32Type());
   return linalg::FillOp::create(b, f32(0.0), empty).getResult(0);
+}
+
+Value TileBuilder::copyToNewTile(Value tile) {
+  auto type = cast<RankedTensorType>(tile.getType());
+  SmallVector<Value> dynamicSizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dynamicSizes.push_back(tensor::DimOp::create(b, tile, d));
+  Value fresh =
+      bufferization::AllocTensorOp::create(b, type, dynamicSizes).getResult();
+  return linalg::CopyOp::create(b, tile, fresh).getResult(0);
 }
 
 AffineMap TileBuilder::dims(unsigned numDims, ArrayRef<unsigned> selected) {

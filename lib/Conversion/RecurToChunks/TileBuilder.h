@@ -92,6 +92,10 @@ public:
 
   /// An f32 tile of `shape` filled with zeros.
   Value zeros(ArrayRef<OpFoldResult> shape);
+  /// A copy of `tile` in a tile of its own: a `bufferization.alloc_tensor`,
+  /// which bufferization keeps a buffer of its own (a tensor.empty could
+  /// become `tile`'s buffer).
+  Value copyToNewTile(Value tile);
 
   /// Affine maps over `numDims` iteration dims selecting `dims` of them.
   AffineMap dims(unsigned numDims, ArrayRef<unsigned> dims);

@@ -11,7 +11,9 @@
 // value block (a divisor of V, 64 at most) that fit.
 // K = 16: chunks of 16, blocks of 40 of the 80 value columns.
 // CHECK-LABEL: func.func @small_head
-// CHECK: recur.linear_attention {{.*}} {recur.chunk_config = {chunk_size = 16 : i64, linear_attention_form = "chunked", serial_below = 16 : i64, state_pass = "sequential", value_block = 40 : i64}}
+// Its state, a 16 x 40 tile, fits beside them too: the chunk loop carries
+// it in shared memory (local_state).
+// CHECK: recur.linear_attention {{.*}} {recur.chunk_config = {chunk_size = 16 : i64, linear_attention_form = "chunked", local_state = true, serial_below = 16 : i64, state_pass = "sequential", value_block = 40 : i64}}
 func.func @small_head(%q: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x80xf32>, %s: tensor<?x2x16x80xf32>)
     -> tensor<?x?x2x80xf32> {
   %o, %h = recur.linear_attention ins(%q, %q, %v : tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x80xf32>) outs(%v, %s : tensor<?x?x2x80xf32>, tensor<?x2x16x80xf32>)
@@ -23,9 +25,13 @@ func.func @small_head(%q: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x80xf32>, %s: te
 // K = 128 with a key gate: chunks of 16 leave room for 4 value columns at
 // most, so the policy halves the chunk: 8 tokens, 8 columns (with the
 // 113 KiB recur-compile gives an sm_90 block, chunks of 16 and 64 columns).
+// The state does not fit beside them: it stays in its buffer (a block of
+// half the columns, to make room for it, would repeat the key-side work).
 // CHECK-LABEL: func.func @wide_keys
+// CHECK-NOT: local_state
 // CHECK: {recur.chunk_config = {chunk_size = 8 : i64, {{.*}}, value_block = 8 : i64}}
 // CUDA-LABEL: func.func @wide_keys
+// CUDA-NOT: local_state
 // CUDA: {recur.chunk_config = {chunk_size = 16 : i64, {{.*}}, value_block = 64 : i64}}
 func.func @wide_keys(%q: tensor<?x?x2x128xf32>, %v: tensor<?x?x2x128xf32>, %s: tensor<?x2x128x128xf32>)
     -> tensor<?x?x2x128xf32> {
@@ -92,5 +98,23 @@ func.func @partial_value_block(%q: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x8xf32>
     -> tensor<?x?x2x8xf32> {
   // expected-error @below {{'recur.linear_attention' op recur.chunk_config: value_block (3) must divide the static value size V (8)}}
   %o, %h = recur.linear_attention ins(%q, %q, %v : tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x8xf32>) outs(%v, %s : tensor<?x?x2x8xf32>, tensor<?x2x16x8xf32>) {recur.chunk_config = {chunk_size = 4 : i64, linear_attention_form = "chunked", serial_below = 0 : i64, state_pass = "sequential", value_block = 3 : i64}}
+  return %o : tensor<?x?x2x8xf32>
+}
+
+// -----
+
+func.func @local_state_attention(%q: tensor<?x?x8x32xf32>, %k: tensor<?x?x2x32xf32>)
+    -> tensor<?x?x8x32xf32> {
+  // expected-error @below {{'recur.attention' op recur.chunk_config: local_state applies to linear attention only}}
+  %o = recur.attention ins(%q, %k, %k : tensor<?x?x8x32xf32>, tensor<?x?x2x32xf32>, tensor<?x?x2x32xf32>) outs(%q : tensor<?x?x8x32xf32>) causal {recur.chunk_config = {chunk_size = 16 : i64, linear_attention_form = "chunked", local_state = true, serial_below = 16 : i64, state_pass = "sequential"}}
+  return %o : tensor<?x?x8x32xf32>
+}
+
+// -----
+
+func.func @bad_local_state(%q: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x8xf32>, %s: tensor<?x2x16x8xf32>)
+    -> tensor<?x?x2x8xf32> {
+  // expected-error @below {{'recur.linear_attention' op recur.chunk_config: local_state must be true or false}}
+  %o, %h = recur.linear_attention ins(%q, %q, %v : tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x8xf32>) outs(%v, %s : tensor<?x?x2x8xf32>, tensor<?x2x16x8xf32>) {recur.chunk_config = {chunk_size = 4 : i64, linear_attention_form = "chunked", local_state = 1 : i64, serial_below = 0 : i64, state_pass = "sequential"}}
   return %o : tensor<?x?x2x8xf32>
 }

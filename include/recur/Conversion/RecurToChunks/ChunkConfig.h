@@ -6,7 +6,9 @@
 //   {chunk_size = 64, state_pass = "sequential", serial_below = 16,
 //    linear_attention_form = "chunked"}
 //
-// plus, on GPU targets, `value_block = 32` (the value columns of a block).
+// plus, on GPU targets, `value_block = 32` (the value columns of a block)
+// and `local_state = true` (linear attention's state carried in a tile of
+// its own: a block's shared memory).
 //
 // A target's configuration step writes it (the CPU's: --recur-cpu-configure,
 // lib/Codegen/CPU/ChunkPolicy.cpp); --recur-chunk reads it and the patterns
@@ -48,6 +50,12 @@ struct ChunkConfig {
   /// block (linear attention on GPU targets); 0: all of them, one tile.
   /// Written only when set (`value_block`).
   int64_t valueBlock = 0;
+  /// Whether the chunk loop of linear attention carries its state in a
+  /// tile of its own, read from the state's buffer before the loop and
+  /// written back after it (on GPUs, a block's shared memory), rather than
+  /// in the state's buffer (global memory on GPUs). Written only when set
+  /// (`local_state`).
+  bool localState = false;
 
   static constexpr llvm::StringLiteral attrName = "recur.chunk_config";
 
