@@ -54,6 +54,9 @@ void mlir::recur::buildGPUKernelsPipeline(OpPassManager &pm,
   pm.addPass(createRecurLowerToLoops());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Matmuls read the tiles of 16-bit inputs as they are, not their f32
+  // widenings.
+  pm.addPass(createRecurGPUNarrowMatmulOperands());
 
   // Bufferization: temporaries are device buffers of the call, freed at
   // its end.

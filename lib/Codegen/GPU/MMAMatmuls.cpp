@@ -1,7 +1,7 @@
 //===- MMAMatmuls.cpp - Tile matmuls as warp-wide m16n8k16 MMAs -----------===//
 //
-// A matmul C[M, N] += A[M, K] B[K, N] on static f32 tiles of a chunked
-// form's block (any of A B, A^T B, A B^T: the operands are read through the
+// A matmul C[M, N] += A[M, K] B[K, N] on static tiles of a chunked form's
+// block (f32 C; f32, bf16 or f16 A and B) (any of A B, A^T B, A B^T: the operands are read through the
 // op's indexing maps) becomes
 //
 //   scf.parallel (%it) = (0) to (fragments * 32) {recur.gpu.warp_lanes}
@@ -12,7 +12,8 @@
 //       a[i] = A[16 fm + g + 8 ((i / 2) % 2), k0 + 2 q + i % 2 + 8 (i / 4)]
 //                                                                  i < 8
 //       b[i] = B[k0 + 2 q + i % 2 + 8 (i / 2), 8 fn + g]               i < 4
-//       c = @__recur_mma_m16n8k16_<type>(a, b, c)   (three times when split)
+//       c = @__recur_mma_m16n8k16_<type>(a, b, c)   (up to three times when
+//                                                    split)
 //     C[...] = c
 //
 // which is what PTX's mma.sync.aligned.m16n8k16.row.col gives each lane.
@@ -24,7 +25,10 @@
 // Precision. By default each f32 element x is high + low, high = bf16(x),
 // low = bf16(x - high), and a step is the three MMAs low x high,
 // high x low, high x high: products keep about 16 bits, so results stay
-// within f32 tolerances. With input-precision, the matmuls of a 16-bit op
+// within f32 tolerances. A bf16 operand (a tile of bf16 inputs, which
+// --recur-gpu-narrow-matmul-operands passes as it is) is its own high part:
+// its low part is 0, and the MMA that would multiply it is left out (one
+// MMA a step when both are). With input-precision, the matmuls of a 16-bit op
 // (recur.operand_precision) round their operands to its input type, one
 // MMA a step.
 //
@@ -75,6 +79,8 @@ struct TileMatmul {
   /// three MMAs, so that products keep about 16 bits.
   Type precision;
   bool split;
+  /// Whether A, B are of the precision's type: their own high parts.
+  bool aExact, bExact;
   unsigned mDim, nDim, kDim;
   int64_t rows, columns, depth; // M, N, K
 };
@@ -130,16 +136,24 @@ static std::optional<TileMatmul> matchTileMatmul(linalg::LinalgOp op,
     return std::nullopt;
   for (OpOperand &operand : op->getOpOperands()) {
     auto type = dyn_cast<MemRefType>(operand.get().getType());
-    if (!type || !type.getElementType().isF32() ||
-        !op.getMatchingIndexingMap(&operand).isProjectedPermutation())
+    if (!type || !op.getMatchingIndexingMap(&operand).isProjectedPermutation())
+      return std::nullopt;
+    Type element = type.getElementType();
+    bool isInput = op.isDpsInput(&operand);
+    if (!element.isF32() && !(isInput && (element.isBF16() || element.isF16())))
       return std::nullopt;
   }
+  auto isExact = [&](OpOperand *operand) {
+    return getElementTypeOrSelf(operand->get().getType()) == precision;
+  };
   SmallVector<int64_t> extents = op.getStaticLoopRanges();
   if (llvm::any_of(extents, ShapedType::isDynamic))
     return std::nullopt;
   return TileMatmul{op,
                     precision,
                     split,
+                    isExact(op.getDpsInputOperand(0)),
+                    isExact(op.getDpsInputOperand(1)),
                     dims->m.front(),
                     dims->n.front(),
                     dims->k.front(),
@@ -179,7 +193,7 @@ public:
     Value element = memref::LoadOp::create(b, operand.get(), indices);
     return arith::SelectOp::create(
         b, inside, element,
-        arith::ConstantOp::create(b, b.getF32FloatAttr(0.0)));
+        arith::ConstantOp::create(b, b.getZeroAttr(element.getType())));
   }
 
   /// Stores `value` at loop point (m, n, k) of the output when inside it.
@@ -304,12 +318,22 @@ static void rewriteAsMMA(RewriterBase &rewriter, const TileMatmul &matmul,
           Value column = f.add(columnBase, group, 0);
           bElements.push_back(f.load(bMatrix, zero, column, depth));
         }
-        // x = high + low: high = x rounded, low = the rest rounded.
+        // x = high + low: high = x rounded, low = the rest rounded; an
+        // element of the precision's type is its own high part (a 16-bit
+        // one of another type is widened first).
         auto high = [&](ValueRange elements) {
           SmallVector<Value> parts;
-          for (Value element : elements)
+          for (Value element : elements) {
+            if (element.getType() == matmul.precision) {
+              parts.push_back(element);
+              continue;
+            }
+            if (!element.getType().isF32())
+              element =
+                  arith::ExtFOp::create(inner, inner.getF32Type(), element);
             parts.push_back(
                 arith::TruncFOp::create(inner, matmul.precision, element));
+          }
           return parts;
         };
         auto low = [&](ValueRange elements, ValueRange highs) {
@@ -317,6 +341,9 @@ static void rewriteAsMMA(RewriterBase &rewriter, const TileMatmul &matmul,
           Value zeroF = arith::ConstantOp::create(
               inner, inner.getF32FloatAttr(0.0));
           for (auto [element, part] : llvm::zip_equal(elements, highs)) {
+            if (!element.getType().isF32())
+              element =
+                  arith::ExtFOp::create(inner, inner.getF32Type(), element);
             Value rest = arith::SubFOp::create(
                 inner, element,
                 arith::ExtFOp::create(inner, inner.getF32Type(), part));
@@ -341,11 +368,19 @@ static void rewriteAsMMA(RewriterBase &rewriter, const TileMatmul &matmul,
           scf::YieldOp::create(inner, multiply(aHigh, bHigh, carried));
           return;
         }
+        if (matmul.aExact && matmul.bExact) {
+          scf::YieldOp::create(inner, multiply(aHigh, bHigh, carried));
+          return;
+        }
         // Three MMAs, the small terms first (low x low, about 2^-16 of
         // the product, is left out), from one call site: part p takes
-        // (low, high), (high, low), (high, high).
-        SmallVector<Value> aLow = low(aElements, aHigh),
-                           bLow = low(bElements, bHigh);
+        // (low, high), (high, low), (high, high). An exact operand's low
+        // part is 0: the part that multiplies it is skipped (A's: part 0,
+        // B's: part 1).
+        SmallVector<Value> aLow = matmul.aExact ? SmallVector<Value>(aHigh)
+                                                : low(aElements, aHigh),
+                           bLow = matmul.bExact ? SmallVector<Value>(bHigh)
+                                                : low(bElements, bHigh);
         // In the cross terms a high part that is infinite or NaN counts as
         // 0: the other factor's low part is 0 there, and 0 x inf would be
         // NaN where the product is the high x high term's alone.
@@ -362,8 +397,10 @@ static void rewriteAsMMA(RewriterBase &rewriter, const TileMatmul &matmul,
         };
         SmallVector<Value> aCross = finiteHighs(aHigh),
                            bCross = finiteHighs(bHigh);
+        int64_t firstPart = matmul.aExact ? 1 : 0;
+        int64_t partStep = matmul.bExact ? 2 : 1;
         auto parts = scf::ForOp::create(
-            inner, f.index(0), f.index(3), f.index(1), carried,
+            inner, f.index(firstPart), f.index(3), f.index(partStep), carried,
             [&](OpBuilder &partBuilder, Location partLoc, Value part,
                 ValueRange partial) {
               ImplicitLocOpBuilder p(partLoc, partBuilder);

@@ -86,3 +86,42 @@ func.func @not_tiles(%a: memref<16x16xf32>, %b: memref<16x8xf32>,
   } {mapping = [#gpu.block<linear_dim_0>]}
   return
 }
+
+// -----
+
+// bf16 operands (tiles of bf16 inputs) are their own high parts, loaded as
+// they are: with A bf16, the split leaves out the MMA of A's low part
+// (parts 1 and 2: high x low, high x high); with both bf16, one MMA a
+// step. An f16 operand is widened and split like an f32 one.
+// CHECK-LABEL: func.func @narrow_operands
+// CHECK:         scf.parallel
+// CHECK-COUNT-8:   memref.load %{{.*}} : memref<16x16xbf16>
+// CHECK-COUNT-4:   memref.load %{{.*}} : memref<16x8xf32>
+// CHECK:           scf.for %{{.*}} = %c1 to %c3 step %c1 iter_args
+// CHECK:             func.call @__recur_mma_m16n8k16_bf16
+// CHECK:       } {recur.gpu.warp_lanes}
+// CHECK:         scf.parallel
+// CHECK-COUNT-8:   memref.load %{{.*}} : memref<16x16xbf16>
+// CHECK-COUNT-4:   memref.load %{{.*}} : memref<16x8xbf16>
+// CHECK-NOT:       scf.for
+// CHECK:           func.call @__recur_mma_m16n8k16_bf16
+// CHECK-NOT:       func.call
+// CHECK:       } {recur.gpu.warp_lanes}
+// CHECK:         scf.parallel
+// CHECK-COUNT-8:   memref.load %{{.*}} : memref<16x16xf16>
+// CHECK:           arith.extf %{{.*}} : f16 to f32
+// CHECK:           scf.for %{{.*}} = %c0 to %c3 step %c1 iter_args
+// CHECK:       } {recur.gpu.warp_lanes}
+func.func @narrow_operands(%a: memref<16x16xbf16>, %b: memref<16x8xf32>,
+                           %bb: memref<16x8xbf16>, %h: memref<16x16xf16>,
+                           %c: memref<16x8xf32>) {
+  scf.forall (%i) in (4) {
+    linalg.matmul ins(%a, %b : memref<16x16xbf16>, memref<16x8xf32>)
+        outs(%c : memref<16x8xf32>)
+    linalg.matmul ins(%a, %bb : memref<16x16xbf16>, memref<16x8xbf16>)
+        outs(%c : memref<16x8xf32>)
+    linalg.matmul ins(%h, %b : memref<16x16xf16>, memref<16x8xf32>)
+        outs(%c : memref<16x8xf32>)
+  } {mapping = [#gpu.block<linear_dim_0>]}
+  return
+}

@@ -78,11 +78,27 @@ def RecurGPUTile : Pass<"recur-gpu-tile"> {
   ];
 }
 
+def RecurGPUNarrowMatmulOperands
+    : Pass<"recur-gpu-narrow-matmul-operands", "::mlir::ModuleOp"> {
+  let summary = "Contractions read 16-bit tiles instead of their f32 widenings";
+  let description = [{
+    On tensors, before bufferization: an input of a contraction with an
+    f32 output that is the elementwise `arith.extf` of an f16 or bf16 tile
+    (how the chunked forms widen the tiles of 16-bit inputs) becomes that
+    tile; linalg's matmuls widen their inputs themselves. A widening no one
+    reads any more is erased, with the f32 tile it would take. The
+    tensor-core matmuls then load 16-bit elements: a bf16 operand is its
+    own high part, with no low part to multiply (`--recur-gpu-mma-matmuls`).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def RecurGPUMMAMatmuls : Pass<"recur-gpu-mma-matmuls", "::mlir::ModuleOp"> {
   let summary = "Tile matmuls as warp-wide m16n8k16 MMAs";
   let description = [{
     After bufferization, in the blocks of a chunked form: every matmul on
-    static f32 tiles becomes warp-wide matrix instructions with the shape
+    static tiles (f32 output; f32, bf16 or f16 inputs) becomes warp-wide
+    matrix instructions with the shape
     and the lane layouts of PTX's
     `mma.sync.aligned.m16n8k16.row.col.f32.{bf16,f16}`: an `scf.parallel`
     marked `recur.gpu.warp_lanes` over (16 x 8 output fragment, lane),
@@ -91,7 +107,9 @@ def RecurGPUMMAMatmuls : Pass<"recur-gpu-mma-matmuls", "::mlir::ModuleOp"> {
     per 16 columns of the reduction, and stores its four results.
     By default each f32 element is split into two bf16, high and low, and
     each step is three MMAs (low x high, high x low, high x high), so that
-    products keep about 16 bits and results stay within f32 tolerances.
+    products keep about 16 bits and results stay within f32 tolerances; a
+    bf16 input is its own high part, and the MMA of its (zero) low part is
+    left out.
     With `input-precision`, a matmul whose recur op reads f16 or bf16
     (`recur.operand_precision`) takes its operands rounded to that type,
     one MMA per step, as hand-written 16-bit kernels do: results then have
