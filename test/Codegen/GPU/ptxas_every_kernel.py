@@ -9,7 +9,9 @@
 # block of every model family that
 # `python3 -m recur.models` writes from the example configs. Shared memory
 # (the chunked forms' tiles, dynamic) stays within recur-compile's default
-# budget for each arch (half an SM's).
+# budget for each arch (half an SM's). In the modules of recur ops alone
+# (no projections), every matmul becomes tensor-core MMAs: none is left
+# after --recur-gpu-mma-matmuls, and the kernels issue mma.sync.
 #
 # REQUIRES: cuda-ptxas
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t %recur_src %ptxas
@@ -120,8 +122,26 @@ def check(path: str, ptxas: str, arch: str) -> int:
     return len(usage), max(kernel.registers for kernel in usage), shared
 
 
+def check_all_mma(source: str, ptx: str, opt_tool: str) -> None:
+    """Every matmul of module `source` (recur ops only: all of them in
+    the chunked forms' blocks, with sm_90's budget) is left to no FMA loop."""
+    result = subprocess.run(
+        [opt_tool, source, "--recur-vulkan-pipeline=shared-memory-bytes=115712",
+         "--mlir-print-ir-after=recur-gpu-mma-matmuls", "-o", os.devnull],
+        capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"recur-opt {source}:\n{result.stderr}")
+    if "linalg.matmul" in result.stderr or "__recur_mma_" not in result.stderr:
+        raise SystemExit(f"{source}: a matmul is not on tensor cores")
+    with open(ptx) as f:
+        if "mma.sync.aligned.m16n8k16" not in f.read():
+            raise SystemExit(f"{ptx}: no mma.sync")
+
+
 def main(workdir: str, src: str, ptxas: str) -> None:
     compile_tool = os.environ.get("RECUR_COMPILE", "recur-compile")
+    opt_tool = os.path.join(os.path.dirname(compile_tool), "recur-opt") \
+        if os.path.dirname(compile_tool) else "recur-opt"
     models = {"ops": every_op(), "wide_heads": wide_heads()}
     configs = os.path.join(src, "examples", "configs")
     for config in sorted(os.listdir(configs)):
@@ -144,6 +164,8 @@ def main(workdir: str, src: str, ptxas: str) -> None:
                 raise SystemExit(f"recur-compile {name} {arch}:\n"
                                  f"{result.stderr}")
             count, registers, shared = check(ptx, ptxas, arch)
+            if name in ("ops", "wide_heads") and arch == "sm_90":
+                check_all_mma(source, ptx, opt_tool)
             print(f"ok {name} {arch}: {count} kernels, no spill, no stack "
                   f"(but libdevice's sin/cos), at most {registers} registers "
                   f"and {shared} bytes of shared memory")
