@@ -37,6 +37,12 @@ static constexpr int64_t kMaxValueBlock = 64;
 /// each block repeats the chunk's key-side work.
 static constexpr int64_t kMinValueBlock = 16;
 
+/// The parts attention's decode splits its keys into, each a block: a
+/// step of B sequences and Hkv key/value heads would otherwise run in
+/// B x Hkv blocks only (16 for one sequence of a 16-head model, on a GPU
+/// of 108 to 132 SMs), each sweeping the whole KV cache.
+static constexpr int64_t kAttentionKeySplits = 8;
+
 /// The smallest chunk the policy halves the chunk size down to: a smaller
 /// chunk has smaller tiles (for wide keys) but more steps, each with a few
 /// barriers.
@@ -180,6 +186,7 @@ static std::optional<ChunkConfig> attentionConfig(AttentionOp op,
       continue;
     ChunkConfig config = base;
     config.chunkSize = chunk;
+    config.keySplits = kAttentionKeySplits;
     return config;
   }
   return std::nullopt;
@@ -211,6 +218,9 @@ static LogicalResult checkOwnConfig(Operation *op) {
     return op->emitOpError() << ChunkConfig::attrName
                              << ": local_state applies to linear attention "
                                 "only";
+  if (config->keySplits != 0 && !isa<AttentionOp>(op))
+    return op->emitOpError() << ChunkConfig::attrName
+                             << ": key_splits applies to attention only";
   if (config->valueBlock == 0)
     return success();
   if (!linear)

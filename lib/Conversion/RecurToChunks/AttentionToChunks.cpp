@@ -24,6 +24,19 @@
 // visited are those between the window's first visible key and the causal
 // limit of the tile's last query; tiles entirely masked are skipped.
 //
+// Split keys (key_splits = N, decode-length queries only): a query
+// position's visible key tiles are cut into N parts, each an iteration of
+// a forall over (batch, key/value head, position, part) that runs the sweep
+// above over its part and keeps its unnormalized state (m_s, l_s, acc_s);
+// a second forall over (batch, key/value head, position) combines them:
+//
+//   m = max_s m_s,  w_s = w(m_s, m),  l = sum_s w_s l_s,
+//   o = (sum_s w_s acc_s) / l        (0 where l = 0: the row sees no key)
+//
+// A part with no key tile keeps (-inf, 0, 0) and weighs nothing unless
+// every part is empty. On a GPU each part is a block: a single query's
+// sweep over a long KV cache no longer runs in B x Hkv blocks only.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Patterns.h"
@@ -51,16 +64,38 @@ struct AttentionToChunks : ChunkPattern<AttentionOp> {
                                 PatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     // Decode-length queries (fewer than serial-below) take query tiles of
-    // one position, so that a step does not pay for a padded tile.
+    // one position, so that a step does not pay for a padded tile, and
+    // their keys split where the configuration says.
     rewriter.replaceOp(
-        op, emitBySequenceLength(b, op, op.getQ(), options.serialBelow,
-                                 [&](bool isShort) -> SmallVector<Value> {
-                                   return {emitAttention(op, b, isShort)};
-                                 }));
+        op, emitBySequenceLength(
+                b, op, op.getQ(), options.serialBelow,
+                [&](bool isShort) -> SmallVector<Value> {
+                  if (isShort && options.keySplits > 1)
+                    return {emitSplitAttention(op, b)};
+                  return {emitAttention(op, b, isShort)};
+                }));
     return success();
   }
 
 private:
+  /// The sizes both forms iterate over: B, T, Hkv, G = H / Hkv (as a
+  /// value, and as a constant where H and Hkv are static).
+  struct Sizes {
+    Value batch, queries, kvHeads, groupSize;
+    OpFoldResult group;
+  };
+  static Sizes readSizes(AttentionOp op, ReferenceBuilder &r) {
+    Value heads = r.dim(op.getQ(), 2), kvHeads = r.dim(op.getK(), 2);
+    Sizes sizes{r.dim(op.getQ(), 0), r.dim(op.getQ(), 1), kvHeads,
+                r.divIndex(heads, kvHeads), OpFoldResult()};
+    sizes.group = sizes.groupSize;
+    std::optional<int64_t> staticHeads = getConstantIntValue(heads),
+                           staticKVHeads = getConstantIntValue(kvHeads);
+    if (staticHeads && staticKVHeads) // verified divisible and nonzero
+      sizes.group = r.builder().getIndexAttr(*staticHeads / *staticKVHeads);
+    return sizes;
+  }
+
   /// The tiled online softmax of `op` at `b`'s insertion point, with query
   /// tiles of one position (decode) or of about chunk-size rows.
   Value emitAttention(AttentionOp op, ImplicitLocOpBuilder &b,
@@ -69,15 +104,10 @@ private:
     TileBuilder t(b);
     t.setOperandPrecision(
         cast<RankedTensorType>(op.getQ().getType()).getElementType());
-    Location loc = op.getLoc();
-    Value batch = r.dim(op.getQ(), 0), queries = r.dim(op.getQ(), 1),
-          heads = r.dim(op.getQ(), 2), kvHeads = r.dim(op.getK(), 2);
-    Value groupSize = r.divIndex(heads, kvHeads);
-    std::optional<int64_t> staticHeads = getConstantIntValue(heads),
-                           staticKVHeads = getConstantIntValue(kvHeads);
-    OpFoldResult group = groupSize;
-    if (staticHeads && staticKVHeads) // verified divisible and nonzero
-      group = b.getIndexAttr(*staticHeads / *staticKVHeads);
+    Sizes sizes = readSizes(op, r);
+    Value batch = sizes.batch, queries = sizes.queries,
+          kvHeads = sizes.kvHeads, groupSize = sizes.groupSize;
+    OpFoldResult group = sizes.group;
     // Static group: Tq positions per head so that a block has about
     // `chunk-size` rows; otherwise Tq = chunk-size.
     int64_t queryTile = options.chunkSize;
@@ -87,9 +117,6 @@ private:
     if (oneQueryPerTile)
       queryTile = 1;
 
-    OpFoldResult valueDim = tensor::getMixedSize(b, loc, op.getV(), 3);
-    Type outputType =
-        cast<RankedTensorType>(op.getO().getType()).getElementType();
     Value numQueryTiles =
         arith::CeilDivUIOp::create(b, queries, r.index(queryTile));
     OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
@@ -104,34 +131,150 @@ private:
           Value queryRows =
               r.minIndex(r.index(queryTile), r.subIndex(queries, firstQuery));
           Value firstHead = r.mulIndex(kvHead, groupSize);
-          Value block =
+          SmallVector<Value> state =
               emitQueryTile(op, t, r, bi, kvHead, firstQuery, queryRows,
                             firstHead, groupSize, group, queryTile);
-          // [Tq * G, Dv] -> [Tq, G, Dv] -> the valid rows, into o.
-          Value narrowed = t.narrow(block, outputType);
-          auto expandedType = RankedTensorType::get(
-              {queryTile, staticGroup.value_or(ShapedType::kDynamic),
-               cast<RankedTensorType>(block.getType()).getDimSize(1)},
-              outputType);
-          Value expanded = tensor::ExpandShapeOp::create(
-              b, expandedType, narrowed,
-              SmallVector<ReassociationIndices>{{0, 1}, {2}},
-              SmallVector<OpFoldResult>{b.getIndexAttr(queryTile), group,
-                                        valueDim});
-          Value rows = t.slice(expanded, {zero, zero, zero},
-                               {queryRows, group, valueDim});
-          return {{rows,
-                   {bi, firstQuery, firstHead, zero},
-                   {one, queryRows, group, valueDim}}};
+          Value block = normalize(t, state[2], state[1]);
+          return {outputRows(op, t, block, bi, firstQuery, queryRows,
+                             firstHead, group, queryTile)};
         });
     return results[0];
   }
 
-  /// The f32 output block [Tq * G, Dv] of one query tile.
-  Value emitQueryTile(AttentionOp op, TileBuilder &t, ReferenceBuilder &r,
-                      Value bi, Value kvHead, Value firstQuery, Value queryRows,
-                      Value firstHead, Value groupSize, OpFoldResult group,
-                      int64_t queryTile) const {
+  /// The key-split form of decode-length queries (the file's comment).
+  Value emitSplitAttention(AttentionOp op, ImplicitLocOpBuilder &b) const {
+    ReferenceBuilder r(b);
+    TileBuilder t(b);
+    t.setOperandPrecision(
+        cast<RankedTensorType>(op.getQ().getType()).getElementType());
+    Sizes sizes = readSizes(op, r);
+    Value batch = sizes.batch, queries = sizes.queries,
+          kvHeads = sizes.kvHeads, groupSize = sizes.groupSize;
+    OpFoldResult group = sizes.group;
+    OpFoldResult valueDim =
+        tensor::getMixedSize(b, op.getLoc(), op.getV(), 3);
+    OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+    OpFoldResult splits = b.getIndexAttr(options.keySplits);
+    // Each part's state per (batch, key/value head, position, part): the
+    // G rows of one position's query heads.
+    SmallVector<OpFoldResult> rowsShape = {
+        getAsOpFoldResult(batch), getAsOpFoldResult(kvHeads),
+        getAsOpFoldResult(queries), splits, group};
+    SmallVector<OpFoldResult> accShape = rowsShape;
+    accShape.push_back(valueDim);
+    auto empty = [&](ArrayRef<OpFoldResult> shape) -> Value {
+      return tensor::EmptyOp::create(b, shape, b.getF32Type());
+    };
+    SmallVector<Value> parts = t.forall(
+        ArrayRef<OpFoldResult>(rowsShape).drop_back(),
+        {empty(rowsShape), empty(rowsShape),
+                                empty(accShape)},
+        [&](ValueRange ivs, ValueRange) -> SmallVector<ParallelTile> {
+          Value bi = ivs[0], kvHead = ivs[1], position = ivs[2];
+          Value firstHead = r.mulIndex(kvHead, groupSize);
+          SmallVector<Value> state = emitQueryTile(
+              op, t, r, bi, kvHead, position, r.index(1), firstHead,
+              groupSize, group, /*queryTile=*/1,
+              KeyPart{ivs[3], options.keySplits});
+          SmallVector<OpFoldResult> at = {bi, kvHead, position, ivs[3], zero};
+          SmallVector<OpFoldResult> accAt = at;
+          accAt.push_back(zero);
+          return {{state[0], at}, {state[1], at}, {state[2], accAt}};
+        });
+    SmallVector<Value> results = t.forall(
+        {getAsOpFoldResult(batch), getAsOpFoldResult(kvHeads),
+         getAsOpFoldResult(queries)},
+        {op.getOInit()},
+        [&](ValueRange ivs, ValueRange) -> SmallVector<ParallelTile> {
+          Value bi = ivs[0], kvHead = ivs[1], position = ivs[2];
+          SmallVector<OpFoldResult> at = {bi, kvHead, position, zero, zero};
+          SmallVector<OpFoldResult> sizes = {one, one, one, splits, group};
+          Value maxes = t.slice(parts[0], at, sizes, {0, 1, 2});
+          Value sums = t.slice(parts[1], at, sizes, {0, 1, 2});
+          at.push_back(zero);
+          sizes.push_back(valueDim);
+          Value accs = t.slice(parts[2], at, sizes, {0, 1, 2});
+          // [N, G] partial states -> m [G], then each part's weight.
+          AffineMap partRow = t.identity(2), row = t.dims(2, {1});
+          Value max = t.maxOver({group}, {maxes}, {t.dims(2, {1, 0})},
+                                [&](ValueRange e) { return e[0]; });
+          Value weights =
+              t.map({splits, group}, {maxes, max}, {partRow, row},
+                    [&](ValueRange e) { return t.softmaxWeight(e[0], e[1]); });
+          Value sum = t.sum({group}, {weights, sums},
+                            {t.dims(2, {1, 0}), t.dims(2, {1, 0})},
+                            [&](ValueRange e) { return t.mul(e[0], e[1]); });
+          Value acc = t.sum({group, valueDim}, {weights, accs},
+                            {t.dims(3, {2, 0}), t.dims(3, {2, 0, 1})},
+                            [&](ValueRange e) { return t.mul(e[0], e[1]); });
+          Value block = normalize(t, acc, sum);
+          Value firstHead = r.mulIndex(kvHead, groupSize);
+          return {outputRows(op, t, block, bi, position, r.index(1),
+                             firstHead, group, /*queryTile=*/1)};
+        });
+    return results[0];
+  }
+
+  /// o = acc / l per row, 0 where l = 0: a row that sees no key (its
+  /// weights sum to 1 at least otherwise, or to NaN, which shows).
+  static Value normalize(TileBuilder &t, Value acc, Value sum) {
+    ImplicitLocOpBuilder &b = t.builder();
+    SmallVector<OpFoldResult> shape =
+        tensor::getMixedSizes(b, b.getLoc(), acc);
+    return t.map(shape, {acc, sum}, {t.identity(2), t.dims(2, {0})},
+                 [&](ValueRange e) {
+                   Value seen = arith::CmpFOp::create(
+                       b, arith::CmpFPredicate::UNE, e[1], t.f32(0.0));
+                   Value safe = t.select(seen, e[1], t.f32(1.0));
+                   return t.select(seen, t.div(e[0], safe), t.f32(0.0));
+                 });
+  }
+
+  /// The f32 block [Tq * G, Dv] of a query tile as the tile of o it
+  /// writes: [Tq, G, Dv], its valid rows, in o's type.
+  static ParallelTile outputRows(AttentionOp op, TileBuilder &t, Value block,
+                                 Value bi, Value firstQuery, Value queryRows,
+                                 Value firstHead, OpFoldResult group,
+                                 int64_t queryTile) {
+    ImplicitLocOpBuilder &b = t.builder();
+    OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+    OpFoldResult valueDim =
+        tensor::getMixedSize(b, b.getLoc(), op.getV(), 3);
+    Type outputType =
+        cast<RankedTensorType>(op.getO().getType()).getElementType();
+    Value narrowed = t.narrow(block, outputType);
+    auto expandedType = RankedTensorType::get(
+        {queryTile,
+         getConstantIntValue(group).value_or(ShapedType::kDynamic),
+         cast<RankedTensorType>(block.getType()).getDimSize(1)},
+        outputType);
+    Value expanded = tensor::ExpandShapeOp::create(
+        b, expandedType, narrowed,
+        SmallVector<ReassociationIndices>{{0, 1}, {2}},
+        SmallVector<OpFoldResult>{b.getIndexAttr(queryTile), group,
+                                  valueDim});
+    Value rows =
+        t.slice(expanded, {zero, zero, zero}, {queryRows, group, valueDim});
+    return {rows,
+            {bi, firstQuery, firstHead, zero},
+            {one, queryRows, group, valueDim}};
+  }
+
+  /// Part `index` of `count` of a query tile's key tiles.
+  struct KeyPart {
+    Value index;
+    int64_t count;
+  };
+
+  /// The online softmax state {m [R], l [R], acc [R, Dv]} (f32,
+  /// unnormalized) of one query tile of R = Tq * G rows after its visible
+  /// key tiles, or after part `part` of them.
+  SmallVector<Value>
+  emitQueryTile(AttentionOp op, TileBuilder &t, ReferenceBuilder &r, Value bi,
+                Value kvHead, Value firstQuery, Value queryRows,
+                Value firstHead, Value groupSize, OpFoldResult group,
+                int64_t queryTile,
+                std::optional<KeyPart> part = std::nullopt) const {
     ImplicitLocOpBuilder &b = t.builder();
     Location loc = b.getLoc();
     OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
@@ -188,6 +331,15 @@ private:
     Value keyTile = r.index(options.chunkSize);
     Value firstTile = r.divIndex(lower, keyTile);
     Value endTile = arith::CeilDivUIOp::create(b, upper, keyTile);
+    if (part) {
+      // Parts of ceil(tiles / count) tiles; the last ones may be empty.
+      Value tiles = r.subIndex(r.maxIndex(endTile, firstTile), firstTile);
+      Value perPart =
+          arith::CeilDivUIOp::create(b, tiles, r.index(part->count));
+      Value begin = r.addIndex(firstTile, r.mulIndex(part->index, perPart));
+      endTile = r.maxIndex(begin, r.minIndex(endTile, r.addIndex(begin, perPart)));
+      firstTile = begin;
+    }
 
     // Visibility from query i = firstQuery + row / G of the block (row =
     // loopIndex(0) inside a map): causal j <= i + offset, window
@@ -208,20 +360,6 @@ private:
             b, visible, t.less(r.subIndex(shifted, r.index(window)), j));
       return visible;
     };
-    // Whether the row sees any of the S keys: its visible range
-    // [max(0, i + offset - window + 1), min(S, i + offset + 1)) is not empty.
-    auto seesAKey = [&]() -> Value {
-      Value shifted = shiftedQuery();
-      Value first = r.index(0), end = keys;
-      if (causal)
-        end = r.minIndex(keys, r.addIndex(shifted, r.index(1)));
-      if (window > 0)
-        first = r.maxIndex(first, r.addIndex(r.subIndex(shifted,
-                                                        r.index(window)),
-                                             r.index(1)));
-      return t.less(first, end);
-    };
-
     float infinity = std::numeric_limits<float>::infinity();
     Value minusInfinity = t.f32(-infinity);
     Value runningMax =
@@ -318,14 +456,7 @@ private:
           return {newMax, sum, accumulate.getResult(0)};
         });
 
-    // A row that sees no key at all gives 0; every other row divides by its
-    // sum of weights, so that NaN and infinities in what it sees show.
-    return t.map({blockRows, valueDim}, {swept[2], swept[1]}, {matrix, perRow},
-                 [&](ValueRange e) {
-                   Value seen = seesAKey();
-                   Value safe = t.select(seen, e[1], t.f32(1.0));
-                   return t.select(seen, t.div(e[0], safe), t.f32(0.0));
-                 });
+    return swept;
   }
 };
 } // namespace

@@ -31,6 +31,9 @@ DictionaryAttr ChunkConfig::toAttr(MLIRContext *context) const {
         b.getNamedAttr("value_block", b.getI64IntegerAttr(valueBlock)));
   if (localState)
     entries.push_back(b.getNamedAttr("local_state", b.getBoolAttr(true)));
+  if (keySplits != 0)
+    entries.push_back(
+        b.getNamedAttr("key_splits", b.getI64IntegerAttr(keySplits)));
   return b.getDictionaryAttr(entries);
 }
 
@@ -72,6 +75,9 @@ FailureOr<ChunkConfig> ChunkConfig::fromOp(Operation *op) {
   if (dict.contains("value_block") &&
       failed(integer("value_block", 1, INT64_MAX, config.valueBlock)))
     return failure();
+  if (dict.contains("key_splits") &&
+      failed(integer("key_splits", 1, kMaxKeySplits, config.keySplits)))
+    return failure();
   if (Attribute local = dict.get("local_state")) {
     auto flag = dyn_cast<BoolAttr>(local);
     if (!flag)
@@ -82,7 +88,7 @@ FailureOr<ChunkConfig> ChunkConfig::fromOp(Operation *op) {
   for (NamedAttribute entry : dict)
     if (!llvm::is_contained({"chunk_size", "serial_below", "state_pass",
                              "linear_attention_form", "value_block",
-                             "local_state"},
+                             "local_state", "key_splits"},
                             entry.getName().strref()))
       return op->emitOpError() << attrName << ": unknown entry '"
                                << entry.getName().strref() << "'";
@@ -119,9 +125,9 @@ LogicalResult ChunkConfig::checkOptions(Operation *scope, StringRef pass,
 bool ChunkConfig::operator<(const ChunkConfig &other) const {
   return std::make_tuple(chunkSize, static_cast<int>(statePass), serialBelow,
                          static_cast<int>(linearAttentionForm), valueBlock,
-                         localState) <
+                         localState, keySplits) <
          std::make_tuple(other.chunkSize, static_cast<int>(other.statePass),
                          other.serialBelow,
                          static_cast<int>(other.linearAttentionForm),
-                         other.valueBlock, other.localState);
+                         other.valueBlock, other.localState, other.keySplits);
 }

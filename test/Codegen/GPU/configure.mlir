@@ -45,7 +45,7 @@ func.func @wide_keys(%q: tensor<?x?x2x128xf32>, %v: tensor<?x?x2x128xf32>, %s: t
 // a group's heads) with the largest chunk whose tiles fit: 16 for D = 32 in
 // f32, 8 for D = 64 in bf16 (whose 16-bit tiles come on top).
 // CHECK-LABEL: func.func @attention
-// CHECK: recur.attention {{.*}} {recur.chunk_config = {chunk_size = 16 : i64, linear_attention_form = "chunked", serial_below = 16 : i64, state_pass = "sequential"}}
+// CHECK: recur.attention {{.*}} {recur.chunk_config = {chunk_size = 16 : i64, key_splits = 8 : i64, linear_attention_form = "chunked", serial_below = 16 : i64, state_pass = "sequential"}}
 // CHECK: recur.attention {{.*}} {recur.chunk_config = {chunk_size = 8 : i64,
 func.func @attention(%q: tensor<?x?x8x32xf32>, %k: tensor<?x?x2x32xf32>,
                      %qb: tensor<?x?x8x64xbf16>, %kb: tensor<?x?x2x64xbf16>)
@@ -117,4 +117,22 @@ func.func @bad_local_state(%q: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x8xf32>, %s
   // expected-error @below {{'recur.linear_attention' op recur.chunk_config: local_state must be true or false}}
   %o, %h = recur.linear_attention ins(%q, %q, %v : tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x8xf32>) outs(%v, %s : tensor<?x?x2x8xf32>, tensor<?x2x16x8xf32>) {recur.chunk_config = {chunk_size = 4 : i64, linear_attention_form = "chunked", local_state = 1 : i64, serial_below = 0 : i64, state_pass = "sequential"}}
   return %o : tensor<?x?x2x8xf32>
+}
+
+// -----
+
+func.func @key_splits_linear(%q: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x8xf32>, %s: tensor<?x2x16x8xf32>)
+    -> tensor<?x?x2x8xf32> {
+  // expected-error @below {{'recur.linear_attention' op recur.chunk_config: key_splits applies to attention only}}
+  %o, %h = recur.linear_attention ins(%q, %q, %v : tensor<?x?x2x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x8xf32>) outs(%v, %s : tensor<?x?x2x8xf32>, tensor<?x2x16x8xf32>) {recur.chunk_config = {chunk_size = 4 : i64, key_splits = 2 : i64, linear_attention_form = "chunked", serial_below = 0 : i64, state_pass = "sequential"}}
+  return %o : tensor<?x?x2x8xf32>
+}
+
+// -----
+
+func.func @bad_key_splits(%q: tensor<?x?x8x32xf32>, %k: tensor<?x?x2x32xf32>)
+    -> tensor<?x?x8x32xf32> {
+  // expected-error @below {{'recur.attention' op recur.chunk_config: key_splits must be an integer in [1, 1024]}}
+  %o = recur.attention ins(%q, %k, %k : tensor<?x?x8x32xf32>, tensor<?x?x2x32xf32>, tensor<?x?x2x32xf32>) outs(%q : tensor<?x?x8x32xf32>) causal {recur.chunk_config = {chunk_size = 16 : i64, key_splits = 0 : i64, linear_attention_form = "chunked", serial_below = 16 : i64, state_pass = "sequential"}}
+  return %o : tensor<?x?x8x32xf32>
 }

@@ -8,7 +8,8 @@
 //
 // plus, on GPU targets, `value_block = 32` (the value columns of a block)
 // and `local_state = true` (linear attention's state carried in a tile of
-// its own: a block's shared memory).
+// its own: a block's shared memory), and `key_splits = 8` (attention's
+// decode with its keys split across blocks).
 //
 // A target's configuration step writes it (the CPU's: --recur-cpu-configure,
 // lib/Codegen/CPU/ChunkPolicy.cpp); --recur-chunk reads it and the patterns
@@ -36,6 +37,9 @@ namespace recur {
 inline constexpr llvm::StringLiteral kOperandPrecisionAttr =
     "recur.operand_precision";
 
+/// The most parts attention's keys are split into (`key_splits`).
+inline constexpr int64_t kMaxKeySplits = 1024;
+
 struct ChunkConfig {
   /// Tokens per chunk, 1 to 1024.
   int64_t chunkSize = 64;
@@ -56,6 +60,11 @@ struct ChunkConfig {
   /// in the state's buffer (global memory on GPUs). Written only when set
   /// (`local_state`).
   bool localState = false;
+  /// Attention's decode-length queries (fewer than serial-below): the key
+  /// tiles split into this many parts, each its own block (split-K), and
+  /// their partial softmax states combined; 0 or 1: not split. Written
+  /// only when set (`key_splits`).
+  int64_t keySplits = 0;
 
   static constexpr llvm::StringLiteral attrName = "recur.chunk_config";
 
