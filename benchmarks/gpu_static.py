@@ -23,7 +23,8 @@ FLOPs of chunked linear attention, per token and head, with chunk C = 64:
 queries against the state and the state update), and 4C(K + V) + 6KV with
 the delta rule (its WY transforms and the correction against the state);
 causal attention: 2 T D per query and head (half of the 4 T D of
-Q K^T and P V); the scans and conv1d: a few per element (memory-bound).
+Q K^T and P V), 4 S D for a decode step against S cached keys; the scans
+and conv1d: a few per element (memory-bound).
 """
 
 import argparse
@@ -62,6 +63,16 @@ def attention(B, T, H, D):
                         f.arg("v", shape, "bf16"), causal=True)
         f.ret(o, "o")
     return build, 2 * B * H * T * T * D
+
+
+def attention_decode(B, S, H, D):
+    """One query position of B sequences against a KV cache of S keys."""
+    def build(f):
+        o = f.attention(f.arg("q", (B, 1, H, D), "bf16"),
+                        f.arg("k", (B, S, H, D), "bf16"),
+                        f.arg("v", (B, S, H, D), "bf16"), causal=True)
+        f.ret(o, "o")
+    return build, 4 * B * H * S * D
 
 
 def selective(B, T, D, N):
@@ -137,6 +148,10 @@ def workloads(quick):
         ("gdn_decode", f"B={B} T=1 H=16 K=V=128",
          linear("scalar", True, B, 1, 16, 128, 128),
          "cuLA/tilus 0.006-0.015" if B == 1 else "")
+        for B in (1, 16, 64)] + [
+        ("attn_decode", f"B={B} S=4096 H=16 D=128",
+         attention_decode(B, 4096, 16, 128),
+         "FlashAttention-2 (split-KV)" if B == 1 else "")
         for B in (1, 16, 64)]
 
 
