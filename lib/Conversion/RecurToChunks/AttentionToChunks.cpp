@@ -148,9 +148,6 @@ private:
     t.setOperandPrecision(
         cast<RankedTensorType>(op.getQ().getType()).getElementType());
     Sizes sizes = readSizes(op, r);
-    Value batch = sizes.batch, queries = sizes.queries,
-          kvHeads = sizes.kvHeads, groupSize = sizes.groupSize;
-    OpFoldResult group = sizes.group;
     OpFoldResult valueDim =
         tensor::getMixedSize(b, op.getLoc(), op.getV(), 3);
     OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
@@ -158,8 +155,8 @@ private:
     // Each part's state per (batch, key/value head, position, part): the
     // G rows of one position's query heads.
     SmallVector<OpFoldResult> rowsShape = {
-        getAsOpFoldResult(batch), getAsOpFoldResult(kvHeads),
-        getAsOpFoldResult(queries), splits, group};
+        getAsOpFoldResult(sizes.batch), getAsOpFoldResult(sizes.kvHeads),
+        getAsOpFoldResult(sizes.queries), splits, sizes.group};
     SmallVector<OpFoldResult> accShape = rowsShape;
     accShape.push_back(valueDim);
     auto empty = [&](ArrayRef<OpFoldResult> shape) -> Value {
@@ -171,10 +168,10 @@ private:
                                 empty(accShape)},
         [&](ValueRange ivs, ValueRange) -> SmallVector<ParallelTile> {
           Value bi = ivs[0], kvHead = ivs[1], position = ivs[2];
-          Value firstHead = r.mulIndex(kvHead, groupSize);
+          Value firstHead = r.mulIndex(kvHead, sizes.groupSize);
           SmallVector<Value> state = emitQueryTile(
               op, t, r, bi, kvHead, position, r.index(1), firstHead,
-              groupSize, group, /*queryTile=*/1,
+              sizes.groupSize, sizes.group, /*queryTile=*/1,
               KeyPart{ivs[3], options.keySplits});
           SmallVector<OpFoldResult> at = {bi, kvHead, position, ivs[3], zero};
           SmallVector<OpFoldResult> accAt = at;
@@ -182,35 +179,36 @@ private:
           return {{state[0], at}, {state[1], at}, {state[2], accAt}};
         });
     SmallVector<Value> results = t.forall(
-        {getAsOpFoldResult(batch), getAsOpFoldResult(kvHeads),
-         getAsOpFoldResult(queries)},
+        {getAsOpFoldResult(sizes.batch), getAsOpFoldResult(sizes.kvHeads),
+         getAsOpFoldResult(sizes.queries)},
         {op.getOInit()},
         [&](ValueRange ivs, ValueRange) -> SmallVector<ParallelTile> {
           Value bi = ivs[0], kvHead = ivs[1], position = ivs[2];
           SmallVector<OpFoldResult> at = {bi, kvHead, position, zero, zero};
-          SmallVector<OpFoldResult> sizes = {one, one, one, splits, group};
-          Value maxes = t.slice(parts[0], at, sizes, {0, 1, 2});
-          Value sums = t.slice(parts[1], at, sizes, {0, 1, 2});
+          SmallVector<OpFoldResult> extent = {one, one, one, splits,
+                                             sizes.group};
+          Value maxes = t.slice(parts[0], at, extent, {0, 1, 2});
+          Value sums = t.slice(parts[1], at, extent, {0, 1, 2});
           at.push_back(zero);
-          sizes.push_back(valueDim);
-          Value accs = t.slice(parts[2], at, sizes, {0, 1, 2});
+          extent.push_back(valueDim);
+          Value accs = t.slice(parts[2], at, extent, {0, 1, 2});
           // [N, G] partial states -> m [G], then each part's weight.
           AffineMap partRow = t.identity(2), row = t.dims(2, {1});
-          Value max = t.maxOver({group}, {maxes}, {t.dims(2, {1, 0})},
+          Value max = t.maxOver({sizes.group}, {maxes}, {t.dims(2, {1, 0})},
                                 [&](ValueRange e) { return e[0]; });
           Value weights =
-              t.map({splits, group}, {maxes, max}, {partRow, row},
+              t.map({splits, sizes.group}, {maxes, max}, {partRow, row},
                     [&](ValueRange e) { return t.softmaxWeight(e[0], e[1]); });
-          Value sum = t.sum({group}, {weights, sums},
+          Value sum = t.sum({sizes.group}, {weights, sums},
                             {t.dims(2, {1, 0}), t.dims(2, {1, 0})},
                             [&](ValueRange e) { return t.mul(e[0], e[1]); });
-          Value acc = t.sum({group, valueDim}, {weights, accs},
+          Value acc = t.sum({sizes.group, valueDim}, {weights, accs},
                             {t.dims(3, {2, 0}), t.dims(3, {2, 0, 1})},
                             [&](ValueRange e) { return t.mul(e[0], e[1]); });
           Value block = normalize(t, acc, sum);
-          Value firstHead = r.mulIndex(kvHead, groupSize);
+          Value firstHead = r.mulIndex(kvHead, sizes.groupSize);
           return {outputRows(op, t, block, bi, position, r.index(1),
-                             firstHead, group, /*queryTile=*/1)};
+                             firstHead, sizes.group, /*queryTile=*/1)};
         });
     return results[0];
   }
