@@ -67,6 +67,24 @@ def _float(value: float) -> str:
     return f"{float(value):.9e} : f32"
 
 
+def _chunk_config(config: Optional[dict]) -> List[str]:
+    """An op's own recur.chunk_config (docs/chunked-forms.md), e.g.
+    {"chunk_size": 16, "serial_below": 16, "state_pass": "sequential",
+    "linear_attention_form": "chunked", "key_splits": 3}: the attribute,
+    or nothing for None."""
+    if config is None:
+        return []
+    entries = []
+    for key, value in sorted(config.items()):
+        if isinstance(value, bool):
+            entries.append(f"{key} = {'true' if value else 'false'}")
+        elif isinstance(value, int):
+            entries.append(f"{key} = {value} : i64")
+        else:
+            entries.append(f'{key} = "{value}"')
+    return ["recur.chunk_config = {" + ", ".join(entries) + "}"]
+
+
 @dataclass
 class Function:
     name: str
@@ -206,7 +224,7 @@ class Function:
                           ["delta_softplus"] if delta_softplus else [], [])
 
     def linear_attention(self, q, k, v, g=None, gate_kind="none", beta=None,
-                         bonus=None, h0=None, scale=None):
+                         bonus=None, h0=None, scale=None, chunk_config=None):
         clauses = []
         if (g is None) != (gate_kind == "none"):
             raise ValueError("gate_kind 'none' exactly when g is absent")
@@ -215,6 +233,7 @@ class Function:
         self._optional("beta", beta, clauses)
         self._optional("bonus", bonus, clauses)
         attrs = [f"scale = {_float(scale)}"] if scale is not None else []
+        attrs += _chunk_config(chunk_config)
         o = self._destination(q.shape[:3] + (v.shape[3],), v.dtype,
                               [(q, 0), (q, 1), (q, 2), (v, 3)], zero=False)
         state = self._state(h0, (q.shape[0], q.shape[2], q.shape[3], v.shape[3]),
@@ -222,12 +241,14 @@ class Function:
         return self._emit("linear_attention", [q, k, v], clauses, [o, state],
                           [], attrs)
 
-    def attention(self, q, k, v, causal=False, window=0, scale=None):
+    def attention(self, q, k, v, causal=False, window=0, scale=None,
+                  chunk_config=None):
         attrs = []
         if window:
             attrs.append(f"window = {int(window)} : i64")
         if scale is not None:
             attrs.append(f"scale = {_float(scale)}")
+        attrs += _chunk_config(chunk_config)
         o = self._destination(q.shape[:3] + (v.shape[3],), q.dtype,
                               [(q, 0), (q, 1), (q, 2), (v, 3)], zero=False)
         return self._emit("attention", [q, k, v], [], [o],
