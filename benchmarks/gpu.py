@@ -1,9 +1,16 @@
-"""Times every op on a GPU target against the CPU target on this machine.
+"""Times the ops on a GPU target.
 
     /usr/bin/python3 benchmarks/gpu.py [--target cuda|vulkan] [--quick]
         [--reps N] [--out DIR] [--static]
 
-Each workload (the ops at model sizes: linear attention of every gate kind
+cuda, where a CUDA driver loads: benchmarks/gpu_device.py's table (the
+GPU's measured mma.sync and copy limits, then each workload of
+gpu_static.py, anchors included, timed on device buffers by CUDA events,
+as % of those limits, beside the published anchors). Without a driver, or
+with --static: gpu_static.py's figures (below).
+
+vulkan (a smoke test on lavapipe, and the table this docstring describes
+from here on): each workload (the ops at model sizes: linear attention of every gate kind
 and the delta rule, the two scans, attention, conv1d; bf16 inputs where
 models use them) is compiled with recur-compile for the GPU target and for
 the CPU, called through the Python runtime (NAME_host on the GPU, which
@@ -36,6 +43,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "python"))
 
+import gpu_device  # noqa: E402
 import gpu_static  # noqa: E402
 from recur.model import Module  # noqa: E402
 from recur.runner import compile_module  # noqa: E402
@@ -106,8 +114,7 @@ def workloads(quick):
 # The linear attention workloads, also timed in the token-serial form.
 LINEAR = ("retnet", "mamba2", "gla", "gated_deltanet")
 
-RANGES = {"g": (-0.3, -0.01), "beta": (0, 1), "a": (0.5, 1.0),
-          "delta": (0.01, 0.1), "A": (-2, -0.1), "k": (-0.2, 0.2)}
+RANGES = gpu_device.RANGES
 
 
 def inputs_for(signature, dims, rng):
@@ -154,6 +161,9 @@ def main():
         args.static = True
     if args.static:
         return gpu_static.run(quick=args.quick, workdir=args.out)
+    if args.target == "cuda":
+        return gpu_device.run(quick=args.quick, reps=max(args.reps, 5),
+                              workdir=args.out)
     workdir = args.out or tempfile.mkdtemp(prefix="recur-gpu-bench-")
     B, T = (1, 64) if args.quick else (2, 2048)
     rng = np.random.default_rng(0)

@@ -186,19 +186,24 @@ def moved_bytes(function):
     return total
 
 
-def anchor_ratio(anchor, bound_ms):
+def anchor_ms(anchor):
     """The first published time in `anchor` ("name ms, ..." or
-    "name low-high", written with a decimal point) over the bound."""
+    "name low-high", written with a decimal point), or None."""
     for word in anchor.replace(",", " ").split():
         first = word.split("-")[0]
         if "." not in first:
             continue
         try:
-            value = float(first)
+            return float(first)
         except ValueError:
             continue
-        return f"{value / bound_ms:6.1f}x"
-    return ""
+    return None
+
+
+def anchor_ratio(anchor, ms):
+    """The anchor's published time over `ms`, as a ratio, or ''."""
+    value = anchor_ms(anchor)
+    return "" if value is None else f"{value / ms:6.1f}x"
 
 
 def run(arch="sm_90", quick=False, workdir=None):
