@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 
+#include "llvm/ADT/SetVector.h"
+
 namespace mlir {
 namespace recur {
 #define GEN_PASS_DEF_RECURGPUNARROWMATMULOPERANDS
@@ -54,7 +56,8 @@ struct RecurGPUNarrowMatmulOperands
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<linalg::GenericOp> widenings;
+    // Each widening once, though it may feed several operands (A A^T).
+    SetVector<Operation *> widenings;
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation()->walk([&](linalg::MatmulOp op) {
       if (op.hasPureTensorSemantics() &&
@@ -69,7 +72,7 @@ struct RecurGPUNarrowMatmulOperands
       for (Value input : op.getInputs()) {
         Value narrow = widenedFrom(input);
         if (narrow) {
-          widenings.push_back(input.getDefiningOp<linalg::GenericOp>());
+          widenings.insert(input.getDefiningOp());
           narrowed = true;
         }
         inputs.push_back(narrow ? narrow : input);
@@ -87,7 +90,7 @@ struct RecurGPUNarrowMatmulOperands
           op, op->getResultTypes(), inputs, op.getOutputs(), attributes);
     }
     // Widenings no one reads any more.
-    for (linalg::GenericOp widen : widenings)
+    for (Operation *widen : widenings)
       if (widen->use_empty())
         widen->erase();
   }

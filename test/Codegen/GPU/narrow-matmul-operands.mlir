@@ -66,3 +66,24 @@ func.func @transposed(%a: tensor<16x32xbf16>, %b: tensor<8x32xf32>, %c: tensor<1
       {recur.operand_precision = bf16} ins(%wa, %b : tensor<16x32xf32>, tensor<8x32xf32>) outs(%c : tensor<16x8xf32>) -> tensor<16x8xf32>
   return %m : tensor<16x8xf32>
 }
+
+// One widening read as both operands (K K^T): both read the bf16 tile, and
+// the widening goes once.
+// CHECK-LABEL: func.func @both_operands
+// CHECK-SAME: (%[[K:[^:]+]]: tensor<16x32xbf16>
+// CHECK-NOT: linalg.generic
+// CHECK: linalg.matmul indexing_maps = [#{{.+}}, #{{.+}}, #{{.+}}] ins(%[[K]], %[[K]] : tensor<16x32xbf16>, tensor<16x32xbf16>)
+func.func @both_operands(%k: tensor<16x32xbf16>, %c: tensor<16x16xf32>)
+    -> tensor<16x16xf32> {
+  %e = tensor.empty() : tensor<16x32xf32>
+  %w = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%k : tensor<16x32xbf16>) outs(%e : tensor<16x32xf32>) {
+  ^bb0(%x: bf16, %o: f32):
+    %y = arith.extf %x : bf16 to f32
+    linalg.yield %y : f32
+  } -> tensor<16x32xf32>
+  %m = linalg.matmul
+      indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%w, %w : tensor<16x32xf32>, tensor<16x32xf32>) outs(%c : tensor<16x16xf32>) -> tensor<16x16xf32>
+  return %m : tensor<16x16xf32>
+}
