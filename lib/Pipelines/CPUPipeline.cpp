@@ -84,6 +84,9 @@ void mlir::recur::buildBufferizationPipeline(OpPassManager &pm,
   // chain of a thousand ops no longer makes the bufferization analysis
   // (quadratic in the aliases of in-place chains) take minutes.
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  // A destination that is a read-only input is copied into the output the
+  // result ends in, not into a temporary copied again.
+  pm.addNestedPass<func::FuncOp>(createRecurCopyReadOnlyInits());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;

@@ -203,6 +203,22 @@ def RecurLowerExpandShape : Pass<"recur-lower-expand-shape"> {
   ];
 }
 
+def RecurCopyReadOnlyInits : Pass<"recur-copy-read-only-inits"> {
+  let summary = "Copy read-only destinations explicitly, into tensor.empty";
+  let description = [{
+    Before bufferization: an op that writes a destination in place (a DPS
+    init, an `scf.forall`'s shared output) whose value is a read-only
+    buffer's tensor (a `bufferization.to_tensor` that is not writable: a
+    function's input, such as a recurrence's initial state) takes instead
+    a `linalg.copy` of it into a `tensor.empty`. One-Shot Bufferize would
+    copy it into a new buffer anyway; made explicit, empty-tensor
+    elimination puts that copy in the buffer the result is materialized in
+    (the caller's output), and the copy from the new buffer into it goes.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def RecurCopyToLinalg : Pass<"recur-copy-to-linalg"> {
   let summary = "Rewrite strided memref.copy into linalg.copy";
   let description = [{
