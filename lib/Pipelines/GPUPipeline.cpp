@@ -32,7 +32,8 @@ using namespace mlir;
 using namespace mlir::recur;
 
 void mlir::recur::buildGPUKernelsPipeline(OpPassManager &pm,
-                                          const GPUPipelineOptions &options) {
+                                          const GPUPipelineOptions &options,
+                                          bool mmaStaging) {
   buildCInterfacePipeline(pm, /*bufferHandles=*/true);
   // The GPU policy: which ops take the chunked form, with which tiles
   // (under the reference lowering, only those with no token-serial form).
@@ -40,6 +41,7 @@ void mlir::recur::buildGPUKernelsPipeline(OpPassManager &pm,
   policy.tokenSerial = options.lowering == RecurLowering::Reference;
   policy.sharedMemoryBytes = options.sharedMemoryBytes;
   policy.threadsPerBlock = options.threadsPerBlock;
+  policy.mmaStaging = mmaStaging;
   policy.chunkSize = options.chunkSize;
   policy.serialBelow = options.serialBelow;
   policy.linearAttentionForm = options.linearAttentionForm;
@@ -78,6 +80,7 @@ void mlir::recur::buildGPUKernelsPipeline(OpPassManager &pm,
   pm.addPass(memref::createFoldMemRefAliasOpsPass());
   RecurGPUFlattenBuffersOptions flatten;
   flatten.sharedMemoryBytes = options.sharedMemoryBytes;
+  flatten.mmaStaging = mmaStaging;
   pm.addPass(createRecurGPUFlattenBuffers(flatten));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -124,7 +127,8 @@ static void buildHostLLVMPipeline(OpPassManager &pm,
 
 void mlir::recur::buildVulkanPipeline(OpPassManager &pm,
                                       const GPUPipelineOptions &options) {
-  buildGPUKernelsPipeline(pm, options);
+  // The MMAs are emulated through shared memory.
+  buildGPUKernelsPipeline(pm, options, /*mmaStaging=*/true);
   // Vulkan 1.3 with 16-bit storage: what lavapipe and every desktop GPU
   // driver give.
   GpuSPIRVAttachTargetOptions target;
@@ -163,7 +167,8 @@ void mlir::recur::buildVulkanPipeline(OpPassManager &pm,
 static void buildCUDAKernels(OpPassManager &pm,
                              const GPUPipelineOptions &options,
                              StringRef format) {
-  buildGPUKernelsPipeline(pm, options);
+  // mma.sync takes its operands in registers.
+  buildGPUKernelsPipeline(pm, options, /*mmaStaging=*/false);
   pm.addPass(createRecurCUDAKernelABI());
   GpuNVVMAttachTargetOptions target;
   target.chip = options.gpuArch;

@@ -223,9 +223,12 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
 /// the GPU policy, recur ops tiled into blocks and in each block into
 /// chunked tile ops or threads that walk the tokens,
 /// bufferization, every loop nest over buffers as a kernel (gpu.module)
-/// launched from the host (gpu.launch_func).
+/// launched from the host (gpu.launch_func). `mmaStaging`: the tail
+/// stages the warp-wide MMAs in shared memory (vulkan's emulation), which
+/// the tiles' budget leaves room for.
 void buildGPUKernelsPipeline(OpPassManager &pm,
-                             const GPUPipelineOptions &options);
+                             const GPUPipelineOptions &options,
+                             bool mmaStaging);
 /// The vulkan target: the common stage, SPIR-V kernels embedded in the
 /// host code, launches through recur's Vulkan runtime, all in the LLVM
 /// dialect with C entry points.

@@ -275,8 +275,9 @@ struct RecurGPUConfigure
       return signalPassFailure();
     }
     // The tiles' budget: what the block's warps do not set aside for
-    // their MMAs.
-    int64_t tileBytes = sharedMemoryBytes - mmaStagingBytes(threadsPerBlock);
+    // their MMAs, where they stage them.
+    int64_t tileBytes =
+        sharedMemoryBytes - (mmaStaging ? mmaStagingBytes(threadsPerBlock) : 0);
     ChunkConfig base;
     base.chunkSize = chunkSize;
     base.serialBelow = serialBelow;

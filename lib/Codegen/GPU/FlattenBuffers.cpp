@@ -222,7 +222,7 @@ struct RecurGPUFlattenBuffers
                                      : WalkResult::advance();
                         })
                         .wasInterrupted();
-      if (hasMMA) {
+      if (hasMMA && mmaStaging) {
         std::optional<int64_t> threads =
             getConstantIntValue(launch.getBlockSizeX());
         if (!threads) {

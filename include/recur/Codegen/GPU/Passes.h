@@ -48,7 +48,7 @@ void eraseMMADeclarations(gpu::GPUModuleOp module);
 /// The shared memory a block sets aside per warp for its warp-wide MMAs:
 /// one 16 x 16 A and one 16 x 8 B of 16-bit elements (the vulkan tail's
 /// emulation stages them there). The GPU policy leaves it out of the chunk
-/// tiles' budget, on every GPU target, so both run the same tiles.
+/// tiles' budget on that target (the cuda tail's MMAs take registers).
 inline constexpr int64_t kMMAStagingBytesPerWarp = (16 * 16 + 16 * 8) * 2;
 /// What a block of `threads` threads sets aside for its MMAs' staging.
 inline int64_t mmaStagingBytes(int64_t threads) {

@@ -26,7 +26,8 @@ def RecurGPUConfigure : Pass<"recur-gpu-configure"> {
     own `recur.chunk_config` stays, if it is well formed (a `value_block`
     must divide a static V). The tiles' budget is `shared-memory-bytes`
     less what the block's warps set aside for their warp-wide MMAs
-    (`--recur-gpu-mma-matmuls`).
+    (`--recur-gpu-mma-matmuls`) where they stage them (`mma-staging`: the
+    vulkan tail's emulation).
   }];
   let options = [
     Option<"chunkSize", "chunk-size", "int64_t", /*default=*/"16",
@@ -41,6 +42,9 @@ def RecurGPUConfigure : Pass<"recur-gpu-configure"> {
            /*default=*/"128",
            "The threads of a block (its warps' MMA staging comes out of "
            "shared-memory-bytes)">,
+    Option<"mmaStaging", "mma-staging", "bool", /*default=*/"true",
+           "The warps stage their MMAs in shared memory (the vulkan tail's "
+           "emulation; cuda's tensor cores take registers)">,
     Option<"tokenSerial", "token-serial", "bool", /*default=*/"false",
            "Every op token-serial (the reference lowering) but those that "
            "have no token-serial form on GPUs (conv1d of run-time width)">,
@@ -194,6 +198,9 @@ def RecurGPUFlattenBuffers : Pass<"recur-gpu-flatten-buffers"> {
     Option<"sharedMemoryBytes", "shared-memory-bytes", "int64_t",
            /*default=*/"32768",
            "The shared memory a block may take, in bytes">,
+    Option<"mmaStaging", "mma-staging", "bool", /*default=*/"true",
+           "Count the shared memory the warps stage their MMAs in (the "
+           "vulkan tail's emulation)">,
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
