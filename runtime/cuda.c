@@ -665,6 +665,20 @@ static int checkLaunch(const kernelImage *kernel, const int64_t *args,
   return 0;
 }
 
+/* The kernel's shared memory against the device's limit: before its
+ * function is created, which opts it in to that memory. */
+static int checkSharedLimit(const kernelImage *kernel,
+                            const contextInfo *context) {
+  if (kernel->sharedBytes <= context->limits[LIMIT_SHARED])
+    return 0;
+  return fail(RECUR_CUDA_DEVICE_ERROR,
+              "kernel %s: %lld bytes of shared memory a block, above the "
+              "device's limit of %d (recur-compile --shared-memory-bytes "
+              "sets the budget)",
+              kernel->name, (long long)kernel->sharedBytes,
+              context->limits[LIMIT_SHARED]);
+}
+
 /* The checks against the device's and the kernel's limits. */
 static int checkLimits(const kernelImage *kernel, const contextInfo *context,
                        const kernelFunction *function, const int64_t *args,
@@ -738,14 +752,8 @@ int recur_cuda_launch(int64_t kernel_address, int64_t grid_x, int64_t grid_y,
   const kernelFunction *function = NULL;
   pthread_mutex_lock(&cache.lock);
   status = findContext(key, &info);
-  /* Before the function is opted in to its shared memory. */
-  if (status == 0 && kernel.sharedBytes > info->limits[LIMIT_SHARED])
-    status = fail(RECUR_CUDA_DEVICE_ERROR,
-                  "kernel %s: %lld bytes of shared memory a block, above the "
-                  "device's limit of %d (recur-compile --shared-memory-bytes "
-                  "sets the budget)",
-                  kernel.name, (long long)kernel.sharedBytes,
-                  info->limits[LIMIT_SHARED]);
+  if (status == 0)
+    status = checkSharedLimit(&kernel, info);
   if (status == 0)
     status = findFunction(key, &kernel, &function);
   pthread_mutex_unlock(&cache.lock);

@@ -213,16 +213,19 @@ struct RecurGPUFlattenBuffers
           return WalkResult::interrupt();
         sharedBytes += *bytes;
       }
-      // What the block's warps set aside for their MMAs, if it has any.
+      // What the block's warps set aside for their MMAs, if the target
+      // stages them and the block has any.
       int64_t stagingBytes = 0;
-      bool hasMMA = launch.getBody()
-                        .walk([](func::CallOp call) {
-                          return isMMAFunctionName(call.getCallee())
-                                     ? WalkResult::interrupt()
-                                     : WalkResult::advance();
-                        })
-                        .wasInterrupted();
-      if (hasMMA && mmaStaging) {
+      auto hasMMA = [&] {
+        return launch.getBody()
+            .walk([](func::CallOp call) {
+              return isMMAFunctionName(call.getCallee())
+                         ? WalkResult::interrupt()
+                         : WalkResult::advance();
+            })
+            .wasInterrupted();
+      };
+      if (mmaStaging && hasMMA()) {
         std::optional<int64_t> threads =
             getConstantIntValue(launch.getBlockSizeX());
         if (!threads) {

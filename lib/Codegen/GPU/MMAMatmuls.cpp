@@ -1,8 +1,8 @@
 //===- MMAMatmuls.cpp - Tile matmuls as warp-wide m16n8k16 MMAs -----------===//
 //
 // A matmul C[M, N] += A[M, K] B[K, N] on static tiles of a chunked form's
-// block (f32 C; f32, bf16 or f16 A and B) (any of A B, A^T B, A B^T: the operands are read through the
-// op's indexing maps) becomes
+// block (f32 C; f32, bf16 or f16 A and B; any of A B, A^T B, A B^T: the
+// operands are read through the op's indexing maps) becomes
 //
 //   scf.parallel (%it) = (0) to (fragments * 32) {recur.gpu.warp_lanes}
 //     fragment = it / 32, lane = it % 32: output rows 16 fm + [0, 16),
@@ -321,19 +321,19 @@ static void rewriteAsMMA(RewriterBase &rewriter, const TileMatmul &matmul,
         // x = high + low: high = x rounded, low = the rest rounded; an
         // element of the precision's type is its own high part (a 16-bit
         // one of another type is widened first).
+        auto asF32 = [&](Value element) -> Value {
+          return element.getType().isF32()
+                     ? element
+                     : arith::ExtFOp::create(inner, inner.getF32Type(),
+                                             element);
+        };
         auto high = [&](ValueRange elements) {
           SmallVector<Value> parts;
-          for (Value element : elements) {
-            if (element.getType() == matmul.precision) {
-              parts.push_back(element);
-              continue;
-            }
-            if (!element.getType().isF32())
-              element =
-                  arith::ExtFOp::create(inner, inner.getF32Type(), element);
-            parts.push_back(
-                arith::TruncFOp::create(inner, matmul.precision, element));
-          }
+          for (Value element : elements)
+            parts.push_back(element.getType() == matmul.precision
+                                ? element
+                                : arith::TruncFOp::create(
+                                      inner, matmul.precision, asF32(element)));
           return parts;
         };
         auto low = [&](ValueRange elements, ValueRange highs) {
@@ -341,11 +341,8 @@ static void rewriteAsMMA(RewriterBase &rewriter, const TileMatmul &matmul,
           Value zeroF = arith::ConstantOp::create(
               inner, inner.getF32FloatAttr(0.0));
           for (auto [element, part] : llvm::zip_equal(elements, highs)) {
-            if (!element.getType().isF32())
-              element =
-                  arith::ExtFOp::create(inner, inner.getF32Type(), element);
             Value rest = arith::SubFOp::create(
-                inner, element,
+                inner, asF32(element),
                 arith::ExtFOp::create(inner, inner.getF32Type(), part));
             // Infinities and NaN are all high part: inf - inf must not
             // make a NaN.
@@ -364,11 +361,8 @@ static void rewriteAsMMA(RewriterBase &rewriter, const TileMatmul &matmul,
           return func::CallOp::create(inner, mma, operands).getResults();
         };
         SmallVector<Value> aHigh = high(aElements), bHigh = high(bElements);
-        if (!matmul.split) {
-          scf::YieldOp::create(inner, multiply(aHigh, bHigh, carried));
-          return;
-        }
-        if (matmul.aExact && matmul.bExact) {
+        // One MMA: operands rounded to the input type, or both exact.
+        if (!matmul.split || (matmul.aExact && matmul.bExact)) {
           scf::YieldOp::create(inner, multiply(aHigh, bHigh, carried));
           return;
         }

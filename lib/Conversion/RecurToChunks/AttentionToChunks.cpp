@@ -164,8 +164,7 @@ private:
     };
     SmallVector<Value> parts = t.forall(
         ArrayRef<OpFoldResult>(rowsShape).drop_back(),
-        {empty(rowsShape), empty(rowsShape),
-                                empty(accShape)},
+        {empty(rowsShape), empty(rowsShape), empty(accShape)},
         [&](ValueRange ivs, ValueRange) -> SmallVector<ParallelTile> {
           Value bi = ivs[0], kvHead = ivs[1], position = ivs[2];
           Value firstHead = r.mulIndex(kvHead, sizes.groupSize);

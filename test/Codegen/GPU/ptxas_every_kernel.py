@@ -126,7 +126,8 @@ def check_all_mma(source: str, ptx: str, opt_tool: str) -> None:
     """Every matmul of module `source` (recur ops only: all of them in
     the chunked forms' blocks, with sm_90's budget) is left to no FMA loop."""
     result = subprocess.run(
-        [opt_tool, source, "--recur-vulkan-pipeline=shared-memory-bytes=115712",
+        [opt_tool, source,
+         f"--recur-vulkan-pipeline=shared-memory-bytes={BUDGETS['sm_90']}",
          "--mlir-print-ir-after=recur-gpu-mma-matmuls", "-o", os.devnull],
         capture_output=True, text=True)
     if result.returncode != 0:
