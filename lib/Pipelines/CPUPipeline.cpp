@@ -62,6 +62,8 @@ void mlir::recur::buildRecurLoweringPipeline(
     policy.serialBelow = options.serialBelow;
     policy.linearAttentionForm = options.linearAttentionForm;
     pm.addPass(createRecurCPUConfigure(policy));
+    // A description's own sequence_splits.
+    pm.addPass(createRecurSplitSequences());
     pm.addPass(createRecurChunk());
     // The chunked forms' A B^T as B^T formed once and a plain matmul.
     pm.addNestedPass<func::FuncOp>(createRecurCPUTransposeB());

@@ -46,10 +46,15 @@ void mlir::recur::buildGPUKernelsPipeline(OpPassManager &pm,
   policy.serialBelow = options.serialBelow;
   policy.linearAttentionForm = options.linearAttentionForm;
   pm.addPass(createRecurGPUConfigure(policy));
+  // Sequences split into parts where B x H cannot fill the GPU.
+  pm.addPass(createRecurSplitSequences());
   // Blocks over (batch, heads); a chunked op's block takes its chunked
   // form (tile ops its threads share), any other op's block has threads
   // over the other independent dimensions, each walking its tokens.
   pm.addPass(createRecurGPUTile());
+  // A tile's output that nothing reads leaves its forall's results (the
+  // parts' end states of a split sequence update the state only).
+  pm.addPass(createCanonicalizerPass());
   RecurChunkOptions chunk;
   chunk.configuredOnly = true;
   pm.addPass(createRecurChunk(chunk));

@@ -83,4 +83,30 @@ def RecurChunk : Pass<"recur-chunk"> {
   ];
 }
 
+def RecurSplitSequences : Pass<"recur-split-sequences"> {
+  let summary = "Split linear attention's sequences into parts (sequence_splits)";
+  let description = [{
+    Rewrites each `recur.linear_attention` whose `recur.chunk_config` has
+    `sequence_splits = P` (P >= 2; it must divide a static T) into linear
+    attentions over the P parts of each sequence, each part a sequence of
+    its own: every part's end state from a zero state (a linear attention
+    whose output nothing reads, which the chunked form skips), for the
+    delta rule also every part's `[K, K]` transition (the end state from
+    the identity with zero values), then the state entering each part,
+    one part after the other (an `scf.for` over the parts), then every
+    part's outputs from its entering state. The parts carry the op's
+    configuration without `sequence_splits`. On GPUs this gives P times
+    more blocks where B x H x value blocks cannot fill the GPU; the
+    state's work is done twice. The math is at the top of
+    `lib/Conversion/RecurToChunks/SplitSequences.cpp`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // RECUR_CONVERSION_PASSES_TD

@@ -34,6 +34,9 @@ DictionaryAttr ChunkConfig::toAttr(MLIRContext *context) const {
   if (keySplits != 0)
     entries.push_back(
         b.getNamedAttr("key_splits", b.getI64IntegerAttr(keySplits)));
+  if (sequenceSplits != 0)
+    entries.push_back(b.getNamedAttr("sequence_splits",
+                                     b.getI64IntegerAttr(sequenceSplits)));
   return b.getDictionaryAttr(entries);
 }
 
@@ -78,6 +81,10 @@ FailureOr<ChunkConfig> ChunkConfig::fromOp(Operation *op) {
   if (dict.contains("key_splits") &&
       failed(integer("key_splits", 1, kMaxKeySplits, config.keySplits)))
     return failure();
+  if (dict.contains("sequence_splits") &&
+      failed(integer("sequence_splits", 1, kMaxSequenceSplits,
+                     config.sequenceSplits)))
+    return failure();
   if (Attribute local = dict.get("local_state")) {
     auto flag = dyn_cast<BoolAttr>(local);
     if (!flag)
@@ -88,7 +95,8 @@ FailureOr<ChunkConfig> ChunkConfig::fromOp(Operation *op) {
   for (NamedAttribute entry : dict)
     if (!llvm::is_contained({"chunk_size", "serial_below", "state_pass",
                              "linear_attention_form", "value_block",
-                             "local_state", "key_splits"},
+                             "local_state", "key_splits",
+                             "sequence_splits"},
                             entry.getName().strref()))
       return op->emitOpError() << attrName << ": unknown entry '"
                                << entry.getName().strref() << "'";
@@ -125,9 +133,10 @@ LogicalResult ChunkConfig::checkOptions(Operation *scope, StringRef pass,
 bool ChunkConfig::operator<(const ChunkConfig &other) const {
   return std::make_tuple(chunkSize, static_cast<int>(statePass), serialBelow,
                          static_cast<int>(linearAttentionForm), valueBlock,
-                         localState, keySplits) <
+                         localState, keySplits, sequenceSplits) <
          std::make_tuple(other.chunkSize, static_cast<int>(other.statePass),
                          other.serialBelow,
                          static_cast<int>(other.linearAttentionForm),
-                         other.valueBlock, other.localState, other.keySplits);
+                         other.valueBlock, other.localState, other.keySplits,
+                         other.sequenceSplits);
 }

@@ -90,7 +90,10 @@ SmallVector<Value> mlir::recur::emitChunkedScan(
         return {next, entering};
       });
 
-  // Phase 3: every chunk's outputs from its entering state, independently.
+  // Phase 3: every chunk's outputs from its entering state, independently
+  // (without outputs, the end state is all there is to compute).
+  if (outputs.empty())
+    return {carries[0]};
   SmallVector<Value> written = t.forall(
       count, outputs,
       [&](ValueRange ivs, ValueRange shared) -> SmallVector<ParallelTile> {

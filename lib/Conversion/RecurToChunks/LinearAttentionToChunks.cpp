@@ -88,15 +88,20 @@ public:
       : t(t), r(r), decay(decay), chunk(chunk), keyDim(keyDim),
         valueDim(valueDim) {}
 
-  /// The chunk's output [C, V] and the state after it.
+  /// The chunk's output [C, V] (null without `withOutput`) and the state
+  /// after it.
   std::pair<Value, Value> emit(const ChunkTiles &tiles, Value state,
-                               Value bonus);
+                               Value bonus, bool withOutput);
   /// For the additive update, the chunk's action on the state as
   /// S -> P * S + E (elementwise, [K, V]): P = exp(b_last) broadcast over
   /// the rows it decays, E = (K * exp(b_last - b))^T V.
   std::pair<Value, Value> summarize(const ChunkTiles &tiles);
 
 private:
+  /// The chunk's output O = (Q * exp(b')) S + A W, from the state entering
+  /// it, the cumulative log-decay b (null without decay) and W.
+  Value emitOutput(const ChunkTiles &tiles, Value state, Value bonus,
+                   Value logDecay, Value values);
   OpFoldResult size(int64_t value) { return t.builder().getIndexAttr(value); }
   OpFoldResult rows() { return size(chunk); }
 
@@ -320,12 +325,11 @@ std::pair<Value, Value> ChunkEmitter::summarize(const ChunkTiles &tiles) {
 }
 
 std::pair<Value, Value> ChunkEmitter::emit(const ChunkTiles &tiles, Value state,
-                                           Value bonus) {
+                                           Value bonus, bool withOutput) {
   bool hasDecay = decay != Decay::None;
-  Value logDecay, readDecay, lastDecay;
+  Value logDecay, lastDecay;
   if (hasDecay) {
     logDecay = prefixSum(tiles.gate, /*inclusive=*/true);
-    readDecay = bonus ? prefixSum(tiles.gate, /*inclusive=*/false) : logDecay;
     lastDecay = lastRow(logDecay);
   }
 
@@ -346,6 +350,27 @@ std::pair<Value, Value> ChunkEmitter::emit(const ChunkTiles &tiles, Value state,
                    [&](ValueRange e) { return t.sub(e[0], e[1]); });
   }
 
+  Value output;
+  if (withOutput)
+    output = emitOutput(tiles, state, bonus, logDecay, values);
+
+  Value carried = hasDecay ? decayState(state, lastDecay) : state;
+  Value keys = hasDecay ? decayToEnd(tiles.k, logDecay, lastDecay) : tiles.k;
+  // The chunk's contribution is summed from zero and then added once, so the
+  // state's rounding grows with the number of chunks, not of tokens.
+  Value contribution =
+      t.matmulTransposeA(keys, values, t.zeros({keyDim, valueDim}));
+  Value next = t.update(carried, {contribution}, {t.identity(2)},
+                        [&](ValueRange e) { return t.add(e[1], e[0]); });
+  return {output, next};
+}
+
+Value ChunkEmitter::emitOutput(const ChunkTiles &tiles, Value state,
+                               Value bonus, Value logDecay, Value values) {
+  bool hasDecay = decay != Decay::None;
+  Value readDecay = logDecay;
+  if (hasDecay && bonus)
+    readDecay = prefixSum(tiles.gate, /*inclusive=*/false);
   Value scores = pairScores(tiles.q, readDecay, tiles.k, logDecay,
                             /*strict=*/bonus != nullptr);
   if (bonus) {
@@ -361,17 +386,7 @@ std::pair<Value, Value> ChunkEmitter::emit(const ChunkTiles &tiles, Value state,
   }
   Value queries = hasDecay ? decayRows(tiles.q, readDecay) : tiles.q;
   Value fromState = t.matmul(queries, state, t.zeros({rows(), valueDim}));
-  Value output = t.matmul(scores, values, fromState);
-
-  Value carried = hasDecay ? decayState(state, lastDecay) : state;
-  Value keys = hasDecay ? decayToEnd(tiles.k, logDecay, lastDecay) : tiles.k;
-  // The chunk's contribution is summed from zero and then added once, so the
-  // state's rounding grows with the number of chunks, not of tokens.
-  Value contribution =
-      t.matmulTransposeA(keys, values, t.zeros({keyDim, valueDim}));
-  Value next = t.update(carried, {contribution}, {t.identity(2)},
-                        [&](ValueRange e) { return t.add(e[1], e[0]); });
-  return {output, next};
+  return t.matmul(scores, values, fromState);
 }
 
 namespace {
@@ -409,9 +424,11 @@ private:
   /// Computes a head's {output rows, final state}.
   using HeadBody = llvm::function_ref<std::pair<Value, Value>(const Head &)>;
 
-  /// An scf.forall over (batch, head) running `body` on each.
+  /// An scf.forall over (batch, head) running `body` on each. Without
+  /// `withOutput` the heads have no output rows (`body` returns none) and
+  /// the op's output is its destination, untouched: nothing reads it.
   SmallVector<Value> emitPerHead(LinearAttentionOp op, TileBuilder &t,
-                                 HeadBody body) const {
+                                 HeadBody body, bool withOutput = true) const {
     ImplicitLocOpBuilder &b = t.builder();
     ReferenceBuilder r(b);
     Location loc = op.getLoc();
@@ -422,9 +439,11 @@ private:
     OpFoldResult timeSize = getAsOpFoldResult(time);
 
     OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
-    return t.forall(
-        {getAsOpFoldResult(batch), getAsOpFoldResult(heads)},
-        {op.getOInit(), op.getState()},
+    SmallVector<Value> destinations = {op.getState()};
+    if (withOutput)
+      destinations.insert(destinations.begin(), op.getOInit());
+    SmallVector<Value> results = t.forall(
+        {getAsOpFoldResult(batch), getAsOpFoldResult(heads)}, destinations,
         [&](ValueRange ivs, ValueRange shared) -> SmallVector<ParallelTile> {
           Head head;
           head.batch = ivs[0];
@@ -439,8 +458,11 @@ private:
           SmallVector<OpFoldResult> outputSizes = {one, timeSize, one,
                                                    valueDim};
           SmallVector<OpFoldResult> stateSizes = {one, one, keyDim, valueDim};
-          head.output = t.slice(shared[0], outputOffsets, outputSizes, {0, 2});
-          head.state = t.slice(shared[1], stateOffsets, stateSizes, {0, 1});
+          if (withOutput)
+            head.output =
+                t.slice(shared[0], outputOffsets, outputSizes, {0, 2});
+          head.state =
+              t.slice(shared.back(), stateOffsets, stateSizes, {0, 1});
           if (op.getGateKind() == GateKind::head)
             head.headGate =
                 t.widen(tensor::ExtractOp::create(b, op.getG(), head.head));
@@ -450,9 +472,15 @@ private:
                 {t.slice(op.getBonus(), {head.head, zero}, {one, keyDim}, {0})},
                 {t.identity(1)}, [&](ValueRange e) { return t.widen(e[0]); });
           auto [output, state] = body(head);
-          return {{output, outputOffsets, outputSizes},
-                  {state, stateOffsets, stateSizes}};
+          SmallVector<ParallelTile> tiles = {
+              {state, stateOffsets, stateSizes}};
+          if (withOutput)
+            tiles.insert(tiles.begin(), {output, outputOffsets, outputSizes});
+          return tiles;
         });
+    if (!withOutput)
+      results.insert(results.begin(), op.getOInit());
+    return results;
   }
 
   /// The chunked form of `op`, built at `b`'s insertion point.
@@ -466,6 +494,9 @@ private:
     Decay decay = gateKind == GateKind::none  ? Decay::None
                   : gateKind == GateKind::key ? Decay::Key
                                               : Decay::Row;
+    // Where nothing reads the output (the parts' end states of
+    // --recur-split-sequences), the chunks update the state only.
+    bool withOutput = !op.getO().use_empty();
     return emitPerHead(op, t, [&](const Head &head) {
       ChunkEmitter emitter(t, r, decay, options.chunkSize, head.keyDim,
                            head.valueDim);
@@ -473,7 +504,10 @@ private:
                      Value origin) -> SmallVector<Value> {
         ChunkTiles tiles = loadChunk(op, t, {head.batch, start, head.head},
                                      rows, head.headGate);
-        auto [output, next] = emitter.emit(tiles, state, head.bonus);
+        auto [output, next] = emitter.emit(tiles, state, head.bonus,
+                                           withOutput);
+        if (!withOutput)
+          return {next};
         return {next, t.storeRows(output, outputs[0], r.subIndex(start, origin),
                                   rows)};
       };
@@ -490,11 +524,14 @@ private:
       Value state = options.localState && pass == StatePass::Sequential
                         ? t.copyToNewTile(head.state)
                         : head.state;
+      SmallVector<Value> outputs;
+      if (withOutput)
+        outputs.push_back(head.output);
       SmallVector<Value> scanned =
           emitChunkedScan(t, r, {run, summarize}, head.time, options.chunkSize,
-                          /*reverse=*/false, pass, state, {head.output});
-      return std::pair(scanned[1], scanned[0]);
-    });
+                          /*reverse=*/false, pass, state, outputs);
+      return std::pair(withOutput ? scanned[1] : Value(), scanned[0]);
+    }, withOutput);
   }
 
   /// One token's inputs to the token-serial form, f32: q (scaled), k and v

@@ -8,8 +8,10 @@
 //
 // plus, on GPU targets, `value_block = 32` (the value columns of a block)
 // and `local_state = true` (linear attention's state carried in a tile of
-// its own: a block's shared memory), and `key_splits = 8` (attention's
-// decode with its keys split across blocks).
+// its own: a block's shared memory), `key_splits = 8` (attention's decode
+// with its keys split across blocks) and `sequence_splits = 4` (linear
+// attention's sequences split into parts, each its own block:
+// --recur-split-sequences).
 //
 // A target's configuration step writes it (the CPU's: --recur-cpu-configure,
 // lib/Codegen/CPU/ChunkPolicy.cpp); --recur-chunk reads it and the patterns
@@ -39,6 +41,10 @@ inline constexpr llvm::StringLiteral kOperandPrecisionAttr =
 
 /// The most parts attention's keys are split into (`key_splits`).
 inline constexpr int64_t kMaxKeySplits = 1024;
+/// The most parts linear attention's sequences are split into
+/// (`sequence_splits`): the parts' states are combined one part after the
+/// other.
+inline constexpr int64_t kMaxSequenceSplits = 256;
 
 struct ChunkConfig {
   /// Tokens per chunk, 1 to 1024.
@@ -65,6 +71,12 @@ struct ChunkConfig {
   /// their partial softmax states combined; 0 or 1: not split. Written
   /// only when set (`key_splits`).
   int64_t keySplits = 0;
+  /// Linear attention's sequences split into this many parts of equal
+  /// length, each a sequence of its own (--recur-split-sequences): every
+  /// part's end state from zero, the states entering the parts combined in
+  /// order, then every part's outputs from its entering state; 0 or 1: not
+  /// split. Written only when set (`sequence_splits`).
+  int64_t sequenceSplits = 0;
 
   static constexpr llvm::StringLiteral attrName = "recur.chunk_config";
 

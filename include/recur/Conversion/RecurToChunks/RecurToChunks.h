@@ -29,6 +29,7 @@ enum class StatePass { Sequential, Parallel };
 enum class LinearAttentionForm { Auto, Chunked, Recurrent };
 
 #define GEN_PASS_DECL_RECURCHUNK
+#define GEN_PASS_DECL_RECURSPLITSEQUENCES
 #include "recur/Conversion/Passes.h.inc"
 
 struct ChunkConfig;
