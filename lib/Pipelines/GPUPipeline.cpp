@@ -41,6 +41,7 @@ void mlir::recur::buildGPUKernelsPipeline(OpPassManager &pm,
   policy.tokenSerial = options.lowering == RecurLowering::Reference;
   policy.sharedMemoryBytes = options.sharedMemoryBytes;
   policy.threadsPerBlock = options.threadsPerBlock;
+  policy.gpuBlocks = options.gpuBlocks;
   policy.mmaStaging = mmaStaging;
   policy.chunkSize = options.chunkSize;
   policy.serialBelow = options.serialBelow;

@@ -81,6 +81,16 @@ cl::opt<int64_t> sharedMemoryBytes(
              "sm_80, 50176 on sm_86 and sm_89, 115712 on sm_90; at most "
              "what --gpu-arch gives a block)"),
     cl::cat(category));
+cl::opt<int64_t> gpuBlocks(
+    "gpu-blocks",
+    cl::desc("The blocks that fill the GPU (its SMs times the blocks each "
+             "holds at once): linear attention of static B, H and T with at "
+             "most half as many blocks splits its sequences into parts "
+             "(default: 0, never, for vulkan; for cuda the SMs of "
+             "--gpu-arch's largest data-center GPU, 108 on sm_80, 84 on "
+             "sm_86, 142 on sm_89, 132 on sm_90, times the blocks of "
+             "--shared-memory-bytes an SM holds)"),
+    cl::cat(category));
 cl::opt<std::string> cudaPath("cuda-path",
                               cl::desc(recur::kCUDAPathDescription),
                               cl::cat(category));
@@ -263,6 +273,11 @@ LogicalResult lowerModel(ModuleOp module, const llvm::TargetMachine &machine) {
       options.sharedMemoryBytes = sharedMemoryBytes;
     else if (target == Target::CUDA)
       options.sharedMemoryBytes = recur::cudaDefaultSharedMemoryBytes(gpuArch);
+    if (gpuBlocks.getNumOccurrences() != 0)
+      options.gpuBlocks = gpuBlocks;
+    else if (target == Target::CUDA)
+      options.gpuBlocks = recur::cudaDefaultGPUBlocks(
+          gpuArch, options.sharedMemoryBytes);
     // The GPU policy's own chunk size unless one is asked for; the
     // reference lowering is the token-serial form of every op.
     options.lowering = pipeline;
@@ -479,6 +494,13 @@ int main(int argc, char **argv) {
                   "]" +
                   (target == Target::CUDA ? " on " + gpuArch.getValue() : std::string()) +
                   ", got " + llvm::Twine(sharedMemoryBytes.getValue()));
+  }
+  if (gpuBlocks.getNumOccurrences() != 0) {
+    if (target == Target::CPU)
+      return fail("--gpu-blocks applies to the GPU targets only");
+    if (gpuBlocks < 0 || gpuBlocks > std::numeric_limits<int32_t>::max())
+      return fail("--gpu-blocks must be in [0, 2147483647], got " +
+                  llvm::Twine(gpuBlocks.getValue()));
   }
   if (target != Target::CPU && statePass != recur::StatePass::Sequential)
     return fail("--state-pass=parallel is not supported on GPU targets yet "

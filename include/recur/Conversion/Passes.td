@@ -93,7 +93,8 @@ def RecurSplitSequences : Pass<"recur-split-sequences"> {
     whose output nothing reads, which the chunked form skips), for the
     delta rule also every part's `[K, K]` transition (the end state from
     the identity with zero values), then the state entering each part,
-    one part after the other (an `scf.for` over the parts), then every
+    one part after the other (P - 1 linalg steps, each parallel over the
+    state), then every
     part's outputs from its entering state. The parts carry the op's
     configuration without `sequence_splits`. On GPUs this gives P times
     more blocks where B x H x value blocks cannot fill the GPU; the
@@ -104,7 +105,6 @@ def RecurSplitSequences : Pass<"recur-split-sequences"> {
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
-    "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
   ];
 }

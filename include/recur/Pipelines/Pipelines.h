@@ -17,6 +17,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
+#include <algorithm>
+
 namespace mlir {
 namespace recur {
 
@@ -137,6 +139,13 @@ inline constexpr const char *kSharedMemoryBytesDescription =
     "(default 32768: what Vulkan devices such as lavapipe give; "
     "recur-compile's default for the cuda target depends on --gpu-arch)";
 
+inline constexpr const char *kGPUBlocksDescription =
+    "The blocks that fill the GPU (its multiprocessors times the blocks "
+    "each holds at once): linear attention of static B, H and T with at "
+    "most half as many blocks splits its sequences into parts (default 0: "
+    "never, as on vulkan; recur-compile's default for the cuda target "
+    "comes from --gpu-arch)";
+
 /// The vulkan target's shared memory per block: what lavapipe gives.
 inline constexpr int64_t kVulkanSharedMemoryBytes = 32768;
 
@@ -149,6 +158,28 @@ inline int64_t cudaMaxSharedMemoryBytes(llvm::StringRef arch) {
   if (arch == "sm_80")
     return 163 * 1024;
   return 99 * 1024; // sm_86, sm_89
+}
+
+/// The multiprocessors of `arch`'s largest data-center GPU: A100 (sm_80,
+/// 108), A40 (sm_86, 84), L40S (sm_89, 142), H100 SXM (sm_90, 132).
+inline int64_t cudaMultiprocessors(llvm::StringRef arch) {
+  if (arch == "sm_90")
+    return 132;
+  if (arch == "sm_89")
+    return 142;
+  if (arch == "sm_86")
+    return 84;
+  return 108;
+}
+
+/// The blocks that fill a GPU of `arch` whose blocks take `sharedBytes`
+/// of shared memory each: its multiprocessors times the blocks an SM's
+/// shared memory holds (each with the 1 KiB the driver keeps), at least 1.
+inline int64_t cudaDefaultGPUBlocks(llvm::StringRef arch,
+                                    int64_t sharedBytes) {
+  int64_t perSM = cudaMaxSharedMemoryBytes(arch) + 1024;
+  return cudaMultiprocessors(arch) *
+         std::max<int64_t>(1, perSM / (sharedBytes + 1024));
 }
 
 /// The cuda target's default budget on `arch`: half an SM's shared memory
@@ -203,6 +234,9 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       *this, "shared-memory-bytes",
       llvm::cl::desc(kSharedMemoryBytesDescription),
       llvm::cl::init(kVulkanSharedMemoryBytes)};
+  PassOptions::Option<int64_t> gpuBlocks{
+      *this, "gpu-blocks", llvm::cl::desc(kGPUBlocksDescription),
+      llvm::cl::init(0)};
   PassOptions::Option<int64_t> chunkSize{
       *this, "chunk-size", llvm::cl::desc(kGPUChunkSizeDescription),
       llvm::cl::init(kDefaultGPUChunkSize)};

@@ -43,6 +43,10 @@ static constexpr int64_t kMinValueBlock = 16;
 /// of 108 to 132 SMs), each sweeping the whole KV cache.
 static constexpr int64_t kAttentionKeySplits = 8;
 
+/// The fewest chunks a part of a split sequence has (sequence_splits):
+/// each part ends with a combine step and its state's work is done twice.
+static constexpr int64_t kMinPartChunks = 8;
+
 /// The smallest chunk the policy halves the chunk size down to: a smaller
 /// chunk has smaller tiles (for wide keys) but more steps, each with a few
 /// barriers.
@@ -138,6 +142,36 @@ linearAttentionConfig(LinearAttentionOp op, const ChunkConfig &base,
   return widest;
 }
 
+/// The parts linear attention `op`, configured as `config`, splits its
+/// sequences into (sequence_splits) for a GPU that `gpuBlocks` blocks fill:
+/// where its blocks (B x H x value blocks, static) are at most half of
+/// them, the fewest parts (a power of 2) that reach 3/4 of `gpuBlocks`
+/// (the blocks of the last wave idle the rest), each of a
+/// static T/P tokens and kMinPartChunks chunks at least; 0 where it does
+/// not split (too many blocks already, run-time sizes, short sequences).
+static int64_t sequenceSplits(LinearAttentionOp op, const ChunkConfig &config,
+                              int64_t gpuBlocks) {
+  auto q = cast<RankedTensorType>(op.getQ().getType());
+  int64_t values = cast<RankedTensorType>(op.getV().getType()).getDimSize(3);
+  if (gpuBlocks <= 0 || q.isDynamicDim(0) || q.isDynamicDim(1) ||
+      q.isDynamicDim(2) || config.valueBlock == 0)
+    return 0;
+  int64_t blocks = q.getDimSize(0) * q.getDimSize(2) *
+                   (values / config.valueBlock);
+  if (blocks == 0 || blocks > gpuBlocks / 2)
+    return 0;
+  int64_t length = q.getDimSize(1), parts = 0;
+  for (int64_t next = 2; next <= kMaxSequenceSplits; next *= 2) {
+    if (length % next != 0 ||
+        length / next < kMinPartChunks * config.chunkSize)
+      break;
+    parts = next;
+    if (4 * blocks * next >= 3 * gpuBlocks)
+      break;
+  }
+  return parts;
+}
+
 /// An upper bound on the bytes of shared memory the tiles of one block of
 /// attention take: one query tile of R rows (its positions times the G
 /// heads of a group: about `chunk` rows, or G when G is larger), key and
@@ -218,6 +252,10 @@ static LogicalResult checkOwnConfig(Operation *op) {
     return op->emitOpError() << ChunkConfig::attrName
                              << ": local_state applies to linear attention "
                                 "only";
+  if (config->sequenceSplits != 0 && !linear)
+    return op->emitOpError() << ChunkConfig::attrName
+                             << ": sequence_splits applies to linear "
+                                "attention only";
   if (config->keySplits != 0 && !isa<AttentionOp>(op))
     return op->emitOpError() << ChunkConfig::attrName
                              << ": key_splits applies to attention only";
@@ -251,10 +289,15 @@ struct RecurGPUConfigure
       return conv1dConfig(conv, base);
     if (tokenSerial)
       return std::nullopt;
-    if (auto linear = dyn_cast<LinearAttentionOp>(op))
-      return linearAttentionForm == LinearAttentionForm::Recurrent
-                 ? std::nullopt
-                 : linearAttentionConfig(linear, base, tileBytes);
+    if (auto linear = dyn_cast<LinearAttentionOp>(op)) {
+      if (linearAttentionForm == LinearAttentionForm::Recurrent)
+        return std::nullopt;
+      std::optional<ChunkConfig> config =
+          linearAttentionConfig(linear, base, tileBytes);
+      if (config)
+        config->sequenceSplits = sequenceSplits(linear, *config, gpuBlocks);
+      return config;
+    }
     if (auto attention = dyn_cast<AttentionOp>(op))
       return attentionConfig(attention, base, tileBytes);
     return std::nullopt;
@@ -267,6 +310,11 @@ struct RecurGPUConfigure
     if (sharedMemoryBytes < 0) {
       getOperation()->emitError() << "--recur-gpu-configure: "
                                      "shared-memory-bytes must be >= 0";
+      return signalPassFailure();
+    }
+    if (gpuBlocks < 0) {
+      getOperation()->emitError() << "--recur-gpu-configure: "
+                                     "gpu-blocks must be >= 0";
       return signalPassFailure();
     }
     if (threadsPerBlock < 1 || threadsPerBlock > 1024) {

@@ -9,12 +9,14 @@
 //   1. ends:     every part's end state from a zero state (a linear
 //                attention whose output nothing reads: its chunks update
 //                the state only), E_p.
-//   2. combine:  the state entering each part, one part after the other:
-//                S_0 = the initial state, S_{p+1} = A_p(S_p) + E_p.
+//   2. combine:  the state entering each part, one part after the other
+//                (P - 1 steps, each parallel over the state):
+//                S_0 = the initial state, S_{p+1} = A_p(S_p) + E_p
+//                (the last part's A and E are not needed).
 //   3. outputs:  every part's outputs from its entering state S_p (the
 //                same linear attention with S_p as its initial state).
 //
-// The final state is S_P. A part acts on the state entering it as
+// The final state is S_P, the last part's end state in step 3. A part acts on the state entering it as
 // S -> A_p(S) + E_p, with A_p linear:
 //
 //   additive:  A_p(S) = diag(exp(G_p)) S,  G_p the sum of the part's
@@ -39,7 +41,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/PatternMatch.h"
@@ -95,7 +96,7 @@ private:
   /// One step of the combine, A_p(S) + E_p into `destination`, with
   /// `ends` the E_p and `decay` the sums of the log-gates or the
   /// transitions, [B, P, ...] stacks of which it reads part `part`.
-  Value combineStep(Value state, Value ends, Value decay, Value part,
+  Value combineStep(Value state, Value ends, Value decay, OpFoldResult part,
                     Value destination);
   /// The slice of part `p` of a [B, P, r...] tensor: [B, r...].
   Value partSlice(Value x, OpFoldResult part);
@@ -301,7 +302,7 @@ Value SequenceSplitter::insertPart(Value source, Value x,
 }
 
 Value SequenceSplitter::combineStep(Value state, Value ends, Value decay,
-                                    Value part, Value destination) {
+                                    OpFoldResult part, Value destination) {
   MLIRContext *context = b.getContext();
   auto dims = [&](unsigned count, ArrayRef<unsigned> which) {
     SmallVector<AffineExpr> exprs;
@@ -390,37 +391,28 @@ std::pair<Value, Value> SequenceSplitter::emit() {
     decay = partGateSums();
 
   // 2. The state entering each part, computed in its slice of the stack of
-  // entering states (the loop's only carried value).
+  // entering states, one step per part: straight-line steps, each
+  // parallel over the state (a GPU launch of its own), rather than a loop
+  // whose body one GPU thread would run.
   Value entering = insertPart(
       op.getState(), emptyParts({heads, keys, valueDim}, b.getF32Type()),
       b.getIndexAttr(0));
-  auto combine = scf::ForOp::create(
-      b, arith::ConstantIndexOp::create(b, 1),
-      arith::ConstantIndexOp::create(b, parts),
-      arith::ConstantIndexOp::create(b, 1), ValueRange{entering});
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(combine.getBody());
-    Value part = combine.getInductionVar();
-    Value stack = combine.getRegionIterArg(0);
-    Value previous = arith::SubIOp::create(
-        b, part, arith::ConstantIndexOp::create(b, 1));
-    Value next = combineStep(partSlice(stack, previous), ends, decay,
-                             previous, partSlice(stack, part));
-    scf::YieldOp::create(b, insertPart(next, stack, part));
+  for (int64_t part = 1; part < parts; ++part) {
+    Value next = combineStep(partSlice(entering, b.getIndexAttr(part - 1)),
+                             ends, decay, b.getIndexAttr(part - 1),
+                             partSlice(entering, b.getIndexAttr(part)));
+    entering = insertPart(next, entering, b.getIndexAttr(part));
   }
-  entering = combine.getResult(0);
-  Value last = arith::ConstantIndexOp::create(b, parts - 1);
-  Value finalState = combineStep(
-      partSlice(entering, last), ends, decay, last,
-      tensor::EmptyOp::create(b, tensor::getMixedSizes(b, b.getLoc(),
-                                                       op.getState()),
-                              b.getF32Type()));
 
   // 3. Every part's outputs from its entering state.
   LinearAttentionOp outputs =
       partAttention(partValues, toParts(op.getOInit()),
                     collapseParts(entering));
+  // The final state: the last part's end state. (Its buffer is the state
+  // each part's chunks update in place; were it unread, every block would
+  // update a copy of its own.)
+  Value finalState = partSlice(expandParts(outputs.getFinalState()),
+                               b.getIndexAttr(parts - 1));
   return {fromParts(outputs.getO()), finalState};
 }
 

@@ -45,6 +45,11 @@ def RecurGPUConfigure : Pass<"recur-gpu-configure"> {
     Option<"mmaStaging", "mma-staging", "bool", /*default=*/"true",
            "The warps stage their MMAs in shared memory (the vulkan tail's "
            "emulation; cuda's tensor cores take registers)">,
+    Option<"gpuBlocks", "gpu-blocks", "int64_t", /*default=*/"0",
+           "The blocks that fill the GPU (its multiprocessors times the "
+           "blocks each holds at once): a linear attention of static B, H "
+           "and T with at most half as many blocks splits its sequences "
+           "(sequence_splits); 0: never">,
     Option<"tokenSerial", "token-serial", "bool", /*default=*/"false",
            "Every op token-serial (the reference lowering) but those that "
            "have no token-serial form on GPUs (conv1d of run-time width)">,
