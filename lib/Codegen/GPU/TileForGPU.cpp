@@ -10,6 +10,11 @@
 // share. Chunked attention is not tiled here: its chunk pattern's forall
 // over (batch, key/value head, query tile) is the blocks.
 //
+// The block level fuses the linalg producers of an op's inputs whose tiles
+// are small and static (upstream's tile-and-fuse): a decode step's gate
+// preprocessing then runs inside the op's kernel, each block computing the
+// gates of its own sequence and head.
+//
 //===----------------------------------------------------------------------===//
 
 #include "recur/Codegen/GPU/Passes.h"
@@ -19,6 +24,7 @@
 #include "recur/Dialect/Recur/IR/RecurLayout.h"
 #include "recur/Dialect/Recur/IR/RecurOps.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/TilingInterface.h"
@@ -53,14 +59,37 @@ static bool isThreadDim(Operation *op, StringRef dim) {
   return true;
 }
 
+/// The most bytes of a producer's tile that a block computes itself (a
+/// block's static temporaries are at most this size; see
+/// --recur-gpu-map-to-launches).
+static constexpr int64_t kMaxFusedTileBytes = 1024;
+
+/// Whether a block fuses the producer of the slice `slice` of one of its
+/// op's inputs (not a destination): a linalg op whose tile has a static
+/// shape of at most kMaxFusedTileBytes. A decode step's gate
+/// preprocessing (a sigmoid, a softplus, an L2 norm over one token's
+/// keys) then runs in the op's own kernel instead of a launch of its own;
+/// a prefill's tiles span the sequence and stay where they are.
+static bool fusesProducer(tensor::ExtractSliceOp slice, OpResult producer,
+                          bool isDestination) {
+  if (isDestination || !isa<linalg::LinalgOp>(producer.getOwner()))
+    return false;
+  auto type = slice.getResultType();
+  return type.hasStaticShape() && type.getElementType().isIntOrFloat() &&
+         type.getNumElements() *
+                 llvm::divideCeil(type.getElementTypeBitWidth(), 8) <=
+             kMaxFusedTileBytes;
+}
+
 /// Tiles `op` along its independent dimensions by the sizes `tileSize`
 /// gives (0: not tiled), in a forall whose loops carry the mappings
-/// `mapping` builds from their position; returns the tiled op (the same op
-/// on the tile), or the op itself when no dimension is tiled.
+/// `mapping` builds from their position, fusing the producers that
+/// fusesProducer takes when `fuse` is set; returns the tiled op (the same
+/// op on the tile), or the op itself when no dimension is tiled.
 static FailureOr<TilingInterface>
 tileLevel(RewriterBase &rewriter, TilingInterface op,
           function_ref<int64_t(StringRef)> tileSize,
-          function_ref<Attribute(unsigned)> mapping) {
+          function_ref<Attribute(unsigned)> mapping, bool fuse = false) {
   SmallVector<OpFoldResult> sizes;
   SmallVector<Attribute> mappings;
   for (const std::string &dim : getParallelDims(op)) {
@@ -76,6 +105,25 @@ tileLevel(RewriterBase &rewriter, TilingInterface op,
   options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
   options.setTileSizes(sizes);
   options.setMapping(mappings);
+  if (fuse) {
+    scf::SCFTileAndFuseOptions fusion;
+    fusion.setTilingOptions(options);
+    fusion.setFusionControlFn(
+        [](tensor::ExtractSliceOp slice, OpResult producer, bool destination)
+            -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+          if (!fusesProducer(slice, producer, destination))
+            return std::nullopt;
+          return scf::SCFTileAndFuseOptions::ControlFnResult{};
+        });
+    FailureOr<scf::SCFTileAndFuseResult> fused =
+        scf::tileConsumerAndFuseProducersUsingSCF(rewriter, op, fusion);
+    if (failed(fused) || fused->tiledAndFusedOps.empty())
+      return failure();
+    for (OpResult result : op->getResults())
+      rewriter.replaceAllUsesWith(result, fused->replacements.lookup(result));
+    rewriter.eraseOp(op);
+    return cast<TilingInterface>(fused->tiledAndFusedOps.front());
+  }
   FailureOr<scf::SCFTilingResult> tiled =
       scf::tileUsingSCF(rewriter, op, options);
   if (failed(tiled) || tiled->tiledOps.size() != 1)
@@ -126,7 +174,8 @@ struct RecurGPUTile : recur::impl::RecurGPUTileBase<RecurGPUTile> {
           rewriter, op, [&](StringRef dim) { return blockTileSize(op, dim); },
           [&](unsigned position) -> Attribute {
             return gpu::GPUBlockMappingAttr::get(context, linearId(position));
-          });
+          },
+          /*fuse=*/true);
       FailureOr<TilingInterface> thread = block;
       if (succeeded(block) && !chunked)
         thread = tileLevel(
