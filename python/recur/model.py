@@ -33,6 +33,8 @@ from typing import List, Optional, Sequence, Tuple
 from .expr import Body, Scalar
 
 DTYPES = ("f32", "f16", "bf16")
+# Integer arguments (token ids): inputs only, read by `embed`.
+INDEX_DTYPES = ("i32",)
 
 
 def tensor_type(shape: Sequence[Optional[int]], dtype: str) -> str:
@@ -98,7 +100,7 @@ class Function:
             checkpoint_name: Optional[str] = None) -> Value:
         """An argument; `checkpoint_name` records the tensor's name in a
         checkpoint (in the header and the interface file)."""
-        if dtype not in DTYPES:
+        if dtype not in DTYPES + INDEX_DTYPES:
             raise ValueError(f"unsupported dtype {dtype}")
         value = Value(f"%{name}", tuple(shape), dtype)
         attrs = [f'recur.name = "{name}"']
@@ -517,6 +519,65 @@ class Function:
         sizes = self._leading_sizes(x) + [str(size)]
         offsets = ["0"] * (rank - 1) + [str(start)]
         result = Value(self._fresh("s"), x.shape[:-1] + (size,), x.dtype)
+        self.body.append(
+            f"{result.name} = tensor.extract_slice {x.name}"
+            f"[{', '.join(offsets)}] [{', '.join(sizes)}] "
+            f"[{', '.join(['1'] * rank)}] : {x.type} to {result.type}")
+        return result
+
+    def embed(self, table: Value, ids: Value, dtype: str = "f32") -> Value:
+        """The rows of `table` [V, d] (static) that `ids` [B, T] (i32)
+        pick: [B, T, d] in `dtype`. An id outside [0, V) is clamped into
+        it, so the read stays inside the table (a runner refuses such ids
+        before the call: recur.models.generate)."""
+        if len(table.shape) != 2 or None in table.shape or \
+                ids.dtype not in INDEX_DTYPES or len(ids.shape) != 2:
+            raise ValueError(f"embed: table {table.shape} {table.dtype}, "
+                             f"ids {ids.shape} {ids.dtype}")
+        rows, width = table.shape
+        init = self._destination(ids.shape + (width,), dtype,
+                                 [(ids, 0), (ids, 1)], zero=False)
+        name = self._fresh("emb")
+        ids_map = self._affine(3, (0, 1))
+        out_map = self._affine(3, (0, 1, 2))
+        value = "%row"
+        lines = [f"%i = arith.index_cast %id : {ids.dtype} to index",
+                 f"%low = arith.maxsi %i, %zero : index",
+                 f"%row_index = arith.minsi %low, %last : index",
+                 "%column = linalg.index 2 : index",
+                 f"%row = tensor.extract {table.name}[%row_index, %column] : "
+                 f"{table.type}"]
+        if table.dtype != dtype:
+            op = "arith.extf" if table.dtype != "f32" else "arith.truncf"
+            lines.append(f"%value = {op} %row : {table.dtype} to {dtype}")
+            value = "%value"
+        zero = self._constant("0", "index")
+        last = self._constant(str(rows - 1), "index")
+        lines = [line.replace("%zero", zero).replace("%last", last)
+                 for line in lines]
+        self.body.append(
+            f"{name} = linalg.generic {{indexing_maps = [{ids_map}, "
+            f"{out_map}], iterator_types = [\"parallel\", \"parallel\", "
+            f"\"parallel\"]}} ins({ids.name} : {ids.type}) "
+            f"outs({init.name} : {init.type}) {{")
+        self.body.append(f"^bb0(%id: {ids.dtype}, %out: {dtype}):")
+        self.body += [f"  {line}" for line in lines]
+        self.body.append(f"  linalg.yield {value} : {dtype}")
+        self.body.append(f"}} -> {init.type}")
+        return Value(name, init.shape, dtype)
+
+    def last_token(self, x: Value) -> Value:
+        """x[:, T-1:T] of x [B, T, ...] (T >= 1): [B, 1, ...]."""
+        rank = len(x.shape)
+        sizes = [self._size(x, 0, False) if x.shape[0] is None
+                 else str(x.shape[0]), "1"]
+        sizes += [self._size(x, i, False) if x.shape[i] is None else
+                  str(x.shape[i]) for i in range(2, rank)]
+        start = self._size(x, 1, True) if x.shape[1] is None \
+            else str(x.shape[1] - 1)
+        offsets = ["0", start] + ["0"] * (rank - 2)
+        result = Value(self._fresh("s"), (x.shape[0], 1) + x.shape[2:],
+                       x.dtype)
         self.body.append(
             f"{result.name} = tensor.extract_slice {x.name}"
             f"[{', '.join(offsets)}] [{', '.join(sizes)}] "

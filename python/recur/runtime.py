@@ -31,7 +31,8 @@ import numpy as np
 from . import reference
 
 # Element type in the interface -> NumPy storage dtype.
-STORAGE = {"f32": np.float32, "f16": np.float16, "bf16": np.uint16}
+STORAGE = {"f32": np.float32, "f16": np.float16, "bf16": np.uint16,
+           "i32": np.int32}
 
 # The status of a GPU-target call whose device work failed.
 DEVICE_ERROR_STATUS = -2

@@ -56,3 +56,49 @@ func.func @scan(%a: tensor<1x?x8xf32> {recur.name = "a"}, %h0: tensor<1x8xf32> {
       outs(%h_init, %h0 : tensor<1x?x8xf32>, tensor<1x8xf32>)
   return %h : tensor<1x?x8xf32>
 }
+
+// -----
+
+// An index clamped into the tensor (arith.maxsi with 0, then arith.minsi
+// with the last row: an embedding's token id) is proven in bounds: its
+// tensor.extract gets no check.
+// CHECK-LABEL: func.func @clamped_rows(
+// CHECK-NOT: recur.check_failed
+// CHECK: return
+func.func @clamped_rows(%ids: tensor<4xi32> {recur.name = "ids"}, %table: tensor<8x2xf32> {recur.name = "table"})
+    -> (tensor<4x2xf32> {recur.name = "rows"}) {
+  %init = tensor.empty() : tensor<4x2xf32>
+  %c0 = arith.constant 0 : index
+  %c7 = arith.constant 7 : index
+  %rows = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%ids : tensor<4xi32>) outs(%init : tensor<4x2xf32>) {
+  ^bb0(%id: i32, %out: f32):
+    %i = arith.index_cast %id : i32 to index
+    %low = arith.maxsi %i, %c0 : index
+    %row = arith.minsi %low, %c7 : index
+    %column = linalg.index 1 : index
+    %v = tensor.extract %table[%row, %column] : tensor<8x2xf32>
+    linalg.yield %v : f32
+  } -> tensor<4x2xf32>
+  return %rows : tensor<4x2xf32>
+}
+
+// -----
+
+// Clamped above only, a negative id would read before the table: the
+// check stays.
+// CHECK-LABEL: func.func @clamped_above(
+// CHECK: call @recur.check_failed
+func.func @clamped_above(%ids: tensor<4xi32> {recur.name = "ids"}, %table: tensor<8x2xf32> {recur.name = "table"})
+    -> (tensor<4x2xf32> {recur.name = "rows"}) {
+  %init = tensor.empty() : tensor<4x2xf32>
+  %c7 = arith.constant 7 : index
+  %rows = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%ids : tensor<4xi32>) outs(%init : tensor<4x2xf32>) {
+  ^bb0(%id: i32, %out: f32):
+    %i = arith.index_cast %id : i32 to index
+    %row = arith.minsi %i, %c7 : index
+    %column = linalg.index 1 : index
+    %v = tensor.extract %table[%row, %column] : tensor<8x2xf32>
+    linalg.yield %v : f32
+  } -> tensor<4x2xf32>
+  return %rows : tensor<4x2xf32>
+}

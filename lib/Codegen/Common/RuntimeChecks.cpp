@@ -638,6 +638,44 @@ struct RecurRuntimeChecks
     }
   }
 
+  /// Whether `lhs op rhs` holds for index values: through arith.minsi and
+  /// arith.maxsi (a clamp, as of an embedding's token id: min(a, b) < c
+  /// when a < c or b < c, and >= c when both are), which upstream's
+  /// value-bounds analysis does not model, then through that analysis.
+  static bool provesComparison(Value lhs,
+                               ValueBoundsConstraintSet::ComparisonOperator op,
+                               Value rhs) {
+    using Bounds = ValueBoundsConstraintSet;
+    bool upper = op == Bounds::LT || op == Bounds::LE;
+    bool lower = op == Bounds::GT || op == Bounds::GE;
+    auto split = [&](Value side, bool flipped) -> std::optional<bool> {
+      Value a, b;
+      bool isMin;
+      if (auto min = side.getDefiningOp<arith::MinSIOp>()) {
+        a = min.getLhs(), b = min.getRhs(), isMin = true;
+      } else if (auto max = side.getDefiningOp<arith::MaxSIOp>()) {
+        a = max.getLhs(), b = max.getRhs(), isMin = false;
+      } else {
+        return std::nullopt;
+      }
+      auto holds = [&](Value part) {
+        return flipped ? provesComparison(lhs, op, part)
+                       : provesComparison(part, op, rhs);
+      };
+      // The side is bounded above (below) by either operand of a min
+      // (max), and by both of a max (min).
+      bool either = flipped ? (isMin == lower) : (isMin == upper);
+      return either ? holds(a) || holds(b) : holds(a) && holds(b);
+    };
+    if (upper || lower) {
+      if (std::optional<bool> result = split(lhs, /*flipped=*/false))
+        return *result;
+      if (std::optional<bool> result = split(rhs, /*flipped=*/true))
+        return *result;
+    }
+    return Bounds::compare(Bounds::Variable(lhs), op, Bounds::Variable(rhs));
+  }
+
   /// Whether the i1 `condition` holds whatever the arguments: a constant,
   /// a conjunction, or a comparison of index values that upstream's
   /// value-bounds analysis proves (a size is >= 0; a size equals itself
@@ -652,7 +690,7 @@ struct RecurRuntimeChecks
       return false;
     using Bounds = ValueBoundsConstraintSet;
     auto proves = [](Value lhs, Bounds::ComparisonOperator op, Value rhs) {
-      return Bounds::compare(Bounds::Variable(lhs), op, Bounds::Variable(rhs));
+      return provesComparison(lhs, op, rhs);
     };
     Value lhs = cmp.getLhs(), rhs = cmp.getRhs();
     switch (cmp.getPredicate()) {

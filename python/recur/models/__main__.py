@@ -1,5 +1,7 @@
 """python3 -m recur.models FAMILY --config config.json [--layers N]
 [--name NAME] -o FILE
+python3 -m recur.models build MODEL_DIR [--name NAME] [--all-logits]
+-o FILE
 
 Writes the model description of FAMILY's mixer block (or, with --layers,
 of a stack of N layers: pre-norm, mixer, residual) for the fields of
@@ -8,13 +10,20 @@ config or argument gives one line "recur.models: error: ..." naming the
 field and exit status 1 (a usage error, argparse's, status 2). A hybrid
 family (one with `layers(c, N)`, nemotron_h) always writes its stack: the
 first N layers of its pattern, all of them without --layers.
+
+`build` writes the whole model (token ids in, logits out; whole.py) of
+the checkpoint directory MODEL_DIR from its config.json, whose
+`model_type` names the family.
 """
 
 import argparse
 import re
 import sys
 
-from . import FAMILIES, ConfigError, builder, limits, load_config
+import os
+
+from . import FAMILIES, ConfigError, builder, limits, load_config, whole
+from .config import Config, read_json
 
 # The longest function name: a C identifier, with room for "_step".
 MAX_NAME_LENGTH = 128
@@ -78,7 +87,72 @@ def describe(family: str, config_path: str, layers: int, name):
     return builder.build_layers(stack, name), weights
 
 
+def describe_model(model_dir: str, name, all_logits: bool):
+    """(description text, weight shapes) of the whole model in the
+    checkpoint directory `model_dir`."""
+    path = os.path.join(model_dir, "config.json")
+    fields = read_json(path)
+    family = fields.get("model_type") if isinstance(fields, dict) else None
+    if family not in whole.FAMILY_MODULES:
+        raise ConfigError(
+            f"{path}: model_type {family!r} has no whole model (expected "
+            f"one of {', '.join(sorted(whole.FAMILY_MODULES))})")
+    module = whole.FAMILY_MODULES[family]
+    m = whole.parse(Config(fields, family, module.KNOWN), family,
+                    all_logits=all_logits)
+    weights = whole.weight_shapes(m)
+    check_sizes("weight", weights)
+    check_sizes("state", whole.state_shapes(m))
+    return whole.build(m, name or "model"), weights
+
+
+def write(text: str, output: str) -> None:
+    """`text` to the file `output`, or to stdout for "-"."""
+    if output == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        with open(output, "w") as f:
+            f.write(text)
+    except OSError as error:
+        raise ConfigError(f"cannot write {output!r}: "
+                          f"{error.strerror or error}") from None
+
+
+def build_main(argv) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python3 -m recur.models build",
+        description="Write the whole model (token ids in, logits out) of a "
+                    "checkpoint directory from its config.json.")
+    parser.add_argument("model_dir", help="the checkpoint directory")
+    parser.add_argument("-o", "--output", default="-",
+                        help="where the description goes (default: stdout)")
+    parser.add_argument("--name", default=None,
+                        help="the function's name, a C identifier "
+                             "(default: model; the step is NAME_step)")
+    parser.add_argument("--all-logits", action="store_true",
+                        help="the prefill returns the logits of every "
+                             "position, not only the last")
+    args = parser.parse_args(argv)
+    try:
+        text, weights = describe_model(
+            args.model_dir,
+            None if args.name is None else function_name(args.name),
+            args.all_logits)
+        write(text, args.output)
+    except ConfigError as error:
+        print(f"recur.models: error: {error}", file=sys.stderr)
+        return 1
+    for weight, shape in weights.items():
+        print(f"weight {weight} -> argument {builder.arg_name(weight)} "
+              f"{list(shape)}", file=sys.stderr)
+    return 0
+
+
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["build"]:
+        return build_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python3 -m recur.models",
         description="Write the model description of a family's mixer block "
@@ -101,15 +175,7 @@ def main(argv=None) -> int:
         text, weights = describe(
             args.family, args.config, layer_count(args.layers),
             None if args.name is None else function_name(args.name))
-        if args.output == "-":
-            sys.stdout.write(text)
-        else:
-            try:
-                with open(args.output, "w") as f:
-                    f.write(text)
-            except OSError as error:
-                raise ConfigError(f"cannot write {args.output!r}: "
-                                  f"{error.strerror or error}") from None
+        write(text, args.output)
     except ConfigError as error:
         print(f"recur.models: error: {error}", file=sys.stderr)
         return 1

@@ -212,6 +212,17 @@ def _layers_function(f, layers, time, hidden_size: int) -> None:
     states = {state: state_arg(f, state, shape)
               for state, shape in layers_state_shapes(layers).items()}
     outputs = layers_state_outputs(layers)
+    h, next_states = emit_layers(f, layers, h, w, states)
+    f.ret(h, "out")
+    for state, value in zip(states, next_states):
+        f.ret(value, outputs[state][0])
+
+
+def emit_layers(f, layers, h, w, states):
+    """The layers of `layers` ((family, config) per layer: pre-norm,
+    mixer, residual) on the hidden states `h`, with the weights `w` and
+    the states `states` by name (layers_weight_shapes,
+    layers_state_shapes): (h, the states' next values in order)."""
     next_states: List = []
     for layer, (family, c) in enumerate(layers):
         prefix = layer_prefix(family, layer)
@@ -232,9 +243,7 @@ def _layers_function(f, layers, time, hidden_size: int) -> None:
         mixed, *layer_next = family.emit(f, c, normed, mixer, *layer_states)
         h = f.map(lambda a, b: a + b, h, mixed)
         next_states += layer_next
-    f.ret(h, "out")
-    for state, value in zip(states, next_states):
-        f.ret(value, outputs[state][0])
+    return h, next_states
 
 
 def layers_reference(layers, weights: Dict[str, np.ndarray], x: np.ndarray,

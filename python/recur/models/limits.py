@@ -143,6 +143,11 @@ CONFIG_CLASS = {
 # value, or of its magnitude where it may be negative; what it is).
 FIXED = {
     "num_hidden_layers": (MAX_LAYERS, "the most layers recur.models takes"),
+    "n_layer": (MAX_LAYERS, "the most layers recur.models takes"),
+    # Published vocabularies reach 262144 (Gemma 3); a whole model's
+    # embedding and lm_head are vocab_size x hidden_size.
+    "vocab_size": (FACTOR * 262144, f"{FACTOR} times the largest published "
+                   "vocabulary, 262144 in Gemma 3"),
     # Trained models use 1e-6 to 1e-5.
     "layer_norm_epsilon": (1.0, "a normalization epsilon"),
     "rms_norm_eps": (1.0, "a normalization epsilon"),

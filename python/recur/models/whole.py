@@ -1,0 +1,193 @@
+"""Whole models: token ids in, logits out.
+
+A whole model of a family whose layers are its mixer alone (Mamba,
+Mamba-2) is, with d = hidden_size and V = vocab_size,
+
+    h      = embeddings[ids]                         [B, T, d]
+    h      = h + mixer_i(rms_norm(h) * norm_i)        for every layer i
+    logits = rms_norm(h) * norm_f @ lm_head^T        [B, T, V]
+
+with lm_head the embeddings where `tie_word_embeddings` says so. The
+description has two functions sharing one state layout (builder.py):
+NAME, the prefill (token ids [B, T], the states in; the logits of the last
+position [B, 1, V], or of every position with `all_logits`, and the
+states out), and NAME_step, the same for one token per sequence. The
+tensors are named as in the family's published checkpoints
+(backbone.embeddings.weight, backbone.layers.N.norm.weight,
+backbone.layers.N.mixer.*, backbone.norm_f.weight, lm_head.weight).
+
+Token ids outside [0, V) are clamped by the compiled embedding (the read
+stays inside the table); `generate` refuses them before a call.
+"""
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from .. import pieces, reference as ref
+from ..model import Module
+from . import builder, mamba, mamba2
+from .config import Config, ConfigError
+
+# Family module -> (embedding, final norm) checkpoint names; lm_head.weight
+# is the output projection where the embeddings are not tied.
+HEADS = {
+    mamba.FAMILY: ("backbone.embeddings.weight", "backbone.norm_f.weight"),
+    mamba2.FAMILY: ("backbone.embeddings.weight", "backbone.norm_f.weight"),
+}
+FAMILY_MODULES = {module.FAMILY: module for module in (mamba, mamba2)}
+LM_HEAD = "lm_head.weight"
+# The default of `tie_word_embeddings` in each family's configuration
+# class.
+TIED_BY_DEFAULT = {mamba.FAMILY: True, mamba2.FAMILY: False}
+
+
+@dataclass
+class WholeModel:
+    family: object        # the family's module
+    c: object             # its parsed block config
+    layers: int
+    vocab_size: int
+    tied: bool
+    all_logits: bool = False
+
+    @property
+    def embedding(self) -> str:
+        return HEADS[self.family.FAMILY][0]
+
+    @property
+    def final_norm(self) -> str:
+        return HEADS[self.family.FAMILY][1]
+
+    @property
+    def stack(self) -> List[tuple]:
+        return builder.stack_layers(self.family, self.c, self.layers)
+
+
+def parse(config: Config, family: str, all_logits: bool = False
+          ) -> WholeModel:
+    """The whole model of `family` (a key of FAMILY_MODULES) that
+    `config` describes; a ConfigError names a bad field."""
+    module = FAMILY_MODULES[family]
+    model_type = config.text("model_type", family)
+    if model_type != family:
+        raise config.fail("model_type", f"is {model_type!r}, not the "
+                          f"family's {family!r}")
+    c = module.parse(config)
+    # mamba_ssm's field names where Hugging Face's are absent (Mamba).
+    layers_field = "num_hidden_layers" if "num_hidden_layers" in \
+        config.fields or "n_layer" not in config.fields else "n_layer"
+    return WholeModel(
+        family=module, c=c, layers=config.integer(layers_field),
+        vocab_size=config.integer("vocab_size"),
+        tied=config.boolean("tie_word_embeddings", TIED_BY_DEFAULT[family]),
+        all_logits=all_logits)
+
+
+def weight_shapes(m: WholeModel) -> Dict[str, tuple]:
+    """Checkpoint name -> shape of every weight."""
+    shapes = {m.embedding: (m.vocab_size, m.c.hidden_size)}
+    shapes.update(builder.layers_weight_shapes(m.stack))
+    shapes[m.final_norm] = (m.c.hidden_size,)
+    if not m.tied:
+        shapes[LM_HEAD] = (m.vocab_size, m.c.hidden_size)
+    return shapes
+
+
+def state_shapes(m: WholeModel) -> Dict[str, tuple]:
+    """State argument -> shape less the batch."""
+    return builder.layers_state_shapes(m.stack)
+
+
+def build(m: WholeModel, name: str) -> str:
+    """The model's description: NAME (prefill) and NAME_step."""
+    module = Module()
+    for function, time in ((name, None), (name + builder.STEP_SUFFIX, 1)):
+        _model_function(module.function(function), m, time)
+    return module.to_mlir()
+
+
+def _model_function(f, m: WholeModel, time: Optional[int]) -> None:
+    ids = f.arg("input_ids", (None, time), "i32",
+                dim_names=["B"] if time else ["B", "T"])
+    w = {weight: f.arg(builder.arg_name(weight), shape,
+                       checkpoint_name=weight)
+         for weight, shape in weight_shapes(m).items()}
+    states = {state: builder.state_arg(f, state, shape)
+              for state, shape in state_shapes(m).items()}
+    h = f.embed(w[m.embedding], ids)
+    h, next_states = builder.emit_layers(f, m.stack, h, w, states)
+    if not m.all_logits:
+        h = f.last_token(h)
+    normed = pieces.rms_norm(f, h, w[m.final_norm], m.c.norm_eps)
+    head = w[m.embedding] if m.tied else w[LM_HEAD]
+    f.ret(f.linear(normed, head), "logits")
+    outputs = builder.layers_state_outputs(m.stack)
+    for state, value in zip(states, next_states):
+        f.ret(value, outputs[state][0])
+
+
+def reference(m: WholeModel, weights: Dict[str, np.ndarray],
+              ids: np.ndarray, states: Dict[str, np.ndarray]):
+    """The model in float64: (logits, {state: its result}), the logits of
+    the last position [B, 1, V] (of every position with all_logits)."""
+    table = ref.to_float64(weights[m.embedding])
+    if ids.size and (ids.min() < 0 or ids.max() >= m.vocab_size):
+        raise ValueError("token ids outside the vocabulary")
+    h = table[np.asarray(ids, dtype=np.int64)]
+    h, next_states = builder.layers_reference(m.stack, weights, h, states)
+    if not m.all_logits:
+        h = h[:, -1:]
+    normed = ref.rms_norm(h, weights[m.final_norm], m.c.norm_eps)
+    head = table if m.tied else ref.to_float64(weights[LM_HEAD])
+    return normed @ head.T, next_states
+
+
+def random_weights(m: WholeModel, rand) -> Dict[str, np.ndarray]:
+    """Random weights in a trained checkpoint's ranges, by checkpoint name:
+    the layers' (builder.random_layers_weights), embeddings of small rows
+    (0.1 a element: a tied lm_head would otherwise pick the input token
+    again, its own row outweighing what the layers add), a final norm
+    near 1."""
+    w = builder.random_layers_weights(m.stack, rand)
+    w[m.embedding] = rand.normal((m.vocab_size, m.c.hidden_size), scale=0.1)
+    w[m.final_norm] = rand.uniform((m.c.hidden_size,), 0.8, 1.2)
+    if not m.tied:
+        w[LM_HEAD] = rand.normal((m.vocab_size, m.c.hidden_size),
+                                 scale=m.c.hidden_size ** -0.5)
+    assert set(w) == set(weight_shapes(m))
+    return w
+
+
+def zero_states(m: WholeModel, batch: int) -> Dict[str, np.ndarray]:
+    """The states of `batch` fresh sequences."""
+    return {state: np.zeros((batch,) + tuple(shape))
+            for state, shape in state_shapes(m).items()}
+
+
+def generate(step, prefill, m: WholeModel, prompt: np.ndarray,
+             tokens: int, states: Dict[str, np.ndarray]) -> np.ndarray:
+    """Greedy generation of `tokens` tokens after `prompt` [B, T] (ids in
+    [0, V)): `prefill(ids, states)` and `step(ids, states)` each return
+    (logits [B, 1, V], next states). Returns the generated ids [B,
+    tokens]. Ids outside the vocabulary are refused (ValueError)."""
+    prompt = np.asarray(prompt)
+    if prompt.ndim != 2 or prompt.shape[1] < 1:
+        raise ValueError(f"prompt must be [B, T] with T >= 1, got "
+                         f"{list(prompt.shape)}")
+    if prompt.min() < 0 or prompt.max() >= m.vocab_size:
+        raise ValueError(f"prompt ids must be in [0, {m.vocab_size})")
+    logits, states = prefill(prompt, states)
+    generated = []
+    for index in range(tokens):
+        next_ids = np.argmax(logits[:, -1], axis=-1).astype(np.int32)
+        generated.append(next_ids)
+        if index + 1 < tokens:
+            logits, states = step(next_ids[:, None], states)
+    return np.stack(generated, axis=1)
+
+
+__all__ = ["WholeModel", "ConfigError", "parse", "weight_shapes",
+           "state_shapes", "build", "reference", "random_weights",
+           "zero_states", "generate", "FAMILY_MODULES"]

@@ -1,0 +1,123 @@
+# Execution test of whole models (python3 -m recur.models build MODEL_DIR:
+# token ids in, logits out) against the float64 reference, for Mamba (tied
+# embeddings, the default of its config class) and Mamba-2 (an lm_head of
+# its own), each from a checkpoint directory's config.json in the published
+# format: the prefill's logits of the last position, the logits of every
+# position (--all-logits), greedy generation through the step function equal
+# to the reference's tokens, and token ids outside the vocabulary, which the
+# compiled embedding clamps (no read outside the table) and `generate`
+# refuses.
+#
+# RUN: rm -rf %t && %python %s %t
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from recur.models import builder, whole
+from recur.models.config import Config
+from recur.runner import compile_module
+from recur.testing import Inputs, check
+
+SOURCE = os.path.dirname(os.path.abspath(__file__))
+CONFIGS = os.path.join(SOURCE, "..", "..", "examples", "configs")
+BATCH, PROMPT, GENERATED = 2, 7, 6
+
+
+def build(model_dir: str, output: str, *flags) -> None:
+    """python3 -m recur.models build, as a user runs it."""
+    subprocess.run([sys.executable, "-m", "recur.models", "build", model_dir,
+                    "-o", output, *flags], check=True, capture_output=True)
+
+
+def run_model(model, m, weights, function, ids, states):
+    """(logits, next states) of one call."""
+    inputs = {builder.arg_name(name): value for name, value in weights.items()}
+    inputs.update(states)
+    inputs["input_ids"] = ids
+    dims = {"B": ids.shape[0]}
+    if not function.endswith(builder.STEP_SUFFIX):
+        dims["T"] = ids.shape[1]
+    out = model.run(function, inputs, dims)
+    outputs = builder.layers_state_outputs(m.stack)
+    return out["logits"], {state: out[outputs[state][0]] for state in states}
+
+
+def test_family(family: str, workdir: str, rand: Inputs) -> None:
+    model_dir = os.path.join(workdir, family)
+    os.makedirs(model_dir)
+    with open(os.path.join(CONFIGS, f"{family}-tiny.json")) as f:
+        fields = json.load(f)
+    with open(os.path.join(model_dir, "config.json"), "w") as f:
+        json.dump(fields, f)
+    module = whole.FAMILY_MODULES[family]
+    m = whole.parse(Config(fields, family, module.KNOWN), family)
+    assert m.tied == (family == "mamba"), family
+    weights = whole.random_weights(m, rand)
+    ids = rand.rng.integers(0, m.vocab_size, (BATCH, PROMPT)).astype(np.int32)
+    states = whole.zero_states(m, BATCH)
+
+    # The last position's logits, and every position's.
+    build(model_dir, os.path.join(model_dir, "model.mlir"))
+    with open(os.path.join(model_dir, "model.mlir")) as f:
+        model = compile_module(f.read(), os.path.join(model_dir, "last"))
+    logits, next_states = run_model(model, m, weights, "model", ids, states)
+    expected, expected_states = whole.reference(m, weights, ids, states)
+    check(f"{family}.logits", logits, expected, "f32")
+    for state in states:
+        check(f"{family}.{state}", next_states[state],
+              expected_states[state], "f32")
+
+    build(model_dir, os.path.join(model_dir, "all.mlir"), "--all-logits")
+    with open(os.path.join(model_dir, "all.mlir")) as f:
+        every = compile_module(f.read(), os.path.join(model_dir, "all"))
+    m.all_logits = True
+    logits, _ = run_model(every, m, weights, "model", ids, states)
+    check(f"{family}.all_logits", logits,
+          whole.reference(m, weights, ids, states)[0], "f32")
+    m.all_logits = False
+
+    # Greedy generation: a prefill, then one step per token.
+    tokens = whole.generate(
+        lambda i, s: run_model(model, m, weights, "model_step", i, s),
+        lambda i, s: run_model(model, m, weights, "model", i, s),
+        m, ids, GENERATED, states)
+    expected_tokens = whole.generate(
+        lambda i, s: whole.reference(m, weights, i, s),
+        lambda i, s: whole.reference(m, weights, i, s),
+        m, ids, GENERATED, states)
+    if not np.array_equal(tokens, expected_tokens):
+        raise SystemExit(f"{family}: generated {tokens.tolist()}, the "
+                         f"reference {expected_tokens.tolist()}")
+    if len(set(tokens.ravel().tolist())) < 3:
+        raise SystemExit(f"{family}: degenerate generation {tokens.tolist()}")
+    print(f"ok {family}.generate {tokens.tolist()}")
+
+    # Ids outside the vocabulary read the clamped rows, never past the
+    # table; generate refuses them.
+    wild = ids.copy()
+    wild[0, 0], wild[1, -1] = -5, m.vocab_size + 3
+    logits, _ = run_model(model, m, weights, "model", wild, states)
+    clamped = np.clip(wild, 0, m.vocab_size - 1)
+    check(f"{family}.clamped_ids", logits,
+          whole.reference(m, weights, clamped, states)[0], "f32")
+    try:
+        whole.generate(None, None, m, wild, 1, states)
+    except ValueError as error:
+        print(f"ok {family}.refused: {error}")
+    else:
+        raise SystemExit(f"{family}: generate took ids outside the "
+                         "vocabulary")
+
+
+def main(workdir: str) -> None:
+    rand = Inputs(seed=23)
+    for family in sorted(whole.FAMILY_MODULES):
+        test_family(family, workdir, rand)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
