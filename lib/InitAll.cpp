@@ -7,6 +7,7 @@
 #include "recur/Conversion/Passes.h"
 #include "recur/Dialect/Recur/IR/RecurDialect.h"
 #include "recur/Dialect/Recur/Transforms/Passes.h"
+#include "recur/Codegen/Common/CallValueBounds.h"
 #include "recur/Codegen/Common/Passes.h"
 #include "recur/Pipelines/Pipelines.h"
 
@@ -28,6 +29,8 @@ void mlir::recur::registerAllDialects(DialectRegistry &registry) {
   // are used.
   linalg::registerRuntimeVerifiableOpInterfaceExternalModels(registry);
   tensor::registerRuntimeVerifiableOpInterfaceExternalModels(registry);
+  // The sizes of a call's results (a whole model's layer calls).
+  registerCallValueBoundsExternalModel(registry);
 }
 
 void mlir::recur::registerAllPasses() {

@@ -95,6 +95,13 @@ void mlir::recur::buildBufferizationPipeline(OpPassManager &pm,
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // A private function's results that are its arguments' buffers (a whole
+  // model's layer function, which writes its results over its arguments)
+  // leave its signature: no buffer crosses a call to be freed elsewhere.
+  // (A view of an argument that reshapes it back, as a state's reshape
+  // and its inverse, folds to the argument first.)
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   // Small static temporaries (chunk tiles) leave the loops and live on the
   // stack, one set per iteration of a parallel loop: no allocation in the
   // hot path.

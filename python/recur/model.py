@@ -95,6 +95,9 @@ class Function:
     results: List[Tuple[Value, List[str]]] = field(default_factory=list)
     _counter: int = 0
     _constants: dict = field(default_factory=dict)
+    # A private function: code the module's functions call (`call`), not
+    # an entry point of the C interface.
+    private: bool = False
 
     def arg(self, name: str, shape, dtype: str = "f32", dim_names=None,
             checkpoint_name: Optional[str] = None) -> Value:
@@ -381,19 +384,38 @@ class Function:
         self.body.append(f"}} -> {init.type}")
         return Value(name, init.shape, init.dtype)
 
-    def map(self, fn, *inputs, dtype: Optional[str] = None) -> Value:
+    def map(self, fn, *inputs, dtype: Optional[str] = None,
+            into: Optional[Value] = None) -> Value:
         """fn (of f32 expr.Scalar values) elementwise over the shape of the
         widest input given as a plain Value; a plain Value broadcasts over
         the leading dimensions (its shape is the trailing one), and
         (value, dims) indexes the output dimensions `dims` (e.g. per-row
         statistics (stats, (0, 1)) of a [B, T, D] tensor). The result has
-        `dtype` (default: the widest input's)."""
+        `dtype` (default: the widest input's). With `into` (a tensor of the
+        result's type, e.g. an input read for the last time), the result is
+        written over it: a function returning it returns its argument's
+        buffer."""
         values, widest, maps = self._broadcast(inputs)
         rank = len(widest.shape)
         init = self._empty(widest.shape, dtype or widest.dtype, widest)
-        return self._generic(values, maps, init,
-                             self._affine(rank, range(rank)),
-                             ["parallel"] * rank, fn, reduce=False)
+        result = self._generic(values, maps, init,
+                               self._affine(rank, range(rank)),
+                               ["parallel"] * rank, fn, reduce=False)
+        if into is None:
+            return result
+        if into.type != result.type:
+            raise ValueError(f"map into {into.type}: the result is "
+                             f"{result.type}")
+        # The result inserted over the whole of `into`: empty-tensor
+        # elimination makes the op write into `into`'s buffer directly.
+        sizes = [self._size(into, i, False) if d is None else str(d)
+                 for i, d in enumerate(into.shape)]
+        written = Value(self._fresh("into"), result.shape, result.dtype)
+        self.body.append(
+            f"{written.name} = tensor.insert_slice {result.name} into "
+            f"{into.name}[{', '.join(['0'] * rank)}] [{', '.join(sizes)}] "
+            f"[{', '.join(['1'] * rank)}] : {result.type} into {into.type}")
+        return written
 
     def sum(self, fn, *inputs) -> Value:
         """sum over the last dimension of fn(inputs...) (f32), for the
@@ -721,6 +743,37 @@ class Function:
             f"[{', '.join(groups)}] : {x.type} into {result.type}")
         return result
 
+    def copy_into(self, value: Value, dest: Value) -> Value:
+        """`value` written over `dest` (of its type): linalg.copy, which
+        costs nothing where `value` already is `dest`'s buffer (an op's
+        destination), and makes a function that returns the result return
+        its argument's buffer."""
+        if value.type != dest.type:
+            raise ValueError(f"copy of {value.type} into {dest.type}")
+        result = Value(self._fresh("copy"), dest.shape, dest.dtype)
+        self.body.append(f"{result.name} = linalg.copy ins({value.name} : "
+                         f"{value.type}) outs({dest.name} : {dest.type}) -> "
+                         f"{dest.type}")
+        return result
+
+    def call(self, callee: "Function", args: Sequence[Value]) -> List[Value]:
+        """The results of a call of the private function `callee` on
+        `args` (its arguments' types). The call is not inlined: the callee
+        is compiled once, however many calls it has."""
+        if not callee.private or len(args) != len(callee.args) or any(
+                a.type != p.type for a, (p, _) in zip(args, callee.args)):
+            raise ValueError(f"call of @{callee.name}: arguments "
+                             f"{[a.type for a in args]}")
+        name = self._fresh("call")
+        results = [v for v, _ in callee.results]
+        self.body.append(
+            f"{name}:{len(results)} = func.call @{callee.name}"
+            f"({', '.join(a.name for a in args)}) {{no_inline}} : "
+            f"({', '.join(a.type for a in args)}) -> "
+            f"({', '.join(v.type for v in results)})")
+        return [Value(f"{name}#{i}", v.shape, v.dtype)
+                for i, v in enumerate(results)]
+
     # -- text --------------------------------------------------------------
 
     def to_mlir(self) -> str:
@@ -728,7 +781,8 @@ class Function:
                          for v, a in self.args)
         results = ", ".join(f"{v.type} {{{', '.join(a)}}}"
                             for v, a in self.results)
-        lines = [f"func.func @{self.name}({args}) -> ({results}) {{"]
+        visibility = "private " if self.private else ""
+        lines = [f"func.func {visibility}@{self.name}({args}) -> ({results}) {{"]
         lines += [f"  {line}" for line in self.body]
         values = ", ".join(v.name for v, _ in self.results)
         types = ", ".join(v.type for v, _ in self.results)
@@ -741,8 +795,8 @@ class Module:
     def __init__(self):
         self.functions: List[Function] = []
 
-    def function(self, name: str) -> Function:
-        f = Function(name)
+    def function(self, name: str, private: bool = False) -> Function:
+        f = Function(name, private=private)
         self.functions.append(f)
         return f
 

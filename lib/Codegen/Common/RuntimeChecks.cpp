@@ -46,6 +46,14 @@ struct Check {
   Value failed;     // i1
   Value lhs, rhs;   // i64, the values the message prints
   std::string text; // printf format with two %lld
+  /// A check of several cases, one status number each (`more` holds the
+  /// messages after `text`): which one failed, an i32 from 0 (the one of
+  /// `text`).
+  Value which = {};
+  SmallVector<std::string> more = {};
+
+  /// The status numbers the check takes.
+  int64_t count() const { return 1 + more.size(); }
 };
 
 /// `text` as a printf format that prints it: a '%' is literal, and a
@@ -283,54 +291,140 @@ private:
            sizes.back(), sizes.back(),
            prefix() + "'" + buffer.name + "' is NULL but has %lld bytes"});
     }
-    // One check per output (a model has hundreds of buffers): whether it
-    // overlaps any other buffer, with the address of the first it overlaps.
-    for (auto [out, output] : llvm::enumerate(iface.buffers)) {
-      if (!output.isOutput)
-        continue;
-      Value a = starts[out], m = sizes[out];
-      Value overlapsAny, firstOverlapped = zero;
-      for (auto [other, buffer] : llvm::enumerate(iface.buffers)) {
-        if (other == out)
-          continue;
-        // [a, a + m) and [c, c + n) overlap when a < c + n and c < a + m,
-        // both nonempty. Handles of device buffers overlap when equal.
-        Value c = starts[other], n = sizes[other];
-        Value overlap =
-            bufferHandles
-                ? compare(arith::CmpIPredicate::eq, a, c)
-                : arith::AndIOp::create(
-                      b, loc,
-                      compare(arith::CmpIPredicate::ult, a,
-                              arith::AddIOp::create(b, loc, c, n)),
-                      compare(arith::CmpIPredicate::ult, c,
-                              arith::AddIOp::create(b, loc, a, m)));
-        overlap = arith::AndIOp::create(
-            b, loc, overlap, compare(arith::CmpIPredicate::sgt, n, zero));
-        Value before = overlapsAny;
-        overlapsAny = overlapsAny
-                          ? arith::OrIOp::create(b, loc, overlapsAny, overlap)
-                          : overlap;
-        Value takes = before ? arith::AndIOp::create(
-                                   b, loc, overlap,
-                                   arith::XOrIOp::create(
-                                       b, loc, before,
-                                       arith::ConstantIntOp::create(
-                                           b, loc, b.getI1Type(), 1)))
-                             : overlap;
-        firstOverlapped =
-            arith::SelectOp::create(b, loc, takes, c, firstOverlapped);
+    addOverlapCheck(starts, sizes);
+  }
+
+  Value indexConstant(int64_t value) {
+    return arith::ConstantIndexOp::create(b, loc, value);
+  }
+
+  /// Whether an output shares memory with another buffer: the first output
+  /// that does, with the address of the first buffer it overlaps, one
+  /// status number (and message) per output. A model has hundreds of
+  /// buffers: a loop over the outputs with a loop over the buffers inside
+  /// compares them, each picking its buffer's address and size in an
+  /// scf.index_switch, in code of a size linear in the buffers (and no
+  /// memory the host would have to read: the GPU targets' host code reads
+  /// no buffer).
+  void addOverlapCheck(ArrayRef<Value> starts, ArrayRef<Value> sizes) {
+    SmallVector<int64_t> outputs;
+    for (auto [index, buffer] : llvm::enumerate(iface.buffers))
+      if (buffer.isOutput)
+        outputs.push_back(index);
+    if (outputs.empty() || iface.buffers.size() < 2)
+      return;
+    Type i1 = b.getI1Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
+    Type indexType = b.getIndexType();
+    // (values[0][case], values[1][case], ...) for the case `selector`.
+    auto pick = [&](OpBuilder &at, Value selector, TypeRange types,
+                    ArrayRef<SmallVector<Value>> cases) {
+      SmallVector<int64_t> numbers;
+      for (int64_t number = 0; number < static_cast<int64_t>(cases.size());
+           ++number)
+        numbers.push_back(number);
+      auto choice = scf::IndexSwitchOp::create(at, loc, types, selector,
+                                               numbers, numbers.size());
+      OpBuilder::InsertionGuard guard(at);
+      for (auto [number, values] : llvm::enumerate(cases)) {
+        at.setInsertionPointToStart(
+            &choice.getCaseRegions()[number].emplaceBlock());
+        scf::YieldOp::create(at, loc, values);
       }
-      if (!overlapsAny)
-        continue;
-      checks.push_back(
-          {arith::AndIOp::create(b, loc, overlapsAny,
-                                 compare(arith::CmpIPredicate::sgt, m, zero)),
-           a, firstOverlapped,
-           prefix() + "the output '" + output.name + "' (address %lld) " +
-               "overlaps another buffer (at address %lld); outputs must " +
-               "not share memory with other buffers"});
+      // No case is left out: the default repeats the first.
+      at.setInsertionPointToStart(&choice.getDefaultRegion().emplaceBlock());
+      scf::YieldOp::create(at, loc, cases.front());
+      return choice.getResults();
+    };
+    SmallVector<SmallVector<Value>> buffers, outputCases;
+    for (auto [start, size] : llvm::zip(starts, sizes))
+      buffers.push_back({start, size});
+    for (int64_t index : outputs)
+      outputCases.push_back(
+          {indexConstant(index), starts[index], sizes[index]});
+    Value zero = constant(0);
+    Value none = arith::ConstantIntOp::create(b, loc, i32, -1);
+    Value falseValue = arith::ConstantIntOp::create(b, loc, i1, 0);
+    // Over the outputs: (which failed first, its address, the other's).
+    auto outer = scf::ForOp::create(
+        b, loc, indexConstant(0), indexConstant(outputs.size()),
+        indexConstant(1), ValueRange{none, zero, zero},
+        [&](OpBuilder &ob, Location, Value k, ValueRange found) {
+          ValueRange output =
+              pick(ob, k, {indexType, i64, i64}, outputCases);
+          Value out = output[0], a = output[1], m = output[2];
+          // Over the buffers: (overlaps one, the first it overlaps).
+          auto inner = scf::ForOp::create(
+              ob, loc, indexConstant(0), indexConstant(iface.buffers.size()),
+              indexConstant(1), ValueRange{falseValue, zero},
+              [&](OpBuilder &ib, Location, Value j, ValueRange seen) {
+                ValueRange buffer = pick(ib, j, {i64, i64}, buffers);
+                Value c = buffer[0], n = buffer[1];
+                auto cmp = [&](arith::CmpIPredicate predicate, Value lhs,
+                               Value rhs) {
+                  return arith::CmpIOp::create(ib, loc, predicate, lhs, rhs)
+                      .getResult();
+                };
+                // [a, a + m) and [c, c + n) overlap when a < c + n and
+                // c < a + m, both nonempty. Handles of device buffers
+                // overlap when equal.
+                Value overlap =
+                    bufferHandles
+                        ? cmp(arith::CmpIPredicate::eq, a, c)
+                        : arith::AndIOp::create(
+                              ib, loc,
+                              cmp(arith::CmpIPredicate::ult, a,
+                                  arith::AddIOp::create(ib, loc, c, n)),
+                              cmp(arith::CmpIPredicate::ult, c,
+                                  arith::AddIOp::create(ib, loc, a, m)));
+                overlap = arith::AndIOp::create(
+                    ib, loc, overlap, cmp(arith::CmpIPredicate::sgt, n, zero));
+                overlap = arith::AndIOp::create(
+                    ib, loc, overlap, cmp(arith::CmpIPredicate::ne, j, out));
+                Value first = arith::SelectOp::create(ib, loc, seen[0],
+                                                      seen[1], c);
+                first = arith::SelectOp::create(ib, loc, overlap, first,
+                                                seen[1]);
+                Value any = arith::OrIOp::create(ib, loc, seen[0], overlap);
+                scf::YieldOp::create(ib, loc, ValueRange{any, first});
+              });
+          Value fails = arith::AndIOp::create(
+              ob, loc, inner.getResult(0),
+              arith::CmpIOp::create(ob, loc, arith::CmpIPredicate::sgt, m,
+                                    zero));
+          Value isFirst = arith::AndIOp::create(
+              ob, loc, fails,
+              arith::CmpIOp::create(ob, loc, arith::CmpIPredicate::slt,
+                                    found[0],
+                                    arith::ConstantIntOp::create(ob, loc, i32,
+                                                                 0)));
+          Value ordinal = arith::IndexCastOp::create(ob, loc, i32, k);
+          scf::YieldOp::create(
+              ob, loc,
+              ValueRange{
+                  arith::SelectOp::create(ob, loc, isFirst, ordinal, found[0]),
+                  arith::SelectOp::create(ob, loc, isFirst, a, found[1]),
+                  arith::SelectOp::create(ob, loc, isFirst,
+                                          inner.getResult(1), found[2])});
+        });
+    Value which = outer.getResult(0);
+    Check check;
+    check.failed = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::sge, which,
+        arith::ConstantIntOp::create(b, loc, i32, 0));
+    check.lhs = outer.getResult(1);
+    check.rhs = outer.getResult(2);
+    check.which = which;
+    for (int64_t index : outputs) {
+      std::string text = prefix() + "the output '" +
+                         iface.buffers[index].name + "' (address %lld) " +
+                         "overlaps another buffer (at address %lld); " +
+                         "outputs must not share memory with other buffers";
+      if (check.text.empty())
+        check.text = text;
+      else
+        check.more.push_back(text);
     }
+    checks.push_back(check);
   }
 
   /// True when a buffer's byte-size check covers a temporary of sizes
@@ -804,16 +898,25 @@ struct RecurRuntimeChecks
     Value status = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 0);
     Value lhs = arith::ConstantIntOp::create(b, loc, b.getI64Type(), 0);
     Value rhs = lhs;
-    for (auto [index, check] : llvm::enumerate(llvm::reverse(builder.checks))) {
-      int64_t number = builder.checks.size() - index;
+    // Check i's first number is 1 + the numbers of the checks before it.
+    int64_t total = 0;
+    for (const Check &check : builder.checks)
+      total += check.count();
+    int64_t number = total + 1;
+    for (const Check &check : llvm::reverse(builder.checks)) {
+      number -= check.count();
       Value code = arith::ConstantIntOp::create(b, loc, b.getI32Type(), number);
+      if (check.which)
+        code = arith::AddIOp::create(b, loc, code, check.which);
       status = arith::SelectOp::create(b, loc, check.failed, code, status);
       lhs = arith::SelectOp::create(b, loc, check.failed, check.lhs, lhs);
       rhs = arith::SelectOp::create(b, loc, check.failed, check.rhs, rhs);
     }
     iface.statusMessages.clear();
-    for (const Check &check : builder.checks)
+    for (const Check &check : builder.checks) {
       iface.statusMessages.push_back(check.text);
+      iface.statusMessages.append(check.more.begin(), check.more.end());
+    }
 
     // The work (everything from `firstWork` up to the return) runs when
     // every check passed and there is something to write.

@@ -194,6 +194,14 @@ static Operation *findBufferAccess(Operation *root, bool reads) {
   root->walk<WalkOrder::PreOrder>([&](Operation *op) {
     if (isa<gpu::LaunchOp>(op))
       return WalkResult::skip();
+    // A call of a function of the module with a body (a whole model's
+    // layer) is host work: the callee's own accesses are checked with it.
+    if (auto call = dyn_cast<func::CallOp>(op)) {
+      auto callee = dyn_cast_or_null<func::FuncOp>(
+          SymbolTable::lookupNearestSymbolFrom(call, call.getCalleeAttr()));
+      if (callee && !callee.isExternal())
+        return WalkResult::advance();
+    }
     auto effects = dyn_cast<MemoryEffectOpInterface>(op);
     if (!effects) {
       // Unknown effects (a call) count where a buffer goes in or out.

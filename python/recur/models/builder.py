@@ -197,32 +197,105 @@ def layers_state_outputs(layers) -> Dict[str, tuple]:
 
 def build_layers(layers, name: str) -> str:
     """The stack of `layers` ((family, config) per layer: pre-norm, mixer,
-    residual) as a model description: NAME (prefill) and NAME_step."""
+    residual) as a model description: NAME (prefill) and NAME_step, each
+    calling a layer function per distinct layer (layer_functions)."""
     m = Module()
     for function, time in _functions(name):
+        functions = layer_functions(m, function, layers, time)
         _layers_function(m.function(function), layers, time,
-                         layers[0][1].hidden_size)
+                         layers[0][1].hidden_size, functions)
     return m.to_mlir()
 
 
-def _layers_function(f, layers, time, hidden_size: int) -> None:
+def _layers_function(f, layers, time, hidden_size: int, functions) -> None:
     h = f.arg("hidden_states", (None, time, hidden_size))
     w = {weight: f.arg(arg_name(weight), shape, checkpoint_name=weight)
          for weight, shape in layers_weight_shapes(layers).items()}
     states = {state: state_arg(f, state, shape)
               for state, shape in layers_state_shapes(layers).items()}
     outputs = layers_state_outputs(layers)
-    h, next_states = emit_layers(f, layers, h, w, states)
+    h, next_states = emit_layer_calls(f, layers, functions, h, w, states)
     f.ret(h, "out")
     for state, value in zip(states, next_states):
         f.ret(value, outputs[state][0])
 
 
-def emit_layers(f, layers, h, w, states):
+def layer_functions(module, name: str, layers, time):
+    """For each layer of `layers`, the private function of its kind (one
+    per distinct (family, config), NAME_layer, NAME_layer1, ...): the
+    layer (pre-norm, mixer, residual) on hidden states of `time` tokens,
+    taking (hidden states, the layer's weights as layer 0 names them, its
+    states) and returning (hidden states, its next states), each written
+    over its argument, so that the compiled layer returns no buffer of its
+    own. A layer of a family whose states' results are new entries to
+    append (APPENDED_STATES, a KV cache) has none (None): it is emitted in
+    the calling function."""
+    kinds: List[tuple] = []
+    functions = []
+    made: Dict[int, object] = {}
+    for family, c in layers:
+        if getattr(family, "APPENDED_STATES", None):
+            functions.append(None)
+            continue
+        key = next((i for i, kind in enumerate(kinds)
+                    if kind == (family, c)), None)
+        if key is None:
+            key = len(kinds)
+            kinds.append((family, c))
+            suffix = "" if key == 0 else str(key)
+            made[key] = _layer_function(
+                module.function(f"{name}_layer{suffix}", private=True),
+                family, c, time)
+        functions.append(made[key])
+    return functions
+
+
+def _layer_function(f, family, c, time):
+    layer = [(family, c)]
+    h = f.arg("hidden_states", (None, time, c.hidden_size))
+    w = {weight: f.arg(arg_name(weight), shape)
+         for weight, shape in layers_weight_shapes(layer).items()}
+    states = {state: state_arg(f, state, shape)
+              for state, shape in layers_state_shapes(layer).items()}
+    h, next_states = emit_layers(f, layer, h, w, states, in_place=True)
+    f.ret(h, "out")
+    for (state, arg), value in zip(states.items(), next_states):
+        f.ret(f.copy_into(value, arg), f"{state}_out")
+    return f
+
+
+def emit_layer_calls(f, layers, functions, h, w, states):
+    """emit_layers through the layer functions `functions`
+    (layer_functions), with the layers' weights `w` and states `states`
+    by their names in the calling function."""
+    next_states: List = []
+    for index, ((family, c), function) in enumerate(zip(layers, functions)):
+        first, prefix = layer_prefix(family, 0), layer_prefix(family, index)
+        suffixes = [weight[len(first):]
+                    for weight in layers_weight_shapes([(family, c)])]
+        layer_w = [w[prefix + suffix] for suffix in suffixes]
+        layer_states = [states[f"layers_{index}_{state}"]
+                        for state in family.state_shapes(c)]
+        if function is None:
+            h, layer_next = emit_layers(
+                f, [(family, c)], h,
+                dict(zip([first + suffix for suffix in suffixes], layer_w)),
+                dict(zip([f"layers_0_{state}"
+                          for state in family.state_shapes(c)],
+                         layer_states)))
+        else:
+            h, *layer_next = f.call(function, [h] + layer_w + layer_states)
+        next_states += layer_next
+    return h, next_states
+
+
+def emit_layers(f, layers, h, w, states, in_place: bool = False):
     """The layers of `layers` ((family, config) per layer: pre-norm,
     mixer, residual) on the hidden states `h`, with the weights `w` and
     the states `states` by name (layers_weight_shapes,
-    layers_state_shapes): (h, the states' next values in order)."""
+    layers_state_shapes): (h, the states' next values in order). With
+    `in_place`, each residual sum is written over the hidden states it
+    adds to (a layer function's result is then its argument's buffer)."""
     next_states: List = []
     for layer, (family, c) in enumerate(layers):
         prefix = layer_prefix(family, layer)
@@ -241,7 +314,8 @@ def emit_layers(f, layers, h, w, states):
         layer_states = [states[f"layers_{layer}_{state}"]
                         for state in family.state_shapes(c)]
         mixed, *layer_next = family.emit(f, c, normed, mixer, *layer_states)
-        h = f.map(lambda a, b: a + b, h, mixed)
+        h = f.map(lambda a, b: a + b, h, mixed,
+                  into=h if in_place else None)
         next_states += layer_next
     return h, next_states
 

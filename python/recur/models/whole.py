@@ -101,14 +101,18 @@ def state_shapes(m: WholeModel) -> Dict[str, tuple]:
 
 
 def build(m: WholeModel, name: str) -> str:
-    """The model's description: NAME (prefill) and NAME_step."""
+    """The model's description: NAME (prefill) and NAME_step, each
+    calling its layer function (builder.layer_functions) once per
+    layer."""
     module = Module()
     for function, time in ((name, None), (name + builder.STEP_SUFFIX, 1)):
-        _model_function(module.function(function), m, time)
+        functions = builder.layer_functions(module, function, m.stack, time)
+        _model_function(module.function(function), m, time, functions)
     return module.to_mlir()
 
 
-def _model_function(f, m: WholeModel, time: Optional[int]) -> None:
+def _model_function(f, m: WholeModel, time: Optional[int],
+                    functions) -> None:
     ids = f.arg("input_ids", (None, time), "i32",
                 dim_names=["B"] if time else ["B", "T"])
     w = {weight: f.arg(builder.arg_name(weight), shape,
@@ -117,7 +121,8 @@ def _model_function(f, m: WholeModel, time: Optional[int]) -> None:
     states = {state: builder.state_arg(f, state, shape)
               for state, shape in state_shapes(m).items()}
     h = f.embed(w[m.embedding], ids)
-    h, next_states = builder.emit_layers(f, m.stack, h, w, states)
+    h, next_states = builder.emit_layer_calls(f, m.stack, functions, h, w,
+                                              states)
     if not m.all_logits:
         h = f.last_token(h)
     normed = pieces.rms_norm(f, h, w[m.final_norm], m.c.norm_eps)

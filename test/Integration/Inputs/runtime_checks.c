@@ -41,6 +41,8 @@ int main(void) {
   REPORT(attend, attend(1, 2, 4, 2, 4, q, k, v, v + 24));
   REPORT(conv, conv(3, 4, 3, a, k, h, a, h));
   REPORT(conv, conv(3, 4, 3, a, k, h, v, v + 4));
+  /* Only the second output, s, overlaps (the input x): its own status. */
+  REPORT(conv, conv(3, 4, 3, a, k, h, v, a));
   /* Zero-byte buffers overlap nothing and may be NULL; a call with empty
      outputs only returns at once, whatever its other sizes. */
   REPORT(scan, scan(0, 0, 0, 0));
