@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Affine/Transforms/Transforms.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -301,11 +302,10 @@ private:
   /// Whether an output shares memory with another buffer: the first output
   /// that does, with the address of the first buffer it overlaps, one
   /// status number (and message) per output. A model has hundreds of
-  /// buffers: a loop over the outputs with a loop over the buffers inside
-  /// compares them, each picking its buffer's address and size in an
-  /// scf.index_switch, in code of a size linear in the buffers (and no
-  /// memory the host would have to read: the GPU targets' host code reads
-  /// no buffer).
+  /// buffers: their addresses and sizes go into two arrays on the stack,
+  /// and a loop over the outputs with a loop over the buffers inside
+  /// compares them, in code of a size linear in the buffers (the host
+  /// code of the GPU targets may use its own stack memory).
   void addOverlapCheck(ArrayRef<Value> starts, ArrayRef<Value> sizes) {
     SmallVector<int64_t> outputs;
     for (auto [index, buffer] : llvm::enumerate(iface.buffers))
@@ -314,33 +314,23 @@ private:
     if (outputs.empty() || iface.buffers.size() < 2)
       return;
     Type i1 = b.getI1Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
-    Type indexType = b.getIndexType();
-    // (values[0][case], values[1][case], ...) for the case `selector`.
-    auto pick = [&](OpBuilder &at, Value selector, TypeRange types,
-                    ArrayRef<SmallVector<Value>> cases) {
-      SmallVector<int64_t> numbers;
-      for (int64_t number = 0; number < static_cast<int64_t>(cases.size());
-           ++number)
-        numbers.push_back(number);
-      auto choice = scf::IndexSwitchOp::create(at, loc, types, selector,
-                                               numbers, numbers.size());
-      OpBuilder::InsertionGuard guard(at);
-      for (auto [number, values] : llvm::enumerate(cases)) {
-        at.setInsertionPointToStart(
-            &choice.getCaseRegions()[number].emplaceBlock());
-        scf::YieldOp::create(at, loc, values);
-      }
-      // No case is left out: the default repeats the first.
-      at.setInsertionPointToStart(&choice.getDefaultRegion().emplaceBlock());
-      scf::YieldOp::create(at, loc, cases.front());
-      return choice.getResults();
+    auto array = [&](ArrayRef<Value> values) {
+      Value memory = memref::AllocaOp::create(
+          b, loc, MemRefType::get({static_cast<int64_t>(values.size())}, i64));
+      for (auto [index, value] : llvm::enumerate(values))
+        memref::StoreOp::create(b, loc, value, memory,
+                                ValueRange{indexConstant(index)});
+      return memory;
     };
-    SmallVector<SmallVector<Value>> buffers, outputCases;
-    for (auto [start, size] : llvm::zip(starts, sizes))
-      buffers.push_back({start, size});
+    SmallVector<Value> outputIndices;
     for (int64_t index : outputs)
-      outputCases.push_back(
-          {indexConstant(index), starts[index], sizes[index]});
+      outputIndices.push_back(constant(index));
+    Value startArray = array(starts), sizeArray = array(sizes),
+          outputArray = array(outputIndices);
+    auto load = [&](OpBuilder &at, Value memory, Value index) {
+      return memref::LoadOp::create(at, loc, memory, ValueRange{index})
+          .getResult();
+    };
     Value zero = constant(0);
     Value none = arith::ConstantIntOp::create(b, loc, i32, -1);
     Value falseValue = arith::ConstantIntOp::create(b, loc, i1, 0);
@@ -349,16 +339,15 @@ private:
         b, loc, indexConstant(0), indexConstant(outputs.size()),
         indexConstant(1), ValueRange{none, zero, zero},
         [&](OpBuilder &ob, Location, Value k, ValueRange found) {
-          ValueRange output =
-              pick(ob, k, {indexType, i64, i64}, outputCases);
-          Value out = output[0], a = output[1], m = output[2];
+          Value out = arith::IndexCastOp::create(
+              ob, loc, ob.getIndexType(), load(ob, outputArray, k));
+          Value a = load(ob, startArray, out), m = load(ob, sizeArray, out);
           // Over the buffers: (overlaps one, the first it overlaps).
           auto inner = scf::ForOp::create(
               ob, loc, indexConstant(0), indexConstant(iface.buffers.size()),
               indexConstant(1), ValueRange{falseValue, zero},
               [&](OpBuilder &ib, Location, Value j, ValueRange seen) {
-                ValueRange buffer = pick(ib, j, {i64, i64}, buffers);
-                Value c = buffer[0], n = buffer[1];
+                Value c = load(ib, startArray, j), n = load(ib, sizeArray, j);
                 auto cmp = [&](arith::CmpIPredicate predicate, Value lhs,
                                Value rhs) {
                   return arith::CmpIOp::create(ib, loc, predicate, lhs, rhs)

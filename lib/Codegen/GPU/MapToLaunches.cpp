@@ -220,6 +220,10 @@ static Operation *findBufferAccess(Operation *root, bool reads) {
       bool access = isa<MemoryEffects::Write>(effect.getEffect()) ||
                     (reads && isa<MemoryEffects::Read>(effect.getEffect()));
       Value value = effect.getValue();
+      // The host's own stack memory (the run-time checks' arrays) is no
+      // device buffer.
+      if (value && value.getDefiningOp<memref::AllocaOp>())
+        continue;
       if (access && (!value || isa<BaseMemRefType>(value.getType()))) {
         found = op;
         return WalkResult::interrupt();
