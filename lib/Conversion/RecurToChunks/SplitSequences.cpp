@@ -61,10 +61,9 @@ class SequenceSplitter {
 public:
   SequenceSplitter(LinearAttentionOp op, const ChunkConfig &config,
                    ImplicitLocOpBuilder &b)
-      : op(op), config(config), b(b), parts(config.sequenceSplits),
+      : op(op), partConfig(config), b(b), parts(config.sequenceSplits),
         partLength(cast<RankedTensorType>(op.getQ().getType()).getDimSize(1) /
                    parts) {
-    partConfig = config;
     partConfig.sequenceSplits = 0;
   }
 
@@ -79,15 +78,15 @@ private:
   /// [B, P, r...] as [B*P, r...], and back.
   Value collapseParts(Value x);
   Value expandParts(Value x);
-  /// An empty [B, P, r...] tensor seen as [B*P, r...], or as it is.
+  /// An empty [B, P, r...] tensor.
   Value emptyParts(ArrayRef<OpFoldResult> rest, Type elementType);
   /// `x` filled with `value`.
   Value fill(Value x, double value);
   /// A linear attention over the parts with values `values`, output
   /// destination `outputs` and initial state `state`, configured with
-  /// `partConfig` (or `config` when given).
+  /// `partConfig` (or `own` when given).
   LinearAttentionOp partAttention(Value values, Value outputs, Value state,
-                                  const ChunkConfig *config = nullptr);
+                                  const ChunkConfig *own = nullptr);
   /// The sum of each part's log-gates: [B, P, H] (scalar gate) or
   /// [B, P, H, K] (key gate), f32.
   Value partGateSums();
@@ -111,7 +110,8 @@ private:
   }
 
   LinearAttentionOp op;
-  ChunkConfig config, partConfig;
+  /// The op's configuration without sequence_splits: the parts'.
+  ChunkConfig partConfig;
   ImplicitLocOpBuilder &b;
   int64_t parts, partLength;
 };
