@@ -365,9 +365,20 @@ class Function:
             final = "%rounded"
             lines.append(f"{final} = arith.truncf {result.name} : f32 to "
                          f"{init.dtype}")
-        name = self._fresh("g")
-        block_args = ", ".join([f"%in{i}: {v.dtype}"
-                                for i, v in enumerate(inputs)] +
+        return self._generic_text(self._fresh("g"), inputs,
+                                  [f"%in{i}" for i in range(len(inputs))],
+                                  list(maps) + [out_map], iterators, init,
+                                  lines, final)
+
+    def _generic_text(self, name: str, inputs: Sequence[Value],
+                      block_names: Sequence[str], maps: Sequence[str],
+                      iterators: Sequence[str], init: Value,
+                      lines: Sequence[str], final: str) -> Value:
+        """Appends `name = linalg.generic` over `inputs` (block arguments
+        `block_names`, then %out) into `init`, whose body is `lines` and
+        yields `final`."""
+        block_args = ", ".join([f"{arg}: {v.dtype}"
+                                for arg, v in zip(block_names, inputs)] +
                                [f"%out: {init.dtype}"])
         ins = ""
         if inputs:
@@ -376,7 +387,7 @@ class Function:
         iterator_text = ", ".join(f'"{it}"' for it in iterators)
         self.body.append(
             f"{name} = linalg.generic {{indexing_maps = "
-            f"[{', '.join(list(maps) + [out_map])}], iterator_types = "
+            f"[{', '.join(maps)}], iterator_types = "
             f"[{iterator_text}]}}{ins} outs({init.name} : {init.type}) {{")
         self.body.append(f"^bb0({block_args}):")
         self.body += [f"  {line}" for line in lines]
@@ -577,16 +588,8 @@ class Function:
         last = self._constant(str(rows - 1), "index")
         lines = [line.replace("%zero", zero).replace("%last", last)
                  for line in lines]
-        self.body.append(
-            f"{name} = linalg.generic {{indexing_maps = [{ids_map}, "
-            f"{out_map}], iterator_types = [\"parallel\", \"parallel\", "
-            f"\"parallel\"]}} ins({ids.name} : {ids.type}) "
-            f"outs({init.name} : {init.type}) {{")
-        self.body.append(f"^bb0(%id: {ids.dtype}, %out: {dtype}):")
-        self.body += [f"  {line}" for line in lines]
-        self.body.append(f"  linalg.yield {value} : {dtype}")
-        self.body.append(f"}} -> {init.type}")
-        return Value(name, init.shape, dtype)
+        return self._generic_text(name, [ids], ["%id"], [ids_map, out_map],
+                                  ["parallel"] * 3, init, lines, value)
 
     def last_token(self, x: Value) -> Value:
         """x[:, T-1:T] of x [B, T, ...] (T >= 1): [B, 1, ...]."""

@@ -119,6 +119,22 @@ def write(text: str, output: str) -> None:
                           f"{error.strerror or error}") from None
 
 
+def emit(make, output: str) -> int:
+    """Writes the description that `make()` returns ((text, weight
+    shapes)) to `output` and lists its weights on stderr; the exit status
+    (1 after one line naming a ConfigError)."""
+    try:
+        text, weights = make()
+        write(text, output)
+    except ConfigError as error:
+        print(f"recur.models: error: {error}", file=sys.stderr)
+        return 1
+    for weight, shape in weights.items():
+        print(f"weight {weight} -> argument {builder.arg_name(weight)} "
+              f"{list(shape)}", file=sys.stderr)
+    return 0
+
+
 def build_main(argv) -> int:
     parser = argparse.ArgumentParser(
         prog="python3 -m recur.models build",
@@ -134,19 +150,10 @@ def build_main(argv) -> int:
                         help="the prefill returns the logits of every "
                              "position, not only the last")
     args = parser.parse_args(argv)
-    try:
-        text, weights = describe_model(
-            args.model_dir,
-            None if args.name is None else function_name(args.name),
-            args.all_logits)
-        write(text, args.output)
-    except ConfigError as error:
-        print(f"recur.models: error: {error}", file=sys.stderr)
-        return 1
-    for weight, shape in weights.items():
-        print(f"weight {weight} -> argument {builder.arg_name(weight)} "
-              f"{list(shape)}", file=sys.stderr)
-    return 0
+    return emit(lambda: describe_model(
+        args.model_dir,
+        None if args.name is None else function_name(args.name),
+        args.all_logits), args.output)
 
 
 def main(argv=None) -> int:
@@ -171,18 +178,10 @@ def main(argv=None) -> int:
                              "(default: FAMILY_mixer, or FAMILY_stack with "
                              "--layers)")
     args = parser.parse_args(argv)
-    try:
-        text, weights = describe(
-            args.family, args.config, layer_count(args.layers),
-            None if args.name is None else function_name(args.name))
-        write(text, args.output)
-    except ConfigError as error:
-        print(f"recur.models: error: {error}", file=sys.stderr)
-        return 1
-    for weight, shape in weights.items():
-        print(f"weight {weight} -> argument {builder.arg_name(weight)} "
-              f"{list(shape)}", file=sys.stderr)
-    return 0
+    return emit(lambda: describe(
+        args.family, args.config, layer_count(args.layers),
+        None if args.name is None else function_name(args.name)),
+        args.output)
 
 
 if __name__ == "__main__":
