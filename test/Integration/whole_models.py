@@ -4,9 +4,10 @@
 # its own), each from a checkpoint directory's config.json in the published
 # format: the prefill's logits of the last position, the logits of every
 # position (--all-logits), greedy generation through the step function equal
-# to the reference's tokens, and token ids outside the vocabulary, which the
+# to the reference's tokens, token ids outside the vocabulary, which the
 # compiled embedding clamps (no read outside the table) and `generate`
-# refuses.
+# refuses, and bf16 and f16 checkpoints (`torch_dtype`, `dtype`), whose
+# weights stay in their type.
 #
 # RUN: rm -rf %t && %python %s %t
 
@@ -46,16 +47,23 @@ def run_model(model, m, weights, function, ids, states):
     return out["logits"], {state: out[outputs[state][0]] for state in states}
 
 
-def test_family(family: str, workdir: str, rand: Inputs) -> None:
-    model_dir = os.path.join(workdir, family)
+def test_family(family: str, workdir: str, rand: Inputs,
+                dtype_field=None) -> None:
+    """`dtype_field`: (field, value) of the checkpoint's dtype, e.g.
+    ("torch_dtype", "bfloat16"): the weights are of that type."""
+    label = family if dtype_field is None else f"{family}.{dtype_field[1]}"
+    model_dir = os.path.join(workdir, label)
     os.makedirs(model_dir)
     with open(os.path.join(CONFIGS, f"{family}-tiny.json")) as f:
         fields = json.load(f)
+    if dtype_field:
+        fields[dtype_field[0]] = dtype_field[1]
     with open(os.path.join(model_dir, "config.json"), "w") as f:
         json.dump(fields, f)
     module = whole.FAMILY_MODULES[family]
     m = whole.parse(Config(fields, family, module.KNOWN), family)
     assert m.tied == (family == "mamba"), family
+    family = label
     weights = whole.random_weights(m, rand)
     ids = rand.rng.integers(0, m.vocab_size, (BATCH, PROMPT)).astype(np.int32)
     states = whole.zero_states(m, BATCH)
@@ -117,6 +125,11 @@ def main(workdir: str) -> None:
     rand = Inputs(seed=23)
     for family in sorted(whole.FAMILY_MODULES):
         test_family(family, workdir, rand)
+    # Weights in a checkpoint's 16-bit types: the projections and the
+    # embeddings read them as they are, the rest is widened; the reference
+    # takes the same rounded values.
+    test_family("mamba2", workdir, rand, ("torch_dtype", "bfloat16"))
+    test_family("mamba", workdir, rand, ("dtype", "float16"))
 
 
 if __name__ == "__main__":

@@ -220,7 +220,8 @@ def _layers_function(f, layers, time, hidden_size: int, functions) -> None:
         f.ret(value, outputs[state][0])
 
 
-def layer_functions(module, name: str, layers, time):
+def layer_functions(module, name: str, layers, time,
+                    weight_dtype: str = "f32"):
     """For each layer of `layers`, the private function of its kind (one
     per distinct (family, config), NAME_layer, NAME_layer1, ...): the
     layer (pre-norm, mixer, residual) on hidden states of `time` tokens,
@@ -229,12 +230,19 @@ def layer_functions(module, name: str, layers, time):
     over its argument, so that the compiled layer returns no buffer of its
     own. A layer of a family whose states' results are new entries to
     append (APPENDED_STATES, a KV cache) has none (None): it is emitted in
-    the calling function."""
+    the calling function. The weights are of `weight_dtype` (a
+    checkpoint's bf16 or f16): the family's MATRIX_WEIGHTS stay so (the
+    projections widen them as they multiply), the others are widened to
+    f32 once per call."""
     kinds: List[tuple] = []
     functions = []
     made: Dict[int, object] = {}
     for family, c in layers:
         if getattr(family, "APPENDED_STATES", None):
+            if weight_dtype != "f32":
+                raise ValueError(f"{family.FAMILY}: {weight_dtype} weights "
+                                 "are not supported in a layer emitted "
+                                 "inline")
             functions.append(None)
             continue
         key = next((i for i, kind in enumerate(kinds)
@@ -245,16 +253,21 @@ def layer_functions(module, name: str, layers, time):
             suffix = "" if key == 0 else str(key)
             made[key] = _layer_function(
                 module.function(f"{name}_layer{suffix}", private=True),
-                family, c, time)
+                family, c, time, weight_dtype)
         functions.append(made[key])
     return functions
 
 
-def _layer_function(f, family, c, time):
+def _layer_function(f, family, c, time, weight_dtype: str):
     layer = [(family, c)]
     h = f.arg("hidden_states", (None, time, c.hidden_size))
-    w = {weight: f.arg(arg_name(weight), shape)
-         for weight, shape in layers_weight_shapes(layer).items()}
+    matrices = [layer_prefix(family, 0) + family.MIXER_PREFIX + weight
+                for weight in getattr(family, "MATRIX_WEIGHTS", ())]
+    w = {}
+    for weight, shape in layers_weight_shapes(layer).items():
+        w[weight] = f.arg(arg_name(weight), shape, weight_dtype)
+        if weight_dtype != "f32" and weight not in matrices:
+            w[weight] = f.map(lambda a: a, w[weight], dtype="f32")
     states = {state: state_arg(f, state, shape)
               for state, shape in layers_state_shapes(layer).items()}
     h, next_states = emit_layers(f, layer, h, w, states, in_place=True)

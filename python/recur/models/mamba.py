@@ -43,7 +43,7 @@ FAMILY = "mamba"
 # checkpoints carry besides: d_model, n_layer, rms_norm, ...); the block
 # reads some, the model around it the others.
 KNOWN = (
-    "architectures", "bos_token_id", "conv_kernel", "d_model",
+    "architectures", "bos_token_id", "conv_kernel", "d_model", "dtype",
     "eos_token_id", "expand", "fused_add_norm", "hidden_act", "hidden_size",
     "initializer_range", "intermediate_size", "layer_norm_epsilon",
     "model_type", "n_layer", "num_hidden_layers", "pad_token_id",
@@ -112,6 +112,10 @@ def parse(config: Config) -> MambaConfig:
 
 # For stacks (builder.py): where a layer's weights are in the checkpoint,
 # and its pre-norm (which multiplies by PRE_NORM_OFFSET + weight).
+# The weights the block multiplies as matrices (f.linear), which a whole
+# model keeps in the checkpoint's dtype; the others are widened to f32.
+MATRIX_WEIGHTS = ("in_proj.weight", "x_proj.weight", "dt_proj.weight",
+                  "out_proj.weight")
 LAYERS_PREFIX = "backbone.layers"
 MIXER_PREFIX = "mixer."
 PRE_NORM = "norm.weight"

@@ -38,7 +38,7 @@ FAMILY = "mamba2"
 # Every field of Mamba2Config; the block reads some, the model around it
 # the others.
 KNOWN = (
-    "architectures", "bos_token_id", "chunk_size", "conv_kernel",
+    "architectures", "bos_token_id", "chunk_size", "conv_kernel", "dtype",
     "eos_token_id", "expand", "head_dim", "hidden_act", "hidden_size",
     "initializer_range", "layer_norm_epsilon", "model_type", "n_groups",
     "num_heads", "num_hidden_layers", "pad_token_id",
@@ -118,6 +118,9 @@ def check_time_step_limit(config: Config, field: str) -> None:
 
 # For stacks (builder.py): where a layer's weights are in the checkpoint,
 # and its pre-norm (which multiplies by PRE_NORM_OFFSET + weight).
+# The weights the block multiplies as matrices (f.linear), which a whole
+# model keeps in the checkpoint's dtype; the others are widened to f32.
+MATRIX_WEIGHTS = ("in_proj.weight", "out_proj.weight")
 LAYERS_PREFIX = "backbone.layers"
 MIXER_PREFIX = "mixer."
 PRE_NORM = "norm.weight"

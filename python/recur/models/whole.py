@@ -38,6 +38,9 @@ HEADS = {
 }
 FAMILY_MODULES = {module.FAMILY: module for module in (mamba, mamba2)}
 LM_HEAD = "lm_head.weight"
+# The checkpoint dtypes (a config's `torch_dtype`, or `dtype` in newer
+# ones) and the weights' element type in the description.
+WEIGHT_DTYPES = {"float32": "f32", "bfloat16": "bf16", "float16": "f16"}
 # The default of `tie_word_embeddings` in each family's configuration
 # class.
 TIED_BY_DEFAULT = {mamba.FAMILY: True, mamba2.FAMILY: False}
@@ -51,6 +54,8 @@ class WholeModel:
     vocab_size: int
     tied: bool
     all_logits: bool = False
+    # The element type of the weights: the checkpoint's (WEIGHT_DTYPES).
+    weight_dtype: str = "f32"
 
     @property
     def embedding(self) -> str:
@@ -78,11 +83,16 @@ def parse(config: Config, family: str, all_logits: bool = False
     # mamba_ssm's field names where Hugging Face's are absent (Mamba).
     layers_field = "num_hidden_layers" if "num_hidden_layers" in \
         config.fields or "n_layer" not in config.fields else "n_layer"
+    dtype_field = "dtype" if "dtype" in config.fields else "torch_dtype"
+    dtype = config.text(dtype_field, "float32")
+    if dtype not in WEIGHT_DTYPES:
+        raise config.fail(dtype_field, f"is {dtype!r}; expected one of "
+                          f"{', '.join(sorted(WEIGHT_DTYPES))}")
     return WholeModel(
         family=module, c=c, layers=config.integer(layers_field),
         vocab_size=config.integer("vocab_size"),
         tied=config.boolean("tie_word_embeddings", TIED_BY_DEFAULT[family]),
-        all_logits=all_logits)
+        all_logits=all_logits, weight_dtype=WEIGHT_DTYPES[dtype])
 
 
 def weight_shapes(m: WholeModel) -> Dict[str, tuple]:
@@ -106,7 +116,8 @@ def build(m: WholeModel, name: str) -> str:
     layer."""
     module = Module()
     for function, time in ((name, None), (name + builder.STEP_SUFFIX, 1)):
-        functions = builder.layer_functions(module, function, m.stack, time)
+        functions = builder.layer_functions(module, function, m.stack, time,
+                                            m.weight_dtype)
         _model_function(module.function(function), m, time, functions)
     return module.to_mlir()
 
@@ -115,7 +126,7 @@ def _model_function(f, m: WholeModel, time: Optional[int],
                     functions) -> None:
     ids = f.arg("input_ids", (None, time), "i32",
                 dim_names=["B"] if time else ["B", "T"])
-    w = {weight: f.arg(builder.arg_name(weight), shape,
+    w = {weight: f.arg(builder.arg_name(weight), shape, m.weight_dtype,
                        checkpoint_name=weight)
          for weight, shape in weight_shapes(m).items()}
     states = {state: builder.state_arg(f, state, shape)
@@ -125,7 +136,8 @@ def _model_function(f, m: WholeModel, time: Optional[int],
                                               states)
     if not m.all_logits:
         h = f.last_token(h)
-    normed = pieces.rms_norm(f, h, w[m.final_norm], m.c.norm_eps)
+    normed = pieces.rms_norm(f, h, w[m.final_norm], m.c.norm_eps,
+                             dtype="f32")
     head = w[m.embedding] if m.tied else w[LM_HEAD]
     f.ret(f.linear(normed, head), "logits")
     outputs = builder.layers_state_outputs(m.stack)
@@ -162,7 +174,9 @@ def random_weights(m: WholeModel, rand) -> Dict[str, np.ndarray]:
         w[LM_HEAD] = rand.normal((m.vocab_size, m.c.hidden_size),
                                  scale=m.c.hidden_size ** -0.5)
     assert set(w) == set(weight_shapes(m))
-    return w
+    # In the checkpoint's dtype: the values a bf16 checkpoint holds.
+    return {name: ref.round_to_dtype(value, m.weight_dtype)
+            for name, value in w.items()}
 
 
 def zero_states(m: WholeModel, batch: int) -> Dict[str, np.ndarray]:
