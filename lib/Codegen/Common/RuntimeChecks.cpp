@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Affine/Transforms/Transforms.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -710,14 +711,43 @@ struct RecurRuntimeChecks
   using Base::Base;
 
   void runOnOperation() override {
+    SmallVector<std::pair<func::FuncOp, CInterface>> exported;
+    SmallVector<func::FuncOp> callees;
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       Attribute attr = func->getAttr(CInterface::attrName);
-      if (!attr)
+      if (!attr) {
+        if (!func.isExternal())
+          callees.push_back(func);
         continue;
+      }
       FailureOr<CInterface> iface = CInterface::fromAttr(func, attr);
       if (failed(iface) || failed(addChecks(func, *iface)))
         return signalPassFailure();
-      func->setAttr(CInterface::attrName, iface->toAttr(&getContext()));
+      exported.push_back({func, *iface});
+    }
+    // The functions the exported ones call (a whole model's layers) check
+    // their own ops where they are used, every linalg op included (no
+    // entry checked their sizes), with status numbers after every
+    // exported function's own: each exported function's table gets their
+    // messages at the same numbers.
+    size_t base = 0;
+    for (auto &[func, iface] : exported)
+      base = std::max(base, iface.statusMessages.size());
+    SmallVector<std::string> calleeMessages;
+    for (func::FuncOp callee : callees)
+      addInPlaceChecks(callee, /*allLinalgOps=*/nullptr,
+                       [&](StringRef message) -> int64_t {
+                         calleeMessages.push_back(message.str());
+                         return base + calleeMessages.size();
+                       });
+    for (auto &[func, iface] : exported) {
+      if (!calleeMessages.empty()) {
+        iface.statusMessages.resize(
+            base, func.getSymName().str() + ": (no check has this status)");
+        iface.statusMessages.append(calleeMessages.begin(),
+                                    calleeMessages.end());
+      }
+      func->setAttr(CInterface::attrName, iface.toAttr(&getContext()));
     }
   }
 
@@ -798,15 +828,17 @@ struct RecurRuntimeChecks
   /// them (upstream's RuntimeVerifiableOpInterface, generated before each
   /// op of the description). Each failed check calls kCheckFailed with its status,
   /// numbered after the entry checks.
-  void addInPlaceChecks(func::FuncOp func, CInterface &iface,
-                        const llvm::SmallPtrSetImpl<Operation *> &linalgOps) {
+  void addInPlaceChecks(func::FuncOp func,
+                        const llvm::SmallPtrSetImpl<Operation *> *linalgOps,
+                        function_ref<int64_t(StringRef)> statusOf) {
     // The description's tensor ops, and the linalg ops whose sizes the
     // entry could not check (the memref.dim ops of the entry checks need
-    // none).
+    // none): `linalgOps`, or every one without.
     SmallVector<RuntimeVerifiableOpInterface> ops;
     func.walk([&](RuntimeVerifiableOpInterface op) {
       if (isa<tensor::TensorDialect>(op->getDialect()) ||
-          linalgOps.contains(op))
+          (isa<linalg::LinalgOp>(*op) &&
+           (!linalgOps || linalgOps->contains(op))))
         ops.push_back(op);
     });
     std::string prefix = func.getSymName().str() + ": ";
@@ -842,7 +874,7 @@ struct RecurRuntimeChecks
       fail.setPrivate();
     }
     for (cf::AssertOp check : asserts) {
-      iface.statusMessages.push_back(check.getMsg().str());
+      int64_t status = statusOf(check.getMsg());
       Location loc = check.getLoc();
       b.setInsertionPoint(check);
       Value failed = arith::XOrIOp::create(
@@ -852,8 +884,8 @@ struct RecurRuntimeChecks
       b.setInsertionPointToStart(guard.thenBlock());
       func::CallOp::create(
           b, loc, fail,
-          ValueRange{arith::ConstantIntOp::create(
-              b, loc, b.getI32Type(), iface.statusMessages.size())});
+          ValueRange{arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                                  status)});
       check.erase();
     }
   }
@@ -922,7 +954,11 @@ struct RecurRuntimeChecks
                                  firstWork->getIterator(),
                                  terminator->getIterator());
     terminator->setOperands({status, lhs, rhs});
-    addInPlaceChecks(func, iface, builder.uncheckedLinalgOps);
+    addInPlaceChecks(func, &builder.uncheckedLinalgOps,
+                     [&](StringRef message) -> int64_t {
+                       iface.statusMessages.push_back(message.str());
+                       return iface.statusMessages.size();
+                     });
     return success();
   }
 };

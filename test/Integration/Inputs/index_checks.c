@@ -33,5 +33,9 @@ int main(void) {
   REPORT(shift, shift(4, 3, x, y, out));
   printf("out = %g %g %g\n", out[0], out[1], out[2]);
   REPORT(shift, shift(4, 4, x, y, out));
+  /* fetch(N, M, x, y, out): out = x[M], in a function it calls */
+  REPORT(fetch, fetch(4, 2, x, y, out));
+  printf("x[2] = %g\n", out[0]);
+  REPORT(fetch, fetch(4, 4, x, y, out));
   return 0;
 }

@@ -54,3 +54,19 @@ func.func @shift(%x: tensor<?xf32> {recur.name = "x", recur.dim_names = ["N"]},
   } -> tensor<?xf32>
   return %r : tensor<?xf32>
 }
+
+// A private function that an exported one calls and keeps (no_inline: a
+// whole model's layer) checks its own indices where it uses them.
+func.func private @fetch_inner(%x: tensor<?xf32>, %i: index) -> tensor<1xf32> {
+  %v = tensor.extract %x[%i] : tensor<?xf32>
+  %r = tensor.from_elements %v : tensor<1xf32>
+  return %r : tensor<1xf32>
+}
+func.func @fetch(%x: tensor<?xf32> {recur.name = "x", recur.dim_names = ["N"]},
+                     %y: tensor<?xf32> {recur.name = "y", recur.dim_names = ["M"]})
+    -> (tensor<1xf32> {recur.name = "out"}) {
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %y, %c0 : tensor<?xf32>
+  %r = func.call @fetch_inner(%x, %m) {no_inline} : (tensor<?xf32>, index) -> tensor<1xf32>
+  return %r : tensor<1xf32>
+}
