@@ -140,16 +140,23 @@ static recur_st_status loadWeight(const recur_st_file *file,
   return RECUR_ST_OK;
 }
 
-recur_st_status recur_load_weights(const recur_st_file *file,
-                                   const recur_function_info *function,
-                                   void **buffers, char *message,
-                                   size_t size) {
+/* Loads every weight of `function` from the file `fileOf` gives for its
+ * checkpoint name (from `source`); NULL: the weight is missing. */
+static recur_st_status
+loadWeights(const void *source,
+            const recur_st_file *(*fileOf)(const void *, const char *),
+            const recur_function_info *function, void **buffers,
+            char *message, size_t size) {
   for (int i = 0; i < function->buffer_count; ++i) {
     const recur_buffer_info *buffer = &function->buffers[i];
     if (buffer->is_output || !buffer->checkpoint_name)
       continue;
+    const recur_st_file *file = fileOf(source, buffer->checkpoint_name);
     recur_st_status status =
-        loadWeight(file, buffer, &buffers[i], message, size);
+        file ? loadWeight(file, buffer, &buffers[i], message, size)
+             : fail(message, size, RECUR_ST_NOT_FOUND,
+                    "weight '%s' ('%s') is in no file of the checkpoint",
+                    buffer->name, buffer->checkpoint_name);
     if (status != RECUR_ST_OK) {
       /* Only the weights this call loaded, before buffer i: the caller's
          other slots may hold anything. */
@@ -164,6 +171,30 @@ recur_st_status recur_load_weights(const recur_st_file *file,
     }
   }
   return RECUR_ST_OK;
+}
+
+static const recur_st_file *theFile(const void *file, const char *name) {
+  (void)name;
+  return file;
+}
+
+recur_st_status recur_load_weights(const recur_st_file *file,
+                                   const recur_function_info *function,
+                                   void **buffers, char *message,
+                                   size_t size) {
+  return loadWeights(file, theFile, function, buffers, message, size);
+}
+
+static const recur_st_file *shardOf(const void *checkpoint,
+                                    const char *name) {
+  return recur_checkpoint_file(checkpoint, name);
+}
+
+recur_st_status recur_load_checkpoint(const recur_checkpoint *checkpoint,
+                                      const recur_function_info *function,
+                                      void **buffers, char *message,
+                                      size_t size) {
+  return loadWeights(checkpoint, shardOf, function, buffers, message, size);
 }
 
 void recur_free_weights(const recur_function_info *function, void **buffers) {

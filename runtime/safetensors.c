@@ -8,7 +8,7 @@
  *
  *===----------------------------------------------------------------------===*/
 
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* qsort_r */
 
 #include "recur/runtime/safetensors.h"
 
@@ -137,6 +137,7 @@ typedef struct {
 
 typedef struct {
   const char *start, *at, *end; /* the header's bytes */
+  const char *what;             /* what they are, for messages: "header" */
   Report *report;
   char *names; /* decoded names, NUL-terminated */
   size_t namesLength, namesCapacity;
@@ -149,14 +150,15 @@ static size_t position(const Parser *p) { return (size_t)(p->at - p->start); }
 static recur_st_status syntax(Parser *p, const char *expected) {
   if (p->at >= p->end)
     return fail(p->report, RECUR_ST_BAD_HEADER,
-                "header: expected %s, found the end of the header", expected);
+                "%s: expected %s, found the end of the %s", p->what, expected,
+                p->what);
   unsigned char c = (unsigned char)*p->at;
   if (c >= 0x20 && c < 0x7f)
     return fail(p->report, RECUR_ST_BAD_HEADER,
-                "header byte %zu: expected %s, found '%c'", position(p),
+                "%s byte %zu: expected %s, found '%c'", p->what, position(p),
                 expected, c);
   return fail(p->report, RECUR_ST_BAD_HEADER,
-              "header byte %zu: expected %s, found byte 0x%02x", position(p),
+              "%s byte %zu: expected %s, found byte 0x%02x", p->what, position(p),
               expected, c);
 }
 
@@ -262,7 +264,7 @@ static recur_st_status parseString(Parser *p, size_t *offset,
   for (;;) {
     if (p->at >= p->end)
       return fail(p->report, RECUR_ST_BAD_HEADER,
-                  "header: a string is not terminated");
+                  "%s: a string is not terminated", p->what);
     unsigned char c = (unsigned char)*p->at;
     if (c == '"') {
       ++p->at;
@@ -270,13 +272,13 @@ static recur_st_status parseString(Parser *p, size_t *offset,
     }
     if (c < 0x20)
       return fail(p->report, RECUR_ST_BAD_HEADER,
-                  "header byte %zu: control character 0x%02x in a string",
+                  "%s byte %zu: control character 0x%02x in a string", p->what,
                   position(p), c);
     if (c >= 0x80) {
       size_t n = utf8Length(p);
       if (!n)
         return fail(p->report, RECUR_ST_BAD_HEADER,
-                    "header byte %zu: invalid UTF-8 in a string", position(p));
+                    "%s byte %zu: invalid UTF-8 in a string", p->what, position(p));
       if ((status = appendName(p, p->at, n)))
         return status;
       p->at += n;
@@ -292,7 +294,7 @@ static recur_st_status parseString(Parser *p, size_t *offset,
     ++p->at;
     if (p->at >= p->end)
       return fail(p->report, RECUR_ST_BAD_HEADER,
-                  "header: a string is not terminated");
+                  "%s: a string is not terminated", p->what);
     char e = *p->at++;
     const char *simple = NULL;
     switch (e) {
@@ -324,7 +326,7 @@ static recur_st_status parseString(Parser *p, size_t *offset,
       break;
     default:
       return fail(p->report, RECUR_ST_BAD_HEADER,
-                  "header byte %zu: invalid escape in a string", escape);
+                  "%s byte %zu: invalid escape in a string", p->what, escape);
     }
     if (simple) {
       if ((status = appendName(p, simple, 1)))
@@ -347,8 +349,8 @@ static recur_st_status parseString(Parser *p, size_t *offset,
     }
     if (code <= 0)
       return fail(p->report, RECUR_ST_BAD_HEADER,
-                  "header byte %zu: invalid \\u escape in a string (a NUL "
-                  "character, a lone surrogate or bad hex digits)",
+                  "%s byte %zu: invalid \\u escape in a string (a NUL "
+                  "character, a lone surrogate or bad hex digits)", p->what,
                   escape);
     char utf8[4];
     size_t n;
@@ -394,19 +396,19 @@ static recur_st_status parseCount(Parser *p, uint64_t limit, uint64_t *value,
   if (*p->at == '0' && p->end - p->at > 1 && p->at[1] >= '0' &&
       p->at[1] <= '9')
     return fail(p->report, RECUR_ST_BAD_HEADER,
-                "header byte %zu: a number with a leading zero", at);
+                "%s byte %zu: a number with a leading zero", p->what, at);
   uint64_t result = 0;
   while (p->at < p->end && *p->at >= '0' && *p->at <= '9') {
     unsigned digit = (unsigned)(*p->at - '0');
     if (result > (limit - digit) / 10)
       return fail(p->report, RECUR_ST_BAD_HEADER,
-                  "header byte %zu: %s is too large", at, what);
+                  "%s byte %zu: %s is too large", p->what, at, what);
     result = result * 10 + digit;
     ++p->at;
   }
   if (p->at < p->end && (*p->at == '.' || *p->at == 'e' || *p->at == 'E'))
     return fail(p->report, RECUR_ST_BAD_HEADER,
-                "header byte %zu: %s must be a whole number", at, what);
+                "%s byte %zu: %s must be a whole number", p->what, at, what);
   *value = result;
   return RECUR_ST_OK;
 }
@@ -572,6 +574,217 @@ static recur_st_status parseHeader(Parser *p) {
   if (p->at != p->end)
     return syntax(p, "nothing after the header's object but spaces");
   return RECUR_ST_OK;
+}
+
+/*===-- The index of a sharded checkpoint ---------------------------------===*/
+
+struct recur_st_index {
+  char *names;     /* the tensors' and shards' names, NUL-terminated */
+  size_t *offsets; /* per entry: its tensor's, then its shard's name */
+  size_t count;
+};
+
+/* Any JSON value (the index's "metadata"), checked and skipped; objects
+ * and arrays nest at most 64 deep. */
+static recur_st_status skipValue(Parser *p, int depth) {
+  recur_st_status status;
+  skipSpace(p);
+  if (depth > 64)
+    return fail(p->report, RECUR_ST_BAD_HEADER,
+                "%s byte %zu: values nested too deeply", p->what, position(p));
+  if (p->at < p->end && *p->at == '"') {
+    size_t saved = p->namesLength, offset, length;
+    status = parseString(p, &offset, &length);
+    p->namesLength = saved;
+    return status;
+  }
+  bool object = take(p, '{');
+  if (object || take(p, '[')) {
+    char close = object ? '}' : ']';
+    if (take(p, close))
+      return RECUR_ST_OK;
+    do {
+      if (object) {
+        size_t saved = p->namesLength, offset, length;
+        if ((status = parseString(p, &offset, &length)))
+          return status;
+        p->namesLength = saved;
+        if (!take(p, ':'))
+          return syntax(p, "':' after a key");
+      }
+      if ((status = skipValue(p, depth + 1)))
+        return status;
+    } while (take(p, ','));
+    if (!take(p, close))
+      return syntax(p, object ? "',' or '}'" : "',' or ']'");
+    return RECUR_ST_OK;
+  }
+  /* A number or a literal: the characters they are made of. */
+  const char *first = p->at;
+  while (p->at < p->end && strchr("+-.0123456789eEtrufalsn", *p->at))
+    ++p->at;
+  if (p->at == first)
+    return syntax(p, "a value");
+  return RECUR_ST_OK;
+}
+
+/* {"metadata": any, "weight_map": {tensor: shard file name}}, in any
+ * order, "weight_map" required. */
+static recur_st_status parseIndex(Parser *p, size_t **offsets,
+                                  size_t *count) {
+  recur_st_status status;
+  size_t capacity = 0;
+  bool seenMap = false;
+  if (!take(p, '{'))
+    return syntax(p, "'{' to open the index");
+  if (!take(p, '}')) {
+    do {
+      size_t offset, length;
+      if ((status = parseString(p, &offset, &length)))
+        return status;
+      if (!take(p, ':'))
+        return syntax(p, "':' after a key");
+      bool isMap = !strcmp(nameAt(p, offset), "weight_map");
+      p->namesLength = offset;
+      if (!isMap) {
+        if ((status = skipValue(p, 0)))
+          return status;
+        continue;
+      }
+      if (seenMap)
+        return fail(p->report, RECUR_ST_BAD_HEADER,
+                    "index: \"weight_map\" given twice");
+      seenMap = true;
+      if (!take(p, '{'))
+        return syntax(p, "'{' to open \"weight_map\"");
+      if (take(p, '}'))
+        continue;
+      do {
+        size_t tensor, shard;
+        if ((status = parseString(p, &tensor, &length)))
+          return status;
+        if (!take(p, ':'))
+          return syntax(p, "':' after a tensor's name");
+        if ((status = parseString(p, &shard, &length)))
+          return status;
+        const char *file = nameAt(p, shard);
+        char name[128];
+        if (!*file || strchr(file, '/') || !strcmp(file, ".") ||
+            !strcmp(file, ".."))
+          return fail(p->report, RECUR_ST_BAD_HEADER,
+                      "index: tensor '%s' is in \"%s\", which is not a "
+                      "file name beside the index",
+                      shown(nameAt(p, tensor), name, sizeof name), file);
+        if (2 * *count + 2 > capacity) {
+          capacity = capacity ? 2 * capacity : 128;
+          size_t *grown = capacity > SIZE_MAX / sizeof(size_t)
+                              ? NULL
+                              : realloc(*offsets, capacity * sizeof(size_t));
+          if (!grown)
+            return fail(p->report, RECUR_ST_NO_MEMORY, "out of memory");
+          *offsets = grown;
+        }
+        (*offsets)[2 * *count] = tensor;
+        (*offsets)[2 * *count + 1] = shard;
+        ++*count;
+      } while (take(p, ','));
+      if (!take(p, '}'))
+        return syntax(p, "',' or '}' in \"weight_map\"");
+    } while (take(p, ','));
+    if (!take(p, '}'))
+      return syntax(p, "',' or '}' in the index");
+  }
+  skipSpace(p);
+  if (p->at != p->end)
+    return syntax(p, "nothing after the index's object but spaces");
+  if (!seenMap)
+    return fail(p->report, RECUR_ST_BAD_HEADER,
+                "index: no \"weight_map\"");
+  return RECUR_ST_OK;
+}
+
+static int byTensorName(const void *a, const void *b, void *names) {
+  return strcmp((const char *)names + ((const size_t *)a)[0],
+                (const char *)names + ((const size_t *)b)[0]);
+}
+
+recur_st_status recur_st_parse_index(const void *bytes, size_t length,
+                                     recur_st_index **out, char *message,
+                                     size_t size) {
+  Report report = {message, size};
+  if (message && size)
+    message[0] = '\0';
+  *out = NULL;
+  Parser parser = {0};
+  parser.start = parser.at = bytes;
+  parser.end = parser.start + length;
+  parser.what = "index";
+  parser.report = &report;
+  recur_st_index *index = calloc(1, sizeof *index);
+  recur_st_status status =
+      index ? parseIndex(&parser, &index->offsets, &index->count)
+            : fail(&report, RECUR_ST_NO_MEMORY, "out of memory");
+  if (!status && index->count > 1) {
+    /* Sorted by tensor name: lookups bisect, a name given twice is
+     * next to itself. */
+    qsort_r(index->offsets, index->count, 2 * sizeof(size_t), byTensorName,
+            parser.names);
+    for (size_t i = 1; i < index->count && !status; ++i) {
+      const char *name = parser.names + index->offsets[2 * i];
+      if (!strcmp(name, parser.names + index->offsets[2 * i - 2])) {
+        char shownName[128];
+        status = fail(&report, RECUR_ST_BAD_HEADER,
+                      "index: tensor '%s' is given twice",
+                      shown(name, shownName, sizeof shownName));
+      }
+    }
+  }
+  if (index)
+    index->names = parser.names;
+  else
+    free(parser.names);
+  if (status) {
+    recur_st_index_free(index);
+    return status;
+  }
+  *out = index;
+  return RECUR_ST_OK;
+}
+
+void recur_st_index_free(recur_st_index *index) {
+  if (!index)
+    return;
+  free(index->names);
+  free(index->offsets);
+  free(index);
+}
+
+size_t recur_st_index_count(const recur_st_index *index) {
+  return index->count;
+}
+
+const char *recur_st_index_tensor(const recur_st_index *index, size_t i) {
+  return i < index->count ? index->names + index->offsets[2 * i] : NULL;
+}
+
+const char *recur_st_index_shard(const recur_st_index *index, size_t i) {
+  return i < index->count ? index->names + index->offsets[2 * i + 1] : NULL;
+}
+
+const char *recur_st_index_find(const recur_st_index *index,
+                                const char *tensor) {
+  size_t low = 0, high = index->count;
+  while (low < high) {
+    size_t middle = low + (high - low) / 2;
+    int order = strcmp(index->names + index->offsets[2 * middle], tensor);
+    if (order == 0)
+      return index->names + index->offsets[2 * middle + 1];
+    if (order < 0)
+      low = middle + 1;
+    else
+      high = middle;
+  }
+  return NULL;
 }
 
 /*===-- Validation --------------------------------------------------------===*/
@@ -742,6 +955,7 @@ recur_st_status recur_st_parse(const void *bytes, size_t length,
   Parser parser = {0};
   parser.start = parser.at = (const char *)start + 8;
   parser.end = parser.start + headerBytes;
+  parser.what = "header";
   parser.report = &report;
   recur_st_file *file = calloc(1, sizeof *file);
   recur_st_status status =

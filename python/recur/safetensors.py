@@ -17,8 +17,9 @@ corrupt a file one field at a time. The runtime's C reader
 """
 
 import json
+import os
 import struct
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
 
@@ -75,6 +76,42 @@ def save(path: str, tensors: Dict[str, np.ndarray],
         f.write(header_bytes(entries, metadata))
         for data in chunks:
             f.write(data)
+
+
+INDEX_NAME = "model.safetensors.index.json"
+
+
+def save_sharded(directory: str, tensors: Dict[str, np.ndarray],
+                 dtypes: Optional[Dict[str, str]] = None,
+                 shard_bytes: int = 5 << 30) -> List[str]:
+    """Writes `tensors` as Hugging Face shards a checkpoint directory:
+    model-0000K-of-0000N.safetensors files of at most `shard_bytes` of
+    data each (a larger tensor alone), in order, and
+    model.safetensors.index.json mapping each tensor to its file. Returns
+    the shards' names."""
+    dtypes = dtypes or {}
+    groups: List[List[str]] = [[]]
+    size = 0
+    for name, array in tensors.items():
+        nbytes = len(encode(array, dtypes.get(name, "f32")))
+        if groups[-1] and size + nbytes > shard_bytes:
+            groups.append([])
+            size = 0
+        groups[-1].append(name)
+        size += nbytes
+    names = [f"model-{k + 1:05d}-of-{len(groups):05d}.safetensors"
+             for k in range(len(groups))]
+    weight_map, total = {}, 0
+    for shard, group in zip(names, groups):
+        save(os.path.join(directory, shard),
+             {name: tensors[name] for name in group}, dtypes)
+        for name in group:
+            weight_map[name] = shard
+            total += len(encode(tensors[name], dtypes.get(name, "f32")))
+    with open(os.path.join(directory, INDEX_NAME), "w") as f:
+        json.dump({"metadata": {"total_size": total},
+                   "weight_map": weight_map}, f, indent=2)
+    return names
 
 
 def load(path: str) -> Dict[str, np.ndarray]:

@@ -7,10 +7,16 @@
 # model_info.call. Conversions round to nearest even (checked against
 # NumPy, with halfway cases, subnormals, overflow, infinities and NaN); a
 # missing tensor, a wrong shape or dtype gives the status and a message
-# naming the tensor, and frees what was loaded.
+# naming the tensor, and frees what was loaded. The same weights from a
+# sharded checkpoint directory (recur_checkpoint_open, recur_load_checkpoint:
+# model.safetensors.index.json and one shard a tensor), and a missing shard,
+# a tensor not in the shard the index names, a shard that is a path, an
+# index that is not one, and a weight the index lacks, each with its
+# message.
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t %S/Inputs %recur_src %cc
 
+import json
 import os
 import subprocess
 import sys
@@ -136,7 +142,67 @@ def main():
            len(kept) == 4,
            f"prefilled slots: {status} {out!r}")
     print(f"ok prefilled slots: {', '.join(kept)}")
+    sharded(program, tensors)
     print("load weights: OK")
+
+
+def sharded(program, tensors):
+    """The same weights from a sharded checkpoint directory (one tensor a
+    shard), and the ways such a checkpoint can be broken."""
+    directory = os.path.join(WORK, "sharded")
+    os.makedirs(directory)
+    shards = safetensors.save_sharded(directory, tensors, shard_bytes=1)
+    expect(len(shards) == 3, f"shards {shards}")
+    out = subprocess.run([program, directory], capture_output=True,
+                         text=True)
+    expect(out.returncode == 0 and
+           out.stdout.splitlines()[0] == "w [layers.0.w] f32: 0.5 -1 2 3" and
+           "call: 0, y: 0.5 -2 6 12" in out.stdout,
+           f"sharded: {out.returncode} {out.stdout!r}")
+    print(f"ok sharded checkpoint of {len(shards)} files")
+    index = os.path.join(directory, safetensors.INDEX_NAME)
+    with open(index) as f:
+        good = json.load(f)
+
+    def broken(label, change, message):
+        with open(index, "w") as f:
+            f.write(change(json.loads(json.dumps(good))))
+        out = subprocess.run([program, directory], capture_output=True,
+                             text=True)
+        expect(out.returncode == 1 and message in out.stdout and
+               "left allocated" not in out.stdout,
+               f"{label}: {out.returncode} {out.stdout!r}, expected "
+               f"{message!r}")
+        print(f"ok {label}: {out.stdout.strip()}")
+
+    def mapped(changes):
+        def change(index):
+            index["weight_map"].update(changes)
+            return json.dumps(index)
+        return change
+
+    broken("missing shard", mapped({"layers.0.w": "model-9.safetensors"}),
+           "open: IO_ERROR: " + os.path.join(directory, "model-9.safetensors")
+           + ": cannot open: No such file or directory")
+    broken("tensor not in its shard", mapped({"layers.0.w": shards[1]}),
+           f"open: NOT_FOUND: {index} puts tensor 'layers.0.w' in "
+           f"{shards[1]}, which has no such tensor")
+    broken("a path as shard", mapped({"layers.0.w": "../w.safetensors"}),
+           "open: BAD_HEADER: " + index + ": index: tensor 'layers.0.w' is "
+           "in \"../w.safetensors\", which is not a file name beside the "
+           "index")
+    broken("no weight_map", lambda index: json.dumps(
+        {"metadata": index["metadata"]}), "index: no \"weight_map\"")
+    broken("not JSON", lambda index: json.dumps(index) + " x",
+           "open: BAD_HEADER: " + index + ": index byte")
+    broken("a cut index", lambda index: json.dumps(index)[:-3],
+           "open: BAD_HEADER: " + index + ": index: a string is not "
+           "terminated")
+    broken("weight not indexed", lambda index: json.dumps(
+        {"weight_map": {k: v for k, v in index["weight_map"].items()
+                        if k != "layers.0.h"}}),
+           "load: NOT_FOUND: weight 'h' ('layers.0.h') is in no file of "
+           "the checkpoint")
 
 
 if __name__ == "__main__":

@@ -6,22 +6,33 @@
  * With "prefilled", every slot starts as a pointer the loader did not
  * allocate: a failed load must free only what it loaded.
  *
+ * FILE may be a checkpoint directory or its index, read through
+ * recur_checkpoint_open and recur_load_checkpoint.
+ *
  *   load_weights FILE [prefilled] */
 
 #include "weights.h"
 
 #include "recur/runtime/model.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 int main(int argc, char **argv) {
   char message[512];
-  recur_st_file *file;
   if (argc != 2 && !(argc == 3 && strcmp(argv[2], "prefilled") == 0))
     return 2;
+  /* A .safetensors file through recur_load_weights; anything else (a
+     checkpoint directory, an index) through recur_load_checkpoint. */
+  bool single = strlen(argv[1]) > 12 &&
+                !strcmp(argv[1] + strlen(argv[1]) - 12, ".safetensors");
+  recur_st_file *file = NULL;
+  recur_checkpoint *checkpoint = NULL;
   recur_st_status status =
-      recur_st_open(argv[1], &file, message, sizeof message);
+      single ? recur_st_open(argv[1], &file, message, sizeof message)
+             : recur_checkpoint_open(argv[1], &checkpoint, message,
+                                     sizeof message);
   if (status != RECUR_ST_OK) {
     printf("open: %s: %s\n", recur_st_status_name(status), message);
     return 1;
@@ -31,9 +42,12 @@ int main(int argc, char **argv) {
   if (argc == 3)
     for (int i = 0; i < 5; ++i)
       buffers[i] = notAllocated;
-  status = recur_load_weights(file, &model_info, buffers, message,
-                              sizeof message);
+  status = single ? recur_load_weights(file, &model_info, buffers, message,
+                                       sizeof message)
+                  : recur_load_checkpoint(checkpoint, &model_info, buffers,
+                                          message, sizeof message);
   recur_st_close(file);
+  recur_checkpoint_close(checkpoint);
   if (status != RECUR_ST_OK) {
     printf("load: %s: %s\n", recur_st_status_name(status), message);
     for (int i = 0; i < model_info.buffer_count; ++i)

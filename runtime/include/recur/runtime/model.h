@@ -21,6 +21,7 @@
 #ifndef RECUR_RUNTIME_MODEL_H
 #define RECUR_RUNTIME_MODEL_H
 
+#include "recur/runtime/checkpoint.h"
 #include "recur/runtime/safetensors.h"
 
 #include <stddef.h>
@@ -78,7 +79,16 @@ recur_st_status recur_load_weights(const recur_st_file *file,
                                    void **buffers, char *message,
                                    size_t size);
 
-/* Frees the buffers recur_load_weights allocated (and sets them to NULL). */
+/* The same from a checkpoint (checkpoint.h: one file, or the shards of an
+ * index): each weight from the shard that holds it; a weight in no file is
+ * RECUR_ST_NOT_FOUND. */
+recur_st_status recur_load_checkpoint(const recur_checkpoint *checkpoint,
+                                      const recur_function_info *function,
+                                      void **buffers, char *message,
+                                      size_t size);
+
+/* Frees the buffers recur_load_weights or recur_load_checkpoint allocated
+ * (and sets them to NULL). */
 void recur_free_weights(const recur_function_info *function, void **buffers);
 
 #ifdef __cplusplus

@@ -100,6 +100,23 @@ recur_st_status recur_st_read_f32(const recur_st_file *file, const char *name,
                                   int rank, const int64_t *shape, float *dest,
                                   char *message, size_t size);
 
+/* The index of a sharded checkpoint (model.safetensors.index.json):
+ * {"metadata": ..., "weight_map": {TENSOR: SHARD FILE NAME, ...}}, each
+ * tensor once, each shard a file name (no '/'). Parsed from `length` bytes
+ * (not kept); failures as above. */
+typedef struct recur_st_index recur_st_index;
+recur_st_status recur_st_parse_index(const void *bytes, size_t length,
+                                     recur_st_index **index, char *message,
+                                     size_t size);
+void recur_st_index_free(recur_st_index *index);
+/* Its entries, sorted by tensor name. */
+size_t recur_st_index_count(const recur_st_index *index);
+const char *recur_st_index_tensor(const recur_st_index *index, size_t i);
+const char *recur_st_index_shard(const recur_st_index *index, size_t i);
+/* The shard of `tensor`, or NULL. */
+const char *recur_st_index_find(const recur_st_index *index,
+                                const char *tensor);
+
 /* "F32", "BF16", ...; "OK", "TRUNCATED", ... */
 const char *recur_st_dtype_name(recur_st_dtype dtype);
 const char *recur_st_status_name(recur_st_status status);
