@@ -132,3 +132,37 @@ def load(path: str) -> Dict[str, np.ndarray]:
             array = bf16_from_bits(array)
         tensors[name] = array.reshape(entry["shape"])
     return tensors
+
+
+def load_checkpoint(path: str) -> Dict[str, np.ndarray]:
+    """The tensors of a checkpoint: a directory (its INDEX_NAME and the
+    shards it names, else its model.safetensors), an index file or one
+    file. A shard missing, or lacking a tensor the index puts in it, is a
+    ValueError naming it."""
+    if os.path.isdir(path):
+        index = os.path.join(path, INDEX_NAME)
+        path = index if os.path.exists(index) else \
+            os.path.join(path, "model.safetensors")
+    if not path.endswith(".json"):
+        return load(path)
+    with open(path) as f:
+        weight_map = json.load(f).get("weight_map")
+    if not isinstance(weight_map, dict):
+        raise ValueError(f"{path}: no \"weight_map\" object")
+    tensors: Dict[str, np.ndarray] = {}
+    shards: Dict[str, Dict[str, np.ndarray]] = {}
+    for name, shard in weight_map.items():
+        if not isinstance(shard, str) or "/" in shard or \
+                shard in ("", ".", ".."):
+            raise ValueError(f"{path}: tensor {name!r} is in {shard!r}, "
+                             "not a file name beside the index")
+        if shard not in shards:
+            file = os.path.join(os.path.dirname(path), shard)
+            if not os.path.exists(file):
+                raise ValueError(f"{path}: shard {shard} is missing")
+            shards[shard] = load(file)
+        if name not in shards[shard]:
+            raise ValueError(f"{path} puts tensor {name!r} in {shard}, "
+                             "which has no such tensor")
+        tensors[name] = shards[shard][name]
+    return tensors
