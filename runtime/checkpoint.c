@@ -9,8 +9,9 @@
 
 #include "recur/runtime/checkpoint.h"
 
+#include "report.h"
+
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,16 +28,6 @@ struct recur_checkpoint {
   size_t count;
 };
 
-static recur_st_status fail(char *message, size_t size,
-                            recur_st_status status, const char *format, ...) {
-  if (message && size) {
-    va_list args;
-    va_start(args, format);
-    vsnprintf(message, size, format, args);
-    va_end(args);
-  }
-  return status;
-}
 
 static bool isDirectory(const char *path) {
   struct stat info;
@@ -76,7 +67,7 @@ static recur_st_status addFile(recur_checkpoint *checkpoint, const char *path,
   char *copy = malloc(strlen(name) + 1);
   if (!files || !names || !copy) {
     free(copy);
-    return fail(message, size, RECUR_ST_NO_MEMORY, "out of memory");
+    return recur_report(message, size, RECUR_ST_NO_MEMORY, "out of memory");
   }
   strcpy(copy, name);
   char reason[256];
@@ -84,7 +75,7 @@ static recur_st_status addFile(recur_checkpoint *checkpoint, const char *path,
   recur_st_status status = recur_st_open(path, &file, reason, sizeof reason);
   if (status) {
     free(copy);
-    return fail(message, size, status, "%s: %s", path, reason);
+    return recur_report(message, size, status, "%s: %s", path, reason);
   }
   checkpoint->files[checkpoint->count] = file;
   checkpoint->names[checkpoint->count] = copy;
@@ -97,7 +88,7 @@ static recur_st_status readIndex(const char *path, recur_st_index **index,
                                  char *message, size_t size) {
   FILE *stream = fopen(path, "rb");
   if (!stream)
-    return fail(message, size, RECUR_ST_IO_ERROR, "%s: cannot open: %s",
+    return recur_report(message, size, RECUR_ST_IO_ERROR, "%s: cannot open: %s",
                 path, strerror(errno));
   char *bytes = malloc(MAX_INDEX_BYTES + 1);
   size_t length = bytes ? fread(bytes, 1, MAX_INDEX_BYTES + 1, stream) : 0;
@@ -106,16 +97,16 @@ static recur_st_status readIndex(const char *path, recur_st_index **index,
   recur_st_status status;
   char reason[256];
   if (!bytes)
-    status = fail(message, size, RECUR_ST_NO_MEMORY, "out of memory");
+    status = recur_report(message, size, RECUR_ST_NO_MEMORY, "out of memory");
   else if (error)
-    status = fail(message, size, RECUR_ST_IO_ERROR, "%s: cannot read", path);
+    status = recur_report(message, size, RECUR_ST_IO_ERROR, "%s: cannot read", path);
   else if (length > MAX_INDEX_BYTES)
-    status = fail(message, size, RECUR_ST_BAD_HEADER,
+    status = recur_report(message, size, RECUR_ST_BAD_HEADER,
                   "%s: larger than %u bytes (not an index)", path,
                   MAX_INDEX_BYTES);
   else if ((status = recur_st_parse_index(bytes, length, index, reason,
                                           sizeof reason)))
-    fail(message, size, status, "%s: %s", path, reason);
+    recur_report(message, size, status, "%s: %s", path, reason);
   free(bytes);
   return status;
 }
@@ -127,7 +118,7 @@ static recur_st_status openShards(recur_checkpoint *checkpoint,
                                   size_t size) {
   char *directory = malloc(strlen(indexPath) + 2);
   if (!directory)
-    return fail(message, size, RECUR_ST_NO_MEMORY, "out of memory");
+    return recur_report(message, size, RECUR_ST_NO_MEMORY, "out of memory");
   strcpy(directory, indexPath);
   char *slash = strrchr(directory, '/');
   if (slash)
@@ -145,7 +136,7 @@ static recur_st_status openShards(recur_checkpoint *checkpoint,
     if (!file) {
       char *path = joined(directory, shard);
       status = path ? addFile(checkpoint, path, shard, message, size)
-                    : fail(message, size, RECUR_ST_NO_MEMORY,
+                    : recur_report(message, size, RECUR_ST_NO_MEMORY,
                            "out of memory");
       free(path);
       if (status)
@@ -154,7 +145,7 @@ static recur_st_status openShards(recur_checkpoint *checkpoint,
     }
     const char *tensor = recur_st_index_tensor(index, i);
     if (!recur_st_find(file, tensor))
-      status = fail(message, size, RECUR_ST_NOT_FOUND,
+      status = recur_report(message, size, RECUR_ST_NOT_FOUND,
                     "%s puts tensor '%s' in %s, which has no such tensor",
                     indexPath, tensor, shard);
   }
@@ -168,7 +159,7 @@ recur_st_status recur_checkpoint_open(const char *path,
   *out = NULL;
   recur_checkpoint *checkpoint = calloc(1, sizeof *checkpoint);
   if (!checkpoint)
-    return fail(message, size, RECUR_ST_NO_MEMORY, "out of memory");
+    return recur_report(message, size, RECUR_ST_NO_MEMORY, "out of memory");
   char *chosen = NULL;
   if (isDirectory(path)) {
     chosen = joined(path, "model.safetensors.index.json");
@@ -183,7 +174,7 @@ recur_st_status recur_checkpoint_open(const char *path,
   }
   recur_st_status status;
   if (!chosen)
-    status = fail(message, size, RECUR_ST_NO_MEMORY, "out of memory");
+    status = recur_report(message, size, RECUR_ST_NO_MEMORY, "out of memory");
   else if (endsWith(chosen, ".json")) {
     status = readIndex(chosen, &checkpoint->index, message, size);
     if (!status)

@@ -6,7 +6,8 @@
 
 #include "recur/runtime/model.h"
 
-#include <stdarg.h>
+#include "report.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,16 +87,6 @@ static uint16_t toHalf(float value) {
   return sign | (uint16_t)significand;
 }
 
-static recur_st_status fail(char *message, size_t size,
-                            recur_st_status status, const char *format, ...) {
-  if (message && size) {
-    va_list args;
-    va_start(args, format);
-    vsnprintf(message, size, format, args);
-    va_end(args);
-  }
-  return status;
-}
 
 /* Reads one weight into a new buffer of its dtype. */
 static recur_st_status loadWeight(const recur_st_file *file,
@@ -103,23 +94,23 @@ static recur_st_status loadWeight(const recur_st_file *file,
                                   void **slot, char *message, size_t size) {
   for (int d = 0; d < buffer->rank; ++d)
     if (buffer->shape[d] < 0)
-      return fail(message, size, RECUR_ST_MISMATCH,
+      return recur_report(message, size, RECUR_ST_MISMATCH,
                   "weight '%s' ('%s') has a dynamic dimension", buffer->name,
                   buffer->checkpoint_name);
   bool f32 = strcmp(buffer->dtype, "f32") == 0;
   bool bf16 = strcmp(buffer->dtype, "bf16") == 0;
   bool f16 = strcmp(buffer->dtype, "f16") == 0;
   if (!f32 && !bf16 && !f16)
-    return fail(message, size, RECUR_ST_MISMATCH,
+    return recur_report(message, size, RECUR_ST_MISMATCH,
                 "weight '%s' ('%s') is %s; only f32, bf16 and f16 are read",
                 buffer->name, buffer->checkpoint_name, buffer->dtype);
   int64_t count = recur_buffer_elements(buffer, NULL);
   if (count < 0 || (uint64_t)count > SIZE_MAX / sizeof(float))
-    return fail(message, size, RECUR_ST_NO_MEMORY,
+    return recur_report(message, size, RECUR_ST_NO_MEMORY,
                 "weight '%s' is too large", buffer->name);
   float *values = malloc(count ? (size_t)count * sizeof(float) : 1);
   if (!values)
-    return fail(message, size, RECUR_ST_NO_MEMORY,
+    return recur_report(message, size, RECUR_ST_NO_MEMORY,
                 "out of memory for weight '%s'", buffer->name);
   recur_st_status status =
       recur_st_read_f32(file, buffer->checkpoint_name, buffer->rank,
@@ -154,7 +145,7 @@ loadWeights(const void *source,
     const recur_st_file *file = fileOf(source, buffer->checkpoint_name);
     recur_st_status status =
         file ? loadWeight(file, buffer, &buffers[i], message, size)
-             : fail(message, size, RECUR_ST_NOT_FOUND,
+             : recur_report(message, size, RECUR_ST_NOT_FOUND,
                     "weight '%s' ('%s') is in no file of the checkpoint",
                     buffer->name, buffer->checkpoint_name);
     if (status != RECUR_ST_OK) {

@@ -385,6 +385,16 @@ static const char *nameAt(const Parser *p, size_t offset) {
   return p->names + offset;
 }
 
+/* A key and the ':' after it; its decoded name at `*offset`. */
+static recur_st_status parseKey(Parser *p, size_t *offset,
+                                const char *after) {
+  size_t length;
+  recur_st_status status = parseString(p, offset, &length);
+  if (status)
+    return status;
+  return take(p, ':') ? RECUR_ST_OK : syntax(p, after);
+}
+
 /* A non-negative integer without sign, fraction or exponent, at most
  * `limit`. */
 static recur_st_status parseCount(Parser *p, uint64_t limit, uint64_t *value,
@@ -532,10 +542,9 @@ static recur_st_status parseHeader(Parser *p) {
   if (!take(p, '}')) {
     do {
       size_t offset, length;
-      if ((status = parseString(p, &offset, &length)))
+      if ((status = parseKey(p, &offset, "':' after a key")))
         return status;
-      if (!take(p, ':'))
-        return syntax(p, "':' after a key");
+      length = strlen(nameAt(p, offset));
       if (!strcmp(nameAt(p, offset), "__metadata__")) {
         if (seenMetadata)
           return fail(p->report, RECUR_ST_BAD_HEADER,
@@ -605,12 +614,10 @@ static recur_st_status skipValue(Parser *p, int depth) {
       return RECUR_ST_OK;
     do {
       if (object) {
-        size_t saved = p->namesLength, offset, length;
-        if ((status = parseString(p, &offset, &length)))
+        size_t saved = p->namesLength, offset;
+        if ((status = parseKey(p, &offset, "':' after a key")))
           return status;
         p->namesLength = saved;
-        if (!take(p, ':'))
-          return syntax(p, "':' after a key");
       }
       if ((status = skipValue(p, depth + 1)))
         return status;
@@ -640,10 +647,8 @@ static recur_st_status parseIndex(Parser *p, size_t **offsets,
   if (!take(p, '}')) {
     do {
       size_t offset, length;
-      if ((status = parseString(p, &offset, &length)))
+      if ((status = parseKey(p, &offset, "':' after a key")))
         return status;
-      if (!take(p, ':'))
-        return syntax(p, "':' after a key");
       bool isMap = !strcmp(nameAt(p, offset), "weight_map");
       p->namesLength = offset;
       if (!isMap) {
@@ -661,11 +666,8 @@ static recur_st_status parseIndex(Parser *p, size_t **offsets,
         continue;
       do {
         size_t tensor, shard;
-        if ((status = parseString(p, &tensor, &length)))
-          return status;
-        if (!take(p, ':'))
-          return syntax(p, "':' after a tensor's name");
-        if ((status = parseString(p, &shard, &length)))
+        if ((status = parseKey(p, &tensor, "':' after a tensor's name")) ||
+            (status = parseString(p, &shard, &length)))
           return status;
         const char *file = nameAt(p, shard);
         char name[128];
