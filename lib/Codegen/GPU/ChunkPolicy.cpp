@@ -46,6 +46,11 @@ static constexpr int64_t kAttentionKeySplits = 8;
 /// The fewest chunks a part of a split sequence has (sequence_splits):
 /// each part ends with a combine step and its state's work is done twice.
 static constexpr int64_t kMinPartChunks = 8;
+/// The most parts the policy splits a sequence into: the parts' states
+/// are combined in P - 1 launches one after the other (two each with the
+/// delta rule), a few microseconds each, which more parts would make cost
+/// more than they save.
+static constexpr int64_t kMaxPolicySplits = 4;
 
 /// The smallest chunk the policy halves the chunk size down to: a smaller
 /// chunk has smaller tiles (for wide keys) but more steps, each with a few
@@ -145,8 +150,9 @@ linearAttentionConfig(LinearAttentionOp op, const ChunkConfig &base,
 /// The parts linear attention `op`, configured as `config`, splits its
 /// sequences into (sequence_splits) for a GPU that `gpuBlocks` blocks fill:
 /// where its blocks (B x H x value blocks, static) are at most half of
-/// them, the fewest parts (a power of 2) that reach 3/4 of `gpuBlocks`
-/// (the blocks of the last wave idle the rest), each of a
+/// them, the fewest parts (a power of 2, kMaxPolicySplits at most) that
+/// reach 3/4 of `gpuBlocks` (the blocks of the last wave idle the rest),
+/// each of a
 /// static T/P tokens and kMinPartChunks chunks at least; 0 where it does
 /// not split (too many blocks already, run-time sizes, short sequences).
 static int64_t sequenceSplits(LinearAttentionOp op, const ChunkConfig &config,
@@ -161,7 +167,7 @@ static int64_t sequenceSplits(LinearAttentionOp op, const ChunkConfig &config,
   if (blocks == 0 || blocks > gpuBlocks / 2)
     return 0;
   int64_t length = q.getDimSize(1), parts = 0;
-  for (int64_t next = 2; next <= kMaxSequenceSplits; next *= 2) {
+  for (int64_t next = 2; next <= kMaxPolicySplits; next *= 2) {
     if (length % next != 0 ||
         length / next < kMinPartChunks * config.chunkSize)
       break;

@@ -7,7 +7,7 @@
 // The GPU policy splits linear attention's sequences (sequence_splits)
 // where its blocks, B x H x value blocks, are at most half of the blocks
 // that fill the GPU (gpu-blocks: 264 = an H100's 132 SMs x 2 blocks): into
-// the fewest parts, a power of 2, that reach 3/4 of them.
+// the fewest parts, a power of 2 up to 4, that reach 3/4 of them.
 // Gated DeltaNet, B = 1, H = 32, V = 128 in blocks of 64: 64 blocks, 4
 // parts of 2048 tokens make 256.
 // CHECK-LABEL: func.func @gdn_one_sequence
@@ -28,6 +28,18 @@ func.func @gdn_batch(%q: tensor<8x8192x16x128xbf16>, %g: tensor<8x8192x16xf32>, 
     -> tensor<8x8192x16x128xbf16> {
   %o, %h = recur.linear_attention ins(%q, %q, %q : tensor<8x8192x16x128xbf16>, tensor<8x8192x16x128xbf16>, tensor<8x8192x16x128xbf16>) gate scalar(%g : tensor<8x8192x16xf32>) beta(%g : tensor<8x8192x16xf32>) outs(%q, %s : tensor<8x8192x16x128xbf16>, tensor<8x16x128x128xf32>)
   return %o : tensor<8x8192x16x128xbf16>
+}
+
+// -----
+
+// At most 4 parts, however few the blocks (2 here): the parts' states are
+// combined in a launch per part, one after the other.
+// CHECK-LABEL: func.func @few_blocks
+// CHECK: sequence_splits = 4 : i64
+func.func @few_blocks(%q: tensor<1x8192x2x64xf32>, %s: tensor<1x2x64x64xf32>)
+    -> tensor<1x8192x2x64xf32> {
+  %o, %h = recur.linear_attention ins(%q, %q, %q : tensor<1x8192x2x64xf32>, tensor<1x8192x2x64xf32>, tensor<1x8192x2x64xf32>) outs(%q, %s : tensor<1x8192x2x64xf32>, tensor<1x2x64x64xf32>)
+  return %o : tensor<1x8192x2x64xf32>
 }
 
 // -----
