@@ -38,10 +38,12 @@ PROMPT = [[17, 4, 250, 99, 3, 61, 8, 200]]
 
 def targets(build: str):
     """The targets to run on: cpu, and vulkan where its runtime was built
-    and a device loads."""
+    and a device loads (not in the sanitizer build, whose runtime library
+    needs the sanitizers' runtime, which this process does not have)."""
     found = ["cpu"]
     library = os.path.join(build, "runtime", "libRecurVulkan.a")
-    if os.path.exists(library):
+    sanitized = "-fsanitize" in os.environ.get("RECUR_RUNTIME_LDFLAGS", "")
+    if os.path.exists(library) and not sanitized:
         try:
             import ctypes
             ctypes.CDLL("libvulkan.so.1")
