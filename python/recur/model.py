@@ -414,19 +414,7 @@ class Function:
                                ["parallel"] * rank, fn, reduce=False)
         if into is None:
             return result
-        if into.type != result.type:
-            raise ValueError(f"map into {into.type}: the result is "
-                             f"{result.type}")
-        # The result inserted over the whole of `into`: empty-tensor
-        # elimination makes the op write into `into`'s buffer directly.
-        sizes = [self._size(into, i, False) if d is None else str(d)
-                 for i, d in enumerate(into.shape)]
-        written = Value(self._fresh("into"), result.shape, result.dtype)
-        self.body.append(
-            f"{written.name} = tensor.insert_slice {result.name} into "
-            f"{into.name}[{', '.join(['0'] * rank)}] [{', '.join(sizes)}] "
-            f"[{', '.join(['1'] * rank)}] : {result.type} into {into.type}")
-        return written
+        return self.write_over(result, into)
 
     def sum(self, fn, *inputs) -> Value:
         """sum over the last dimension of fn(inputs...) (f32), for the
@@ -574,9 +562,11 @@ class Function:
         ids_map = self._affine(3, (0, 1))
         out_map = self._affine(3, (0, 1, 2))
         value = "%row"
+        zero = self._constant("0", "index")
+        last = self._constant(str(rows - 1), "index")
         lines = [f"%i = arith.index_cast %id : {ids.dtype} to index",
-                 f"%low = arith.maxsi %i, %zero : index",
-                 f"%row_index = arith.minsi %low, %last : index",
+                 f"%low = arith.maxsi %i, {zero} : index",
+                 f"%row_index = arith.minsi %low, {last} : index",
                  "%column = linalg.index 2 : index",
                  f"%row = tensor.extract {table.name}[%row_index, %column] : "
                  f"{table.type}"]
@@ -584,10 +574,6 @@ class Function:
             op = "arith.extf" if table.dtype != "f32" else "arith.truncf"
             lines.append(f"%value = {op} %row : {table.dtype} to {dtype}")
             value = "%value"
-        zero = self._constant("0", "index")
-        last = self._constant(str(rows - 1), "index")
-        lines = [line.replace("%zero", zero).replace("%last", last)
-                 for line in lines]
         return self._generic_text(name, [ids], ["%id"], [ids_map, out_map],
                                   ["parallel"] * 3, init, lines, value)
 
@@ -745,6 +731,25 @@ class Function:
             f"{result.name} = tensor.collapse_shape {x.name} "
             f"[{', '.join(groups)}] : {x.type} into {result.type}")
         return result
+
+    def write_over(self, value: Value, dest: Value) -> Value:
+        """`value`, computed into a fresh tensor, written over the whole of
+        `dest` (of its type): a tensor.insert_slice, which empty-tensor
+        elimination turns into `value` computed in `dest`'s buffer. A
+        function that returns the result returns its argument's buffer.
+        (For a value that may already be in `dest`'s buffer, an op's
+        destination, copy_into costs less.)"""
+        if value.type != dest.type:
+            raise ValueError(f"{value.type} written over {dest.type}")
+        rank = len(dest.shape)
+        sizes = [self._size(dest, i, False) if d is None else str(d)
+                 for i, d in enumerate(dest.shape)]
+        written = Value(self._fresh("over"), dest.shape, dest.dtype)
+        self.body.append(
+            f"{written.name} = tensor.insert_slice {value.name} into "
+            f"{dest.name}[{', '.join(['0'] * rank)}] [{', '.join(sizes)}] "
+            f"[{', '.join(['1'] * rank)}] : {value.type} into {dest.type}")
+        return written
 
     def copy_into(self, value: Value, dest: Value) -> Value:
         """`value` written over `dest` (of its type): linalg.copy, which

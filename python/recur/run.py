@@ -15,7 +15,6 @@ A bad model directory, config, weight or argument gives one line
 """
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -26,7 +25,6 @@ import numpy as np
 
 from . import safetensors
 from .models import ConfigError, builder, whole
-from .models.config import Config, read_json
 from .runner import compile_module
 
 
@@ -78,15 +76,7 @@ class Generator:
 
     def __init__(self, model_dir: str, target: str = "cpu",
                  workdir: Optional[str] = None):
-        fields = read_json(os.path.join(model_dir, "config.json"))
-        family = fields.get("model_type") if isinstance(fields, dict) \
-            else None
-        if family not in whole.FAMILY_MODULES:
-            raise ConfigError(
-                f"{model_dir}: model_type {family!r} has no whole model "
-                f"(expected one of {', '.join(sorted(whole.FAMILY_MODULES))})")
-        module = whole.FAMILY_MODULES[family]
-        self.m = whole.parse(Config(fields, family, module.KNOWN), family)
+        self.m = whole.load(model_dir)
         self.model = compile_module(
             whole.build(self.m, "model"),
             workdir or tempfile.mkdtemp(prefix="recur-run-"), target=target)

@@ -71,8 +71,10 @@ public:
   std::pair<Value, Value> emit();
 
 private:
+  /// [B, T, r...] as [B, P, T/P, r...].
+  Value splitTime(Value x);
   /// [B, T, r...] as [B*P, T/P, r...].
-  Value toParts(Value x);
+  Value toParts(Value x) { return collapseParts(splitTime(x)); }
   /// [B*P, T/P, r...] as [B, T, r...].
   Value fromParts(Value x);
   /// [B, P, r...] as [B*P, r...], and back.
@@ -112,10 +114,22 @@ private:
   LinearAttentionOp op;
   /// The op's configuration without sequence_splits: the parts'.
   ChunkConfig partConfig;
+  /// The inputs every part's linear attention reads, as parts (emit sets
+  /// them): q, k, the gate (the head gate as it is) and beta.
+  struct {
+    Value q, k, g, beta;
+  } inputs;
   ImplicitLocOpBuilder &b;
   int64_t parts, partLength;
 };
 } // namespace
+
+/// `x` in f32 (a gate of another float type, widened).
+static Value widen(ImplicitLocOpBuilder &b, Value x) {
+  return x.getType().isF32() ? x
+                             : arith::ExtFOp::create(b, b.getF32Type(), x)
+                                   .getResult();
+}
 
 /// Reassociation of a rank-`rank` shape whose dims `first` and `first + 1`
 /// merge.
@@ -132,7 +146,7 @@ static SmallVector<ReassociationIndices> mergeAt(int64_t rank, int64_t first) {
   return groups;
 }
 
-Value SequenceSplitter::toParts(Value x) {
+Value SequenceSplitter::splitTime(Value x) {
   auto type = cast<RankedTensorType>(x.getType());
   SmallVector<OpFoldResult> split = tensor::getMixedSizes(b, b.getLoc(), x);
   split[1] = b.getIndexAttr(partLength);
@@ -140,9 +154,8 @@ Value SequenceSplitter::toParts(Value x) {
   SmallVector<int64_t> shape(type.getShape());
   shape[1] = partLength;
   shape.insert(shape.begin() + 1, parts);
-  Value expanded = tensor::ExpandShapeOp::create(
-      b, type.clone(shape), x, mergeAt(shape.size(), 1), split);
-  return tensor::CollapseShapeOp::create(b, expanded, mergeAt(shape.size(), 0));
+  return tensor::ExpandShapeOp::create(b, type.clone(shape), x,
+                                       mergeAt(shape.size(), 1), split);
 }
 
 Value SequenceSplitter::fromParts(Value x) {
@@ -186,13 +199,9 @@ Value SequenceSplitter::fill(Value x, double value) {
 LinearAttentionOp SequenceSplitter::partAttention(Value values, Value outputs,
                                                   Value state,
                                                   const ChunkConfig *own) {
-  Value g = op.getG();
-  if (g && op.getGateKind() != GateKind::head)
-    g = toParts(g);
-  Value beta = op.getBeta() ? toParts(op.getBeta()) : Value();
   auto part = LinearAttentionOp::create(
-      b, toParts(op.getQ()), toParts(op.getK()), values, g, beta,
-      op.getBonus(), outputs, state, op.getGateKindAttr(), op.getScaleAttr());
+      b, inputs.q, inputs.k, values, inputs.g, inputs.beta, op.getBonus(),
+      outputs, state, op.getGateKindAttr(), op.getScaleAttr());
   part->setAttr(ChunkConfig::attrName,
                 (own ? *own : partConfig).toAttr(b.getContext()));
   return part;
@@ -203,7 +212,7 @@ Value SequenceSplitter::partGateSums() {
   auto type = cast<RankedTensorType>(gates.getType());
   bool perKey = op.getGateKind() == GateKind::key;
   // g as [B, P, T/P, H(, K)], summed over T/P.
-  Value split = expandParts(toParts(gates));
+  Value split = splitTime(gates);
   SmallVector<OpFoldResult> sizes = {size(gates, 2)};
   if (perKey)
     sizes.push_back(size(gates, 3));
@@ -223,12 +232,9 @@ Value SequenceSplitter::partGateSums() {
              b, sums.getType(), split, sums, maps, iterators,
              [&](OpBuilder &nested, Location loc, ValueRange e) {
                ImplicitLocOpBuilder in(loc, nested);
-               Value gate = e[0].getType().isF32()
-                                ? e[0]
-                                : arith::ExtFOp::create(in, in.getF32Type(),
-                                                        e[0]);
                linalg::YieldOp::create(
-                   in, arith::AddFOp::create(in, e[1], gate).getResult());
+                   in, arith::AddFOp::create(in, e[1], widen(in, e[0]))
+                           .getResult());
              })
       .getResult(0);
 }
@@ -351,10 +357,7 @@ Value SequenceSplitter::combineStep(Value state, Value ends, Value decay,
                ImplicitLocOpBuilder in(loc, nested);
                Value carried = e[0];
                if (kind != GateKind::none) {
-                 Value logDecay = e[2].getType().isF32()
-                                      ? e[2]
-                                      : arith::ExtFOp::create(
-                                            in, in.getF32Type(), e[2]);
+                 Value logDecay = widen(in, e[2]);
                  if (kind == GateKind::head)
                    logDecay = arith::MulFOp::create(
                        in, logDecay,
@@ -374,6 +377,13 @@ std::pair<Value, Value> SequenceSplitter::emit() {
   OpFoldResult heads = size(op.getQ(), 2),
                keys = size(op.getQ(), 3),
                valueDim = size(op.getV(), 3);
+  inputs.q = toParts(op.getQ());
+  inputs.k = toParts(op.getK());
+  inputs.g = op.getG();
+  if (inputs.g && op.getGateKind() != GateKind::head)
+    inputs.g = toParts(inputs.g);
+  if (op.getBeta())
+    inputs.beta = toParts(op.getBeta());
   Value partValues = toParts(op.getV());
 
   // 1. Every part's end state from zero, and its decay.

@@ -20,10 +20,7 @@ import argparse
 import re
 import sys
 
-import os
-
 from . import FAMILIES, ConfigError, builder, limits, load_config, whole
-from .config import Config, read_json
 
 # The longest function name: a C identifier, with room for "_step".
 MAX_NAME_LENGTH = 128
@@ -90,16 +87,7 @@ def describe(family: str, config_path: str, layers: int, name):
 def describe_model(model_dir: str, name, all_logits: bool):
     """(description text, weight shapes) of the whole model in the
     checkpoint directory `model_dir`."""
-    path = os.path.join(model_dir, "config.json")
-    fields = read_json(path)
-    family = fields.get("model_type") if isinstance(fields, dict) else None
-    if family not in whole.FAMILY_MODULES:
-        raise ConfigError(
-            f"{path}: model_type {family!r} has no whole model (expected "
-            f"one of {', '.join(sorted(whole.FAMILY_MODULES))})")
-    module = whole.FAMILY_MODULES[family]
-    m = whole.parse(Config(fields, family, module.KNOWN), family,
-                    all_logits=all_logits)
+    m = whole.load(model_dir, all_logits)
     weights = whole.weight_shapes(m)
     check_sizes("weight", weights)
     check_sizes("state", whole.state_shapes(m))

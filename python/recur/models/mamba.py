@@ -117,6 +117,11 @@ def parse(config: Config) -> MambaConfig:
 MATRIX_WEIGHTS = ("in_proj.weight", "x_proj.weight", "dt_proj.weight",
                   "out_proj.weight")
 LAYERS_PREFIX = "backbone.layers"
+# For whole models (whole.py): the token embedding and the final norm, and
+# the default of `tie_word_embeddings` in the configuration class.
+EMBEDDING = "backbone.embeddings.weight"
+FINAL_NORM = "backbone.norm_f.weight"
+TIED_BY_DEFAULT = True
 MIXER_PREFIX = "mixer."
 PRE_NORM = "norm.weight"
 PRE_NORM_OFFSET = 0.0

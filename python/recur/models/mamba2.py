@@ -122,6 +122,11 @@ def check_time_step_limit(config: Config, field: str) -> None:
 # model keeps in the checkpoint's dtype; the others are widened to f32.
 MATRIX_WEIGHTS = ("in_proj.weight", "out_proj.weight")
 LAYERS_PREFIX = "backbone.layers"
+# For whole models (whole.py): the token embedding and the final norm, and
+# the default of `tie_word_embeddings` in the configuration class.
+EMBEDDING = "backbone.embeddings.weight"
+FINAL_NORM = "backbone.norm_f.weight"
+TIED_BY_DEFAULT = False
 MIXER_PREFIX = "mixer."
 PRE_NORM = "norm.weight"
 PRE_NORM_OFFSET = 0.0

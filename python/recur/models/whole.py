@@ -20,6 +20,7 @@ Token ids outside [0, V) are clamped by the compiled embedding (the read
 stays inside the table); `generate` refuses them before a call.
 """
 
+import os
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
@@ -28,22 +29,17 @@ import numpy as np
 from .. import pieces, reference as ref
 from ..model import Module
 from . import builder, mamba, mamba2
-from .config import Config, ConfigError
+from .config import Config, ConfigError, read_json
 
-# Family module -> (embedding, final norm) checkpoint names; lm_head.weight
-# is the output projection where the embeddings are not tied.
-HEADS = {
-    mamba.FAMILY: ("backbone.embeddings.weight", "backbone.norm_f.weight"),
-    mamba2.FAMILY: ("backbone.embeddings.weight", "backbone.norm_f.weight"),
-}
+# The families with whole models: each names its token embedding and final
+# norm (EMBEDDING, FINAL_NORM) and its configuration class's default of
+# `tie_word_embeddings` (TIED_BY_DEFAULT); lm_head.weight is the output
+# projection where the embeddings are not tied.
 FAMILY_MODULES = {module.FAMILY: module for module in (mamba, mamba2)}
 LM_HEAD = "lm_head.weight"
 # The checkpoint dtypes (a config's `torch_dtype`, or `dtype` in newer
 # ones) and the weights' element type in the description.
 WEIGHT_DTYPES = {"float32": "f32", "bfloat16": "bf16", "float16": "f16"}
-# The default of `tie_word_embeddings` in each family's configuration
-# class.
-TIED_BY_DEFAULT = {mamba.FAMILY: True, mamba2.FAMILY: False}
 
 
 @dataclass
@@ -59,11 +55,11 @@ class WholeModel:
 
     @property
     def embedding(self) -> str:
-        return HEADS[self.family.FAMILY][0]
+        return self.family.EMBEDDING
 
     @property
     def final_norm(self) -> str:
-        return HEADS[self.family.FAMILY][1]
+        return self.family.FINAL_NORM
 
     @property
     def stack(self) -> List[tuple]:
@@ -91,8 +87,22 @@ def parse(config: Config, family: str, all_logits: bool = False
     return WholeModel(
         family=module, c=c, layers=config.integer(layers_field),
         vocab_size=config.integer("vocab_size"),
-        tied=config.boolean("tie_word_embeddings", TIED_BY_DEFAULT[family]),
+        tied=config.boolean("tie_word_embeddings", module.TIED_BY_DEFAULT),
         all_logits=all_logits, weight_dtype=WEIGHT_DTYPES[dtype])
+
+
+def load(model_dir: str, all_logits: bool = False) -> WholeModel:
+    """The whole model of the checkpoint directory `model_dir`, from its
+    config.json, whose `model_type` names the family."""
+    path = os.path.join(model_dir, "config.json")
+    fields = read_json(path)
+    family = fields.get("model_type") if isinstance(fields, dict) else None
+    if family not in FAMILY_MODULES:
+        raise ConfigError(
+            f"{path}: model_type {family!r} has no whole model (expected "
+            f"one of {', '.join(sorted(FAMILY_MODULES))})")
+    module = FAMILY_MODULES[family]
+    return parse(Config(fields, family, module.KNOWN), family, all_logits)
 
 
 def weight_shapes(m: WholeModel) -> Dict[str, tuple]:
@@ -207,6 +217,6 @@ def generate(step, prefill, m: WholeModel, prompt: np.ndarray,
     return np.stack(generated, axis=1)
 
 
-__all__ = ["WholeModel", "ConfigError", "parse", "weight_shapes",
+__all__ = ["WholeModel", "ConfigError", "parse", "load", "weight_shapes",
            "state_shapes", "build", "reference", "random_weights",
            "zero_states", "generate", "FAMILY_MODULES"]
