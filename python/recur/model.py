@@ -577,6 +577,125 @@ class Function:
         return self._generic_text(name, [ids], ["%id"], [ids_map, out_map],
                                   ["parallel"] * 3, init, lines, value)
 
+    def top_k(self, scores: Value, k: int) -> Tuple[Value, Value]:
+        """The k largest entries of `scores` [..., E] along the last
+        dimension in descending order, ties to the lower index (as
+        torch.topk): (their values [..., k] f32, their indices [..., k] as
+        f32, exact below 2^24). Each entry's rank (how many entries come
+        before it) is a reduction over the entries, and slot j sums the
+        one entry of rank j."""
+        width = scores.shape[-1]
+        if width is None or not 0 < k <= width:
+            raise ValueError(f"top_k: {k} of {scores.shape}")
+        rank = len(scores.shape)
+        lead = list(range(rank - 1))
+        sources = [(scores, i) for i in lead]
+        ranks = self._destination(scores.shape, "f32",
+                                  sources + [(scores, rank - 1)], zero=True)
+        # Loops: the leading dims, the entry (rank - 1), the other (rank).
+        lines = [f"%.e = linalg.index {rank - 1} : index",
+                 f"%.o = linalg.index {rank} : index",
+                 "%.above = arith.cmpf ogt, %.other, %.entry : f32",
+                 "%.tie = arith.cmpf oeq, %.other, %.entry : f32",
+                 "%.lower = arith.cmpi ult, %.o, %.e : index",
+                 "%.tied_lower = arith.andi %.tie, %.lower : i1",
+                 "%.before = arith.ori %.above, %.tied_lower : i1",
+                 "%.one = arith.constant 1.0 : f32",
+                 "%.count = arith.addf %out, %.one : f32",
+                 "%.rank = arith.select %.before, %.count, %out : f32"]
+        widen = []
+        if scores.dtype != "f32":
+            widen = [f"%.entry = arith.extf %.in_e : {scores.dtype} to f32",
+                     f"%.other = arith.extf %.in_o : {scores.dtype} to f32"]
+        else:
+            lines = [line.replace("%.other", "%.in_o").replace("%.entry",
+                                                              "%.in_e")
+                     for line in lines]
+        ranks = self._generic_text(
+            self._fresh("rank"), [scores, scores], ["%.in_e", "%.in_o"],
+            [self._affine(rank + 1, lead + [rank - 1]),
+             self._affine(rank + 1, lead + [rank]),
+             self._affine(rank + 1, lead + [rank - 1])],
+            ["parallel"] * rank + ["reduction"], ranks, widen + lines,
+            "%.rank")
+        picked = []
+        for what in ("value", "index"):
+            init = self._destination(
+                scores.shape[:-1] + (k,), "f32",
+                sources + [(scores, rank - 1)], zero=True)
+            # Loops: the leading dims, the slot (rank - 1), the entry.
+            body = [f"%.slot = linalg.index {rank - 1} : index",
+                    f"%.e = linalg.index {rank} : index",
+                    "%.slot_i = arith.index_cast %.slot : index to i64",
+                    "%.slot_f = arith.sitofp %.slot_i : i64 to f32",
+                    "%.hit = arith.cmpf oeq, %.r, %.slot_f : f32"]
+            value = "%.v"
+            if what == "value" and scores.dtype != "f32":
+                body.append(f"%.v = arith.extf %.s : {scores.dtype} to f32")
+            elif what == "value":
+                value = "%.s"
+            else:
+                body += ["%.e_i = arith.index_cast %.e : index to i64",
+                         "%.v = arith.sitofp %.e_i : i64 to f32"]
+            body.append(f"%.picked = arith.select %.hit, {value}, %out : f32")
+            picked.append(self._generic_text(
+                self._fresh("topk"), [ranks, scores], ["%.r", "%.s"],
+                [self._affine(rank + 1, lead + [rank]),
+                 self._affine(rank + 1, lead + [rank]),
+                 self._affine(rank + 1, lead + [rank - 1])],
+                ["parallel"] * rank + ["reduction"], init, body,
+                "%.picked"))
+        return picked[0], picked[1]
+
+    def expert_linear(self, x: Value, weights: Value,
+                      experts: Value) -> Value:
+        """For each slot of `experts` [..., k] (expert indices as f32,
+        clamped into [0, E)), x times the Linear weight [out, in] of that
+        expert in `weights` [E, out, in] (static): [..., k, out] f32. x is
+        [..., in] (every slot reads the token) or [..., k, in] (a slot
+        its own row). A token's slot reads only its expert's weights."""
+        if len(weights.shape) != 3 or None in weights.shape:
+            raise ValueError(f"expert_linear: weights {weights.shape}")
+        count, outs, ins = weights.shape
+        rank = len(experts.shape)
+        per_slot = len(x.shape) == rank + 1
+        if x.shape[-1] != ins or len(x.shape) not in (rank, rank + 1):
+            raise ValueError(f"expert_linear: x {x.shape} against weights "
+                             f"{weights.shape}, experts {experts.shape}")
+        lead = list(range(rank - 1))
+        shape = experts.shape + (outs,)
+        init = self._destination(
+            shape, "f32", [(experts, i) for i in range(rank)] + [None],
+            zero=True)
+        # Loops: the leading dims, the slot (rank - 1), out (rank), in.
+        loops = rank + 2
+        x_map = self._affine(loops, lead + ([rank - 1] if per_slot else [])
+                             + [rank + 1])
+        zero = self._constant("0", "index")
+        last = self._constant(str(count - 1), "index")
+        lines = ["%.id_i = arith.fptosi %.id : f32 to i64",
+                 "%.id_x = arith.index_cast %.id_i : i64 to index",
+                 f"%.low = arith.maxsi %.id_x, {zero} : index",
+                 f"%.expert = arith.minsi %.low, {last} : index",
+                 f"%.o = linalg.index {rank} : index",
+                 f"%.i = linalg.index {rank + 1} : index",
+                 f"%.w = tensor.extract {weights.name}[%.expert, %.o, %.i] : "
+                 f"{weights.type}"]
+        w_value, x_value = "%.w", "%.a"
+        if weights.dtype != "f32":
+            lines.append(f"%.w_f = arith.extf %.w : {weights.dtype} to f32")
+            w_value = "%.w_f"
+        if x.dtype != "f32":
+            lines.append(f"%.a_f = arith.extf %.a : {x.dtype} to f32")
+            x_value = "%.a_f"
+        lines += [f"%.p = arith.mulf {x_value}, {w_value} : f32",
+                  "%.sum = arith.addf %out, %.p : f32"]
+        return self._generic_text(
+            self._fresh("experts"), [x, experts], ["%.a", "%.id"],
+            [x_map, self._affine(loops, lead + [rank - 1]),
+             self._affine(loops, lead + [rank - 1, rank])],
+            ["parallel"] * (rank + 1) + ["reduction"], init, lines, "%.sum")
+
     def last_token(self, x: Value) -> Value:
         """x[:, T-1:T] of x [B, T, ...] (T >= 1): [B, 1, ...]."""
         rank = len(x.shape)

@@ -11,6 +11,14 @@
 // input into the output, and the op updates the output in place (a decode
 // step reads and writes its state once, plus that copy, instead of twice).
 //
+// A fresh destination (a `tensor.empty`, or a `linalg.fill` of one) that
+// several ops (or the loops of tiled ones) write in place (CSE merges equal fills: two sums of one
+// shape) gets one per op. One-Shot Bufferize would copy it for all but
+// one; and empty-tensor elimination may put the shared fill in one
+// result's output buffer while another op's result is written there too,
+// which the copies into the outputs then overwrite (two such sums returned
+// came back equal).
+//
 //===----------------------------------------------------------------------===//
 
 #include "recur/Codegen/Common/Passes.h"
@@ -19,6 +27,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 
 namespace mlir {
@@ -37,13 +46,39 @@ static bool isReadOnly(Value value) {
   return toTensor && !toTensor.getWritable();
 }
 
+/// Whether `value` is a fresh destination: a `tensor.empty`, or a
+/// `linalg.fill` of one.
+static bool isFresh(Value value) {
+  if (value.getDefiningOp<tensor::EmptyOp>())
+    return true;
+  auto fill = value.getDefiningOp<linalg::FillOp>();
+  return fill && fill.hasPureTensorSemantics() &&
+         fill.getDpsInitOperand(0)->get().getDefiningOp<tensor::EmptyOp>();
+}
+
+/// A copy of the fresh destination `value` (its empty, and fill) made
+/// before `user`.
+static Value cloneFresh(OpBuilder &b, Operation *user, Value value) {
+  b.setInsertionPoint(user);
+  Operation *def = value.getDefiningOp();
+  auto fill = dyn_cast<linalg::FillOp>(def);
+  Operation *empty =
+      b.clone(*(fill ? fill.getDpsInitOperand(0)->get().getDefiningOp()
+                     : def));
+  if (!fill)
+    return empty->getResult(0);
+  IRMapping mapping;
+  mapping.map(fill.getDpsInitOperand(0)->get(), empty->getResult(0));
+  return b.clone(*fill, mapping)->getResult(0);
+}
+
 namespace {
 struct RecurCopyReadOnlyInits
     : recur::impl::RecurCopyReadOnlyInitsBase<RecurCopyReadOnlyInits> {
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<OpOperand *> inits;
+    SmallVector<OpOperand *> inits, shared;
     getOperation()->walk([&](Operation *op) {
       MutableArrayRef<OpOperand> operands;
       if (auto forall = dyn_cast<scf::ForallOp>(op))
@@ -51,11 +86,28 @@ struct RecurCopyReadOnlyInits
       else if (auto dps = dyn_cast<DestinationStyleOpInterface>(op);
                dps && dps.hasPureTensorSemantics())
         operands = dps.getDpsInitsMutable();
-      for (OpOperand &operand : operands)
-        if (isa<RankedTensorType>(operand.get().getType()) &&
-            isReadOnly(operand.get()))
+      for (OpOperand &operand : operands) {
+        if (!isa<RankedTensorType>(operand.get().getType()))
+          continue;
+        if (isReadOnly(operand.get()))
           inits.push_back(&operand);
+        else if (isFresh(operand.get()) && !operand.get().hasOneUse())
+          shared.push_back(&operand);
+      }
+      // A tiled op's loop carries its destination.
+      if (auto loop = dyn_cast<scf::ForOp>(op))
+        for (OpOperand &operand : loop.getInitArgsMutable())
+          if (isa<RankedTensorType>(operand.get().getType()) &&
+              isFresh(operand.get()) && !operand.get().hasOneUse())
+            shared.push_back(&operand);
     });
+    // Every writer of a shared fresh destination but its first gets its
+    // own.
+    OpBuilder builder(&getContext());
+    DenseSet<Value> kept;
+    for (OpOperand *init : shared)
+      if (!kept.insert(init->get()).second)
+        init->set(cloneFresh(builder, init->getOwner(), init->get()));
     for (OpOperand *init : inits) {
       OpBuilder b(init->getOwner());
       Location loc = init->getOwner()->getLoc();

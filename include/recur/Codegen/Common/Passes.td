@@ -214,6 +214,12 @@ def RecurCopyReadOnlyInits : Pass<"recur-copy-read-only-inits"> {
     copy it into a new buffer anyway; made explicit, empty-tensor
     elimination puts that copy in the buffer the result is materialized in
     (the caller's output), and the copy from the new buffer into it goes.
+
+    A fresh destination (a `tensor.empty`, or a `linalg.fill` of one)
+    that several ops write in place (after CSE merged equal ones) gets one
+    per op, made before it: empty-tensor elimination may otherwise put
+    the shared one in one result's output buffer while another op's
+    result lives there too.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
