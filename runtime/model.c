@@ -88,8 +88,60 @@ static uint16_t toHalf(float value) {
 }
 
 
+/* Where a checkpoint's tensors are: the file that holds a name (from
+ * `source`); NULL: none. */
+typedef const recur_st_file *(*FileOf)(const void *source, const char *name);
+
+/* Reads the tensor `name` of `shape` [rank] as f32 into `values`. */
+static recur_st_status readTensor(const void *source, FileOf fileOf,
+                                  const recur_buffer_info *buffer,
+                                  const char *name, int rank,
+                                  const int64_t *shape, float *values,
+                                  char *message, size_t size) {
+  const recur_st_file *file = fileOf(source, name);
+  if (!file)
+    return recur_report(message, size, RECUR_ST_NOT_FOUND,
+                        "weight '%s' ('%s') is in no file of the checkpoint",
+                        buffer->name, name);
+  return recur_st_read_f32(file, name, rank, shape, values, message, size);
+}
+
+/* Reads a weight stacked from tensors of one shape (a mixture's experts):
+ * the checkpoint name has one '*', each index of dimension 0 in its place
+ * names that slice's tensor. */
+static recur_st_status readStacked(const void *source, FileOf fileOf,
+                                   const recur_buffer_info *buffer,
+                                   int64_t elements, float *values,
+                                   char *message, size_t size) {
+  const char *name = buffer->checkpoint_name;
+  const char *star = strchr(name, '*');
+  if (strchr(star + 1, '*') || buffer->rank < 1)
+    return recur_report(message, size, RECUR_ST_MISMATCH,
+                        "weight '%s' ('%s'): a stacked weight has one '*' "
+                        "and a dimension to stack along",
+                        buffer->name, name);
+  int64_t count = buffer->shape[0];
+  int64_t slice = count ? elements / count : 0;
+  /* The name with a decimal int64 in place of the '*'. */
+  size_t length = strlen(name) + 21;
+  char *sliceName = malloc(length);
+  if (!sliceName)
+    return recur_report(message, size, RECUR_ST_NO_MEMORY,
+                        "out of memory for weight '%s'", buffer->name);
+  recur_st_status status = RECUR_ST_OK;
+  for (int64_t i = 0; i < count && status == RECUR_ST_OK; ++i) {
+    snprintf(sliceName, length, "%.*s%lld%s", (int)(star - name), name,
+             (long long)i, star + 1);
+    status = readTensor(source, fileOf, buffer, sliceName, buffer->rank - 1,
+                        buffer->shape + 1, values + i * slice, message,
+                        size);
+  }
+  free(sliceName);
+  return status;
+}
+
 /* Reads one weight into a new buffer of its dtype. */
-static recur_st_status loadWeight(const recur_st_file *file,
+static recur_st_status loadWeight(const void *source, FileOf fileOf,
                                   const recur_buffer_info *buffer,
                                   void **slot, char *message, size_t size) {
   for (int d = 0; d < buffer->rank; ++d)
@@ -113,8 +165,10 @@ static recur_st_status loadWeight(const recur_st_file *file,
     return recur_report(message, size, RECUR_ST_NO_MEMORY,
                 "out of memory for weight '%s'", buffer->name);
   recur_st_status status =
-      recur_st_read_f32(file, buffer->checkpoint_name, buffer->rank,
-                        buffer->shape, values, message, size);
+      strchr(buffer->checkpoint_name, '*')
+          ? readStacked(source, fileOf, buffer, count, values, message, size)
+          : readTensor(source, fileOf, buffer, buffer->checkpoint_name,
+                       buffer->rank, buffer->shape, values, message, size);
   if (status != RECUR_ST_OK || f32) {
     if (status != RECUR_ST_OK)
       free(values);
@@ -131,23 +185,18 @@ static recur_st_status loadWeight(const recur_st_file *file,
   return RECUR_ST_OK;
 }
 
-/* Loads every weight of `function` from the file `fileOf` gives for its
- * checkpoint name (from `source`); NULL: the weight is missing. */
-static recur_st_status
-loadWeights(const void *source,
-            const recur_st_file *(*fileOf)(const void *, const char *),
-            const recur_function_info *function, void **buffers,
-            char *message, size_t size) {
+/* Loads every weight of `function` from the files `fileOf` gives for its
+ * checkpoint names (from `source`). */
+static recur_st_status loadWeights(const void *source, FileOf fileOf,
+                                   const recur_function_info *function,
+                                   void **buffers, char *message,
+                                   size_t size) {
   for (int i = 0; i < function->buffer_count; ++i) {
     const recur_buffer_info *buffer = &function->buffers[i];
     if (buffer->is_output || !buffer->checkpoint_name)
       continue;
-    const recur_st_file *file = fileOf(source, buffer->checkpoint_name);
     recur_st_status status =
-        file ? loadWeight(file, buffer, &buffers[i], message, size)
-             : recur_report(message, size, RECUR_ST_NOT_FOUND,
-                    "weight '%s' ('%s') is in no file of the checkpoint",
-                    buffer->name, buffer->checkpoint_name);
+        loadWeight(source, fileOf, buffer, &buffers[i], message, size);
     if (status != RECUR_ST_OK) {
       /* Only the weights this call loaded, before buffer i: the caller's
          other slots may hold anything. */

@@ -647,40 +647,50 @@ class Function:
                 "%.picked"))
         return picked[0], picked[1]
 
-    def expert_linear(self, x: Value, weights: Value,
-                      experts: Value) -> Value:
+    def expert_linear(self, x: Value, weights: Value, experts: Value,
+                      mix: Optional[Value] = None) -> Value:
         """For each slot of `experts` [..., k] (expert indices as f32,
         clamped into [0, E)), x times the Linear weight [out, in] of that
-        expert in `weights` [E, out, in] (static): [..., k, out] f32. x is
-        [..., in] (every slot reads the token) or [..., k, in] (a slot
-        its own row). A token's slot reads only its expert's weights."""
+        expert in `weights` [E, out, in] (static): [..., k, out] f32; with
+        `mix` [..., k], the slots' results weighted by it and summed:
+        [..., out]. x is [..., in] (every slot reads the token) or
+        [..., k, in] (a slot its own row). A token's slot reads only its
+        expert's weights."""
         if len(weights.shape) != 3 or None in weights.shape:
             raise ValueError(f"expert_linear: weights {weights.shape}")
         count, outs, ins = weights.shape
         rank = len(experts.shape)
         per_slot = len(x.shape) == rank + 1
-        if x.shape[-1] != ins or len(x.shape) not in (rank, rank + 1):
+        if x.shape[-1] != ins or len(x.shape) not in (rank, rank + 1) or \
+                mix is not None and mix.shape != experts.shape:
             raise ValueError(f"expert_linear: x {x.shape} against weights "
                              f"{weights.shape}, experts {experts.shape}")
         lead = list(range(rank - 1))
-        shape = experts.shape + (outs,)
-        init = self._destination(
-            shape, "f32", [(experts, i) for i in range(rank)] + [None],
-            zero=True)
-        # Loops: the leading dims, the slot (rank - 1), out (rank), in.
+        # Loops: the leading dims, then the slot and out (in the order of
+        # the result's dimensions), then in.
+        slot, out, inner = (rank - 1, rank, rank + 1) if mix is None \
+            else (rank, rank - 1, rank + 1)
         loops = rank + 2
-        x_map = self._affine(loops, lead + ([rank - 1] if per_slot else [])
-                             + [rank + 1])
+        sources = [(experts, i) for i in lead]
+        if mix is None:
+            shape = experts.shape + (outs,)
+            sources += [(experts, rank - 1), None]
+            result_dims = lead + [slot, out]
+        else:
+            shape = experts.shape[:-1] + (outs,)
+            sources += [None]
+            result_dims = lead + [out]
+        init = self._destination(shape, "f32", sources, zero=True)
         zero = self._constant("0", "index")
         last = self._constant(str(count - 1), "index")
         lines = ["%.id_i = arith.fptosi %.id : f32 to i64",
                  "%.id_x = arith.index_cast %.id_i : i64 to index",
                  f"%.low = arith.maxsi %.id_x, {zero} : index",
                  f"%.expert = arith.minsi %.low, {last} : index",
-                 f"%.o = linalg.index {rank} : index",
-                 f"%.i = linalg.index {rank + 1} : index",
-                 f"%.w = tensor.extract {weights.name}[%.expert, %.o, %.i] : "
-                 f"{weights.type}"]
+                 f"%.o = linalg.index {out} : index",
+                 f"%.i = linalg.index {inner} : index",
+                 f"%.w = tensor.extract {weights.name}[%.expert, %.o, %.i] "
+                 f": {weights.type}"]
         w_value, x_value = "%.w", "%.a"
         if weights.dtype != "f32":
             lines.append(f"%.w_f = arith.extf %.w : {weights.dtype} to f32")
@@ -688,13 +698,26 @@ class Function:
         if x.dtype != "f32":
             lines.append(f"%.a_f = arith.extf %.a : {x.dtype} to f32")
             x_value = "%.a_f"
-        lines += [f"%.p = arith.mulf {x_value}, {w_value} : f32",
-                  "%.sum = arith.addf %out, %.p : f32"]
+        lines.append(f"%.p = arith.mulf {x_value}, {w_value} : f32")
+        product = "%.p"
+        inputs, names = [x, experts], ["%.a", "%.id"]
+        maps = [self._affine(loops, lead + ([slot] if per_slot else [])
+                             + [inner]),
+                self._affine(loops, lead + [slot])]
+        if mix is not None:
+            inputs.append(mix)
+            names.append("%.m")
+            maps.append(self._affine(loops, lead + [slot]))
+            lines.append("%.pm = arith.mulf %.p, %.m : f32")
+            product = "%.pm"
+        lines.append(f"%.sum = arith.addf %out, {product} : f32")
+        iterators = ["parallel"] * (loops - 2 if mix is not None
+                                    else loops - 1)
+        iterators += ["reduction"] * (loops - len(iterators))
         return self._generic_text(
-            self._fresh("experts"), [x, experts], ["%.a", "%.id"],
-            [x_map, self._affine(loops, lead + [rank - 1]),
-             self._affine(loops, lead + [rank - 1, rank])],
-            ["parallel"] * (rank + 1) + ["reduction"], init, lines, "%.sum")
+            self._fresh("experts"), inputs, names,
+            maps + [self._affine(loops, result_dims)], iterators, init,
+            lines, "%.sum")
 
     def last_token(self, x: Value) -> Value:
         """x[:, T-1:T] of x [B, T, ...] (T >= 1): [B, 1, ...]."""

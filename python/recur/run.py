@@ -24,7 +24,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from . import safetensors
-from .models import ConfigError, builder, whole
+from .models import ConfigError, whole
 from .runner import compile_module
 
 
@@ -84,30 +84,17 @@ class Generator:
             tensors = safetensors.load_checkpoint(model_dir)
         except (OSError, ValueError, KeyError) as error:
             raise ConfigError(f"{model_dir}: weights: {error}") from None
-        self.weights: Dict[str, np.ndarray] = {}
-        for name, shape in whole.weight_shapes(self.m).items():
-            if name not in tensors:
-                raise ConfigError(f"{model_dir}: weight {name!r} is in no "
-                                  "file of the checkpoint")
-            if tuple(tensors[name].shape) != tuple(shape):
-                raise ConfigError(
-                    f"{model_dir}: weight {name!r} has shape "
-                    f"{list(tensors[name].shape)}, expected {list(shape)}")
-            self.weights[builder.arg_name(name)] = tensors[name]
+        try:
+            self.weights = whole.checkpoint_weights(self.m, tensors)
+        except ConfigError as error:
+            raise ConfigError(f"{model_dir}: {error}") from None
 
     def call(self, function: str, ids: np.ndarray,
              states: Dict[str, np.ndarray]):
         """(logits of the last position [B, V], next states)."""
-        inputs = dict(self.weights)
-        inputs.update(states)
-        inputs["input_ids"] = ids
-        dims = {"B": ids.shape[0]}
-        if function == "model":
-            dims["T"] = ids.shape[1]
-        out = self.model.run(function, inputs, dims)
-        outputs = builder.layers_state_outputs(self.m.stack)
-        return out["logits"][:, -1], {state: out[outputs[state][0]]
-                                      for state in states}
+        logits, states = whole.call(self.model, self.m, self.weights,
+                                    function, ids, states)
+        return logits[:, -1], states
 
     def generate(self, prompt: np.ndarray, tokens: int, sampling: Sampling,
                  stop: Sequence[int] = ()):

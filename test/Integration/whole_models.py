@@ -1,11 +1,15 @@
 # Execution test of whole models (python3 -m recur.models build MODEL_DIR:
 # token ids in, logits out) against the float64 reference, for Mamba (tied
-# embeddings, the default of its config class) and Mamba-2 (an lm_head of
-# its own), each from a checkpoint directory's config.json in the published
-# format: the prefill's logits of the last position, the logits of every
-# position (--all-logits), greedy generation through the step function equal
-# to the reference's tokens, token ids outside the vocabulary, which the
-# compiled embedding clamps (no read outside the table) and `generate`
+# embeddings, the default of its config class), Mamba-2 (an lm_head of its
+# own) and Qwen3-Next (Gated DeltaNet and gated attention layers as the
+# interval of full_attention_interval lays them out, a mixture of experts
+# with a shared expert, top-k routing and renormalized weights, a dense
+# SwiGLU layer from mlp_only_layers), each from a checkpoint directory's
+# config.json in the published format: the prefill's logits of the last
+# position, the logits of every position (--all-logits), greedy generation
+# through the step function (the attention layers' KV caches growing)
+# equal to the reference's tokens, token ids outside the vocabulary, which
+# the compiled embedding clamps (no read outside the table) and `generate`
 # refuses, and bf16 and f16 checkpoints (`torch_dtype`, `dtype`), whose
 # weights stay in their type.
 #
@@ -18,7 +22,7 @@ import sys
 
 import numpy as np
 
-from recur.models import builder, whole
+from recur.models import whole
 from recur.models.config import Config
 from recur.runner import compile_module
 from recur.testing import Inputs, check
@@ -36,15 +40,7 @@ def build(model_dir: str, output: str, *flags) -> None:
 
 def run_model(model, m, weights, function, ids, states):
     """(logits, next states) of one call."""
-    inputs = {builder.arg_name(name): value for name, value in weights.items()}
-    inputs.update(states)
-    inputs["input_ids"] = ids
-    dims = {"B": ids.shape[0]}
-    if not function.endswith(builder.STEP_SUFFIX):
-        dims["T"] = ids.shape[1]
-    out = model.run(function, inputs, dims)
-    outputs = builder.layers_state_outputs(m.stack)
-    return out["logits"], {state: out[outputs[state][0]] for state in states}
+    return whole.call(model, m, weights, function, ids, states)
 
 
 def test_family(family: str, workdir: str, rand: Inputs,
@@ -130,6 +126,7 @@ def main(workdir: str) -> None:
     # takes the same rounded values.
     test_family("mamba2", workdir, rand, ("torch_dtype", "bfloat16"))
     test_family("mamba", workdir, rand, ("dtype", "float16"))
+    test_family("qwen3_next", workdir, rand, ("torch_dtype", "bfloat16"))
 
 
 if __name__ == "__main__":

@@ -7,9 +7,12 @@
 # model_info.call. Conversions round to nearest even (checked against
 # NumPy, with halfway cases, subnormals, overflow, infinities and NaN); a
 # missing tensor, a wrong shape or dtype gives the status and a message
-# naming the tensor, and frees what was loaded. The same weights from a
+# naming the tensor, and frees what was loaded. A weight stacked from
+# per-expert tensors (a checkpoint name with "*", as a mixture of experts'
+# projections), and a missing or misshapen expert. The same weights from a
 # sharded checkpoint directory (recur_checkpoint_open, recur_load_checkpoint:
-# model.safetensors.index.json and one shard a tensor), and a missing shard,
+# model.safetensors.index.json and one shard a tensor, each expert in its
+# own), and a missing shard,
 # a tensor not in the shard the index names, a shard that is a path, an
 # index that is not one, and a weight the index lacks, each with its
 # message.
@@ -82,7 +85,11 @@ def main():
     # binade, the largest float (overflows to inf), a subnormal.
     b = np.array([1.0 + 2.0**-8, 1.0 + 3 * 2.0**-8, np.nan, 2.0 - 2.0**-9,
                   3.4028235e38, 1e-40, -0.0], dtype=np.float32)
+    experts = np.array([[1.0, -2.0], [3.5, 0.25], [-6.0, 8.0]],
+                       dtype=np.float32)
     tensors = {"layers.0.w": w, "layers.0.h": h, B_NAME: b}
+    tensors.update({f"layers.0.experts.{e}.w": experts[e]
+                    for e in range(3)})
     for stored in ("f32", "f16", "bf16"):
         # Values stored narrower are rounded first (then read exactly).
         dtypes = {name: stored for name in tensors}
@@ -110,7 +117,9 @@ def main():
                    f"bf16 NaN became {got_b[i]:04x}")
             got_b[i] = want_b[i] = 0
         expect(got_b == want_b, f"{stored}: bf16 {got_b} != {want_b}")
-        expect(lines[3] == "call: 0, y: 0.5 -2 6 12", lines[3])
+        expect(lines[3] == "e [layers.0.experts.*.w] bf16: " + " ".join(
+            f"{bits:04x}" for bits in bits16(experts, "bf16")), lines[3])
+        expect(lines[4] == "call: 0, y: 0.5 -2 6 12", lines[4])
         print(f"ok {stored} file: {lines[1]} / {lines[2]}")
     # Spot checks of the expected patterns themselves (NumPy's rounding).
     expect(bits16(h, "f16") == [0x3c00, 0x3c02, 0x0010, 0x0000, 0x7c00,
@@ -126,6 +135,12 @@ def main():
          f"load: MISMATCH: tensor '{B_NAME}' has shape [6], expected [7]"),
         (tensors, {"layers.0.w": "i32"}, "load: MISMATCH: tensor "
          "'layers.0.w'"),
+        ({k: v for k, v in tensors.items() if k != "layers.0.experts.1.w"},
+         None, "load: NOT_FOUND: no tensor 'layers.0.experts.1.w' in the "
+         "file"),
+        ({**tensors, "layers.0.experts.2.w": experts[:, :1].ravel()}, None,
+         "load: MISMATCH: tensor 'layers.0.experts.2.w' has shape [3], "
+         "expected [2]"),
     ]
     for index, (files, dtypes, message) in enumerate(bad):
         status, out = run(program, files, dtypes)
@@ -139,7 +154,7 @@ def main():
     kept = [line for line in out.splitlines() if line.endswith(" kept")]
     expect(status == 1 and out.startswith(bad[0][2]) and
            "left allocated" not in out and "buffer 1 kept" not in out and
-           len(kept) == 4,
+           len(kept) == 5,
            f"prefilled slots: {status} {out!r}")
     print(f"ok prefilled slots: {', '.join(kept)}")
     sharded(program, tensors)
@@ -152,11 +167,12 @@ def sharded(program, tensors):
     directory = os.path.join(WORK, "sharded")
     os.makedirs(directory)
     shards = safetensors.save_sharded(directory, tensors, shard_bytes=1)
-    expect(len(shards) == 3, f"shards {shards}")
+    expect(len(shards) == len(tensors), f"shards {shards}")
     out = subprocess.run([program, directory], capture_output=True,
                          text=True)
     expect(out.returncode == 0 and
            out.stdout.splitlines()[0] == "w [layers.0.w] f32: 0.5 -1 2 3" and
+           out.stdout.splitlines()[3].startswith("e [") and
            "call: 0, y: 0.5 -2 6 12" in out.stdout,
            f"sharded: {out.returncode} {out.stdout!r}")
     print(f"ok sharded checkpoint of {len(shards)} files")

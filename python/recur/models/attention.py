@@ -176,7 +176,7 @@ def random_weights(c, rand) -> Dict[str, np.ndarray]:
             for name, shape in weight_shapes(c).items()}
 
 
-def _projected(f: Function, x, w, name: str, heads: int):
+def projected(f: Function, x, w, name: str, heads: int):
     y = f.linear(x, w[f"{name}.weight"])
     if f"{name}.bias" in w:
         y = f.map(lambda a, b: a + b, y, w[f"{name}.bias"])
@@ -185,12 +185,12 @@ def _projected(f: Function, x, w, name: str, heads: int):
 
 def emit(f: Function, c: AttentionConfig, x, w, k_cache, v_cache):
     """The block's ops in `f`: (out, new keys, new values)."""
-    q = _projected(f, x, w, "q_proj", c.num_heads)        # [B, T, H, D]
-    k = _projected(f, x, w, "k_proj", c.num_kv_heads)     # [B, T, Hkv, D]
-    v = _projected(f, x, w, "v_proj", c.num_kv_heads)
+    q = projected(f, x, w, "q_proj", c.num_heads)        # [B, T, H, D]
+    k = projected(f, x, w, "k_proj", c.num_kv_heads)     # [B, T, Hkv, D]
+    v = projected(f, x, w, "v_proj", c.num_kv_heads)
     o = f.attention(q, f.concat_time(k_cache, k), f.concat_time(v_cache, v),
                     causal=True, scale=c.scale)
-    out = _projected(f, f.merge_heads(o), w, "o_proj", None)
+    out = projected(f, f.merge_heads(o), w, "o_proj", None)
     return out, k, v
 
 

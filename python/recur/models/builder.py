@@ -44,19 +44,42 @@ A hybrid stack mixes families: `build_layers` and the `layers_*`
 functions take a list of (family, config), one per layer (the layers'
 prefixes, pre-norms and `norm_eps` their own, `hidden_size` shared);
 `build_stack` is the list of `layers` times (family, c).
+
+A whole model's layer may also have an MLP sublayer (a `Layer` with
+`mlp`, a config of mlp.py), after its mixer:
+
+    h = h + mlp(rms_norm(h) * (PRE_NORM_OFFSET + MLP_NORM weight))
+
+with its weights under the mixer family's MLP_PREFIX.
 """
 
-from typing import Dict, List
+from typing import Dict, List, NamedTuple, Optional
 
 import numpy as np
 
 from .. import pieces, reference as ref
 from ..model import Module
+from . import mlp as mlps
+
+
+class Layer(NamedTuple):
+    """One layer: its mixer's family and config, and its MLP sublayer's
+    config (mlp.py), if it has one. A (family, config) pair is a layer
+    without an MLP."""
+    family: object
+    c: object
+    mlp: Optional[object] = None
+
+
+def as_layers(layers) -> List[Layer]:
+    """`layers` (Layers or (family, config) pairs) as Layers."""
+    return [Layer(*layer) for layer in layers]
 
 
 def arg_name(weight: str) -> str:
-    """The function argument (a C name) of a checkpoint weight."""
-    return weight.replace(".", "_")
+    """The function argument (a C name) of a checkpoint weight (of experts
+    stacked, mlp.py: without the expert's "*")."""
+    return weight.replace(".*", "").replace(".", "_")
 
 
 STEP_SUFFIX = "_step"
@@ -160,13 +183,17 @@ def layers_weight_shapes(layers) -> Dict[str, tuple]:
     """Checkpoint name -> shape of every weight of the stack of `layers`
     ((family, config) per layer)."""
     shapes = {}
-    for layer, (family, c) in enumerate(layers):
+    for layer, (family, c, mlp) in enumerate(as_layers(layers)):
         prefix = layer_prefix(family, layer)
         shapes[prefix + family.PRE_NORM] = (c.hidden_size,)
         if _pre_norm_bias(family):
             shapes[prefix + family.PRE_NORM_BIAS] = (c.hidden_size,)
         for weight, shape in family.weight_shapes(c).items():
             shapes[prefix + family.MIXER_PREFIX + weight] = shape
+        if mlp is not None:
+            shapes[prefix + family.MLP_NORM] = (c.hidden_size,)
+            for weight, shape in mlps.weight_shapes(mlp).items():
+                shapes[prefix + family.MLP_PREFIX + weight] = shape
     return shapes
 
 
@@ -179,7 +206,7 @@ def _pre_norm_bias(family):
 def layers_state_shapes(layers) -> Dict[str, tuple]:
     """State argument -> shape (less B) of the stack of `layers`."""
     return {f"layers_{layer}_{state}": shape
-            for layer, (family, c) in enumerate(layers)
+            for layer, (family, c, _) in enumerate(as_layers(layers))
             for state, shape in family.state_shapes(c).items()}
 
 
@@ -187,7 +214,7 @@ def layers_state_outputs(layers) -> Dict[str, tuple]:
     """State argument -> (result name, appended) of the stack of
     `layers`."""
     outputs = {}
-    for layer, (family, c) in enumerate(layers):
+    for layer, (family, c, _) in enumerate(as_layers(layers)):
         prefix = f"layers_{layer}_"
         for state, (name, appended) in \
                 block_state_outputs(family, c).items():
@@ -234,43 +261,61 @@ def layer_functions(module, name: str, layers, time,
     checkpoint's bf16 or f16): the family's MATRIX_WEIGHTS stay so (the
     projections widen them as they multiply), the others are widened to
     f32 once per call."""
-    kinds: List[tuple] = []
+    kinds: List[Layer] = []
     functions = []
     made: Dict[int, object] = {}
-    for family, c in layers:
-        if getattr(family, "APPENDED_STATES", None):
-            if weight_dtype != "f32":
-                raise ValueError(f"{family.FAMILY}: {weight_dtype} weights "
-                                 "are not supported in a layer emitted "
-                                 "inline")
+    for layer in as_layers(layers):
+        if getattr(layer.family, "APPENDED_STATES", None):
             functions.append(None)
             continue
-        key = next((i for i, kind in enumerate(kinds)
-                    if kind == (family, c)), None)
+        key = next((i for i, kind in enumerate(kinds) if kind == layer),
+                   None)
         if key is None:
             key = len(kinds)
-            kinds.append((family, c))
+            kinds.append(layer)
             suffix = "" if key == 0 else str(key)
             made[key] = _layer_function(
                 module.function(f"{name}_layer{suffix}", private=True),
-                family, c, time, weight_dtype)
+                layer, time, weight_dtype)
         functions.append(made[key])
     return functions
 
 
-def _layer_function(f, family, c, time, weight_dtype: str):
-    layer = [(family, c)]
+def _matrix_weights(layer: Layer) -> List[str]:
+    """The checkpoint names (as layer 0) of the weights that `layer`
+    multiplies as matrices: its families' MATRIX_WEIGHTS."""
+    family = layer.family
+    prefix = layer_prefix(family, 0)
+    names = [prefix + family.MIXER_PREFIX + weight
+             for weight in getattr(family, "MATRIX_WEIGHTS", ())]
+    if layer.mlp is not None:
+        names += [prefix + family.MLP_PREFIX + weight
+                  for weight in mlps.matrix_weights(layer.mlp)]
+    return names
+
+
+def _widened(f, layer: Layer, w: Dict[str, object],
+             weight_dtype: str) -> Dict[str, object]:
+    """The weights `w` of `layer` (by their names as layer 0) with all but
+    its matrices widened from `weight_dtype` to f32."""
+    if weight_dtype == "f32":
+        return w
+    matrices = _matrix_weights(layer)
+    return {name: value if name in matrices
+            else f.map(lambda a: a, value, dtype="f32")
+            for name, value in w.items()}
+
+
+def _layer_function(f, layer: Layer, time, weight_dtype: str):
+    c = layer.c
     h = f.arg("hidden_states", (None, time, c.hidden_size))
-    matrices = [layer_prefix(family, 0) + family.MIXER_PREFIX + weight
-                for weight in getattr(family, "MATRIX_WEIGHTS", ())]
-    w = {}
-    for weight, shape in layers_weight_shapes(layer).items():
-        w[weight] = f.arg(arg_name(weight), shape, weight_dtype)
-        if weight_dtype != "f32" and weight not in matrices:
-            w[weight] = f.map(lambda a: a, w[weight], dtype="f32")
+    w = _widened(f, layer, {
+        weight: f.arg(arg_name(weight), shape, weight_dtype)
+        for weight, shape in layers_weight_shapes([layer]).items()},
+        weight_dtype)
     states = {state: state_arg(f, state, shape)
-              for state, shape in layers_state_shapes(layer).items()}
-    h, next_states = emit_layers(f, layer, h, w, states, in_place=True)
+              for state, shape in layers_state_shapes([layer]).items()}
+    h, next_states = emit_layers(f, [layer], h, w, states, in_place=True)
     f.ret(h, "out")
     for (state, arg), value in zip(states.items(), next_states):
         f.ret(f.copy_into(value, arg), f"{state}_out")
@@ -282,17 +327,21 @@ def emit_layer_calls(f, layers, functions, h, w, states):
     (layer_functions), with the layers' weights `w` and states `states`
     by their names in the calling function."""
     next_states: List = []
-    for index, ((family, c), function) in enumerate(zip(layers, functions)):
+    for index, (layer, function) in enumerate(zip(as_layers(layers),
+                                                  functions)):
+        family, c = layer.family, layer.c
         first, prefix = layer_prefix(family, 0), layer_prefix(family, index)
         suffixes = [weight[len(first):]
-                    for weight in layers_weight_shapes([(family, c)])]
+                    for weight in layers_weight_shapes([layer])]
         layer_w = [w[prefix + suffix] for suffix in suffixes]
         layer_states = [states[f"layers_{index}_{state}"]
                         for state in family.state_shapes(c)]
         if function is None:
+            weights = dict(zip([first + suffix for suffix in suffixes],
+                               layer_w))
+            dtype = layer_w[0].dtype if layer_w else "f32"
             h, layer_next = emit_layers(
-                f, [(family, c)], h,
-                dict(zip([first + suffix for suffix in suffixes], layer_w)),
+                f, [layer], h, _widened(f, layer, weights, dtype),
                 dict(zip([f"layers_0_{state}"
                           for state in family.state_shapes(c)],
                          layer_states)))
@@ -310,27 +359,40 @@ def emit_layers(f, layers, h, w, states, in_place: bool = False):
     `in_place`, each residual sum is written over the hidden states it
     adds to (a layer function's result is then its argument's buffer)."""
     next_states: List = []
-    for layer, (family, c) in enumerate(layers):
+    for layer, (family, c, mlp) in enumerate(as_layers(layers)):
         prefix = layer_prefix(family, layer)
-        norm = w[prefix + family.PRE_NORM]
-        offset = family.PRE_NORM_OFFSET
-        if offset:
-            norm = f.map(lambda a, offset=offset: a + offset, norm)
-        if _pre_norm_bias(family):
-            normed = pieces.layer_norm(
-                f, h, norm, w[prefix + family.PRE_NORM_BIAS], c.norm_eps)
-        else:
-            normed = pieces.rms_norm(f, h, norm, c.norm_eps)
-        mixer = {weight[len(prefix + family.MIXER_PREFIX):]: value
-                 for weight, value in w.items()
-                 if weight.startswith(prefix + family.MIXER_PREFIX)}
+
+        def normed(name):
+            norm = w[prefix + name]
+            offset = family.PRE_NORM_OFFSET
+            if offset:
+                norm = f.map(lambda a: a + offset, norm)
+            if _pre_norm_bias(family):
+                return pieces.layer_norm(
+                    f, h, norm, w[prefix + family.PRE_NORM_BIAS], c.norm_eps)
+            return pieces.rms_norm(f, h, norm, c.norm_eps)
+
         layer_states = [states[f"layers_{layer}_{state}"]
                         for state in family.state_shapes(c)]
-        mixed, *layer_next = family.emit(f, c, normed, mixer, *layer_states)
+        mixed, *layer_next = family.emit(
+            f, c, normed(family.PRE_NORM),
+            _under(w, prefix + family.MIXER_PREFIX), *layer_states)
         h = f.map(lambda a, b: a + b, h, mixed,
                   into=h if in_place else None)
+        if mlp is not None:
+            out = mlps.emit(f, mlp, normed(family.MLP_NORM),
+                            _under(w, prefix + family.MLP_PREFIX))
+            h = f.map(lambda a, b: a + b, h, out,
+                      into=h if in_place else None)
         next_states += layer_next
     return h, next_states
+
+
+def _under(w: Dict[str, object], prefix: str) -> Dict[str, object]:
+    """The entries of `w` whose names start with `prefix`, by the rest of
+    their names."""
+    return {name[len(prefix):]: value for name, value in w.items()
+            if name.startswith(prefix)}
 
 
 def layers_reference(layers, weights: Dict[str, np.ndarray], x: np.ndarray,
@@ -338,23 +400,27 @@ def layers_reference(layers, weights: Dict[str, np.ndarray], x: np.ndarray,
     """The stack of `layers` in float64: (out, {state: its result})."""
     h = ref.to_float64(x)
     next_states = {}
-    for layer, (family, c) in enumerate(layers):
+    for layer, (family, c, mlp) in enumerate(as_layers(layers)):
         prefix = layer_prefix(family, layer)
-        norm = family.PRE_NORM_OFFSET + ref.to_float64(
-            weights[prefix + family.PRE_NORM])
-        if _pre_norm_bias(family):
-            normed = ref.layer_norm(h, norm,
-                                    weights[prefix + family.PRE_NORM_BIAS],
-                                    c.norm_eps)
-        else:
-            normed = ref.rms_norm(h, norm, c.norm_eps)
-        mixer = {weight[len(prefix + family.MIXER_PREFIX):]: value
-                 for weight, value in weights.items()
-                 if weight.startswith(prefix + family.MIXER_PREFIX)}
+
+        def normed(name):
+            norm = family.PRE_NORM_OFFSET + ref.to_float64(
+                weights[prefix + name])
+            if _pre_norm_bias(family):
+                return ref.layer_norm(
+                    h, norm, weights[prefix + family.PRE_NORM_BIAS],
+                    c.norm_eps)
+            return ref.rms_norm(h, norm, c.norm_eps)
+
         names = [f"layers_{layer}_{state}" for state in family.state_shapes(c)]
-        mixed, *layer_next = family.reference(c, mixer, normed,
-                                              *[states[n] for n in names])
+        mixed, *layer_next = family.reference(
+            c, _under(weights, prefix + family.MIXER_PREFIX),
+            normed(family.PRE_NORM), *[states[n] for n in names])
         h = h + mixed
+        if mlp is not None:
+            h = h + mlps.reference(mlp, _under(weights,
+                                               prefix + family.MLP_PREFIX),
+                                   normed(family.MLP_NORM))
         next_states.update(zip(names, layer_next))
     return h, next_states
 
@@ -370,16 +436,21 @@ def random_layers_weights(layers, rand) -> Dict[str, np.ndarray]:
     """Random weights of the stack of `layers` ((family, config) per
     layer; `random_weights` per layer), by checkpoint name."""
     w = {}
-    for layer, (family, c) in enumerate(layers):
+    for layer, (family, c, mlp) in enumerate(as_layers(layers)):
         prefix = layer_prefix(family, layer)
         # Pre-norm scales near 1 (the norm multiplies by offset + weight).
-        w[prefix + family.PRE_NORM] = rand.uniform(
-            (c.hidden_size,), -0.2, 0.2) + 1.0 - family.PRE_NORM_OFFSET
+        norms = [family.PRE_NORM] + ([family.MLP_NORM] if mlp else [])
+        for norm in norms:
+            w[prefix + norm] = rand.uniform(
+                (c.hidden_size,), -0.2, 0.2) + 1.0 - family.PRE_NORM_OFFSET
         if _pre_norm_bias(family):
             w[prefix + family.PRE_NORM_BIAS] = rand.normal(
                 (c.hidden_size,), scale=0.1)
         for leaf, value in family.random_weights(c, rand).items():
             w[prefix + family.MIXER_PREFIX + leaf] = value
+        if mlp is not None:
+            for leaf, value in mlps.random_weights(mlp, rand).items():
+                w[prefix + family.MLP_PREFIX + leaf] = value
     assert set(w) == set(layers_weight_shapes(layers))
     return w
 

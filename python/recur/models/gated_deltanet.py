@@ -111,6 +111,13 @@ LAYERS_PREFIX = "model.layers"
 MIXER_PREFIX = "linear_attn."
 PRE_NORM = "input_layernorm.weight"
 PRE_NORM_OFFSET = 1.0
+# A whole model's layer: its MLP sublayer (mlp.py) and that one's pre-norm.
+MLP_PREFIX = "mlp."
+MLP_NORM = "post_attention_layernorm.weight"
+# The weights the block multiplies as matrices (f.linear), which a whole
+# model keeps in the checkpoint's dtype.
+MATRIX_WEIGHTS = ("in_proj_qkvz.weight", "in_proj_ba.weight",
+                  "out_proj.weight")
 
 
 def weight_shapes(c: GatedDeltaNetConfig) -> Dict[str, tuple]:

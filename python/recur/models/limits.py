@@ -73,6 +73,17 @@ PUBLISHED: Dict[str, Dict[str, tuple]] = {
         "linear_key_head_dim": (128, "Qwen/Qwen3-Next-80B-A3B"),
         "linear_value_head_dim": (128, "Qwen/Qwen3-Next-80B-A3B"),
         "linear_conv_kernel_dim": (4, "Qwen/Qwen3-Next-80B-A3B"),
+        # The whole model's attention and MLP layers.
+        "num_attention_heads": (16, "Qwen/Qwen3-Next-80B-A3B"),
+        "num_key_value_heads": (16, "num_attention_heads"),
+        "head_dim": (256, "Qwen/Qwen3-Next-80B-A3B"),
+        "intermediate_size": (5120, "Qwen/Qwen3-Next-80B-A3B"),
+        "moe_intermediate_size": (512, "Qwen/Qwen3-Next-80B-A3B"),
+        "shared_expert_intermediate_size": (512, "Qwen/Qwen3-Next-80B-A3B"),
+        "num_experts": (512, "Qwen/Qwen3-Next-80B-A3B"),
+        "num_experts_per_tok": (10, "Qwen/Qwen3-Next-80B-A3B"),
+        "full_attention_interval": (4, "Qwen/Qwen3-Next-80B-A3B"),
+        "decoder_sparse_step": (1, "Qwen/Qwen3-Next-80B-A3B"),
     },
     "kda": {
         "hidden_size": (2304, "moonshotai/Kimi-Linear-48B-A3B"),
@@ -135,6 +146,8 @@ PUBLISHED: Dict[str, Dict[str, tuple]] = {
 # The families that read another family's config class (its table).
 CONFIG_CLASS = {
     "attention": "nemotron_h",
+    "qwen3_next": "gated_deltanet",
+    "qwen3_next_attention": "gated_deltanet",
     "recurrent_gemma_attention": "recurrent_gemma",
     "recurrent_gemma_hybrid": "recurrent_gemma",
 }

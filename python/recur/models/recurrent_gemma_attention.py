@@ -51,7 +51,7 @@ import numpy as np
 from .. import pieces, reference as ref
 from ..model import Function
 from . import attention, builder, recurrent_gemma
-from .attention import _projected as projected
+from .attention import projected
 from .config import Config
 
 FAMILY = "recurrent_gemma_attention"
@@ -93,12 +93,13 @@ class RecurrentGemmaAttentionConfig:
         return self.head_dim ** -0.5
 
 
-def _rope(config: Config):
+def rope_fields(config: Config, factor: float = 0.5):
     """(rope_theta, partial_rotary_factor, the field that gave the factor)
-    from rope_parameters where it has them, else the top-level fields."""
+    from rope_parameters where it has them, else the top-level fields
+    (default 10000 and `factor`)."""
     theta = config.number("rope_theta", 10000.0)
     factor_field = "partial_rotary_factor"
-    factor = config.number(factor_field, 0.5)
+    factor = config.number(factor_field, factor)
     if config.fields.get("rope_parameters") is None:
         return theta, factor, factor_field
     params = config.section("rope_parameters", ROPE_FIELDS)
@@ -146,7 +147,7 @@ def parse(config: Config) -> RecurrentGemmaAttentionConfig:
     if heads % kv_heads:
         raise config.fail("num_key_value_heads", f"({kv_heads}) must "
                           f"divide num_attention_heads ({heads})")
-    theta, factor, factor_field = _rope(config)
+    theta, factor, factor_field = rope_fields(config)
     # The modeling code splits each head into int(1 / factor) chunks and
     # unpacks two (the rotated first half and the rest), and its rotary
     # frequencies cover int(head_dim factor) dims: only a factor that
@@ -207,10 +208,9 @@ def random_weights(c, rand) -> Dict[str, np.ndarray]:
             for name, shape in weight_shapes(c).items()}
 
 
-def _partial_rotary(f: Function, c: RecurrentGemmaAttentionConfig, x,
-                    positions):
-    """The rotary embedding of the first rotary_dim dims of each head of
-    x [B, T, heads, D]; the others pass."""
+def partial_rotary(f: Function, c, x, positions):
+    """The rotary embedding of the first c.rotary_dim dims of each head of
+    x [B, T, heads, c.head_dim] (base c.rope_theta); the others pass."""
     rest = c.head_dim - c.rotary_dim
     rotated = pieces.rotary(f, f.slice_last(x, 0, c.rotary_dim), positions,
                             c.rope_theta)
@@ -224,16 +224,16 @@ def emit(f: Function, c: RecurrentGemmaAttentionConfig, x, w, k_cache,
     k = projected(f, x, w, "k_proj", c.num_kv_heads)      # [B, T, Hkv, D]
     v = projected(f, x, w, "v_proj", c.num_kv_heads)
     positions, position_next = pieces.token_positions(f, x, position)
-    q = _partial_rotary(f, c, q, positions)
-    k = _partial_rotary(f, c, k, positions)
+    q = partial_rotary(f, c, q, positions)
+    k = partial_rotary(f, c, k, positions)
     o = f.attention(q, f.concat_time(k_cache, k), f.concat_time(v_cache, v),
                     causal=True, window=c.window, scale=c.scale)
     out = projected(f, f.merge_heads(o), w, "o_proj", None)
     return out, k, v, position_next
 
 
-def _reference_rope(c: RecurrentGemmaAttentionConfig, x: np.ndarray,
-                    positions: np.ndarray) -> np.ndarray:
+def reference_partial_rotary(c, x: np.ndarray,
+                             positions: np.ndarray) -> np.ndarray:
     """The modeling code's partial rotary embedding of x [B, T, heads, D]
     at positions [B, T]: x_rot cos + rotate_half(x_rot) sin on the first
     rotary_dim dims, cos and sin of (positions inv_freq) repeated twice."""
@@ -268,8 +268,10 @@ def reference(c: RecurrentGemmaAttentionConfig,
     q = ref.linear(x, w["q_proj.weight"], w.get("q_proj.bias"))
     k = ref.linear(x, w["k_proj.weight"], w.get("k_proj.bias"))
     v = ref.linear(x, w["v_proj.weight"], w.get("v_proj.bias"))
-    q = _reference_rope(c, q.reshape(batch, time, heads, dim), positions)
-    k = _reference_rope(c, k.reshape(batch, time, kv_heads, dim), positions)
+    q = reference_partial_rotary(c, q.reshape(batch, time, heads, dim),
+                                 positions)
+    k = reference_partial_rotary(c, k.reshape(batch, time, kv_heads, dim),
+                                 positions)
     v = v.reshape(batch, time, kv_heads, dim)
     keys = np.concatenate([k_cache, k], axis=1)            # [B, S + T, ...]
     values = np.concatenate([v_cache, v], axis=1)
@@ -295,4 +297,5 @@ def reference(c: RecurrentGemmaAttentionConfig,
 
 __all__ = ["FAMILY", "KNOWN", "RecurrentGemmaAttentionConfig", "parse",
            "weight_shapes", "state_shapes", "random_weights", "emit",
-           "reference", "APPENDED_STATES"]
+           "reference", "APPENDED_STATES", "rope_fields", "partial_rotary",
+           "reference_partial_rotary"]

@@ -1,20 +1,26 @@
 """Whole models: token ids in, logits out.
 
-A whole model of a family whose layers are its mixer alone (Mamba,
-Mamba-2) is, with d = hidden_size and V = vocab_size,
+A whole model is, with d = hidden_size and V = vocab_size,
 
     h      = embeddings[ids]                         [B, T, d]
-    h      = h + mixer_i(rms_norm(h) * norm_i)        for every layer i
-    logits = rms_norm(h) * norm_f @ lm_head^T        [B, T, V]
+    h      = layer_i(h)                              for every layer i
+    logits = rms_norm(h) * (offset + norm_f) @ lm_head^T      [B, T, V]
 
-with lm_head the embeddings where `tie_word_embeddings` says so. The
+with lm_head the embeddings where `tie_word_embeddings` says so. A layer
+is its mixer with a pre-norm and a residual, and, in the families that
+have one, an MLP sublayer the same way (builder.py): Mamba and Mamba-2's
+layers are their mixers; Qwen3-Next's (qwen3_next.py) are Gated DeltaNet
+or gated attention layers as `layer_types` says, each with a SwiGLU MLP or
+a mixture of experts. The
 description has two functions sharing one state layout (builder.py):
 NAME, the prefill (token ids [B, T], the states in; the logits of the last
 position [B, 1, V], or of every position with `all_logits`, and the
 states out), and NAME_step, the same for one token per sequence. The
 tensors are named as in the family's published checkpoints
 (backbone.embeddings.weight, backbone.layers.N.norm.weight,
-backbone.layers.N.mixer.*, backbone.norm_f.weight, lm_head.weight).
+backbone.layers.N.mixer.*, backbone.norm_f.weight, lm_head.weight), but
+that a mixture's experts are stacked into one argument per projection
+(mlp.py; `checkpoint_weights` and `published_weights` convert).
 
 Token ids outside [0, V) are clamped by the compiled embedding (the read
 stays inside the table); `generate` refuses them before a call.
@@ -28,14 +34,18 @@ import numpy as np
 
 from .. import pieces, reference as ref
 from ..model import Module
-from . import builder, mamba, mamba2
+from . import builder, mamba, mamba2, mlp, qwen3_next
 from .config import Config, ConfigError, read_json
 
-# The families with whole models: each names its token embedding and final
-# norm (EMBEDDING, FINAL_NORM) and its configuration class's default of
-# `tie_word_embeddings` (TIED_BY_DEFAULT); lm_head.weight is the output
-# projection where the embeddings are not tied.
-FAMILY_MODULES = {module.FAMILY: module for module in (mamba, mamba2)}
+# The families with whole models, by model_type: each names its token
+# embedding and final norm (EMBEDDING, FINAL_NORM, and FINAL_NORM_OFFSET
+# where the norm multiplies by offset + weight) and its configuration
+# class's default of `tie_word_embeddings` (TIED_BY_DEFAULT), and has
+# `layers(config, count)` (its layers, builder.Layer) or is a block family
+# whose layers are its blocks; lm_head.weight is the output projection
+# where the embeddings are not tied.
+FAMILY_MODULES = {module.FAMILY: module
+                  for module in (mamba, mamba2, qwen3_next)}
 LM_HEAD = "lm_head.weight"
 # The checkpoint dtypes (a config's `torch_dtype`, or `dtype` in newer
 # ones) and the weights' element type in the description.
@@ -44,9 +54,8 @@ WEIGHT_DTYPES = {"float32": "f32", "bfloat16": "bf16", "float16": "f16"}
 
 @dataclass
 class WholeModel:
-    family: object        # the family's module
-    c: object             # its parsed block config
-    layers: int
+    family: object        # the family's module (FAMILY_MODULES)
+    stack: List[builder.Layer]
     vocab_size: int
     tied: bool
     all_logits: bool = False
@@ -62,8 +71,16 @@ class WholeModel:
         return self.family.FINAL_NORM
 
     @property
-    def stack(self) -> List[tuple]:
-        return builder.stack_layers(self.family, self.c, self.layers)
+    def final_norm_offset(self) -> float:
+        return getattr(self.family, "FINAL_NORM_OFFSET", 0.0)
+
+    @property
+    def hidden_size(self) -> int:
+        return self.stack[0].c.hidden_size
+
+    @property
+    def norm_eps(self) -> float:
+        return self.stack[0].c.norm_eps
 
 
 def parse(config: Config, family: str, all_logits: bool = False
@@ -75,18 +92,23 @@ def parse(config: Config, family: str, all_logits: bool = False
     if model_type != family:
         raise config.fail("model_type", f"is {model_type!r}, not the "
                           f"family's {family!r}")
-    c = module.parse(config)
     # mamba_ssm's field names where Hugging Face's are absent (Mamba).
     layers_field = "num_hidden_layers" if "num_hidden_layers" in \
         config.fields or "n_layer" not in config.fields else "n_layer"
+    count = config.integer(layers_field,
+                           getattr(module, "LAYERS_DEFAULT", None))
+    if hasattr(module, "layers"):
+        stack = module.layers(config, count)
+    else:
+        stack = builder.as_layers(builder.stack_layers(
+            module, module.parse(config), count))
     dtype_field = "dtype" if "dtype" in config.fields else "torch_dtype"
     dtype = config.text(dtype_field, "float32")
     if dtype not in WEIGHT_DTYPES:
         raise config.fail(dtype_field, f"is {dtype!r}; expected one of "
                           f"{', '.join(sorted(WEIGHT_DTYPES))}")
     return WholeModel(
-        family=module, c=c, layers=config.integer(layers_field),
-        vocab_size=config.integer("vocab_size"),
+        family=module, stack=stack, vocab_size=config.integer("vocab_size"),
         tied=config.boolean("tie_word_embeddings", module.TIED_BY_DEFAULT),
         all_logits=all_logits, weight_dtype=WEIGHT_DTYPES[dtype])
 
@@ -107,12 +129,44 @@ def load(model_dir: str, all_logits: bool = False) -> WholeModel:
 
 def weight_shapes(m: WholeModel) -> Dict[str, tuple]:
     """Checkpoint name -> shape of every weight."""
-    shapes = {m.embedding: (m.vocab_size, m.c.hidden_size)}
+    shapes = {m.embedding: (m.vocab_size, m.hidden_size)}
     shapes.update(builder.layers_weight_shapes(m.stack))
-    shapes[m.final_norm] = (m.c.hidden_size,)
+    shapes[m.final_norm] = (m.hidden_size,)
     if not m.tied:
-        shapes[LM_HEAD] = (m.vocab_size, m.c.hidden_size)
+        shapes[LM_HEAD] = (m.vocab_size, m.hidden_size)
     return shapes
+
+
+def checkpoint_weights(m: WholeModel, tensors) -> Dict[str, np.ndarray]:
+    """The model's weights (weight_shapes' names) from a checkpoint's
+    tensors by their published names (a mixture's experts stacked); a
+    ConfigError names a missing tensor or a wrong shape."""
+    def tensor(name, shape):
+        if name not in tensors:
+            raise ConfigError(f"weight {name!r} is in no file of the "
+                              "checkpoint")
+        if tuple(tensors[name].shape) != tuple(shape):
+            raise ConfigError(f"weight {name!r} has shape "
+                              f"{list(tensors[name].shape)}, expected "
+                              f"{list(shape)}")
+        return tensors[name]
+
+    weights = {}
+    for name, shape in weight_shapes(m).items():
+        if mlp.STACKED in name:
+            weights[name] = np.stack([
+                tensor(name.replace(mlp.STACKED, str(e)), shape[1:])
+                for e in range(shape[0])])
+        else:
+            weights[name] = tensor(name, shape)
+    return weights
+
+
+def published_weights(weights: Dict[str, np.ndarray]
+                      ) -> Dict[str, np.ndarray]:
+    """The weights (weight_shapes' names) by their names in a published
+    checkpoint: each stacked weight as its experts' tensors."""
+    return mlp.unstack_experts(weights)
 
 
 def state_shapes(m: WholeModel) -> Dict[str, tuple]:
@@ -146,8 +200,10 @@ def _model_function(f, m: WholeModel, time: Optional[int],
                                               states)
     if not m.all_logits:
         h = f.last_token(h)
-    normed = pieces.rms_norm(f, h, w[m.final_norm], m.c.norm_eps,
-                             dtype="f32")
+    norm = w[m.final_norm]
+    if m.final_norm_offset or norm.dtype != "f32":
+        norm = f.map(lambda a: a + m.final_norm_offset, norm, dtype="f32")
+    normed = pieces.rms_norm(f, h, norm, m.norm_eps, dtype="f32")
     head = w[m.embedding] if m.tied else w[LM_HEAD]
     f.ret(f.linear(normed, head), "logits")
     outputs = builder.layers_state_outputs(m.stack)
@@ -157,8 +213,9 @@ def _model_function(f, m: WholeModel, time: Optional[int],
 
 def reference(m: WholeModel, weights: Dict[str, np.ndarray],
               ids: np.ndarray, states: Dict[str, np.ndarray]):
-    """The model in float64: (logits, {state: its result}), the logits of
-    the last position [B, 1, V] (of every position with all_logits)."""
+    """The model in float64: (logits, {state: its next value}, each KV
+    cache with the new tokens' entries appended), the logits of the last
+    position [B, 1, V] (of every position with all_logits)."""
     table = ref.to_float64(weights[m.embedding])
     if ids.size and (ids.min() < 0 or ids.max() >= m.vocab_size):
         raise ValueError("token ids outside the vocabulary")
@@ -166,9 +223,15 @@ def reference(m: WholeModel, weights: Dict[str, np.ndarray],
     h, next_states = builder.layers_reference(m.stack, weights, h, states)
     if not m.all_logits:
         h = h[:, -1:]
-    normed = ref.rms_norm(h, weights[m.final_norm], m.c.norm_eps)
+    normed = ref.rms_norm(
+        h, m.final_norm_offset + ref.to_float64(weights[m.final_norm]),
+        m.norm_eps)
     head = table if m.tied else ref.to_float64(weights[LM_HEAD])
-    return normed @ head.T, next_states
+    outputs = builder.layers_state_outputs(m.stack)
+    return normed @ head.T, {
+        state: builder.advance_state(appended, states[state],
+                                     next_states[state])
+        for state, (_, appended) in outputs.items()}
 
 
 def random_weights(m: WholeModel, rand) -> Dict[str, np.ndarray]:
@@ -178,11 +241,12 @@ def random_weights(m: WholeModel, rand) -> Dict[str, np.ndarray]:
     again, its own row outweighing what the layers add), a final norm
     near 1."""
     w = builder.random_layers_weights(m.stack, rand)
-    w[m.embedding] = rand.normal((m.vocab_size, m.c.hidden_size), scale=0.1)
-    w[m.final_norm] = rand.uniform((m.c.hidden_size,), 0.8, 1.2)
+    w[m.embedding] = rand.normal((m.vocab_size, m.hidden_size), scale=0.1)
+    w[m.final_norm] = rand.uniform((m.hidden_size,), 0.8, 1.2) - \
+        m.final_norm_offset
     if not m.tied:
-        w[LM_HEAD] = rand.normal((m.vocab_size, m.c.hidden_size),
-                                 scale=m.c.hidden_size ** -0.5)
+        w[LM_HEAD] = rand.normal((m.vocab_size, m.hidden_size),
+                                 scale=m.hidden_size ** -0.5)
     assert set(w) == set(weight_shapes(m))
     # In the checkpoint's dtype: the values a bf16 checkpoint holds.
     return {name: ref.round_to_dtype(value, m.weight_dtype)
@@ -190,9 +254,35 @@ def random_weights(m: WholeModel, rand) -> Dict[str, np.ndarray]:
 
 
 def zero_states(m: WholeModel, batch: int) -> Dict[str, np.ndarray]:
-    """The states of `batch` fresh sequences."""
-    return {state: np.zeros((batch,) + tuple(shape))
-            for state, shape in state_shapes(m).items()}
+    """The states of `batch` fresh sequences (KV caches empty)."""
+    return {state: np.zeros((batch,) + tuple(
+        0 if isinstance(d, str) else d for d in shape))
+        for state, shape in state_shapes(m).items()}
+
+
+def call(compiled, m: WholeModel, weights: Dict[str, np.ndarray],
+         function: str, ids: np.ndarray, states: Dict[str, np.ndarray]):
+    """One call of `function` (build's NAME or NAME_step) of the compiled
+    model on ids [B, T] from `states`, with `weights` by weight_shapes'
+    names: (logits, the next states, each KV cache with the new tokens'
+    entries appended)."""
+    inputs = {builder.arg_name(name): value
+              for name, value in weights.items()}
+    inputs.update(states)
+    inputs["input_ids"] = ids
+    dims = {"B": ids.shape[0]}
+    if not function.endswith(builder.STEP_SUFFIX):
+        dims["T"] = ids.shape[1]
+    shapes = state_shapes(m)
+    for state, value in states.items():
+        for dim, size in zip(shapes[state], value.shape[1:]):
+            if isinstance(dim, str):
+                dims[dim] = size
+    out = compiled.run(function, inputs, dims)
+    outputs = builder.layers_state_outputs(m.stack)
+    return out["logits"], {
+        state: builder.advance_state(appended, states[state], out[name])
+        for state, (name, appended) in outputs.items()}
 
 
 def generate(step, prefill, m: WholeModel, prompt: np.ndarray,
@@ -218,5 +308,6 @@ def generate(step, prefill, m: WholeModel, prompt: np.ndarray,
 
 
 __all__ = ["WholeModel", "ConfigError", "parse", "load", "weight_shapes",
-           "state_shapes", "build", "reference", "random_weights",
-           "zero_states", "generate", "FAMILY_MODULES"]
+           "checkpoint_weights", "published_weights", "state_shapes",
+           "build", "reference", "random_weights", "zero_states", "call",
+           "generate", "FAMILY_MODULES"]

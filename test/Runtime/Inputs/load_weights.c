@@ -37,10 +37,10 @@ int main(int argc, char **argv) {
     printf("open: %s: %s\n", recur_st_status_name(status), message);
     return 1;
   }
-  void *buffers[5] = {0};
+  void *buffers[6] = {0};
   static float notAllocated[1];
   if (argc == 3)
-    for (int i = 0; i < 5; ++i)
+    for (int i = 0; i < 6; ++i)
       buffers[i] = notAllocated;
   status = single ? recur_load_weights(file, &model_info, buffers, message,
                                        sizeof message)

@@ -73,7 +73,11 @@ int recur_find_buffer(const recur_function_info *function, const char *name);
  * buffer this call allocated is freed (and set to NULL), the other slots
  * are left as they were (the weight that failed too), and `message` names
  * the tensor. A weight with a dynamic dimension or another dtype is
- * RECUR_ST_MISMATCH. */
+ * RECUR_ST_MISMATCH. A checkpoint name with a '*' (a mixture's experts,
+ * stacked along dimension 0) names one tensor per index of dimension 0,
+ * the index in place of the '*' ("mlp.experts.*.up_proj.weight": the
+ * tensors "mlp.experts.0.up_proj.weight", ...), each of the rest of the
+ * shape. */
 recur_st_status recur_load_weights(const recur_st_file *file,
                                    const recur_function_info *function,
                                    void **buffers, char *message,
