@@ -17,6 +17,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir {
@@ -123,6 +124,59 @@ static LogicalResult flattenBuffer(RewriterBase &rewriter,
   return success();
 }
 
+/// An `scf.if` result that every branch yields as a `memref.cast` of a
+/// buffer of one identity-layout type (a choice between two forms of an
+/// op, each computing into its own allocation) takes that type: One-Shot
+/// Bufferize gives such a result the fully dynamic layout, which a kernel
+/// cannot flatten. Its loads, stores and size reads take it as it is; any
+/// other user gets the cast back.
+static void identityIfResults(RewriterBase &rewriter, Operation *root) {
+  root->walk([&](scf::IfOp ifOp) {
+    if (ifOp.getElseRegion().empty())
+      return;
+    for (OpResult result : ifOp->getResults()) {
+      auto type = dyn_cast<MemRefType>(result.getType());
+      if (!type || type.getLayout().isIdentity())
+        continue;
+      MemRefType identity;
+      bool casts = true;
+      for (scf::YieldOp yield :
+           {ifOp.thenYield(), ifOp.elseYield()}) {
+        auto cast = yield.getOperand(result.getResultNumber())
+                        .getDefiningOp<memref::CastOp>();
+        auto source =
+            cast ? dyn_cast<MemRefType>(cast.getSource().getType()) : nullptr;
+        if (!source || !source.getLayout().isIdentity() ||
+            (identity && source != identity)) {
+          casts = false;
+          break;
+        }
+        identity = source;
+      }
+      if (!casts)
+        continue;
+      for (scf::YieldOp yield : {ifOp.thenYield(), ifOp.elseYield()}) {
+        OpOperand &operand = yield->getOpOperand(result.getResultNumber());
+        rewriter.modifyOpInPlace(yield, [&] {
+          operand.set(operand.get().getDefiningOp<memref::CastOp>().getSource());
+        });
+      }
+      result.setType(identity);
+      rewriter.setInsertionPointAfter(ifOp);
+      Value back;
+      for (OpOperand &use : llvm::make_early_inc_range(result.getUses())) {
+        if (isa<memref::LoadOp, memref::StoreOp, memref::DimOp,
+                memref::ExtractStridedMetadataOp>(use.getOwner()))
+          continue;
+        if (!back)
+          back = memref::CastOp::create(rewriter, ifOp.getLoc(), type, result);
+        if (use.getOwner() != back.getDefiningOp())
+          use.set(back);
+      }
+    }
+  });
+}
+
 /// The largest temporary a kernel's thread keeps in private memory.
 static constexpr int64_t kMaxPrivateBytes = 1024;
 
@@ -178,6 +232,7 @@ struct RecurGPUFlattenBuffers
 
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
+    identityIfResults(rewriter, getOperation());
     WalkResult result = getOperation()->walk([&](gpu::LaunchOp launch) {
       SetVector<Value> buffers;
       SmallVector<memref::AllocOp> temporaries, blockTemporaries;

@@ -37,7 +37,15 @@ FAMILIES[hgrn2.FAMILY] = hgrn2
 def load_config(family: str, path: str):
     """The parsed config of `family` in the file at `path`."""
     module = FAMILIES[family]
-    return module.parse(Config.load(path, family, module.KNOWN))
+    return module.parse(read_config(family, path))
 
 
-__all__ = ["FAMILIES", "Config", "ConfigError", "load_config"]
+def read_config(family: str, path: str) -> Config:
+    """The fields of `family`'s config.json at `path` (its model_type
+    checked)."""
+    module = FAMILIES[family]
+    return Config.load(path, family, module.KNOWN, module.MODEL_TYPE)
+
+
+__all__ = ["FAMILIES", "Config", "ConfigError", "load_config",
+           "read_config"]

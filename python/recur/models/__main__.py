@@ -1,7 +1,7 @@
 """python3 -m recur.models FAMILY --config config.json [--layers N]
-[--name NAME] -o FILE
+[--name NAME] [--verbose] -o FILE
 python3 -m recur.models build MODEL_DIR [--name NAME] [--all-logits]
--o FILE
+[--verbose] -o FILE
 
 Writes the model description of FAMILY's mixer block (or, with --layers,
 of a stack of N layers: pre-norm, mixer, residual) for the fields of
@@ -14,13 +14,16 @@ first N layers of its pattern, all of them without --layers.
 `build` writes the whole model (token ids in, logits out; whole.py) of
 the checkpoint directory MODEL_DIR from its config.json, whose
 `model_type` names the family.
+
+A config's fields outside its configuration class that cannot change the
+computation (config.py) are ignored; --verbose lists them.
 """
 
 import argparse
 import re
 import sys
 
-from . import FAMILIES, ConfigError, builder, limits, load_config, whole
+from . import FAMILIES, ConfigError, builder, limits, read_config, whole
 
 # The longest function name: a C identifier, with room for "_step".
 MAX_NAME_LENGTH = 128
@@ -55,10 +58,11 @@ def check_sizes(kind: str, shapes) -> None:
 
 
 def describe(family: str, config_path: str, layers: int, name):
-    """(description text, weight shapes) of `family`'s block, stack or
-    hybrid stack."""
-    config = load_config(family, config_path)
+    """(description text, weight shapes, ignored fields) of `family`'s
+    block, stack or hybrid stack."""
+    fields = read_config(family, config_path)
     module = FAMILIES[family]
+    config = module.parse(fields)
     if hasattr(module, "layers"):
         # A hybrid family (nemotron_h): the first N layers of its pattern
         # (default: all of them), one family per layer.
@@ -77,21 +81,22 @@ def describe(family: str, config_path: str, layers: int, name):
         weights = module.weight_shapes(config)
         check_sizes("weight", weights)
         check_sizes("state", module.state_shapes(config))
-        return builder.build_block(module, config, name), weights
+        return (builder.build_block(module, config, name), weights,
+                fields.ignored)
     weights = builder.layers_weight_shapes(stack)
     check_sizes("weight", weights)
     check_sizes("state", builder.layers_state_shapes(stack))
-    return builder.build_layers(stack, name), weights
+    return builder.build_layers(stack, name), weights, fields.ignored
 
 
 def describe_model(model_dir: str, name, all_logits: bool):
-    """(description text, weight shapes) of the whole model in the
-    checkpoint directory `model_dir`."""
+    """(description text, weight shapes, ignored fields) of the whole
+    model in the checkpoint directory `model_dir`."""
     m = whole.load(model_dir, all_logits)
     weights = whole.weight_shapes(m)
     check_sizes("weight", weights)
     check_sizes("state", whole.state_shapes(m))
-    return whole.build(m, name or "model"), weights
+    return whole.build(m, name or "model"), weights, m.ignored
 
 
 def write(text: str, output: str) -> None:
@@ -107,16 +112,20 @@ def write(text: str, output: str) -> None:
                           f"{error.strerror or error}") from None
 
 
-def emit(make, output: str) -> int:
+def emit(make, output: str, verbose: bool = False) -> int:
     """Writes the description that `make()` returns ((text, weight
-    shapes)) to `output` and lists its weights on stderr; the exit status
-    (1 after one line naming a ConfigError)."""
+    shapes, ignored fields)) to `output` and lists its weights on stderr
+    (and, `verbose`, the config's ignored fields); the exit status (1
+    after one line naming a ConfigError)."""
     try:
-        text, weights = make()
+        text, weights, ignored = make()
         write(text, output)
     except ConfigError as error:
         print(f"recur.models: error: {error}", file=sys.stderr)
         return 1
+    if verbose:
+        for field, why in ignored:
+            print(f"ignored field {field}: {why}", file=sys.stderr)
     for weight, shape in weights.items():
         print(f"weight {weight} -> argument {builder.arg_name(weight)} "
               f"{list(shape)}", file=sys.stderr)
@@ -137,11 +146,13 @@ def build_main(argv) -> int:
     parser.add_argument("--all-logits", action="store_true",
                         help="the prefill returns the logits of every "
                              "position, not only the last")
+    parser.add_argument("--verbose", action="store_true",
+                        help="list the config's fields that are ignored")
     args = parser.parse_args(argv)
     return emit(lambda: describe_model(
         args.model_dir,
         None if args.name is None else function_name(args.name),
-        args.all_logits), args.output)
+        args.all_logits), args.output, args.verbose)
 
 
 def main(argv=None) -> int:
@@ -165,11 +176,13 @@ def main(argv=None) -> int:
                         help="the function's name, a C identifier "
                              "(default: FAMILY_mixer, or FAMILY_stack with "
                              "--layers)")
+    parser.add_argument("--verbose", action="store_true",
+                        help="list the config's fields that are ignored")
     args = parser.parse_args(argv)
     return emit(lambda: describe(
         args.family, args.config, layer_count(args.layers),
         None if args.name is None else function_name(args.name)),
-        args.output)
+        args.output, args.verbose)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,8 @@ from . import builder
 from .config import Config
 
 FAMILY = "attention"
+# The model_type of its configs.
+MODEL_TYPE = "nemotron_h"
 
 # Every field of NemotronHConfig, with the legacy names it still accepts
 # and those of NVIDIA's original configuration (attention_head_dim,

@@ -1,7 +1,14 @@
 """Reading a family's config.json: typed fields, defaults, bounds
 (limits.py), and one clear error (naming the field) for a missing,
 unknown, mistyped, out-of-range or inconsistent field, or a file that is
-not a JSON object in UTF-8."""
+not a JSON object in UTF-8.
+
+A published config has fields beyond its configuration class's: what
+saved it (`_name_or_path`, `transformers_version`), training settings,
+flags of features left off. A field outside the class is ignored where it
+cannot change the computation: one of NO_EFFECT, or a null or false (a
+feature it names is off); every other one is an error, all of them in one
+message. `Config.ignored` lists the ignored ones (`--verbose`)."""
 
 import itertools
 import json
@@ -17,6 +24,25 @@ MAX_FILE_BYTES = 1 << 20
 # kept as a LongInteger, whose value is never computed (Python's int()
 # refuses more than 4300 digits, and takes quadratic time below that).
 MAX_DIGITS = 19
+
+
+# Fields outside the configuration classes that never change the
+# computation of a model: where it came from, training and initialization
+# settings, kernel choices, token ids.
+NO_EFFECT = frozenset((
+    "_name_or_path", "_commit_hash", "_attn_implementation",
+    "architectures", "auto_map", "transformers_version", "torch_dtype",
+    "dtype", "use_cache", "bos_token_id", "eos_token_id", "pad_token_id",
+    "initializer_range", "initializer_factor", "output_router_logits",
+    "router_aux_loss_coef", "max_position_embeddings", "attention_dropout",
+    "hidden_dropout", "dropout", "rescale_prenorm_residual",
+    "residual_in_fp32", "use_mamba_kernels", "time_step_scale",
+    "time_step_init_scheme", "time_step_min", "time_step_max",
+    "time_step_floor", "tokenizer_class", "model_max_length",
+    "fuse_cross_entropy", "fuse_swiglu", "fuse_norm", "chunk_size",
+    "mamba_chunk_size", "num_logits_to_keep", "output_attentions",
+    "output_hidden_states", "return_dict", "tie_word_embeddings",
+))
 
 
 class ConfigError(ValueError):
@@ -122,20 +148,41 @@ class Config:
     field's bound (limits.py)."""
 
     def __init__(self, fields: Dict[str, Any], family: str,
-                 known: Iterable[str]):
+                 known: Iterable[str], model_type: Optional[str] = None):
         if not isinstance(fields, dict):
             raise ConfigError(f"{family} config: expected a JSON object, "
                               f"got {shown(fields)}")
         self.fields = fields
         self.family = family
-        unknown = sorted(set(fields) - set(known))
+        # (field, why) of every field outside the class that is ignored.
+        self.ignored = []
+        unknown = []
+        for name in sorted(set(fields) - set(known)):
+            value = fields[name]
+            if name in NO_EFFECT:
+                self.ignored.append((name, "has no effect on the model"))
+            elif value is None or value is False:
+                self.ignored.append((name, f"is {shown(value)}"))
+            else:
+                unknown.append(name)
         if unknown:
-            raise ConfigError(f"{family} config: unknown field "
-                              f"{_quoted(unknown[0])}")
+            names = ", ".join(_quoted(name) for name in unknown[:8])
+            more = f" and {len(unknown) - 8} more" if len(unknown) > 8 \
+                else ""
+            plural = "s" if len(unknown) > 1 else ""
+            raise ConfigError(
+                f"{family} config: unknown field{plural} {names}{more} (not "
+                "fields of the family's configuration class; a null or "
+                "false would be ignored)")
+        if model_type is not None and "model_type" in fields and \
+                fields["model_type"] != model_type:
+            raise self.fail("model_type", f"is {shown(fields['model_type'])}"
+                            f", not the family's {shown(model_type)}")
 
     @classmethod
-    def load(cls, path: str, family: str, known: Iterable[str]) -> "Config":
-        return cls(read_json(path), family, known)
+    def load(cls, path: str, family: str, known: Iterable[str],
+             model_type: Optional[str] = None) -> "Config":
+        return cls(read_json(path), family, known, model_type)
 
     def section(self, name: str, known: Iterable[str]) -> "Config":
         """The fields of the object in field `name`, each named

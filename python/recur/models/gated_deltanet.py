@@ -32,6 +32,8 @@ from . import builder
 from .config import Config
 
 FAMILY = "gated_deltanet"
+# The model_type of its configs.
+MODEL_TYPE = "qwen3_next"
 
 # Every field of Qwen3NextConfig: the block reads the linear_* fields and
 # hidden_size / rms_norm_eps / hidden_act, the rest of the model the others.

@@ -35,6 +35,8 @@ from . import builder
 from .config import Config
 
 FAMILY = "gla"
+# The model_type of its configs.
+MODEL_TYPE = "gla"
 
 # Every field of fla's GLAConfig (and the fields every saved config has);
 # the block reads some, the model around it the others.

@@ -37,6 +37,8 @@ from . import builder, gla
 from .config import Config
 
 FAMILY = "hgrn2"
+# The model_type of its configs.
+MODEL_TYPE = "hgrn2"
 
 # Every field of fla's HGRN2Config (and the fields every saved config has);
 # the block reads some, the model around it the others.

@@ -39,6 +39,8 @@ from . import builder, limits
 from .config import Config, ConfigError, shown
 
 FAMILY = "kda"
+# The model_type of its configs.
+MODEL_TYPE = "kimi_linear"
 
 # Every field of Kimi Linear's KimiLinearConfig (and the PretrainedConfig
 # fields its config.json carries): the block reads hidden_size, rms_norm_eps

@@ -38,6 +38,8 @@ from . import builder
 from .config import Config, ConfigError
 
 FAMILY = "mamba"
+# The model_type of its configs.
+MODEL_TYPE = "mamba"
 
 # Every field of MambaConfig (and those the converted state-spaces/*-hf
 # checkpoints carry besides: d_model, n_layer, rms_norm, ...); the block

@@ -34,6 +34,8 @@ from . import builder
 from .config import Config, ConfigError
 
 FAMILY = "mamba2"
+# The model_type of its configs.
+MODEL_TYPE = "mamba2"
 
 # Every field of Mamba2Config; the block reads some, the model around it
 # the others.

@@ -45,6 +45,8 @@ from . import builder
 from .config import Config, ConfigError
 
 FAMILY = "mingru"
+# The model_type of its configs.
+MODEL_TYPE = "mingru"
 
 # Every field of the config: the block reads hidden_size, expansion_factor,
 # proj_out and rms_norm_eps, the model around it the others.

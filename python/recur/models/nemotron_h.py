@@ -42,6 +42,8 @@ from .config import Config, shown
 from .mamba2 import Mamba2Config
 
 FAMILY = "nemotron_h"
+# The model_type of its configs.
+MODEL_TYPE = "nemotron_h"
 
 # Every field of NemotronHConfig (attention.py lists them).
 KNOWN = attention.KNOWN

@@ -20,6 +20,8 @@ from .config import Config
 from .mlp import GatedMLPConfig, MoEConfig
 
 FAMILY = "qwen3_next"
+# The model_type of its configs.
+MODEL_TYPE = "qwen3_next"
 KNOWN = gated_deltanet.KNOWN
 
 # For whole models (whole.py): the token embedding, the final norm (and

@@ -44,6 +44,8 @@ from .recurrent_gemma_attention import (partial_rotary,
                                         rope_fields)
 
 FAMILY = "qwen3_next_attention"
+# The model_type of its configs.
+MODEL_TYPE = "qwen3_next"
 
 # Every field of Qwen3NextConfig (gated_deltanet.py lists them).
 KNOWN = gated_deltanet.KNOWN
@@ -151,7 +153,7 @@ def emit(f: Function, c: Qwen3NextAttentionConfig, x, w, k_cache, v_cache,
     """The layer's ops in `f`: (out, new keys, new values, position)."""
     both = projected(f, x, w, "q_proj", c.num_heads)      # [B, T, H, 2D]
     q = f.slice_last(both, 0, c.head_dim)
-    gate = f.merge_heads(f.slice_last(both, c.head_dim, c.head_dim))
+    gate = f.slice_last(both, c.head_dim, c.head_dim)    # [B, T, H, D]
     k = projected(f, x, w, "k_proj", c.num_kv_heads)      # [B, T, Hkv, D]
     v = projected(f, x, w, "v_proj", c.num_kv_heads)
 
@@ -164,7 +166,9 @@ def emit(f: Function, c: Qwen3NextAttentionConfig, x, w, k_cache, v_cache,
     k = partial_rotary(f, c, normed(k, "k_norm.weight"), positions)
     o = f.attention(q, f.concat_time(k_cache, k), f.concat_time(v_cache, v),
                     causal=True, scale=c.scale)
-    gated = f.map(lambda a, g: a * expr.sigmoid(g), f.merge_heads(o), gate)
+    # Per head: the gate is a strided view of q_proj's output, which the
+    # GPU targets cannot merge into [B, T, H D] without a copy.
+    gated = f.merge_heads(f.map(lambda a, g: a * expr.sigmoid(g), o, gate))
     return projected(f, gated, w, "o_proj", None), k, v, position_next
 
 

@@ -40,12 +40,14 @@ from . import builder
 from .config import Config
 
 FAMILY = "recurrent_gemma"
+# The model_type of its configs.
+MODEL_TYPE = "recurrent_gemma"
 
 # Every field of RecurrentGemmaConfig (with the attributes it derives and
 # saves, and those of the published checkpoints' config.json); the block
 # reads some, the model around it the others.
 KNOWN = (
-    "architectures", "attention_bias", "attention_dropout",
+    "_block_types", "architectures", "attention_bias", "attention_dropout",
     "attention_window_size", "block_types", "bos_token_id", "conv1d_width",
     "dtype", "embeddings_scale_by_sqrt_dim", "eos_token_id",
     "final_w_init_variance_scale", "head_dim", "hidden_activation",
@@ -98,14 +100,28 @@ def parse(config: Config) -> RecurrentGemmaConfig:
     if activation != "gelu_pytorch_tanh":
         raise config.fail("hidden_activation", "is not supported (only "
                           "\"gelu_pytorch_tanh\")")
-    types = config.fields.get("block_types", list(BLOCK_TYPES[:1]))
-    if not isinstance(types, list) or not types or \
-            any(t not in BLOCK_TYPES for t in types):
-        raise config.fail("block_types", "must be a non-empty list of "
-                          "\"recurrent\" and \"attention\"")
-    if "recurrent" not in types:
+    if "recurrent" not in read_block_types(config, list(BLOCK_TYPES[:1])):
         raise config.fail("block_types", "has no \"recurrent\" block")
     return c
+
+
+def read_block_types(config: Config, default: list) -> list:
+    """block_types, checked: a non-empty list of "recurrent" and
+    "attention" (default `default`). Hugging Face's saved configs name it
+    `_block_types` (the configuration class keeps it under that name);
+    both names must agree."""
+    names = [name for name in ("block_types", "_block_types")
+             if config.fields.get(name) is not None]
+    if len(names) == 2 and config.fields[names[0]] != \
+            config.fields[names[1]]:
+        raise config.fail("_block_types", "differs from block_types")
+    name = names[0] if names else "block_types"
+    types = config.fields.get(name, default)
+    if not isinstance(types, list) or not types or \
+            any(t not in BLOCK_TYPES for t in types):
+        raise config.fail(name, "must be a non-empty list of "
+                          "\"recurrent\" and \"attention\"")
+    return types
 
 
 # For stacks (builder.py): where a layer's weights are in the checkpoint,

@@ -55,6 +55,8 @@ from .attention import projected
 from .config import Config
 
 FAMILY = "recurrent_gemma_attention"
+# The model_type of its configs.
+MODEL_TYPE = "recurrent_gemma"
 
 # Every field of RecurrentGemmaConfig (recurrent_gemma.py lists them); the
 # block reads the attention fields, the rest of the model the others.
@@ -114,15 +116,10 @@ def rope_fields(config: Config, factor: float = 0.5):
 
 
 def read_block_types(config: Config) -> list:
-    """block_types, checked: a non-empty list of "recurrent" and
-    "attention" (default the configuration class's)."""
-    types = config.fields.get("block_types",
-                              ["recurrent", "recurrent", "attention"])
-    if not isinstance(types, list) or not types or \
-            any(t not in recurrent_gemma.BLOCK_TYPES for t in types):
-        raise config.fail("block_types", "must be a non-empty list of "
-                          "\"recurrent\" and \"attention\"")
-    return types
+    """block_types (recurrent_gemma.read_block_types), default the
+    configuration class's."""
+    return recurrent_gemma.read_block_types(
+        config, ["recurrent", "recurrent", "attention"])
 
 
 def parse(config: Config) -> RecurrentGemmaAttentionConfig:

@@ -37,6 +37,8 @@ from .recurrent_gemma import RecurrentGemmaConfig
 from .recurrent_gemma_attention import RecurrentGemmaAttentionConfig
 
 FAMILY = "recurrent_gemma_hybrid"
+# The model_type of its configs.
+MODEL_TYPE = "recurrent_gemma"
 
 # Every field of RecurrentGemmaConfig (recurrent_gemma.py lists them).
 KNOWN = recurrent_gemma.KNOWN

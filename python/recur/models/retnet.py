@@ -37,6 +37,8 @@ from . import builder, gla
 from .config import Config
 
 FAMILY = "retnet"
+# The model_type of its configs.
+MODEL_TYPE = "retnet"
 
 # Every field of fla's RetNetConfig (and the fields every saved config
 # has); the block reads some, the model around it the others.

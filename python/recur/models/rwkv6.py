@@ -47,6 +47,8 @@ from . import builder
 from .config import Config
 
 FAMILY = "rwkv6"
+# The model_type of its configs.
+MODEL_TYPE = "rwkv6"
 
 # Every field of the checkpoints' Rwkv6Config and their config.json (which
 # also has auto_map and an unused num_attention_heads); the block reads

@@ -27,7 +27,7 @@ stays inside the table); `generate` refuses them before a call.
 """
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 import numpy as np
@@ -61,6 +61,8 @@ class WholeModel:
     all_logits: bool = False
     # The element type of the weights: the checkpoint's (WEIGHT_DTYPES).
     weight_dtype: str = "f32"
+    # The config's ignored fields: (field, why) (config.py).
+    ignored: List[tuple] = field(default_factory=list)
 
     @property
     def embedding(self) -> str:
@@ -108,7 +110,7 @@ def parse(config: Config, family: str, all_logits: bool = False
         raise config.fail(dtype_field, f"is {dtype!r}; expected one of "
                           f"{', '.join(sorted(WEIGHT_DTYPES))}")
     return WholeModel(
-        family=module, stack=stack, vocab_size=config.integer("vocab_size"),
+        family=module, stack=stack, ignored=config.ignored, vocab_size=config.integer("vocab_size"),
         tied=config.boolean("tie_word_embeddings", module.TIED_BY_DEFAULT),
         all_logits=all_logits, weight_dtype=WEIGHT_DTYPES[dtype])
 
