@@ -40,25 +40,25 @@ func.func @state(%in: memref<4x8xf32>, %out: memref<4x8xf32>,
   return
 }
 
-// A zero fill that two reductions (a plain one and one tiled in a loop)
-// write in place, and that each returns into its own output: each gets its
-// own fill, and after bufferization each result is computed in its output
+// A zero fill of a function's body that two reductions (a plain one and
+// one tiled in a loop) write in place, and that each returns into its own
+// output: each gets its own fill, made beside the first, and after bufferization each result is computed in its output
 // (without the split, empty-tensor elimination put the shared fill in the
 // first output, where the second result was computed too, and both
 // outputs held the first result).
 // CHECK-LABEL: func.func @shared_fill
 // CHECK: %[[E1:.+]] = tensor.empty() : tensor<4xf32>
 // CHECK: %[[F1:.+]] = linalg.fill {{.*}} outs(%[[E1]] : tensor<4xf32>)
-// CHECK: linalg.generic {{.*}} outs(%[[F1]] : tensor<4xf32>)
 // CHECK: %[[E2:.+]] = tensor.empty() : tensor<4xf32>
 // CHECK: %[[F2:.+]] = linalg.fill {{.*}} outs(%[[E2]] : tensor<4xf32>)
+// CHECK: linalg.generic {{.*}} outs(%[[F1]] : tensor<4xf32>)
 // CHECK: scf.for {{.*}} iter_args(%{{.+}} = %[[F2]])
 // BUFFERS-LABEL: func.func @shared_fill
 // BUFFERS-SAME: (%[[X:[^:]+]]: memref<4x8xf32>, %[[A:[^:]+]]: memref<4xf32>, %[[B:[^:]+]]: memref<4xf32>)
 // BUFFERS-NOT: memref.alloc
 // BUFFERS: linalg.fill {{.*}} outs(%[[A]] : memref<4xf32>)
-// BUFFERS: linalg.generic {{.*}} outs(%[[A]] : memref<4xf32>)
 // BUFFERS: linalg.fill {{.*}} outs(%[[B]] : memref<4xf32>)
+// BUFFERS: linalg.generic {{.*}} outs(%[[A]] : memref<4xf32>)
 // BUFFERS: scf.for
 // BUFFERS: memref.subview %[[B]]
 // BUFFERS: return

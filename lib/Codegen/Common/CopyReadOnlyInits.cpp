@@ -28,6 +28,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 
 namespace mlir {
@@ -46,21 +47,29 @@ static bool isReadOnly(Value value) {
   return toTensor && !toTensor.getWritable();
 }
 
-/// Whether `value` is a fresh destination: a `tensor.empty`, or a
-/// `linalg.fill` of one.
+/// Whether `value` is a fresh destination outside loops: a `tensor.empty`,
+/// or a `linalg.fill` of one. (Inside loops, a chunk kernel's tiles, its
+/// users stay as they are: the tiles are on chip.)
 static bool isFresh(Value value) {
-  if (value.getDefiningOp<tensor::EmptyOp>())
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return false;
+  for (Operation *parent = def->getParentOp(); parent;
+       parent = parent->getParentOp())
+    if (isa<LoopLikeOpInterface>(parent))
+      return false;
+  if (isa<tensor::EmptyOp>(def))
     return true;
-  auto fill = value.getDefiningOp<linalg::FillOp>();
+  auto fill = dyn_cast<linalg::FillOp>(def);
   return fill && fill.hasPureTensorSemantics() &&
          fill.getDpsInitOperand(0)->get().getDefiningOp<tensor::EmptyOp>();
 }
 
-/// A copy of the fresh destination `value` (its empty, and fill) made
-/// before `user`.
-static Value cloneFresh(OpBuilder &b, Operation *user, Value value) {
-  b.setInsertionPoint(user);
+/// A copy of the fresh destination `value` (its empty, and fill), made
+/// beside it (not at a use, which may be inside a loop).
+static Value cloneFresh(OpBuilder &b, Value value) {
   Operation *def = value.getDefiningOp();
+  b.setInsertionPointAfter(def);
   auto fill = dyn_cast<linalg::FillOp>(def);
   Operation *empty =
       b.clone(*(fill ? fill.getDpsInitOperand(0)->get().getDefiningOp()
@@ -107,7 +116,7 @@ struct RecurCopyReadOnlyInits
     DenseSet<Value> kept;
     for (OpOperand *init : shared)
       if (!kept.insert(init->get()).second)
-        init->set(cloneFresh(builder, init->getOwner(), init->get()));
+        init->set(cloneFresh(builder, init->get()));
     for (OpOperand *init : inits) {
       OpBuilder b(init->getOwner());
       Location loc = init->getOwner()->getLoc();

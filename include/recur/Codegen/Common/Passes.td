@@ -217,7 +217,7 @@ def RecurCopyReadOnlyInits : Pass<"recur-copy-read-only-inits"> {
 
     A fresh destination (a `tensor.empty`, or a `linalg.fill` of one)
     that several ops write in place (after CSE merged equal ones) gets one
-    per op, made before it: empty-tensor elimination may otherwise put
+    per op, made beside it: empty-tensor elimination may otherwise put
     the shared one in one result's output buffer while another op's
     result lives there too.
   }];
