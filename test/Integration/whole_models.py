@@ -4,7 +4,12 @@
 # own) and Qwen3-Next (Gated DeltaNet and gated attention layers as the
 # interval of full_attention_interval lays them out, a mixture of experts
 # with a shared expert, top-k routing and renormalized weights, a dense
-# SwiGLU layer from mlp_only_layers), each from a checkpoint directory's
+# SwiGLU layer from mlp_only_layers) and RecurrentGemma (recurrent and
+# local attention layers as block_types lays them out, the window shorter
+# than prompt and generation, GeGLU MLP blocks with biases, embeddings
+# scaled by sqrt(d) in bf16, logits soft-capped, a tied lm_head) and
+# Nemotron-H (Mamba-2, attention and squared-ReLU MLP layers of its
+# pattern, bf16 weights), each from a checkpoint directory's
 # config.json in the published format: the prefill's logits of the last
 # position, the logits of every position (--all-logits), greedy generation
 # through the step function (the attention layers' KV caches growing)
@@ -30,6 +35,13 @@ from recur.testing import Inputs, check
 SOURCE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(SOURCE, "..", "..", "examples", "configs")
 BATCH, PROMPT, GENERATED = 2, 7, 6
+# The example config of each family's whole model, and whether its
+# lm_head is the embedding.
+EXAMPLES = {"mamba": ("mamba-tiny.json", True),
+            "mamba2": ("mamba2-tiny.json", False),
+            "nemotron_h": ("nemotron_h_model-tiny.json", False),
+            "qwen3_next": ("qwen3_next-tiny.json", False),
+            "recurrent_gemma": ("recurrent_gemma_hybrid-tiny.json", True)}
 
 
 def build(model_dir: str, output: str, *flags) -> None:
@@ -50,7 +62,8 @@ def test_family(family: str, workdir: str, rand: Inputs,
     label = family if dtype_field is None else f"{family}.{dtype_field[1]}"
     model_dir = os.path.join(workdir, label)
     os.makedirs(model_dir)
-    with open(os.path.join(CONFIGS, f"{family}-tiny.json")) as f:
+    example, tied = EXAMPLES[family]
+    with open(os.path.join(CONFIGS, example)) as f:
         fields = json.load(f)
     if dtype_field:
         fields[dtype_field[0]] = dtype_field[1]
@@ -58,7 +71,7 @@ def test_family(family: str, workdir: str, rand: Inputs,
         json.dump(fields, f)
     module = whole.FAMILY_MODULES[family]
     m = whole.parse(Config(fields, family, module.KNOWN), family)
-    assert m.tied == (family == "mamba"), family
+    assert m.tied == tied, family
     family = label
     weights = whole.random_weights(m, rand)
     ids = rand.rng.integers(0, m.vocab_size, (BATCH, PROMPT)).astype(np.int32)

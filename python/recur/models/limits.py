@@ -65,6 +65,7 @@ PUBLISHED: Dict[str, Dict[str, tuple]] = {
         "mamba_n_groups": (8, "nvidia/Nemotron-H-56B-Base-8K"),
         "conv_kernel": (4, "every Nemotron-H model"),
         "mamba_d_conv": (4, "every Nemotron-H model"),
+        "intermediate_size": (32768, "nvidia/Nemotron-H-56B-Base-8K"),
     },
     "gated_deltanet": {
         "hidden_size": (2048, "Qwen/Qwen3-Next-80B-A3B"),
@@ -134,6 +135,8 @@ PUBLISHED: Dict[str, Dict[str, tuple]] = {
         "head_dim": (256, "google/recurrentgemma-9b"),
         "conv1d_width": (4, "every RecurrentGemma model"),
         "attention_window_size": (2048, "every RecurrentGemma model"),
+        # The whole model's MLP blocks (half as wide).
+        "intermediate_size": (24576, "google/recurrentgemma-9b"),
     },
     # No minGRU checkpoint at scale is published; lucidrains' minLM trains
     # dim 512 with expansion 1.5.
@@ -148,6 +151,9 @@ CONFIG_CLASS = {
     "attention": "nemotron_h",
     "qwen3_next": "gated_deltanet",
     "qwen3_next_attention": "gated_deltanet",
+    "recurrent_gemma_model": "recurrent_gemma",
+    "nemotron_h_mlp": "nemotron_h",
+    "nemotron_h_model": "nemotron_h",
     "recurrent_gemma_attention": "recurrent_gemma",
     "recurrent_gemma_hybrid": "recurrent_gemma",
 }
@@ -172,6 +178,8 @@ FIXED = {
     # up to 1e7.
     "rope_theta": (1e9, "a rotary base"),
     "rope_parameters.rope_theta": (1e9, "a rotary base"),
+    # RecurrentGemma's cap of the logits (30).
+    "logits_soft_cap": (1e4, "a cap of the logits"),
     # GLA's lower bound of a log decay: below -104 every decay is 0 in f32.
     "clamp_min": (1e4, "a log decay"),
 }

@@ -1,5 +1,5 @@
-"""The channel-mixing sublayers of whole models: a gated MLP and a sparse
-mixture of experts (Qwen3-Next's), each the second half of a layer
+"""The channel-mixing sublayers of whole models: an MLP, a gated MLP and a
+sparse mixture of experts (Qwen3-Next's), each the second half of a layer
 
     h = h + mlp(rms_norm(h) * (offset + norm weight))
 
@@ -9,6 +9,10 @@ sublayer's place in the checkpoint: MLP_PREFIX, MLP_NORM).
 A gated MLP of width I (SwiGLU with "silu", GeGLU with "gelu_pytorch_tanh"):
 
     mlp(x) = down_proj(act(gate_proj(x)) * up_proj(x))
+
+An MLP of width I (Nemotron-H's, with "relu2", relu(x)^2):
+
+    mlp(x) = down_proj(act(up_proj(x)))
 
 A mixture of E experts, each a gated MLP of width I, k of them per token,
 and a shared expert of width Is:
@@ -41,10 +45,20 @@ from ..model import Function
 ACTIVATIONS = {
     "silu": (expr.silu, ref.silu),
     "gelu_pytorch_tanh": (expr.gelu_tanh, ref.gelu_tanh),
+    "relu2": (lambda x: expr.maximum(x, 0.0) * expr.maximum(x, 0.0),
+              lambda x: np.maximum(x, 0.0) ** 2),
 }
 
 # The expert's index in a stacked weight's checkpoint name.
 STACKED = "*"
+
+
+@dataclass(frozen=True)
+class MLPConfig:
+    hidden_size: int
+    intermediate_size: int
+    activation: str = "relu2"
+    bias: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +97,10 @@ def _gated_shapes(hidden: int, width: int, prefix: str = "",
 
 def weight_shapes(c) -> Dict[str, tuple]:
     """Checkpoint name (less the sublayer's prefix) -> shape."""
+    if isinstance(c, MLPConfig):
+        return {name: shape for name, shape in _gated_shapes(
+            c.hidden_size, c.intermediate_size, bias=c.bias).items()
+            if not name.startswith("gate_proj.")}
     if isinstance(c, GatedMLPConfig):
         return _gated_shapes(c.hidden_size, c.intermediate_size,
                              bias=c.bias)
@@ -106,12 +124,16 @@ def matrix_weights(c):
 
 def random_weights(c, rand) -> Dict[str, np.ndarray]:
     """Weights for tests and examples (variance 1 / fan-in; a router of
-    larger logits, so that the choice of experts is clear-cut)."""
+    larger logits, so that the choice of experts is clear-cut; small
+    biases, as trained ones are, which would otherwise push every token
+    the same way)."""
     w = {}
     for name, shape in weight_shapes(c).items():
-        fan_in = shape[-1] if len(shape) > 1 else 1
+        if len(shape) == 1:
+            w[name] = rand.normal(shape, scale=0.05)
+            continue
         scale = 4.0 if name == "gate.weight" else 1.0
-        w[name] = rand.normal(shape, scale=scale * fan_in ** -0.5)
+        w[name] = rand.normal(shape, scale=scale * shape[-1] ** -0.5)
     return w
 
 
@@ -133,6 +155,11 @@ def _gated(f: Function, x, w, prefix: str, activation: str):
 
 def emit(f: Function, c, x, w):
     """The sublayer's ops in `f` on x [B, T, d]: its output [B, T, d]."""
+    if isinstance(c, MLPConfig):
+        act = ACTIVATIONS[c.activation][0]
+        up = _biased(f, f.linear(x, w["up_proj.weight"]), w, "up_proj")
+        return _biased(f, f.linear(f.map(act, up), w["down_proj.weight"]),
+                       w, "down_proj")
     if isinstance(c, GatedMLPConfig):
         return _gated(f, x, w, "", c.activation)
     act = ACTIVATIONS[c.activation][0]
@@ -176,6 +203,10 @@ def reference(c, weights: Dict[str, np.ndarray], x: np.ndarray):
     sublayer's prefix, the experts' stacked)."""
     w = {name: ref.to_float64(value) for name, value in weights.items()}
     x = ref.to_float64(x)
+    if isinstance(c, MLPConfig):
+        up = ref.linear(x, w["up_proj.weight"], w.get("up_proj.bias"))
+        return ref.linear(ACTIVATIONS[c.activation][1](up),
+                          w["down_proj.weight"], w.get("down_proj.bias"))
     if isinstance(c, GatedMLPConfig):
         return _reference_gated(x, w, "", c.activation)
     act = ACTIVATIONS[c.activation][1]
@@ -215,6 +246,6 @@ def unstack_experts(weights: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
     return out
 
 
-__all__ = ["GatedMLPConfig", "MoEConfig", "ACTIVATIONS", "STACKED",
+__all__ = ["MLPConfig", "GatedMLPConfig", "MoEConfig", "ACTIVATIONS", "STACKED",
            "weight_shapes", "matrix_weights", "random_weights", "emit",
            "reference", "unstack_experts"]

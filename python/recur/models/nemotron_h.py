@@ -2,16 +2,17 @@
 layers and attention layers in the order of the config's pattern.
 
 Each layer i, of the type hybrid_override_pattern[i] ("M" a Mamba-2 mixer,
-"*" an attention layer; or layers_block_type[i], "mamba" /
-"linear_attention" and "attention" / "full_attention"), computes
+"*" an attention layer, "-" an MLP; or layers_block_type[i], "mamba" /
+"linear_attention", "attention" / "full_attention" and "mlp"), computes
 
     h = h + mixer(rms_norm(h) * norm.weight)        eps layer_norm_epsilon
 
-with the mixer of the `mamba2` family (mamba2.py) or of the `attention`
-family (attention.py), its weights under "backbone.layers.i.mixer." and the
-pre-norm's "backbone.layers.i.norm.weight", as in the checkpoints. The MLP
-("-") and MoE ("E") layers, which mix channels, not the sequence, are
-rejected: a description holds the whole stack or nothing.
+with the mixer of the `mamba2` family (mamba2.py), of the `attention`
+family (attention.py) or of the `nemotron_h_mlp` family (a squared-ReLU
+MLP, nemotron_h_mlp.py), its weights under "backbone.layers.i.mixer." and
+the pre-norm's "backbone.layers.i.norm.weight", as in the checkpoints. The
+MoE ("E") layers of Nemotron-3 are rejected: a description holds the whole
+stack or nothing.
 
 The config's fields map onto the layers' configs: mamba_num_heads,
 mamba_head_dim, ssm_state_size, n_groups, conv_kernel, use_conv_bias,
@@ -36,10 +37,11 @@ nemotron_h --layers N` the description holds the pattern's first N layers
 from dataclasses import dataclass
 from typing import List, Optional
 
-from . import attention, limits, mamba2
+from . import attention, limits, mamba2, nemotron_h_mlp
 from .attention import AttentionConfig
 from .config import Config, shown
 from .mamba2 import Mamba2Config
+from .nemotron_h_mlp import NemotronHMLPConfig
 
 FAMILY = "nemotron_h"
 # The model_type of its configs.
@@ -52,21 +54,21 @@ KNOWN = attention.KNOWN
 LAYERS_PREFIX = "backbone.layers"
 
 # The layer types: pattern character or layers_block_type name -> family.
-MAMBA, ATTENTION = "M", "*"
+MAMBA, ATTENTION, MLP = "M", "*", "-"
 TYPES = {"M": MAMBA, "mamba": MAMBA, "linear_attention": MAMBA,
          "*": ATTENTION, "attention": ATTENTION,
-         "full_attention": ATTENTION}
-OTHER = {"-": "an MLP layer", "E": "a MoE layer", "mlp": "an MLP layer",
-         "moe": "a MoE layer"}
+         "full_attention": ATTENTION, "-": MLP, "mlp": MLP}
+OTHER = {"E": "a MoE layer", "moe": "a MoE layer"}
 
 
 @dataclass
 class NemotronHConfig:
-    pattern: str                      # "M" and "*", one per layer
+    pattern: str                      # "M", "*" and "-", one per layer
     hidden_size: int
     layer_norm_epsilon: float
     mamba: Optional[Mamba2Config] = None
     attention: Optional[AttentionConfig] = None
+    mlp: Optional[NemotronHMLPConfig] = None
 
     @property
     def norm_eps(self) -> float:
@@ -74,7 +76,7 @@ class NemotronHConfig:
 
 
 def _pattern(config: Config) -> str:
-    """The layer types as a pattern of "M" and "*"."""
+    """The layer types as a pattern of "M", "*" and "-"."""
     if config.fields.get("layers_block_type") is not None:
         field = "layers_block_type"
         types = config.fields[field]
@@ -94,7 +96,7 @@ def _pattern(config: Config) -> str:
         if kind in OTHER:
             raise config.fail(field, f"layer {layer} ({shown(kind)}, "
                               f"{OTHER[kind]}) is not supported (only "
-                              "Mamba-2 and attention layers)")
+                              "Mamba-2, attention and MLP layers)")
         if kind not in TYPES:
             raise config.fail(field, f"layer {layer} has the unknown type "
                               f"{shown(kind)}")
@@ -146,7 +148,8 @@ def parse(config: Config) -> NemotronHConfig:
         pattern=pattern, hidden_size=hidden, layer_norm_epsilon=eps,
         mamba=_mamba(config, hidden, eps) if MAMBA in pattern else None,
         attention=attention.parse(config) if ATTENTION in pattern
-        else None)
+        else None,
+        mlp=nemotron_h_mlp.parse(config) if MLP in pattern else None)
 
 
 def layers(c: NemotronHConfig, count: int = 0) -> List[tuple]:
@@ -156,8 +159,9 @@ def layers(c: NemotronHConfig, count: int = 0) -> List[tuple]:
         raise ValueError(f"{FAMILY}: {count} layers asked, the pattern "
                          f"{c.pattern!r} has {len(c.pattern)}")
     kinds = c.pattern[:count] if count else c.pattern
-    return [(mamba2, c.mamba) if kind == MAMBA else (attention, c.attention)
-            for kind in kinds]
+    families = {MAMBA: (mamba2, c.mamba), ATTENTION: (attention, c.attention),
+                MLP: (nemotron_h_mlp, c.mlp)}
+    return [families[kind] for kind in kinds]
 
 
 __all__ = ["FAMILY", "KNOWN", "NemotronHConfig", "parse", "layers"]

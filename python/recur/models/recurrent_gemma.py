@@ -126,11 +126,15 @@ def read_block_types(config: Config, default: list) -> list:
 
 # For stacks (builder.py): where a layer's weights are in the checkpoint,
 # and its pre-norm (which multiplies by PRE_NORM_OFFSET + weight). A stack
-# here is recurrent layers only, without the layers' MLP blocks.
+# here is recurrent layers only, without the layers' MLP blocks; a whole
+# model's layer (recurrent_gemma_model.py) has its MLP block under
+# MLP_PREFIX after the MLP_NORM pre-norm.
 LAYERS_PREFIX = "model.layers"
 MIXER_PREFIX = "temporal_block."
 PRE_NORM = "temporal_pre_norm.weight"
 PRE_NORM_OFFSET = 1.0
+MLP_PREFIX = "mlp_block."
+MLP_NORM = "channel_pre_norm.weight"
 
 
 def weight_shapes(c: RecurrentGemmaConfig) -> Dict[str, tuple]:

@@ -177,6 +177,8 @@ LAYERS_PREFIX = recurrent_gemma.LAYERS_PREFIX
 MIXER_PREFIX = recurrent_gemma.MIXER_PREFIX
 PRE_NORM = recurrent_gemma.PRE_NORM
 PRE_NORM_OFFSET = recurrent_gemma.PRE_NORM_OFFSET
+MLP_PREFIX = recurrent_gemma.MLP_PREFIX
+MLP_NORM = recurrent_gemma.MLP_NORM
 
 # The KV cache: a call returns only the new tokens' keys and values, which
 # the caller appends to the cache (builder.py); the position is replaced.

@@ -32,9 +32,10 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from .. import pieces, reference as ref
+from .. import expr, pieces, reference as ref
 from ..model import Module
-from . import builder, mamba, mamba2, mlp, qwen3_next
+from . import (builder, mamba, mamba2, mlp, nemotron_h_model, qwen3_next,
+               recurrent_gemma_model)
 from .config import Config, ConfigError, read_json
 
 # The families with whole models, by model_type: each names its token
@@ -43,9 +44,12 @@ from .config import Config, ConfigError, read_json
 # class's default of `tie_word_embeddings` (TIED_BY_DEFAULT), and has
 # `layers(config, count)` (its layers, builder.Layer) or is a block family
 # whose layers are its blocks; lm_head.weight is the output projection
-# where the embeddings are not tied.
-FAMILY_MODULES = {module.FAMILY: module
-                  for module in (mamba, mamba2, qwen3_next)}
+# where the embeddings are not tied. A family may scale the embeddings
+# (`embedding_scale(config)`) and cap the logits (`logits_soft_cap(config)`:
+# cap tanh(logits / cap)).
+FAMILY_MODULES = {module.MODEL_TYPE: module
+                  for module in (mamba, mamba2, nemotron_h_model, qwen3_next,
+                                 recurrent_gemma_model)}
 LM_HEAD = "lm_head.weight"
 # The checkpoint dtypes (a config's `torch_dtype`, or `dtype` in newer
 # ones) and the weights' element type in the description.
@@ -63,6 +67,9 @@ class WholeModel:
     weight_dtype: str = "f32"
     # The config's ignored fields: (field, why) (config.py).
     ignored: List[tuple] = field(default_factory=list)
+    # What the embeddings are multiplied by, and the logits' soft cap.
+    embedding_scale: float = 1.0
+    soft_cap: Optional[float] = None
 
     @property
     def embedding(self) -> str:
@@ -109,8 +116,13 @@ def parse(config: Config, family: str, all_logits: bool = False
     if dtype not in WEIGHT_DTYPES:
         raise config.fail(dtype_field, f"is {dtype!r}; expected one of "
                           f"{', '.join(sorted(WEIGHT_DTYPES))}")
+    scale = getattr(module, "embedding_scale", None)
+    cap = getattr(module, "logits_soft_cap", None)
     return WholeModel(
-        family=module, stack=stack, ignored=config.ignored, vocab_size=config.integer("vocab_size"),
+        family=module, stack=stack, ignored=config.ignored,
+        embedding_scale=scale(config) if scale else 1.0,
+        soft_cap=cap(config) if cap else None,
+        vocab_size=config.integer("vocab_size"),
         tied=config.boolean("tie_word_embeddings", module.TIED_BY_DEFAULT),
         all_logits=all_logits, weight_dtype=WEIGHT_DTYPES[dtype])
 
@@ -198,6 +210,8 @@ def _model_function(f, m: WholeModel, time: Optional[int],
     states = {state: builder.state_arg(f, state, shape)
               for state, shape in state_shapes(m).items()}
     h = f.embed(w[m.embedding], ids)
+    if m.embedding_scale != 1.0:
+        h = f.map(lambda a: a * m.embedding_scale, h)
     h, next_states = builder.emit_layer_calls(f, m.stack, functions, h, w,
                                               states)
     if not m.all_logits:
@@ -207,7 +221,11 @@ def _model_function(f, m: WholeModel, time: Optional[int],
         norm = f.map(lambda a: a + m.final_norm_offset, norm, dtype="f32")
     normed = pieces.rms_norm(f, h, norm, m.norm_eps, dtype="f32")
     head = w[m.embedding] if m.tied else w[LM_HEAD]
-    f.ret(f.linear(normed, head), "logits")
+    logits = f.linear(normed, head)
+    if m.soft_cap is not None:
+        cap = m.soft_cap
+        logits = f.map(lambda a: expr.tanh(a / cap) * cap, logits)
+    f.ret(logits, "logits")
     outputs = builder.layers_state_outputs(m.stack)
     for state, value in zip(states, next_states):
         f.ret(value, outputs[state][0])
@@ -221,7 +239,7 @@ def reference(m: WholeModel, weights: Dict[str, np.ndarray],
     table = ref.to_float64(weights[m.embedding])
     if ids.size and (ids.min() < 0 or ids.max() >= m.vocab_size):
         raise ValueError("token ids outside the vocabulary")
-    h = table[np.asarray(ids, dtype=np.int64)]
+    h = table[np.asarray(ids, dtype=np.int64)] * m.embedding_scale
     h, next_states = builder.layers_reference(m.stack, weights, h, states)
     if not m.all_logits:
         h = h[:, -1:]
@@ -229,8 +247,11 @@ def reference(m: WholeModel, weights: Dict[str, np.ndarray],
         h, m.final_norm_offset + ref.to_float64(weights[m.final_norm]),
         m.norm_eps)
     head = table if m.tied else ref.to_float64(weights[LM_HEAD])
+    logits = normed @ head.T
+    if m.soft_cap is not None:
+        logits = np.tanh(logits / m.soft_cap) * m.soft_cap
     outputs = builder.layers_state_outputs(m.stack)
-    return normed @ head.T, {
+    return logits, {
         state: builder.advance_state(appended, states[state],
                                      next_states[state])
         for state, (_, appended) in outputs.items()}
@@ -239,11 +260,12 @@ def reference(m: WholeModel, weights: Dict[str, np.ndarray],
 def random_weights(m: WholeModel, rand) -> Dict[str, np.ndarray]:
     """Random weights in a trained checkpoint's ranges, by checkpoint name:
     the layers' (builder.random_layers_weights), embeddings of small rows
-    (0.1 a element: a tied lm_head would otherwise pick the input token
-    again, its own row outweighing what the layers add), a final norm
-    near 1."""
+    (0.1 a element after the family's scale: a tied lm_head would otherwise
+    pick the input token again, its own row outweighing what the layers
+    add), a final norm near 1."""
     w = builder.random_layers_weights(m.stack, rand)
-    w[m.embedding] = rand.normal((m.vocab_size, m.hidden_size), scale=0.1)
+    w[m.embedding] = rand.normal((m.vocab_size, m.hidden_size),
+                                 scale=0.1 / m.embedding_scale)
     w[m.final_norm] = rand.uniform((m.hidden_size,), 0.8, 1.2) - \
         m.final_norm_offset
     if not m.tied:
