@@ -10,6 +10,7 @@ packages=(
   # whose names the build reserves
   libclang-rt-22-dev
   cmake ninja-build ccache
+  pkgconf  # the installed runtime's pkg-config file (test/Package)
   python3  # the build reads reserved names (lib/Emit/gen_reserved_names.py)
   python3-numpy python3-pytest
   # the vulkan target's runtime and its tests on lavapipe

@@ -29,10 +29,14 @@ config.environment["RECUR_CC"] = config.c_compiler
 # What linking the runtime library (build/runtime) needs beyond the library:
 # the sanitizers' runtimes in the sanitizer build.
 config.environment["RECUR_RUNTIME_LDFLAGS"] = config.runtime_link_flags
+if config.runtime_link_flags:
+    # The sanitizer build (scripts/sanitize.sh).
+    config.available_features.add("sanitizers")
 config.substitutions.append(("%cc", config.c_compiler))
 # What an object from recur-compile links with (python/recur/runner.py).
 config.substitutions.append(("%recur_libs", "-lomp -lm"))
 config.substitutions.append(("%recur_src", config.recur_src_root))
+config.substitutions.append(("%recur_obj", config.recur_obj_root))
 
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.recur_tools_dir, config.llvm_tools_dir]
