@@ -8,7 +8,8 @@
 # new keys and values appended to the caches, equals one call. The chained
 # reference is also checked against a hand-written chain of the families'
 # references. `python3 -m recur.models nemotron_h --layers N` writes the
-# first N layers; bad configs give one message naming the field.
+# first N layers; bad configs give one message naming the field. (The MLP
+# layers, "-", run in test/Integration/whole_models.py's Nemotron-H.)
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t %recur_src
 
@@ -94,12 +95,11 @@ def bad_configs():
     base = {k: v for k, v in ODD.items() if k != "layers_block_type"}
     base["hybrid_override_pattern"] = "M*M"
     cases = [
-        ({**base, "hybrid_override_pattern": "M-M"},
-         "field 'hybrid_override_pattern' layer 1 (\"-\", an MLP layer) is "
-         "not supported (only Mamba-2 and attention layers)"),
         ({**base, "hybrid_override_pattern": "M*E"},
          "field 'hybrid_override_pattern' layer 2 (\"E\", a MoE layer) is not "
-         "supported"),
+         "supported (only Mamba-2, attention and MLP layers)"),
+        ({**base, "hybrid_override_pattern": "M-M", "mlp_hidden_act": "gelu"},
+         "field 'mlp_hidden_act' is not supported (only \"relu2\")"),
         ({**base, "hybrid_override_pattern": "M*X"},
          "field 'hybrid_override_pattern' layer 2 has the unknown type \"X\""),
         ({k: v for k, v in base.items() if k != "hybrid_override_pattern"},
