@@ -77,8 +77,21 @@ KNOWN = (
 )
 
 
+class Heads:
+    """What an attention config derives from its num_heads, num_kv_heads
+    and head_dim."""
+
+    @property
+    def per_kv_head(self) -> int:
+        return self.num_heads // self.num_kv_heads
+
+    @property
+    def scale(self) -> float:
+        return self.head_dim ** -0.5
+
+
 @dataclass
-class AttentionConfig:
+class AttentionConfig(Heads):
     hidden_size: int
     num_heads: int
     num_kv_heads: int
@@ -90,14 +103,6 @@ class AttentionConfig:
     def norm_eps(self) -> float:
         """The eps of the layer's pre-norm (in a stack)."""
         return self.layer_norm_epsilon
-
-    @property
-    def per_kv_head(self) -> int:
-        return self.num_heads // self.num_kv_heads
-
-    @property
-    def scale(self) -> float:
-        return self.head_dim ** -0.5
 
 
 def _head_dim(config: Config, heads: int) -> int:
@@ -215,24 +220,38 @@ def reference(c: AttentionConfig, weights: Dict[str, np.ndarray],
     q = q.reshape(batch, time, heads, dim)
     k = k.reshape(batch, time, kv_heads, dim)
     v = v.reshape(batch, time, kv_heads, dim)
-    keys = np.concatenate([k_cache, k], axis=1)            # [B, S + T, ...]
-    values = np.concatenate([v_cache, v], axis=1)
-    cached = k_cache.shape[1]
-    o = np.zeros((batch, time, heads, dim))
-    for t in range(time):
-        seen = cached + t + 1                # the cache and tokens <= t
-        for h in range(heads):
-            g = h // c.per_kv_head
-            scores = np.einsum("bd,bsd->bs", q[:, t, h],
-                               keys[:, :seen, g]) * c.scale
-            p = np.exp(scores - scores.max(axis=1, keepdims=True))
-            p /= p.sum(axis=1, keepdims=True)
-            o[:, t, h] = np.einsum("bs,bsd->bd", p, values[:, :seen, g])
+    o = reference_attend(c, q, k_cache, k, v_cache, v)
     out = ref.linear(o.reshape(batch, time, heads * dim),
                      w["o_proj.weight"], w.get("o_proj.bias"))
     return out, k, v
 
 
-__all__ = ["FAMILY", "KNOWN", "AttentionConfig", "parse", "weight_shapes",
-           "state_shapes", "random_weights", "emit", "reference",
-           "APPENDED_STATES"]
+def reference_attend(c: Heads, q, k_cache, k, v_cache, v,
+                     window: int = 0) -> np.ndarray:
+    """The modeling code's attention in float64, a token loop: the queries
+    q [B, T, H, D] of the new tokens over the cache k_cache / v_cache
+    [B, S, Hkv, D] followed by the new keys and values k / v [B, T, Hkv,
+    D]. Token t sees the entries up to its own (S + t), the last `window`
+    of them where window > 0; query head h reads key head h //
+    c.per_kv_head. Returns o [B, T, H, D]."""
+    keys = np.concatenate([k_cache, k], axis=1)            # [B, S + T, ...]
+    values = np.concatenate([v_cache, v], axis=1)
+    cached = k_cache.shape[1]
+    batch, time, heads, dim = q.shape
+    o = np.zeros((batch, time, heads, values.shape[-1]))
+    for t in range(time):
+        end = cached + t + 1                 # the cache and tokens <= t
+        first = max(0, end - window) if window else 0
+        for h in range(heads):
+            g = h // c.per_kv_head
+            scores = np.einsum("bd,bsd->bs", q[:, t, h],
+                               keys[:, first:end, g]) * c.scale
+            p = np.exp(scores - scores.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
+            o[:, t, h] = np.einsum("bs,bsd->bd", p, values[:, first:end, g])
+    return o
+
+
+__all__ = ["FAMILY", "KNOWN", "Heads", "AttentionConfig", "parse",
+           "weight_shapes", "state_shapes", "random_weights", "emit",
+           "reference", "reference_attend", "APPENDED_STATES"]

@@ -37,7 +37,7 @@ import numpy as np
 from .. import expr, pieces, reference as ref
 from ..model import Function
 from . import builder, gated_deltanet
-from .attention import projected
+from .attention import Heads, projected, reference_attend
 from .config import Config
 from .recurrent_gemma_attention import (partial_rotary,
                                         reference_partial_rotary,
@@ -52,7 +52,7 @@ KNOWN = gated_deltanet.KNOWN
 
 
 @dataclass(frozen=True)
-class Qwen3NextAttentionConfig:
+class Qwen3NextAttentionConfig(Heads):
     hidden_size: int
     num_heads: int
     num_kv_heads: int
@@ -65,14 +65,6 @@ class Qwen3NextAttentionConfig:
     @property
     def norm_eps(self) -> float:
         return self.rms_norm_eps
-
-    @property
-    def per_kv_head(self) -> int:
-        return self.num_heads // self.num_kv_heads
-
-    @property
-    def scale(self) -> float:
-        return self.head_dim ** -0.5
 
 
 def parse(config: Config) -> Qwen3NextAttentionConfig:
@@ -198,19 +190,7 @@ def reference(c: Qwen3NextAttentionConfig, weights: Dict[str, np.ndarray],
     k = ref.rms_norm(k, 1.0 + w["k_norm.weight"], c.rms_norm_eps)
     q = reference_partial_rotary(c, q, positions)
     k = reference_partial_rotary(c, k, positions)
-    keys = np.concatenate([k_cache, k], axis=1)
-    values = np.concatenate([v_cache, v], axis=1)
-    cached = k_cache.shape[1]
-    o = np.zeros((batch, time, heads, dim))
-    for t in range(time):
-        seen = cached + t + 1
-        for h in range(heads):
-            g = h // c.per_kv_head
-            scores = np.einsum("bd,bsd->bs", q[:, t, h],
-                               keys[:, :seen, g]) * c.scale
-            p = np.exp(scores - scores.max(axis=1, keepdims=True))
-            p /= p.sum(axis=1, keepdims=True)
-            o[:, t, h] = np.einsum("bs,bsd->bd", p, values[:, :seen, g])
+    o = reference_attend(c, q, k_cache, k, v_cache, v)
     gated = o.reshape(batch, time, heads * dim) * ref.sigmoid(gate)
     out = ref.linear(gated, w["o_proj.weight"], w.get("o_proj.bias"))
     return out, k, v, position_next

@@ -51,7 +51,7 @@ import numpy as np
 from .. import pieces, reference as ref
 from ..model import Function
 from . import attention, builder, recurrent_gemma
-from .attention import projected
+from .attention import Heads, projected, reference_attend
 from .config import Config
 
 FAMILY = "recurrent_gemma_attention"
@@ -67,7 +67,7 @@ ROPE_FIELDS = ("rope_type", "rope_theta", "partial_rotary_factor")
 
 
 @dataclass
-class RecurrentGemmaAttentionConfig:
+class RecurrentGemmaAttentionConfig(Heads):
     hidden_size: int
     num_heads: int
     num_kv_heads: int
@@ -85,14 +85,6 @@ class RecurrentGemmaAttentionConfig:
     def norm_eps(self) -> float:
         """The eps of the layer's temporal pre-norm (in a stack)."""
         return self.rms_norm_eps
-
-    @property
-    def per_kv_head(self) -> int:
-        return self.num_heads // self.num_kv_heads
-
-    @property
-    def scale(self) -> float:
-        return self.head_dim ** -0.5
 
 
 def rope_fields(config: Config, factor: float = 0.5):
@@ -272,23 +264,8 @@ def reference(c: RecurrentGemmaAttentionConfig,
     k = reference_partial_rotary(c, k.reshape(batch, time, kv_heads, dim),
                                  positions)
     v = v.reshape(batch, time, kv_heads, dim)
-    keys = np.concatenate([k_cache, k], axis=1)            # [B, S + T, ...]
-    values = np.concatenate([v_cache, v], axis=1)
-    cached = k_cache.shape[1]
-    o = np.zeros((batch, time, heads, dim))
-    for t in range(time):
-        # The token's own key is entry cached + t; it sees the W entries
-        # ending there (the sliding window, itself included).
-        end = cached + t + 1
-        first = max(0, end - c.window)
-        for h in range(heads):
-            g = h // c.per_kv_head
-            scores = np.einsum("bd,bsd->bs", q[:, t, h],
-                               keys[:, first:end, g]) * c.scale
-            p = np.exp(scores - scores.max(axis=1, keepdims=True))
-            p /= p.sum(axis=1, keepdims=True)
-            o[:, t, h] = np.einsum("bs,bsd->bd", p,
-                                   values[:, first:end, g])
+    # The window: the W entries ending at the token itself.
+    o = reference_attend(c, q, k_cache, k, v_cache, v, window=c.window)
     out = ref.linear(o.reshape(batch, time, heads * dim),
                      w["o_proj.weight"], w["o_proj.bias"])
     return out, k, v, position_next
