@@ -279,6 +279,11 @@ class Function:
         return [self._size(x, i, False) if d is None else str(d)
                 for i, d in enumerate(x.shape[:-1])]
 
+    def empty(self, shape, dtype: str, like: Value) -> Value:
+        """An uninitialized tensor of `shape` (a destination to write
+        into), each dynamic size that of the same dimension of `like`."""
+        return self._empty(shape, dtype, like)
+
     def _empty(self, shape, dtype: str, source: Value) -> Value:
         """An uninitialized tensor of `shape`, each dynamic size read from
         the same dimension of `source` (aligned at the front)."""

@@ -253,11 +253,12 @@ def layer_functions(module, name: str, layers, time,
     per distinct (family, config), NAME_layer, NAME_layer1, ...): the
     layer (pre-norm, mixer, residual) on hidden states of `time` tokens,
     taking (hidden states, the layer's weights as layer 0 names them, its
-    states) and returning (hidden states, its next states), each written
-    over its argument, so that the compiled layer returns no buffer of its
-    own. A layer of a family whose states' results are new entries to
-    append (APPENDED_STATES, a KV cache) has none (None): it is emitted in
-    the calling function. The weights are of `weight_dtype` (a
+    states, and for each state whose result is new entries to append
+    (APPENDED_STATES, a KV cache) a destination [B, T, ...] for them) and
+    returning (hidden states, its next states), each written over its
+    argument, so that the compiled layer returns no buffer of its own
+    (a GPU target could not free it across the call). The weights are of
+    `weight_dtype` (a
     checkpoint's bf16 or f16): the family's MATRIX_WEIGHTS stay so (the
     projections widen them as they multiply), the others are widened to
     f32 once per call."""
@@ -265,9 +266,6 @@ def layer_functions(module, name: str, layers, time,
     functions = []
     made: Dict[int, object] = {}
     for layer in as_layers(layers):
-        if getattr(layer.family, "APPENDED_STATES", None):
-            functions.append(None)
-            continue
         key = next((i for i, kind in enumerate(kinds) if kind == layer),
                    None)
         if key is None:
@@ -315,10 +313,14 @@ def _layer_function(f, layer: Layer, time, weight_dtype: str):
         weight_dtype)
     states = {state: state_arg(f, state, shape)
               for state, shape in layers_state_shapes([layer]).items()}
+    outputs = layers_state_outputs([layer])
+    into = {state: f.arg(outputs[state][0], (None, time) + shape[1:])
+            for state, shape in layers_state_shapes([layer]).items()
+            if outputs[state][1]}
     h, next_states = emit_layers(f, [layer], h, w, states, in_place=True)
     f.ret(h, "out")
     for (state, arg), value in zip(states.items(), next_states):
-        f.ret(f.copy_into(value, arg), f"{state}_out")
+        f.ret(f.copy_into(value, into.get(state, arg)), outputs[state][0])
     return f
 
 
@@ -336,17 +338,13 @@ def emit_layer_calls(f, layers, functions, h, w, states):
         layer_w = [w[prefix + suffix] for suffix in suffixes]
         layer_states = [states[f"layers_{index}_{state}"]
                         for state in family.state_shapes(c)]
-        if function is None:
-            weights = dict(zip([first + suffix for suffix in suffixes],
-                               layer_w))
-            dtype = layer_w[0].dtype if layer_w else "f32"
-            h, layer_next = emit_layers(
-                f, [layer], h, _widened(f, layer, weights, dtype),
-                dict(zip([f"layers_0_{state}"
-                          for state in family.state_shapes(c)],
-                         layer_states)))
-        else:
-            h, *layer_next = f.call(function, [h] + layer_w + layer_states)
+        # The destinations of the new entries of appended states.
+        appended = getattr(family, "APPENDED_STATES", {})
+        into = [f.empty(h.shape[:2] + tuple(shape[1:]), "f32", h)
+                for state, shape in family.state_shapes(c).items()
+                if state in appended]
+        h, *layer_next = f.call(function, [h] + layer_w + layer_states +
+                                into)
         next_states += layer_next
     return h, next_states
 
