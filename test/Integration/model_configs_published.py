@@ -5,7 +5,8 @@
 # settings, token ids, flags of features left off: null or false) is
 # accepted, and --verbose lists each ignored field; fields outside the
 # class with a value that may change the computation are all named in one
-# error; a config of another model_type is refused; RecurrentGemma's
+# error, and so are values of known fields that the model does not
+# support; a config of another model_type is refused; RecurrentGemma's
 # block_types saved as `_block_types` (as Hugging Face writes it) is read,
 # and a disagreeing pair refused; a whole model's directory (build
 # --verbose) likewise. Nothing is compiled.
@@ -128,6 +129,30 @@ def block_types() -> None:
     print(f"ok _block_types read; disagreeing pair: {lines[0]}")
 
 
+def unsupported_values() -> None:
+    """Values of known fields that the model does not support: one
+    message naming them all, for a block and for a whole model."""
+    fields = {**example("mamba2"), "hidden_act": "gelu", "rms_norm": False,
+              "time_step_limit": [0.0, 1.0]}
+    out = os.path.join(WORK, "unsupported.mlir")
+    status, lines = run(["mamba2", "--config",
+                         write("unsupported/mamba2.json", fields), "-o", out])
+    expect(status == 1 and len(lines) == 1 and "3 unsupported fields" in
+           lines[0] and all(f"'{name}'" in lines[0] for name in
+                            ("hidden_act", "rms_norm", "time_step_limit")),
+           f"unsupported values: {status} {lines}")
+    print(f"ok {lines[0]}")
+    directory = os.path.join(WORK, "unsupported-model")
+    write("unsupported-model/config.json",
+          {**example("qwen3_next"), "hidden_act": "gelu",
+           "rope_scaling": {"rope_type": "yarn", "factor": 4.0}})
+    status, lines = run(["build", directory, "-o",
+                         os.path.join(directory, "model.mlir")])
+    expect(status == 1 and len(lines) == 1 and "'hidden_act'" in lines[0]
+           and "'rope_scaling'" in lines[0], f"whole model: {lines}")
+    print(f"ok {lines[0]}")
+
+
 def whole_model() -> None:
     directory = os.path.join(WORK, "qwen3_next-model")
     write("qwen3_next-model/config.json",
@@ -143,6 +168,7 @@ def main_test() -> None:
     for family in sorted(FAMILIES):
         published(family)
     block_types()
+    unsupported_values()
     whole_model()
     print("model configs published: OK")
 

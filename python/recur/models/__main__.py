@@ -60,9 +60,11 @@ def check_sizes(kind: str, shapes) -> None:
 def describe(family: str, config_path: str, layers: int, name):
     """(description text, weight shapes, ignored fields) of `family`'s
     block, stack or hybrid stack."""
-    fields = read_config(family, config_path)
+    fields = read_config(family, config_path).collect()
     module = FAMILIES[family]
     config = module.parse(fields)
+    # Every unsupported value at once.
+    fields.check()
     if hasattr(module, "layers"):
         # A hybrid family (nemotron_h): the first N layers of its pattern
         # (default: all of them), one family per layer.

@@ -136,8 +136,8 @@ def parse(config: Config) -> AttentionConfig:
         raise config.fail("num_key_value_heads", f"({c.num_kv_heads}) must "
                           f"divide num_attention_heads ({c.num_heads})")
     if config.fields.get("sliding_window") is not None:
-        raise config.fail("sliding_window", "is not supported (Nemotron-H's "
-                          "attention has no window; only null)")
+        config.unsupported("sliding_window", "is not supported (Nemotron-H's "
+                           "attention has no window; only null)")
     return c
 
 

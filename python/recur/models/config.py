@@ -156,6 +156,9 @@ class Config:
         self.family = family
         # (field, why) of every field outside the class that is ignored.
         self.ignored = []
+        # While collecting (`collect`): (field, why) of every value that is
+        # not supported; else None, and such a value is an error at once.
+        self.refused = None
         unknown = []
         for name in sorted(set(fields) - set(known)):
             value = fields[name]
@@ -193,9 +196,11 @@ class Config:
         fields = self.fields[name]
         if not isinstance(fields, dict):
             raise self.fail(name, f"must be an object, got {shown(fields)}")
-        return Config({f"{name}.{key}": value
-                       for key, value in fields.items()}, self.family,
-                      [f"{name}.{key}" for key in known])
+        section = Config({f"{name}.{key}": value
+                          for key, value in fields.items()}, self.family,
+                         [f"{name}.{key}" for key in known])
+        section.refused = self.refused
+        return section
 
     def _get(self, name: str, default: Any) -> Any:
         if name in self.fields:
@@ -207,6 +212,32 @@ class Config:
 
     def fail(self, name: str, why: str) -> ConfigError:
         return ConfigError(f"{self.family} config: field '{name}' {why}")
+
+    def collect(self) -> "Config":
+        """From now on `unsupported` records, and `check` raises one error
+        naming every unsupported value."""
+        self.refused = []
+        return self
+
+    def unsupported(self, name: str, why: str) -> None:
+        """Field `name` has a value the model does not support (`why`):
+        an error, or recorded while collecting (the parse goes on with the
+        supported value)."""
+        if self.refused is None:
+            raise self.fail(name, why)
+        self.refused.append((name, why))
+
+    def check(self) -> None:
+        """One error naming every unsupported value recorded."""
+        if self.refused:
+            # A field two layer kinds read is named once.
+            refused = list(dict.fromkeys(self.refused))
+            fields = "; ".join(f"field '{name}' {why}"
+                               for name, why in refused)
+            count = len(refused)
+            raise ConfigError(
+                f"{self.family} config: {fields}" if count == 1 else
+                f"{self.family} config: {count} unsupported fields: {fields}")
 
     def _bounded(self, name: str, value: Any, minimum, above: bool) -> Any:
         """`value` (a number or a LongInteger) if it is >= `minimum` (>

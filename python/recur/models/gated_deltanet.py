@@ -103,7 +103,7 @@ def parse(config: Config) -> GatedDeltaNetConfig:
                           f"({c.num_key_heads}) must divide "
                           f"linear_num_value_heads ({c.num_value_heads})")
     if config.text("hidden_act", "silu") != "silu":
-        raise config.fail("hidden_act", "is not supported (only \"silu\")")
+        config.unsupported("hidden_act", "is not supported (only \"silu\")")
     return c
 
 

@@ -128,20 +128,20 @@ def check_common(config: Config) -> None:
     """The fields GLA and RetNet read alike: options outside the block's
     math are rejected."""
     if config.fields.get("feature_map") is not None:
-        raise config.fail("feature_map", "is not supported (only null)")
+        config.unsupported("feature_map", "is not supported (only null)")
     if config.text("attn_mode", "chunk") not in MODES:
         raise config.fail("attn_mode", f"must be one of {', '.join(MODES)}")
     if config.text("hidden_act", "swish") not in ("swish", "silu"):
-        raise config.fail("hidden_act", "is not supported (only \"swish\", "
-                          "the output gate's activation)")
+        config.unsupported("hidden_act", "is not supported (only \"swish\", "
+                           "the output gate's activation)")
     if not config.boolean("elementwise_affine", True):
-        raise config.fail("elementwise_affine", "false is not supported")
+        config.unsupported("elementwise_affine", "false is not supported")
     if config.fields.get("attn") is not None:
         raise config.fail("attn", "(hybrid softmax-attention layers) is not "
                           "supported")
     if config.fields.get("attnres_block_size") is not None:
-        raise config.fail("attnres_block_size", "is not supported (only "
-                          "null)")
+        config.unsupported("attnres_block_size", "is not supported (only "
+                           "null)")
 
 
 def parse(config: Config) -> GLAConfig:

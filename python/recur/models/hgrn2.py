@@ -95,20 +95,20 @@ def parse(config: Config) -> HGRN2Config:
         raise config.fail("expand_ratio", f"({ratio}) gives {heads} heads, "
                           f"which do not divide hidden_size ({hidden})")
     if config.boolean("use_lower_bound", True):
-        raise config.fail("use_lower_bound", "true is not supported (the "
-                          "model-level lower bounds of the forget gates); "
-                          "only false")
+        config.unsupported("use_lower_bound", "true is not supported (the "
+                           "model-level lower bounds of the forget gates); "
+                           "only false")
     if config.text("attn_mode", "chunk") not in gla.MODES:
         raise config.fail("attn_mode",
                           f"must be one of {', '.join(gla.MODES)}")
     if not config.boolean("elementwise_affine", True):
-        raise config.fail("elementwise_affine", "false is not supported")
+        config.unsupported("elementwise_affine", "false is not supported")
     if config.fields.get("attn") is not None:
         raise config.fail("attn", "(hybrid softmax-attention layers) is not "
                           "supported")
     if config.fields.get("attnres_block_size") is not None:
-        raise config.fail("attnres_block_size", "is not supported (only "
-                          "null)")
+        config.unsupported("attnres_block_size", "is not supported (only "
+                           "null)")
     return HGRN2Config(
         hidden_size=hidden, num_heads=heads, expand_ratio=ratio,
         use_short_conv=config.boolean("use_short_conv", False),

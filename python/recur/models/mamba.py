@@ -106,9 +106,9 @@ def parse(config: Config) -> MambaConfig:
         use_bias=config.boolean("use_bias", False),
         use_conv_bias=config.boolean("use_conv_bias", True))
     if config.text("hidden_act", "silu") != "silu":
-        raise config.fail("hidden_act", "is not supported (only \"silu\")")
+        config.unsupported("hidden_act", "is not supported (only \"silu\")")
     if not config.boolean("rms_norm", True):
-        raise config.fail("rms_norm", "false is not supported")
+        config.unsupported("rms_norm", "false is not supported")
     return c
 
 

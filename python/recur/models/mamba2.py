@@ -104,9 +104,9 @@ def parse(config: Config) -> Mamba2Config:
         raise config.fail("n_groups", f"({c.n_groups}) must divide "
                           f"num_heads ({c.num_heads})")
     if config.text("hidden_act", "silu") != "silu":
-        raise config.fail("hidden_act", "is not supported (only \"silu\")")
+        config.unsupported("hidden_act", "is not supported (only \"silu\")")
     if not config.boolean("rms_norm", True):
-        raise config.fail("rms_norm", "false is not supported")
+        config.unsupported("rms_norm", "false is not supported")
     check_time_step_limit(config, "time_step_limit")
     return c
 
@@ -115,7 +115,7 @@ def check_time_step_limit(config: Config, field: str) -> None:
     """The clamp of dt in `field` (Mamba-2 and Nemotron-H): only none."""
     limit = config.fields.get(field, [0.0, float("inf")])
     if not isinstance(limit, list) or limit != [0.0, float("inf")]:
-        raise config.fail(field, "other than [0, inf] is not supported")
+        config.unsupported(field, "other than [0, inf] is not supported")
 
 
 # For stacks (builder.py): where a layer's weights are in the checkpoint,

@@ -90,9 +90,9 @@ def parse(config: Config) -> MinGRUConfig:
             "proj_out", f"false needs int(hidden_size x expansion_factor) "
             f"({intermediate}) to equal hidden_size ({hidden})")
     if config.boolean("use_lstm", False):
-        raise config.fail("use_lstm", "true (minLSTM) is not supported")
+        config.unsupported("use_lstm", "true (minLSTM) is not supported")
     if config.boolean("enable_conv", False):
-        raise config.fail("enable_conv", "true is not supported")
+        config.unsupported("enable_conv", "true is not supported")
     return MinGRUConfig(
         hidden_size=hidden, intermediate=intermediate, proj_out=proj_out,
         rms_norm_eps=config.number("rms_norm_eps", F32_EPS))

@@ -246,6 +246,6 @@ def unstack_experts(weights: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
     return out
 
 
-__all__ = ["MLPConfig", "GatedMLPConfig", "MoEConfig", "ACTIVATIONS", "STACKED",
-           "weight_shapes", "matrix_weights", "random_weights", "emit",
+__all__ = ["MLPConfig", "GatedMLPConfig", "MoEConfig", "ACTIVATIONS",
+           "STACKED", "weight_shapes", "matrix_weights", "random_weights", "emit",
            "reference", "unstack_experts"]

@@ -128,11 +128,11 @@ def _mamba(config: Config, hidden: int, eps: float) -> Mamba2Config:
                           f"({c.n_groups}) must divide mamba_num_heads "
                           f"({c.num_heads})")
     if config.text("mamba_hidden_act", "silu") != "silu":
-        raise config.fail("mamba_hidden_act", "is not supported (only "
-                          "\"silu\")")
+        config.unsupported("mamba_hidden_act", "is not supported (only "
+                           "\"silu\")")
     if config.boolean("mamba_proj_bias", False):
-        raise config.fail("mamba_proj_bias", "true is not supported (the "
-                          "Mamba projections' biases follow use_bias)")
+        config.unsupported("mamba_proj_bias", "true is not supported (the "
+                           "Mamba projections' biases follow use_bias)")
     mamba2.check_time_step_limit(
         config, _legacy(config, "time_step_limit", "mamba_dt_limit"))
     return c

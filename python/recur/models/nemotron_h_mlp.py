@@ -43,8 +43,8 @@ class NemotronHMLPConfig:
 def parse(config: Config) -> NemotronHMLPConfig:
     """The layer's fields, checked; a ConfigError names the bad one."""
     if config.text("mlp_hidden_act", "relu2") != "relu2":
-        raise config.fail("mlp_hidden_act", "is not supported (only "
-                          "\"relu2\")")
+        config.unsupported("mlp_hidden_act", "is not supported (only "
+                           "\"relu2\")")
     return NemotronHMLPConfig(
         mlp=MLPConfig(hidden_size=config.integer("hidden_size"),
                       intermediate_size=config.integer("intermediate_size",

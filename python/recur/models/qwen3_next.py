@@ -81,7 +81,7 @@ def layers(config: Config, count: int) -> List[builder.Layer]:
     types = layer_types(config, count)
     hidden = config.integer("hidden_size")
     if config.text("hidden_act", "silu") != "silu":
-        raise config.fail("hidden_act", "is not supported (only \"silu\")")
+        config.unsupported("hidden_act", "is not supported (only \"silu\")")
     mixers = {}
     if LINEAR in types:
         mixers[LINEAR] = (gated_deltanet, gated_deltanet.parse(config))

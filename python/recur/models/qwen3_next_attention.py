@@ -82,7 +82,7 @@ def parse(config: Config) -> Qwen3NextAttentionConfig:
                           f"dims of head_dim {head_dim}; the rotary "
                           "embedding needs an even number, at least 2")
     if config.fields.get("rope_scaling") is not None:
-        raise config.fail("rope_scaling", "is not supported (only null)")
+        config.unsupported("rope_scaling", "is not supported (only null)")
     return Qwen3NextAttentionConfig(
         hidden_size=config.integer("hidden_size"), num_heads=heads,
         num_kv_heads=kv_heads, head_dim=head_dim, rotary_dim=rotary,

@@ -98,8 +98,8 @@ def parse(config: Config) -> RecurrentGemmaConfig:
                           f"({c.lru_width})")
     activation = config.text("hidden_activation", "gelu_pytorch_tanh")
     if activation != "gelu_pytorch_tanh":
-        raise config.fail("hidden_activation", "is not supported (only "
-                          "\"gelu_pytorch_tanh\")")
+        config.unsupported("hidden_activation", "is not supported (only "
+                           "\"gelu_pytorch_tanh\")")
     if "recurrent" not in read_block_types(config, list(BLOCK_TYPES[:1])):
         raise config.fail("block_types", "has no \"recurrent\" block")
     return c

@@ -98,8 +98,8 @@ def rope_fields(config: Config, factor: float = 0.5):
         return theta, factor, factor_field
     params = config.section("rope_parameters", ROPE_FIELDS)
     if params.text("rope_parameters.rope_type", "default") != "default":
-        raise config.fail("rope_parameters", "with a rope_type other than "
-                          "\"default\" is not supported")
+        config.unsupported("rope_parameters", "with a rope_type other than "
+                           "\"default\" is not supported")
     theta = params.number("rope_parameters.rope_theta", theta)
     if "rope_parameters.partial_rotary_factor" in params.fields:
         factor_field = "rope_parameters.partial_rotary_factor"

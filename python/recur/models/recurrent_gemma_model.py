@@ -50,8 +50,8 @@ def layers(config: Config, count: int) -> List[builder.Layer]:
 def embedding_scale(config: Config) -> float:
     """sqrt(hidden_size) in bf16 (the modeling code's normalizer)."""
     if not config.boolean("embeddings_scale_by_sqrt_dim", True):
-        raise config.fail("embeddings_scale_by_sqrt_dim", "false is not "
-                          "supported (the modeling code always scales)")
+        config.unsupported("embeddings_scale_by_sqrt_dim", "false is not "
+                           "supported (the modeling code always scales)")
     hidden = config.integer("hidden_size")
     return float(ref.round_to_dtype(np.array(hidden ** 0.5), "bf16"))
 

@@ -97,6 +97,7 @@ def parse(config: Config, family: str, all_logits: bool = False
     """The whole model of `family` (a key of FAMILY_MODULES) that
     `config` describes; a ConfigError names a bad field."""
     module = FAMILY_MODULES[family]
+    config.collect()
     model_type = config.text("model_type", family)
     if model_type != family:
         raise config.fail("model_type", f"is {model_type!r}, not the "
@@ -116,12 +117,15 @@ def parse(config: Config, family: str, all_logits: bool = False
     if dtype not in WEIGHT_DTYPES:
         raise config.fail(dtype_field, f"is {dtype!r}; expected one of "
                           f"{', '.join(sorted(WEIGHT_DTYPES))}")
-    scale = getattr(module, "embedding_scale", None)
-    cap = getattr(module, "logits_soft_cap", None)
+    scale = module.embedding_scale(config) \
+        if hasattr(module, "embedding_scale") else 1.0
+    cap = module.logits_soft_cap(config) \
+        if hasattr(module, "logits_soft_cap") else None
+    # Every unsupported value at once.
+    config.check()
     return WholeModel(
         family=module, stack=stack, ignored=config.ignored,
-        embedding_scale=scale(config) if scale else 1.0,
-        soft_cap=cap(config) if cap else None,
+        embedding_scale=scale, soft_cap=cap,
         vocab_size=config.integer("vocab_size"),
         tied=config.boolean("tie_word_embeddings", module.TIED_BY_DEFAULT),
         all_logits=all_logits, weight_dtype=WEIGHT_DTYPES[dtype])
