@@ -1,5 +1,5 @@
 # The HGRN2 block from config.json (python/recur/models/hgrn2.py, after
-# flash-linear-attention's HGRN2Attention, the lower-bound-free form)
+# flash-linear-attention's HGRN2Attention)
 # compiled and run against its float64 NumPy reference (a token loop
 # written from fla's layer): the example config (expand_ratio 16: 4 heads of
 # forget dim 16, input dim 16); an odd one (num_heads 3, expand_ratio null:
@@ -8,8 +8,10 @@
 # 5 and input dim 6). Weights go through a safetensors
 # file, initial states are random, a prefill followed by single-token steps
 # equals one call, and a stack of 2 layers of the odd config matches the
-# layers' references chained. Bad configs give one message naming the
-# field.
+# layers' references chained. With use_lower_bound (fla's default): the
+# block with its bound as an input, and stacks of all 3 and of the first 2
+# of 3 layers, each layer's bound computed from model.lower_bounds (the
+# first layer's 0). Bad configs give one message naming the field.
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t %recur_src
 
@@ -25,6 +27,8 @@ BASE = {"use_lower_bound": False}
 ODD = {**BASE, "hidden_size": 24, "num_heads": 3, "expand_ratio": None,
        "use_short_conv": True, "conv_size": 3, "norm_eps": 1e-5}
 UNEVEN = {**BASE, "hidden_size": 24, "expand_ratio": 5}
+LOWER = {**UNEVEN, "use_lower_bound": True, "num_hidden_layers": 3,
+         "use_short_conv": True}
 
 
 def bad_configs():
@@ -39,8 +43,8 @@ def bad_configs():
          "heads, which do not divide hidden_size (30)"),
         ({**UNEVEN, "expand_ratio": 64}, "field 'expand_ratio' (64) must be "
          "<= hidden_size (24)"),
-        ({k: v for k, v in UNEVEN.items() if k != "use_lower_bound"},
-         "field 'use_lower_bound' true is not supported"),
+        ({**LOWER, "num_hidden_layers": 0},
+         "field 'num_hidden_layers' must be >= 1"),
         ({**UNEVEN, "attn_mode": "parallel"}, "field 'attn_mode' must be one "
          "of"),
         ({**UNEVEN, "elementwise_affine": False},
@@ -64,6 +68,13 @@ def main():
     assert (uneven.num_heads, uneven.head_i_dim) == (4, 6), uneven
     checks.check_block(hgrn2, uneven, "hgrn2.uneven", WORK, rand)
     checks.check_stack(hgrn2, odd, 2, "hgrn2.stack", WORK, rand)
+    lower = hgrn2.parse(Config(LOWER, "hgrn2", hgrn2.KNOWN))
+    assert lower.use_lower_bound
+    checks.check_block(hgrn2, lower, "hgrn2.lower_bound", WORK, rand)
+    checks.check_stack(hgrn2, lower, 3, "hgrn2.lower_bound_stack", WORK,
+                       rand)
+    checks.check_stack(hgrn2, lower, 2, "hgrn2.lower_bound_first_2", WORK,
+                       rand)
     bad_configs()
     print("model blocks hgrn2: OK")
 

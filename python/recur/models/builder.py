@@ -45,6 +45,15 @@ functions take a list of (family, config), one per layer (the layers'
 prefixes, pre-norms and `norm_eps` their own, `hidden_size` shared);
 `build_stack` is the list of `layers` times (family, c).
 
+A family may also have model-level weights that its layers read through
+per-layer inputs (HGRN2's lower bounds): `model_weights(c)` (checkpoint
+name -> shape, beside the layers' weights), `layer_inputs(c)` (input ->
+shape: what a block takes as arguments and a layer function as its last
+arguments), and `emit_layer_inputs(f, c, w, layer)` /
+`reference_layer_inputs(c, weights, layer)`, which compute layer `layer`'s
+inputs from them; the inputs reach the family's emit and reference among
+its weights.
+
 A whole model's layer may also have an MLP sublayer (a `Layer` with
 `mlp`, a config of mlp.py), after its mixer:
 
@@ -150,6 +159,8 @@ def _block_function(f, family, c, time) -> None:
     x = f.arg("hidden_states", (None, time, c.hidden_size))
     w = {weight: f.arg(arg_name(weight), shape, checkpoint_name=weight)
          for weight, shape in family.weight_shapes(c).items()}
+    w.update({name: f.arg(name, shape)
+              for name, shape in layer_inputs(family, c).items()})
     states = [state_arg(f, state, shape)
               for state, shape in family.state_shapes(c).items()]
     out, *next_states = family.emit(f, c, x, w, *states)
@@ -179,9 +190,27 @@ def stack_layers(family, c, layers: int) -> List[tuple]:
     return [(family, c)] * layers
 
 
+def layer_inputs(family, c) -> Dict[str, tuple]:
+    """Input -> shape of what a layer of `family` takes beyond its weights
+    and states (computed from model-level weights)."""
+    inputs = getattr(family, "layer_inputs", None)
+    return inputs(c) if inputs else {}
+
+
 def layers_weight_shapes(layers) -> Dict[str, tuple]:
     """Checkpoint name -> shape of every weight of the stack of `layers`
-    ((family, config) per layer)."""
+    ((family, config) per layer): the layers', then the families'
+    model-level ones."""
+    shapes = _layers_own_weight_shapes(layers)
+    for family, c, _ in as_layers(layers):
+        model = getattr(family, "model_weights", None)
+        shapes.update(model(c) if model else {})
+    return shapes
+
+
+def _layers_own_weight_shapes(layers) -> Dict[str, tuple]:
+    """Checkpoint name -> shape of the weights under the layers'
+    prefixes."""
     shapes = {}
     for layer, (family, c, mlp) in enumerate(as_layers(layers)):
         prefix = layer_prefix(family, layer)
@@ -309,7 +338,7 @@ def _layer_function(f, layer: Layer, time, weight_dtype: str):
     h = f.arg("hidden_states", (None, time, c.hidden_size))
     w = _widened(f, layer, {
         weight: f.arg(arg_name(weight), shape, weight_dtype)
-        for weight, shape in layers_weight_shapes([layer]).items()},
+        for weight, shape in _layers_own_weight_shapes([layer]).items()},
         weight_dtype)
     states = {state: state_arg(f, state, shape)
               for state, shape in layers_state_shapes([layer]).items()}
@@ -317,6 +346,9 @@ def _layer_function(f, layer: Layer, time, weight_dtype: str):
     into = {state: f.arg(outputs[state][0], (None, time) + shape[1:])
             for state, shape in layers_state_shapes([layer]).items()
             if outputs[state][1]}
+    mixer = layer_prefix(layer.family, 0) + layer.family.MIXER_PREFIX
+    w.update({mixer + name: f.arg(name, shape) for name, shape in
+              layer_inputs(layer.family, c).items()})
     h, next_states = emit_layers(f, [layer], h, w, states, in_place=True)
     f.ret(h, "out")
     for (state, arg), value in zip(states.items(), next_states):
@@ -334,7 +366,7 @@ def emit_layer_calls(f, layers, functions, h, w, states):
         family, c = layer.family, layer.c
         first, prefix = layer_prefix(family, 0), layer_prefix(family, index)
         suffixes = [weight[len(first):]
-                    for weight in layers_weight_shapes([layer])]
+                    for weight in _layers_own_weight_shapes([layer])]
         layer_w = [w[prefix + suffix] for suffix in suffixes]
         layer_states = [states[f"layers_{index}_{state}"]
                         for state in family.state_shapes(c)]
@@ -343,8 +375,11 @@ def emit_layer_calls(f, layers, functions, h, w, states):
         into = [f.empty(h.shape[:2] + tuple(shape[1:]), "f32", h)
                 for state, shape in family.state_shapes(c).items()
                 if state in appended]
+        inputs = []
+        if layer_inputs(family, c):
+            inputs = list(family.emit_layer_inputs(f, c, w, index).values())
         h, *layer_next = f.call(function, [h] + layer_w + layer_states +
-                                into)
+                                into + inputs)
         next_states += layer_next
     return h, next_states
 
@@ -411,9 +446,11 @@ def layers_reference(layers, weights: Dict[str, np.ndarray], x: np.ndarray,
             return ref.rms_norm(h, norm, c.norm_eps)
 
         names = [f"layers_{layer}_{state}" for state in family.state_shapes(c)]
+        mixer = _under(weights, prefix + family.MIXER_PREFIX)
+        if layer_inputs(family, c):
+            mixer.update(family.reference_layer_inputs(c, weights, layer))
         mixed, *layer_next = family.reference(
-            c, _under(weights, prefix + family.MIXER_PREFIX),
-            normed(family.PRE_NORM), *[states[n] for n in names])
+            c, mixer, normed(family.PRE_NORM), *[states[n] for n in names])
         h = h + mixed
         if mlp is not None:
             h = h + mlps.reference(mlp, _under(weights,
@@ -449,6 +486,9 @@ def random_layers_weights(layers, rand) -> Dict[str, np.ndarray]:
         if mlp is not None:
             for leaf, value in mlps.random_weights(mlp, rand).items():
                 w[prefix + family.MLP_PREFIX + leaf] = value
+    for name, shape in layers_weight_shapes(layers).items():
+        if name not in w:          # the model-level weights
+            w[name] = random_weight(rand, name, shape)
     assert set(w) == set(layers_weight_shapes(layers))
     return w
 

@@ -118,6 +118,9 @@ def check_block(family, c, label: str, work: str, rand,
     path = os.path.join(directory, "weights.safetensors")
     safetensors.save(path, family.random_weights(c, rand))
     weights = safetensors.load(path)
+    # The inputs a stack computes for its layers (HGRN2's lower bound).
+    weights.update({name: rand.uniform(shape, 0.0, 0.9) for name, shape in
+                    builder.layer_inputs(family, c).items()})
     x = rand.normal((batch, time, c.hidden_size))
     states = random_states(rand, family.state_shapes(c), batch, sizes)
     out, *next_states = family.reference(c, weights, x, *states.values())

@@ -16,10 +16,16 @@ set), forget_dim = H e, per token:
     out      = o_proj(rms_norm(o) * g_norm.weight)  (the norm over all d)
 
 The recurrence is recur.linear_attention with a `key` gate (docs/ops.md).
-fla's model also lifts the forget gate of layers after the first by a
-model-level lower bound (use_lower_bound, the parameter model.lower_bounds);
-the block is the lower-bound-free form, and configs with use_lower_bound
-true are rejected. The states are the recurrent state [B, H, e, d / H]
+With use_lower_bound (fla's default), the model lifts each layer's forget
+gate by a lower bound: from the parameter model.lower_bounds [L, forget_dim]
+(L = num_hidden_layers), p = softmax over the layers, and layer l's bound
+lb_l = p_1 + ... + p_l (0 for the first layer), then
+
+    g = log(lb + (1 - lb) sigmoid(f));  k = 1 - exp(g)
+
+(for lb = 0 this is the form above). A block takes its bound as the input
+`lower_bound` [forget_dim] (layer_inputs); a stack or a whole model reads
+model.lower_bounds (model_weights) and computes each layer's. The states are the recurrent state [B, H, e, d / H]
 (the transpose of fla's state_v_first [B, H, d / H, e]) and, with
 use_short_conv, the conv states of q, f and i, each [B, conv_size - 1,
 channels] (fla keeps [B, channels, conv_size]); builder.py writes the
@@ -63,6 +69,8 @@ class HGRN2Config:
     use_short_conv: bool = False
     conv_size: int = 4
     norm_eps: float = 1e-6
+    use_lower_bound: bool = False
+    num_layers: int = 24            # num_hidden_layers (the bounds' rows)
 
     @property
     def forget_dim(self) -> int:
@@ -94,10 +102,6 @@ def parse(config: Config) -> HGRN2Config:
     if hidden % heads:
         raise config.fail("expand_ratio", f"({ratio}) gives {heads} heads, "
                           f"which do not divide hidden_size ({hidden})")
-    if config.boolean("use_lower_bound", True):
-        config.unsupported("use_lower_bound", "true is not supported (the "
-                           "model-level lower bounds of the forget gates); "
-                           "only false")
     if config.text("attn_mode", "chunk") not in gla.MODES:
         raise config.fail("attn_mode",
                           f"must be one of {', '.join(gla.MODES)}")
@@ -113,7 +117,9 @@ def parse(config: Config) -> HGRN2Config:
         hidden_size=hidden, num_heads=heads, expand_ratio=ratio,
         use_short_conv=config.boolean("use_short_conv", False),
         conv_size=config.integer("conv_size", 4),
-        norm_eps=config.number("norm_eps", 1e-6))
+        norm_eps=config.number("norm_eps", 1e-6),
+        use_lower_bound=config.boolean("use_lower_bound", True),
+        num_layers=config.integer("num_hidden_layers", 24))
 
 
 # For stacks (builder.py): where a layer's weights are in the checkpoint,
@@ -155,6 +161,46 @@ def state_shapes(c: HGRN2Config) -> Dict[str, tuple]:
     return shapes
 
 
+LOWER_BOUNDS = "model.lower_bounds"
+
+
+def layer_inputs(c: HGRN2Config) -> Dict[str, tuple]:
+    """The inputs a layer takes besides its weights and states: its lower
+    bound, computed by the stack (use_lower_bound)."""
+    return {"lower_bound": (c.forget_dim,)} if c.use_lower_bound else {}
+
+
+def model_weights(c: HGRN2Config) -> Dict[str, tuple]:
+    """The model-level weights a stack of these layers reads."""
+    return {LOWER_BOUNDS: (c.num_layers, c.forget_dim)} \
+        if c.use_lower_bound else {}
+
+
+def emit_layer_inputs(f, c: HGRN2Config, w, layer: int):
+    """Layer `layer`'s inputs from the model-level weights `w`: its lower
+    bound, the sum of the layers' softmax (over the layers, per channel)
+    from the second layer to it."""
+    if not c.use_lower_bound:
+        return {}
+    exp = f.transpose(f.map(expr.exp, w[LOWER_BOUNDS]))    # [forget, L]
+    total = f.sum(lambda a: a, exp)
+    if layer == 0:
+        return {"lower_bound": f.full((c.forget_dim,), 0.0)}
+    below = f.sum(lambda a: a, f.slice_last(exp, 1, layer))
+    return {"lower_bound": f.map(lambda a, z: a / z, below, total)}
+
+
+def reference_layer_inputs(c: HGRN2Config, weights, layer: int):
+    """emit_layer_inputs in float64 (fla's softmax, cumsum less the first
+    row)."""
+    if not c.use_lower_bound:
+        return {}
+    bounds = ref.to_float64(weights[LOWER_BOUNDS])
+    p = np.exp(bounds - bounds.max(axis=0))
+    p /= p.sum(axis=0)
+    return {"lower_bound": (np.cumsum(p, axis=0) - p[0])[layer]}
+
+
 def random_weights(c: HGRN2Config, rand) -> Dict[str, np.ndarray]:
     """Weights for tests and examples (the defaults of random_weight)."""
     return {name: builder.random_weight(rand, name, shape)
@@ -178,7 +224,12 @@ def emit(f, c: HGRN2Config, x, w, state, *conv_states):
         projected = convolved
     q, forget, i = (f.split_heads(value, c.num_heads) for value in projected)
     q = f.map(expr.silu, q)
-    g = f.map(expr.log_sigmoid, forget)
+    if c.use_lower_bound:
+        bound = f.split_heads(w["lower_bound"], c.num_heads)     # [H, e]
+        g = f.map(lambda a, b: expr.log(b + (1.0 - b) * expr.sigmoid(a)),
+                  forget, bound)
+    else:
+        g = f.map(expr.log_sigmoid, forget)
     k = f.map(lambda a: 1.0 - expr.exp(a), g)
     o, state_next = f.linear_attention(q, k, i, g=g, gate_kind="key",
                                        h0=state,
@@ -209,7 +260,13 @@ def reference(c: HGRN2Config, weights: Dict[str, np.ndarray], x: np.ndarray,
             conv_next.append(conv_state)
         q, fg, i = out
     q = ref.silu(q).reshape(batch, time, heads, e)
-    g = ref.log_sigmoid(fg)
+    if c.use_lower_bound:
+        # fla: the first layer's (bound 0) log_sigmoid, the others' bound.
+        bound = w["lower_bound"]
+        g = ref.log_sigmoid(fg) if not bound.any() else \
+            np.log(bound + (1.0 - bound) * ref.sigmoid(fg))
+    else:
+        g = ref.log_sigmoid(fg)
     k = (1.0 - np.exp(g)).reshape(batch, time, heads, e)
     g = g.reshape(batch, time, heads, e)
     i = i.reshape(batch, time, heads, p)
@@ -227,4 +284,6 @@ def reference(c: HGRN2Config, weights: Dict[str, np.ndarray], x: np.ndarray,
 
 
 __all__ = ["FAMILY", "KNOWN", "HGRN2Config", "parse", "weight_shapes",
-           "state_shapes", "random_weights", "emit", "reference"]
+           "state_shapes", "layer_inputs", "model_weights",
+           "emit_layer_inputs", "reference_layer_inputs", "random_weights",
+           "emit", "reference"]
