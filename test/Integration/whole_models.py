@@ -1,15 +1,17 @@
 # Execution test of whole models (python3 -m recur.models build MODEL_DIR:
 # token ids in, logits out) against the float64 reference, for Mamba (tied
 # embeddings, the default of its config class), Mamba-2 (an lm_head of its
-# own) and Qwen3-Next (Gated DeltaNet and gated attention layers as the
-# interval of full_attention_interval lays them out, a mixture of experts
-# with a shared expert, top-k routing and renormalized weights, a dense
-# SwiGLU layer from mlp_only_layers) and RecurrentGemma (recurrent and
+# own) and Qwen3-Next (Gated DeltaNet and gated attention layers as
+# layer_types lays them out, or, without it, full_attention_interval; a
+# mixture of experts with a shared expert, top-k routing and renormalized
+# weights; a dense SwiGLU layer from mlp_only_layers) and RecurrentGemma (recurrent and
 # local attention layers as block_types lays them out, the window shorter
 # than prompt and generation, GeGLU MLP blocks with biases, embeddings
 # scaled by sqrt(d) in bf16, logits soft-capped, a tied lm_head) and
 # Nemotron-H (Mamba-2, attention and squared-ReLU MLP layers of its
-# pattern, bf16 weights), each from a checkpoint directory's
+# pattern, bf16 weights) and fla's GLA, RetNet and HGRN2 (SwiGLU MLPs of
+# fla's default width; HGRN2's forget gates lifted by the model's lower
+# bounds), each from a checkpoint directory's
 # config.json in the published format: the prefill's logits of the last
 # position, the logits of every position (--all-logits), greedy generation
 # through the step function (the attention layers' KV caches growing)
@@ -41,7 +43,10 @@ EXAMPLES = {"mamba": ("mamba-tiny.json", True),
             "mamba2": ("mamba2-tiny.json", False),
             "nemotron_h": ("nemotron_h_model-tiny.json", False),
             "qwen3_next": ("qwen3_next-tiny.json", False),
-            "recurrent_gemma": ("recurrent_gemma_hybrid-tiny.json", True)}
+            "recurrent_gemma": ("recurrent_gemma_hybrid-tiny.json", True),
+            "gla": ("gla-tiny.json", False),
+            "retnet": ("retnet-tiny.json", False),
+            "hgrn2": ("hgrn2_model-tiny.json", False)}
 
 
 def build(model_dir: str, output: str, *flags) -> None:
@@ -130,7 +135,26 @@ def test_family(family: str, workdir: str, rand: Inputs,
                          "vocabulary")
 
 
+def interval_layout() -> None:
+    """Without layer_types, every full_attention_interval-th Qwen3-Next
+    layer is attention."""
+    with open(os.path.join(CONFIGS, EXAMPLES["qwen3_next"][0])) as f:
+        fields = json.load(f)
+    del fields["layer_types"]
+    fields.update(num_hidden_layers=8, full_attention_interval=4,
+                  mlp_only_layers=[])
+    module = whole.FAMILY_MODULES["qwen3_next"]
+    m = whole.parse(Config(fields, "qwen3_next", module.KNOWN),
+                    "qwen3_next")
+    kinds = "".join("F" if layer.family.FAMILY == "qwen3_next_attention"
+                    else "L" for layer in m.stack)
+    if kinds != "LLLFLLLF":
+        raise SystemExit(f"full_attention_interval 4 laid out {kinds}")
+    print(f"ok full_attention_interval 4: {kinds}")
+
+
 def main(workdir: str) -> None:
+    interval_layout()
     rand = Inputs(seed=23)
     for family in sorted(whole.FAMILY_MODULES):
         test_family(family, workdir, rand)

@@ -128,6 +128,10 @@ LAYERS_PREFIX = "model.layers"
 MIXER_PREFIX = "attn."
 PRE_NORM = "attn_norm.weight"
 PRE_NORM_OFFSET = 0.0
+# A whole model's layer: its MLP sublayer (fla_models.py) and that one's
+# pre-norm.
+MLP_PREFIX = "mlp."
+MLP_NORM = "mlp_norm.weight"
 
 # The projections (and short convs) in the order of the conv states.
 PROJECTIONS = ("q", "f", "i")

@@ -104,6 +104,9 @@ PUBLISHED: Dict[str, Dict[str, tuple]] = {
         "expand_k": (0.5, "fla-hub/gla-1.3B-100B"),
         "expand_v": (1, "fla-hub/gla-1.3B-100B"),
         "conv_size": (4, "fla's default"),
+        # The whole model's MLP (fla's GatedMLP at hidden_size 2048).
+        "intermediate_size": (5632, "fla's default at hidden_size 2048"),
+        "hidden_ratio": (4, "fla's default"),
     },
     "retnet": {
         "hidden_size": (2048, "fla-hub's 1.3B checkpoints"),
@@ -112,12 +115,18 @@ PUBLISHED: Dict[str, Dict[str, tuple]] = {
         "expand_k": (1, "fla's default"),
         "expand_v": (2, "fla's default"),
         "conv_size": (4, "fla's default"),
+        # The whole model's MLP (fla's GatedMLP at hidden_size 2048).
+        "intermediate_size": (5632, "fla's default at hidden_size 2048"),
+        "hidden_ratio": (4, "fla's default"),
     },
     "hgrn2": {
         "hidden_size": (2048, "fla-hub's 1.3B checkpoints"),
         "expand_ratio": (128, "fla's default"),
         "num_heads": (16, "2048 / 128 at fla's default"),
         "conv_size": (4, "fla's default"),
+        # The whole model's MLP (fla's GatedMLP at hidden_size 2048).
+        "intermediate_size": (5632, "fla's default at hidden_size 2048"),
+        "hidden_ratio": (4, "fla's default"),
     },
     "rwkv6": {
         "hidden_size": (4096, "RWKV/v6-Finch-7B-HF"),

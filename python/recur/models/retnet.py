@@ -109,6 +109,10 @@ LAYERS_PREFIX = "model.layers"
 MIXER_PREFIX = "attn."
 PRE_NORM = "attn_norm.weight"
 PRE_NORM_OFFSET = 0.0
+# A whole model's layer: its MLP sublayer (fla_models.py) and that one's
+# pre-norm.
+MLP_PREFIX = "mlp."
+MLP_NORM = "mlp_norm.weight"
 
 
 def weight_shapes(c: RetNetConfig) -> Dict[str, tuple]:

@@ -34,8 +34,8 @@ import numpy as np
 
 from .. import expr, pieces, reference as ref
 from ..model import Module
-from . import (builder, mamba, mamba2, mlp, nemotron_h_model, qwen3_next,
-               recurrent_gemma_model)
+from . import (builder, fla_models, mamba, mamba2, mlp, nemotron_h_model,
+               qwen3_next, recurrent_gemma_model)
 from .config import Config, ConfigError, read_json
 
 # The families with whole models, by model_type: each names its token
@@ -49,7 +49,7 @@ from .config import Config, ConfigError, read_json
 # cap tanh(logits / cap)).
 FAMILY_MODULES = {module.MODEL_TYPE: module
                   for module in (mamba, mamba2, nemotron_h_model, qwen3_next,
-                                 recurrent_gemma_model)}
+                                 recurrent_gemma_model, *fla_models.MODELS)}
 LM_HEAD = "lm_head.weight"
 # The checkpoint dtypes (a config's `torch_dtype`, or `dtype` in newer
 # ones) and the weights' element type in the description.
@@ -266,8 +266,12 @@ def random_weights(m: WholeModel, rand) -> Dict[str, np.ndarray]:
     the layers' (builder.random_layers_weights), embeddings of small rows
     (0.1 a element after the family's scale: a tied lm_head would otherwise
     pick the input token again, its own row outweighing what the layers
-    add), a final norm near 1."""
+    add), small biases, a final norm near 1."""
     w = builder.random_layers_weights(m.stack, rand)
+    # Small biases, as trained ones are: the blocks' test weights have
+    # biases of unit scale, which across layers push every token to one.
+    w = {name: value * 0.05 if name.endswith("bias") else value
+         for name, value in w.items()}
     w[m.embedding] = rand.normal((m.vocab_size, m.hidden_size),
                                  scale=0.1 / m.embedding_scale)
     w[m.final_norm] = rand.uniform((m.hidden_size,), 0.8, 1.2) - \
