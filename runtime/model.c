@@ -40,6 +40,26 @@ int64_t recur_buffer_elements(const recur_buffer_info *buffer,
   return count;
 }
 
+int64_t recur_weights_bytes(const recur_function_info *function) {
+  int64_t total = 0;
+  for (int i = 0; i < function->buffer_count; ++i) {
+    const recur_buffer_info *buffer = &function->buffers[i];
+    if (buffer->is_output || !buffer->checkpoint_name)
+      continue;
+    int64_t count = 1;
+    for (int d = 0; d < buffer->rank; ++d) {
+      if (buffer->shape[d] < 0)
+        return -1;
+      count *= buffer->shape[d];
+    }
+    size_t bytes = recur_dtype_bytes(buffer->dtype);
+    if (!bytes)
+      return -1;
+    total += count * (int64_t)bytes;
+  }
+  return total;
+}
+
 int recur_find_buffer(const recur_function_info *function, const char *name) {
   for (int i = 0; i < function->buffer_count; ++i)
     if (strcmp(function->buffers[i].name, name) == 0)

@@ -89,6 +89,11 @@ class Generator:
         except ConfigError as error:
             raise ConfigError(f"{model_dir}: {error}") from None
 
+    def weights_bytes(self) -> int:
+        """The weights' memory in the model's dtype (what the compiled
+        model reads)."""
+        return whole.weights_bytes(self.m)
+
     def call(self, function: str, ids: np.ndarray,
              states: Dict[str, np.ndarray]):
         """(logits of the last position [B, V], next states)."""
@@ -179,6 +184,8 @@ def main(argv=None) -> int:
         print(f"recur.run: error: {error}", file=sys.stderr)
         return 1
     print(" ".join(str(int(i)) for i in ids[0]))
+    print(f"weights: {generator.weights_bytes() / 2**20:.2f} MiB "
+          f"({generator.m.weight_dtype})", file=sys.stderr)
     steps = ids.shape[1] - 1
     print(f"prefill: {prompt.shape[1]} tokens in {prefill * 1e3:.2f} ms "
           f"({prompt.shape[1] / max(prefill, 1e-9):.1f} tokens/s); decode: "

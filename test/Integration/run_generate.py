@@ -71,6 +71,9 @@ def main(workdir: str) -> None:
         whole.zero_states(m, 1))[0].tolist()
     expect(tokens == expected, f"greedy {tokens}, the reference {expected}")
     expect("tokens/s" in err, f"no rates: {err!r}")
+    size = whole.weights_bytes(m) / 2**20
+    expect(f"weights: {size:.2f} MiB ({m.weight_dtype})" in err,
+           f"no weights' memory: {err!r}")
     print(f"ok greedy from {len(shards)} shards: {tokens}; {err}")
 
     # Seeded sampling: the same tokens twice.

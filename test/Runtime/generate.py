@@ -5,7 +5,8 @@
 # sharded checkpoint directory: greedy generation of 2 sequences equals the
 # float64 reference's tokens; seeded sampling gives the same tokens for the
 # same seed; top_k 1 is greedy whatever the temperature; a stop id ends its
-# sequence (the rest of the row -1) while the other goes on; an id outside
+# sequence (the rest of the row -1) while the other goes on; the weights'
+# memory (recur_weights_bytes) is every weight at 2 bytes; an id outside
 # the vocabulary and an invalid sampling are refused with a message.
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t %S/Inputs %recur_src %cc
@@ -24,6 +25,7 @@ from recur.testing import Inputs
 
 WORK, INPUTS, SRC, CC = sys.argv[1:5]
 TOKENS = 6
+REPORTED = ""          # the program's stderr of the last run
 
 
 def expect(condition, what):
@@ -60,6 +62,8 @@ def run(program, model_dir, prompt, temperature=0.0, top_k=0, top_p=1.0,
          ",".join(str(s) for s in stop) or "-"],
         capture_output=True, text=True)
     lines = out.stdout.splitlines()
+    global REPORTED
+    REPORTED = out.stderr
     if out.returncode:
         return out.returncode, lines[0] if lines else out.stderr, None
     rows = lines[0][len("ids:"):].split("|")
@@ -95,6 +99,11 @@ def main():
            counts == [TOKENS, TOKENS],
            f"greedy: {status} {ids} {counts}, the reference {expected}")
     print(f"ok greedy {ids.tolist()} (the reference's)")
+    # recur_weights_bytes: every weight in bf16.
+    size = 2 * sum(int(np.prod(shape))
+                   for shape in whole.weight_shapes(m).values())
+    expect(f"weights: {size} bytes" in REPORTED, f"{REPORTED!r}, {size}")
+    print(f"ok recur_weights_bytes: {size}")
 
     _, once, _ = run(program, model_dir, prompt, 1.0, 20, 0.9, seed=7)
     _, again, _ = run(program, model_dir, prompt, 1.0, 20, 0.9, seed=7)

@@ -155,6 +155,13 @@ def weight_shapes(m: WholeModel) -> Dict[str, tuple]:
     return shapes
 
 
+def weights_bytes(m: WholeModel) -> int:
+    """The bytes of the model's weights in its weight dtype."""
+    size = {"f32": 4, "bf16": 2, "f16": 2}[m.weight_dtype]
+    return size * sum(int(np.prod(shape))
+                      for shape in weight_shapes(m).values())
+
+
 def checkpoint_weights(m: WholeModel, tensors) -> Dict[str, np.ndarray]:
     """The model's weights (weight_shapes' names) from a checkpoint's
     tensors by their published names (a mixture's experts stacked); a
@@ -340,6 +347,7 @@ def generate(step, prefill, m: WholeModel, prompt: np.ndarray,
 
 
 __all__ = ["WholeModel", "ConfigError", "parse", "load", "weight_shapes",
-           "checkpoint_weights", "published_weights", "state_shapes",
+           "checkpoint_weights", "published_weights", "weights_bytes",
+           "state_shapes",
            "build", "reference", "random_weights", "zero_states", "call",
            "generate", "FAMILY_MODULES"]

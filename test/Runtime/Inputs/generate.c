@@ -47,6 +47,8 @@ int main(int argc, char **argv) {
     printf("load: %s\n", message);
     return 1;
   }
+  fprintf(stderr, "weights: %lld bytes\n",
+          (long long)recur_weights_bytes(&model_info));
   int64_t batch = atoll(argv[2]), tokens = atoll(argv[4]);
   int32_t prompt[4096], stop[64];
   int64_t length = parseIds(argv[3], prompt, 4096) / batch;

@@ -62,6 +62,11 @@ size_t recur_dtype_bytes(const char *dtype);
 int64_t recur_buffer_elements(const recur_buffer_info *buffer,
                               const int64_t *dims);
 
+/* The bytes of `function`'s weights (its inputs with a checkpoint name)
+ * in their dtypes: the memory recur_load_weights allocates for them; -1
+ * when one has a dynamic dimension or an unknown dtype. */
+int64_t recur_weights_bytes(const recur_function_info *function);
+
 /* The index of the buffer named `name`, or -1. */
 int recur_find_buffer(const recur_function_info *function, const char *name);
 
