@@ -25,6 +25,9 @@ typedef struct {
   int input[2], output[2];
   bool appended;
   float *value;
+  /* A replaced state's other buffer: a call's output, swapped with `value`
+     after it (no allocation per step). */
+  float *spare;
 } State;
 
 struct recur_generator {
@@ -37,6 +40,9 @@ struct recur_generator {
   int64_t batch, vocab, cached;
   int state_count;
   State *states;
+  /* A call's logits (kept across calls, grown as needed). */
+  float *logits_buffer;
+  int64_t logits_capacity;
 };
 
 static int findBuffer(const recur_function_info *function, const char *name,
@@ -191,9 +197,12 @@ int64_t recur_generator_vocab(const recur_generator *generator) {
 void recur_generator_free(recur_generator *generator) {
   if (!generator)
     return;
-  for (int s = 0; s < generator->state_count; ++s)
+  for (int s = 0; s < generator->state_count; ++s) {
     free(generator->states[s].value);
+    free(generator->states[s].spare);
+  }
   free(generator->states);
+  free(generator->logits_buffer);
   free(generator->weight_of[PREFILL]);
   free(generator->weight_of[STEP]);
   free(generator);
@@ -248,7 +257,12 @@ static recur_st_status call(recur_generator *g, int which,
   buffers[g->ids[which]] = (void *)(uintptr_t)ids;
   const recur_buffer_info *logitsInfo = &function->buffers[g->logits[which]];
   int64_t logitsCount = recur_buffer_elements(logitsInfo, dims);
-  float *logits = zeros(logitsCount);
+  if (logitsCount > g->logits_capacity) {
+    free(g->logits_buffer);
+    g->logits_buffer = zeros(logitsCount);
+    g->logits_capacity = g->logits_buffer ? logitsCount : 0;
+  }
+  float *logits = g->logits_buffer;
   status = logits ? RECUR_ST_OK
                   : recur_report(message, size, RECUR_ST_NO_MEMORY,
                                  "out of memory for the logits");
@@ -256,8 +270,12 @@ static recur_st_status call(recur_generator *g, int which,
   for (int s = 0; s < g->state_count && status == RECUR_ST_OK; ++s) {
     State *state = &g->states[s];
     buffers[state->input[which]] = state->value;
-    float *out = zeros(recur_buffer_elements(
-        &function->buffers[state->output[which]], dims));
+    /* A replaced state's shape is the same for every call. */
+    float *out = state->spare ? state->spare
+                              : zeros(recur_buffer_elements(
+                                    &function->buffers[state->output[which]],
+                                    dims));
+    state->spare = NULL;
     if (!out)
       status = recur_report(message, size, RECUR_ST_NO_MEMORY,
                             "out of memory for state '%s'", state->name);
@@ -284,13 +302,18 @@ static recur_st_status call(recur_generator *g, int which,
   for (int s = 0; s < g->state_count; ++s) {
     State *state = &g->states[s];
     float *out = buffers[state->output[which]];
-    if (status != RECUR_ST_OK || !out) {
-      free(out);
+    if (!state->appended && out) {
+      /* The output becomes the state (on failure it stays the spare). */
+      if (status == RECUR_ST_OK) {
+        state->spare = state->value;
+        state->value = out;
+      } else {
+        state->spare = out;
+      }
       continue;
     }
-    if (!state->appended) {
-      free(state->value);
-      state->value = out;
+    if (status != RECUR_ST_OK || !out) {
+      free(out);
       continue;
     }
     /* [B, S, rest] followed by [B, time, rest] along dimension 1. */
@@ -318,7 +341,6 @@ static recur_st_status call(recur_generator *g, int which,
   }
   if (status == RECUR_ST_OK)
     g->cached += time;
-  free(logits);
   free(buffers);
   return status;
 }

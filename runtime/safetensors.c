@@ -168,6 +168,17 @@ static void skipSpace(Parser *p) {
     ++p->at;
 }
 
+/* Only spaces after the document's object. */
+static recur_st_status atEnd(Parser *p) {
+  skipSpace(p);
+  if (p->at == p->end)
+    return RECUR_ST_OK;
+  char expected[64];
+  snprintf(expected, sizeof expected,
+           "nothing after the %s's object but spaces", p->what);
+  return syntax(p, expected);
+}
+
 static bool take(Parser *p, char c) {
   skipSpace(p);
   if (p->at < p->end && *p->at == c) {
@@ -579,10 +590,7 @@ static recur_st_status parseHeader(Parser *p) {
     if (!take(p, '}'))
       return syntax(p, "',' or '}' in the header");
   }
-  skipSpace(p);
-  if (p->at != p->end)
-    return syntax(p, "nothing after the header's object but spaces");
-  return RECUR_ST_OK;
+  return atEnd(p);
 }
 
 /*===-- The index of a sharded checkpoint ---------------------------------===*/
@@ -696,9 +704,8 @@ static recur_st_status parseIndex(Parser *p, size_t **offsets,
     if (!take(p, '}'))
       return syntax(p, "',' or '}' in the index");
   }
-  skipSpace(p);
-  if (p->at != p->end)
-    return syntax(p, "nothing after the index's object but spaces");
+  if ((status = atEnd(p)))
+    return status;
   if (!seenMap)
     return fail(p->report, RECUR_ST_BAD_HEADER,
                 "index: no \"weight_map\"");
