@@ -582,16 +582,21 @@ class Function:
         return self._generic_text(name, [ids], ["%id"], [ids_map, out_map],
                                   ["parallel"] * 3, init, lines, value)
 
-    def top_k(self, scores: Value, k: int) -> Tuple[Value, Value]:
+    def top_k(self, scores: Value, k: int,
+              values: Optional[Value] = None) -> Tuple[Value, Value]:
         """The k largest entries of `scores` [..., E] along the last
         dimension in descending order, ties to the lower index (as
-        torch.topk): (their values [..., k] f32, their indices [..., k] as
-        f32, exact below 2^24). Each entry's rank (how many entries come
-        before it) is a reduction over the entries, and slot j sums the
-        one entry of rank j."""
+        torch.topk): (their values [..., k] f32, or those of `values` (of
+        the shape of `scores`) at the same places; their indices [..., k]
+        as f32, exact below 2^24). Each entry's rank (how many entries
+        come before it) is a reduction over the entries, and slot j sums
+        the one entry of rank j."""
         width = scores.shape[-1]
         if width is None or not 0 < k <= width:
             raise ValueError(f"top_k: {k} of {scores.shape}")
+        if values is not None and values.shape != scores.shape:
+            raise ValueError(f"top_k: values {values.shape} for scores "
+                             f"{scores.shape}")
         rank = len(scores.shape)
         lead = list(range(rank - 1))
         sources = [(scores, i) for i in lead]
@@ -624,7 +629,8 @@ class Function:
             ["parallel"] * rank + ["reduction"], ranks, widen + lines,
             "%.rank")
         picked = []
-        for what in ("value", "index"):
+        chosen = scores if values is None else values
+        for what, source in (("value", chosen), ("index", scores)):
             init = self._destination(
                 scores.shape[:-1] + (k,), "f32",
                 sources + [(scores, rank - 1)], zero=True)
@@ -635,8 +641,8 @@ class Function:
                     "%.slot_f = arith.sitofp %.slot_i : i64 to f32",
                     "%.hit = arith.cmpf oeq, %.r, %.slot_f : f32"]
             value = "%.v"
-            if what == "value" and scores.dtype != "f32":
-                body.append(f"%.v = arith.extf %.s : {scores.dtype} to f32")
+            if what == "value" and source.dtype != "f32":
+                body.append(f"%.v = arith.extf %.s : {source.dtype} to f32")
             elif what == "value":
                 value = "%.s"
             else:
@@ -644,7 +650,7 @@ class Function:
                          "%.v = arith.sitofp %.e_i : i64 to f32"]
             body.append(f"%.picked = arith.select %.hit, {value}, %out : f32")
             picked.append(self._generic_text(
-                self._fresh("topk"), [ranks, scores], ["%.r", "%.s"],
+                self._fresh("topk"), [ranks, source], ["%.r", "%.s"],
                 [self._affine(rank + 1, lead + [rank]),
                  self._affine(rank + 1, lead + [rank]),
                  self._affine(rank + 1, lead + [rank - 1])],

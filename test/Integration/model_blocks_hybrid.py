@@ -91,13 +91,24 @@ def command_line():
     print("ok command line")
 
 
+# The fields of Nemotron-3's MoE layers.
+MOE = {"n_routed_experts": 4, "num_experts_per_tok": 2,
+       "moe_intermediate_size": 8, "moe_shared_expert_intermediate_size": 8}
+
+
 def bad_configs():
     base = {k: v for k, v in ODD.items() if k != "layers_block_type"}
     base["hybrid_override_pattern"] = "M*M"
     cases = [
         ({**base, "hybrid_override_pattern": "M*E"},
-         "field 'hybrid_override_pattern' layer 2 (\"E\", a MoE layer) is not "
-         "supported (only Mamba-2, attention and MLP layers)"),
+         "missing field 'n_routed_experts'"),
+        ({**base, **MOE, "hybrid_override_pattern": "M*E", "n_group": 2},
+         "field 'topk_group' less than n_group (2) is not supported "
+         "(grouped top-k)"),
+        ({**base, **MOE, "hybrid_override_pattern": "M*E",
+          "num_experts_per_tok": 5},
+         "field 'num_experts_per_tok' (5) must be at most n_routed_experts "
+         "(4)"),
         ({**base, "hybrid_override_pattern": "M-M", "mlp_hidden_act": "gelu"},
          "field 'mlp_hidden_act' is not supported (only \"relu2\")"),
         ({**base, "hybrid_override_pattern": "M*X"},

@@ -8,8 +8,8 @@
 # error, and so are values of known fields that the model does not
 # support; a config of another model_type is refused; RecurrentGemma's
 # block_types saved as `_block_types` (as Hugging Face writes it) is read,
-# and a disagreeing pair refused; a whole model's directory (build
-# --verbose) likewise. Nothing is compiled.
+# and a disagreeing pair refused; every whole model's directory (build
+# --verbose) likewise, RWKV-6's rescale_every listed as ignored. Nothing is compiled.
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t %recur_src
 
@@ -19,7 +19,7 @@ import json
 import os
 import sys
 
-from recur.models import FAMILIES
+from recur.models import FAMILIES, whole
 from recur.models.__main__ import main
 
 WORK, SRC = sys.argv[1], sys.argv[2]
@@ -153,15 +153,32 @@ def unsupported_values() -> None:
     print(f"ok {lines[0]}")
 
 
+# The example config of each whole model's family (by model_type).
+WHOLE_EXAMPLES = {
+    "mamba": "mamba", "mamba2": "mamba2", "nemotron_h": "nemotron_h_model",
+    "qwen3_next": "qwen3_next", "recurrent_gemma": "recurrent_gemma_hybrid",
+    "gla": "gla", "retnet": "retnet", "hgrn2": "hgrn2_model",
+    "rwkv6": "rwkv6"}
+
+
 def whole_model() -> None:
-    directory = os.path.join(WORK, "qwen3_next-model")
-    write("qwen3_next-model/config.json",
-          {**example("qwen3_next"), **PUBLISHED_EXTRAS})
-    status, lines = run(["build", directory, "-o",
-                         os.path.join(directory, "model.mlir"), "--verbose"])
-    expect(status == 0 and "ignored field quantization: is null" in lines,
-           f"whole model: {status} {lines[:5]}")
-    print("ok whole model: published fields accepted")
+    """Every whole model's directory with a published config.json."""
+    expect(set(WHOLE_EXAMPLES) == set(whole.FAMILY_MODULES),
+           f"whole models without an example: {sorted(whole.FAMILY_MODULES)}")
+    for family, name in sorted(WHOLE_EXAMPLES.items()):
+        directory = os.path.join(WORK, f"{family}-model")
+        write(f"{family}-model/config.json",
+              {**example(name), **PUBLISHED_EXTRAS})
+        status, lines = run(["build", directory, "-o",
+                             os.path.join(directory, "model.mlir"),
+                             "--verbose"])
+        expect(status == 0 and "ignored field quantization: is null" in
+               lines, f"{family} whole model: {status} {lines[:5]}")
+        print(f"ok {family} whole model: published fields accepted")
+        # RWKV-6's f16 rescaling does not change the function: listed.
+        expect(family != "rwkv6" or any(
+            line.startswith("ignored field rescale_every") for line in
+            lines), f"rwkv6: rescale_every not listed: {lines}")
 
 
 def main_test() -> None:

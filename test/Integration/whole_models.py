@@ -8,10 +8,12 @@
 # local attention layers as block_types lays them out, the window shorter
 # than prompt and generation, GeGLU MLP blocks with biases, embeddings
 # scaled by sqrt(d) in bf16, logits soft-capped, a tied lm_head) and
-# Nemotron-H (Mamba-2, attention and squared-ReLU MLP layers of its
-# pattern, bf16 weights) and fla's GLA, RetNet and HGRN2 (SwiGLU MLPs of
+# Nemotron-H (Mamba-2, attention, squared-ReLU MLP and Nemotron-3's MoE
+# layers of its pattern: a sigmoid router whose score correction bias
+# changes the choice, a routed scale, a shared expert; bf16 weights) and fla's GLA, RetNet and HGRN2 (SwiGLU MLPs of
 # fla's default width; HGRN2's forget gates lifted by the model's lower
-# bounds), each from a checkpoint directory's
+# bounds) and RWKV-6 (time mix and channel mix blocks with LayerNorms,
+# the embeddings' pre_ln, head.weight), each from a checkpoint directory's
 # config.json in the published format: the prefill's logits of the last
 # position, the logits of every position (--all-logits), greedy generation
 # through the step function (the attention layers' KV caches growing)
@@ -46,7 +48,8 @@ EXAMPLES = {"mamba": ("mamba-tiny.json", True),
             "recurrent_gemma": ("recurrent_gemma_hybrid-tiny.json", True),
             "gla": ("gla-tiny.json", False),
             "retnet": ("retnet-tiny.json", False),
-            "hgrn2": ("hgrn2_model-tiny.json", False)}
+            "hgrn2": ("hgrn2_model-tiny.json", False),
+            "rwkv6": ("rwkv6-tiny.json", False)}
 
 
 def build(model_dir: str, output: str, *flags) -> None:
@@ -164,6 +167,7 @@ def main(workdir: str) -> None:
     test_family("mamba2", workdir, rand, ("torch_dtype", "bfloat16"))
     test_family("mamba", workdir, rand, ("dtype", "float16"))
     test_family("qwen3_next", workdir, rand, ("torch_dtype", "bfloat16"))
+    test_family("rwkv6", workdir, rand, ("torch_dtype", "bfloat16"))
 
 
 if __name__ == "__main__":

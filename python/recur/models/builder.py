@@ -55,11 +55,19 @@ inputs from them; the inputs reach the family's emit and reference among
 its weights.
 
 A whole model's layer may also have an MLP sublayer (a `Layer` with
-`mlp`, a config of mlp.py), after its mixer:
+`mlp`, a config of the mixer family's MLP_MODULE, mlp.py where it names
+none), after its mixer:
 
     h = h + mlp(rms_norm(h) * (PRE_NORM_OFFSET + MLP_NORM weight))
 
-with its weights under the mixer family's MLP_PREFIX.
+(a LayerNorm with the bias MLP_NORM_BIAS where the family names one),
+with its weights under the mixer family's MLP_PREFIX. A sublayer module
+has the block interface less the reference's states as keywords:
+`weight_shapes`, `matrix_weights`, `random_weights`, `emit(f, c, x, w)`
+-> out and `reference(c, w, x)` -> out; one with states (RWKV-6's channel
+mix) also has `state_shapes(c)`, and its emit and reference take and
+return them after the output, as a block's do. Its states follow the
+mixer's among the layer's.
 """
 
 from typing import Dict, List, NamedTuple, Optional
@@ -78,6 +86,22 @@ class Layer(NamedTuple):
     family: object
     c: object
     mlp: Optional[object] = None
+
+
+def mlp_module(family):
+    """The module of the family's MLP sublayers (MLP_MODULE; mlp.py)."""
+    return getattr(family, "MLP_MODULE", mlps)
+
+
+def _mlp_state_shapes(layer: Layer) -> Dict[str, tuple]:
+    """The states of the layer's MLP sublayer (none for most)."""
+    shapes = getattr(mlp_module(layer.family), "state_shapes", None)
+    return shapes(layer.mlp) if layer.mlp is not None and shapes else {}
+
+
+def _layer_state_shapes(layer: Layer) -> Dict[str, tuple]:
+    """State -> shape (less B) of a layer: its mixer's, then its MLP's."""
+    return {**layer.family.state_shapes(layer.c), **_mlp_state_shapes(layer)}
 
 
 def as_layers(layers) -> List[Layer]:
@@ -215,39 +239,47 @@ def _layers_own_weight_shapes(layers) -> Dict[str, tuple]:
     for layer, (family, c, mlp) in enumerate(as_layers(layers)):
         prefix = layer_prefix(family, layer)
         shapes[prefix + family.PRE_NORM] = (c.hidden_size,)
-        if _pre_norm_bias(family):
-            shapes[prefix + family.PRE_NORM_BIAS] = (c.hidden_size,)
+        if _norm_bias(family, family.PRE_NORM):
+            shapes[prefix + _norm_bias(family, family.PRE_NORM)] = \
+                (c.hidden_size,)
         for weight, shape in family.weight_shapes(c).items():
             shapes[prefix + family.MIXER_PREFIX + weight] = shape
         if mlp is not None:
             shapes[prefix + family.MLP_NORM] = (c.hidden_size,)
-            for weight, shape in mlps.weight_shapes(mlp).items():
+            if _norm_bias(family, family.MLP_NORM):
+                shapes[prefix + _norm_bias(family, family.MLP_NORM)] = \
+                    (c.hidden_size,)
+            for weight, shape in \
+                    mlp_module(family).weight_shapes(mlp).items():
                 shapes[prefix + family.MLP_PREFIX + weight] = shape
     return shapes
 
 
-def _pre_norm_bias(family):
-    """The checkpoint name of the pre-norm's bias (a LayerNorm), or None
-    (an RMSNorm)."""
-    return getattr(family, "PRE_NORM_BIAS", None)
+def _norm_bias(family, norm: str):
+    """The bias of the family's norm `norm` (PRE_NORM or MLP_NORM): its
+    PRE_NORM_BIAS or MLP_NORM_BIAS, or None (an RMSNorm)."""
+    name = "PRE_NORM_BIAS" if norm == family.PRE_NORM else "MLP_NORM_BIAS"
+    return getattr(family, name, None)
 
 
 def layers_state_shapes(layers) -> Dict[str, tuple]:
     """State argument -> shape (less B) of the stack of `layers`."""
     return {f"layers_{layer}_{state}": shape
-            for layer, (family, c, _) in enumerate(as_layers(layers))
-            for state, shape in family.state_shapes(c).items()}
+            for layer, each in enumerate(as_layers(layers))
+            for state, shape in _layer_state_shapes(each).items()}
 
 
 def layers_state_outputs(layers) -> Dict[str, tuple]:
     """State argument -> (result name, appended) of the stack of
     `layers`."""
     outputs = {}
-    for layer, (family, c, _) in enumerate(as_layers(layers)):
+    for layer, each in enumerate(as_layers(layers)):
         prefix = f"layers_{layer}_"
         for state, (name, appended) in \
-                block_state_outputs(family, c).items():
+                block_state_outputs(each.family, each.c).items():
             outputs[prefix + state] = (prefix + name, appended)
+        for state in _mlp_state_shapes(each):
+            outputs[prefix + state] = (f"{prefix}{state}_out", False)
     return outputs
 
 
@@ -310,14 +342,17 @@ def layer_functions(module, name: str, layers, time,
 
 def _matrix_weights(layer: Layer) -> List[str]:
     """The checkpoint names (as layer 0) of the weights that `layer`
-    multiplies as matrices: its families' MATRIX_WEIGHTS."""
+    multiplies as matrices: its families' MATRIX_WEIGHTS (or
+    `matrix_weights(c)`, where they depend on the config)."""
     family = layer.family
     prefix = layer_prefix(family, 0)
-    names = [prefix + family.MIXER_PREFIX + weight
-             for weight in getattr(family, "MATRIX_WEIGHTS", ())]
+    matrices = family.matrix_weights(layer.c) \
+        if hasattr(family, "matrix_weights") \
+        else getattr(family, "MATRIX_WEIGHTS", ())
+    names = [prefix + family.MIXER_PREFIX + weight for weight in matrices]
     if layer.mlp is not None:
         names += [prefix + family.MLP_PREFIX + weight
-                  for weight in mlps.matrix_weights(layer.mlp)]
+                  for weight in mlp_module(family).matrix_weights(layer.mlp)]
     return names
 
 
@@ -369,7 +404,7 @@ def emit_layer_calls(f, layers, functions, h, w, states):
                     for weight in _layers_own_weight_shapes([layer])]
         layer_w = [w[prefix + suffix] for suffix in suffixes]
         layer_states = [states[f"layers_{index}_{state}"]
-                        for state in family.state_shapes(c)]
+                        for state in _layer_state_shapes(layer)]
         # The destinations of the new entries of appended states.
         appended = getattr(family, "APPENDED_STATES", {})
         into = [f.empty(h.shape[:2] + tuple(shape[1:]), "f32", h)
@@ -392,7 +427,8 @@ def emit_layers(f, layers, h, w, states, in_place: bool = False):
     `in_place`, each residual sum is written over the hidden states it
     adds to (a layer function's result is then its argument's buffer)."""
     next_states: List = []
-    for layer, (family, c, mlp) in enumerate(as_layers(layers)):
+    for layer, each in enumerate(as_layers(layers)):
+        family, c, mlp = each
         prefix = layer_prefix(family, layer)
 
         def normed(name):
@@ -400,21 +436,28 @@ def emit_layers(f, layers, h, w, states, in_place: bool = False):
             offset = family.PRE_NORM_OFFSET
             if offset:
                 norm = f.map(lambda a: a + offset, norm)
-            if _pre_norm_bias(family):
+            if _norm_bias(family, name):
                 return pieces.layer_norm(
-                    f, h, norm, w[prefix + family.PRE_NORM_BIAS], c.norm_eps)
+                    f, h, norm, w[prefix + _norm_bias(family, name)],
+                    c.norm_eps)
             return pieces.rms_norm(f, h, norm, c.norm_eps)
 
         layer_states = [states[f"layers_{layer}_{state}"]
-                        for state in family.state_shapes(c)]
+                        for state in _layer_state_shapes(each)]
+        count = len(family.state_shapes(c))
         mixed, *layer_next = family.emit(
             f, c, normed(family.PRE_NORM),
-            _under(w, prefix + family.MIXER_PREFIX), *layer_states)
+            _under(w, prefix + family.MIXER_PREFIX), *layer_states[:count])
         h = f.map(lambda a, b: a + b, h, mixed,
                   into=h if in_place else None)
         if mlp is not None:
-            out = mlps.emit(f, mlp, normed(family.MLP_NORM),
-                            _under(w, prefix + family.MLP_PREFIX))
+            out = mlp_module(family).emit(
+                f, mlp, normed(family.MLP_NORM),
+                _under(w, prefix + family.MLP_PREFIX),
+                *layer_states[count:])
+            if _mlp_state_shapes(each):
+                out, *mlp_next = out
+                layer_next += mlp_next
             h = f.map(lambda a, b: a + b, h, out,
                       into=h if in_place else None)
         next_states += layer_next
@@ -433,15 +476,16 @@ def layers_reference(layers, weights: Dict[str, np.ndarray], x: np.ndarray,
     """The stack of `layers` in float64: (out, {state: its result})."""
     h = ref.to_float64(x)
     next_states = {}
-    for layer, (family, c, mlp) in enumerate(as_layers(layers)):
+    for layer, each in enumerate(as_layers(layers)):
+        family, c, mlp = each
         prefix = layer_prefix(family, layer)
 
         def normed(name):
             norm = family.PRE_NORM_OFFSET + ref.to_float64(
                 weights[prefix + name])
-            if _pre_norm_bias(family):
+            if _norm_bias(family, name):
                 return ref.layer_norm(
-                    h, norm, weights[prefix + family.PRE_NORM_BIAS],
+                    h, norm, weights[prefix + _norm_bias(family, name)],
                     c.norm_eps)
             return ref.rms_norm(h, norm, c.norm_eps)
 
@@ -453,9 +497,16 @@ def layers_reference(layers, weights: Dict[str, np.ndarray], x: np.ndarray,
             c, mixer, normed(family.PRE_NORM), *[states[n] for n in names])
         h = h + mixed
         if mlp is not None:
-            h = h + mlps.reference(mlp, _under(weights,
-                                               prefix + family.MLP_PREFIX),
-                                   normed(family.MLP_NORM))
+            mlp_names = [f"layers_{layer}_{state}"
+                         for state in _mlp_state_shapes(each)]
+            out = mlp_module(family).reference(
+                mlp, _under(weights, prefix + family.MLP_PREFIX),
+                normed(family.MLP_NORM), *[states[n] for n in mlp_names])
+            if mlp_names:
+                out, *mlp_next = out
+                names += mlp_names
+                layer_next += mlp_next
+            h = h + out
         next_states.update(zip(names, layer_next))
     return h, next_states
 
@@ -478,13 +529,15 @@ def random_layers_weights(layers, rand) -> Dict[str, np.ndarray]:
         for norm in norms:
             w[prefix + norm] = rand.uniform(
                 (c.hidden_size,), -0.2, 0.2) + 1.0 - family.PRE_NORM_OFFSET
-        if _pre_norm_bias(family):
-            w[prefix + family.PRE_NORM_BIAS] = rand.normal(
-                (c.hidden_size,), scale=0.1)
+        for norm in norms:
+            if _norm_bias(family, norm):
+                w[prefix + _norm_bias(family, norm)] = rand.normal(
+                    (c.hidden_size,), scale=0.1)
         for leaf, value in family.random_weights(c, rand).items():
             w[prefix + family.MIXER_PREFIX + leaf] = value
         if mlp is not None:
-            for leaf, value in mlps.random_weights(mlp, rand).items():
+            for leaf, value in \
+                    mlp_module(family).random_weights(mlp, rand).items():
                 w[prefix + family.MLP_PREFIX + leaf] = value
     for name, shape in layers_weight_shapes(layers).items():
         if name not in w:          # the model-level weights

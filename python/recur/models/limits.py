@@ -66,6 +66,18 @@ PUBLISHED: Dict[str, Dict[str, tuple]] = {
         "conv_kernel": (4, "every Nemotron-H model"),
         "mamba_d_conv": (4, "every Nemotron-H model"),
         "intermediate_size": (32768, "nvidia/Nemotron-H-56B-Base-8K"),
+        # Nemotron-3's MoE layers.
+        "n_routed_experts": (128, "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B"),
+        "num_experts_per_tok": (6, "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B"),
+        "moe_intermediate_size": (1856,
+                                  "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B"),
+        "moe_shared_expert_intermediate_size": (
+            3712, "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B"),
+        "n_shared_experts": (1, "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B"),
+        "n_group": (1, "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B"),
+        "topk_group": (1, "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B"),
+        "routed_scaling_factor": (2.5,
+                                  "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B"),
     },
     "gated_deltanet": {
         "hidden_size": (2048, "Qwen/Qwen3-Next-80B-A3B"),
@@ -133,6 +145,8 @@ PUBLISHED: Dict[str, Dict[str, tuple]] = {
         "attention_hidden_size": (4096, "RWKV/v6-Finch-7B-HF"),
         "head_size": (64, "every RWKV-6 model"),
         "head_size_divisor": (8, "every RWKV-6 model"),
+        # The whole model's channel mix.
+        "intermediate_size": (14336, "RWKV/v6-Finch-7B-HF"),
     },
     "recurrent_gemma": {
         "hidden_size": (4096, "google/recurrentgemma-9b"),

@@ -2,17 +2,17 @@
 layers and attention layers in the order of the config's pattern.
 
 Each layer i, of the type hybrid_override_pattern[i] ("M" a Mamba-2 mixer,
-"*" an attention layer, "-" an MLP; or layers_block_type[i], "mamba" /
-"linear_attention", "attention" / "full_attention" and "mlp"), computes
+"*" an attention layer, "-" an MLP, "E" a mixture of experts; or
+layers_block_type[i], "mamba" / "linear_attention", "attention" /
+"full_attention", "mlp" and "moe"), computes
 
     h = h + mixer(rms_norm(h) * norm.weight)        eps layer_norm_epsilon
 
 with the mixer of the `mamba2` family (mamba2.py), of the `attention`
 family (attention.py) or of the `nemotron_h_mlp` family (a squared-ReLU
-MLP, nemotron_h_mlp.py), its weights under "backbone.layers.i.mixer." and
-the pre-norm's "backbone.layers.i.norm.weight", as in the checkpoints. The
-MoE ("E") layers of Nemotron-3 are rejected: a description holds the whole
-stack or nothing.
+MLP, or Nemotron-3's mixture of such MLPs, nemotron_h_mlp.py), its weights
+under "backbone.layers.i.mixer." and the pre-norm's
+"backbone.layers.i.norm.weight", as in the checkpoints.
 
 The config's fields map onto the layers' configs: mamba_num_heads,
 mamba_head_dim, ssm_state_size, n_groups, conv_kernel, use_conv_bias,
@@ -54,21 +54,22 @@ KNOWN = attention.KNOWN
 LAYERS_PREFIX = "backbone.layers"
 
 # The layer types: pattern character or layers_block_type name -> family.
-MAMBA, ATTENTION, MLP = "M", "*", "-"
+MAMBA, ATTENTION, MLP, MOE = "M", "*", "-", "E"
 TYPES = {"M": MAMBA, "mamba": MAMBA, "linear_attention": MAMBA,
          "*": ATTENTION, "attention": ATTENTION,
-         "full_attention": ATTENTION, "-": MLP, "mlp": MLP}
-OTHER = {"E": "a MoE layer", "moe": "a MoE layer"}
+         "full_attention": ATTENTION, "-": MLP, "mlp": MLP, "E": MOE,
+         "moe": MOE}
 
 
 @dataclass
 class NemotronHConfig:
-    pattern: str                      # "M", "*" and "-", one per layer
+    pattern: str                      # "M", "*", "-" and "E", one a layer
     hidden_size: int
     layer_norm_epsilon: float
     mamba: Optional[Mamba2Config] = None
     attention: Optional[AttentionConfig] = None
     mlp: Optional[NemotronHMLPConfig] = None
+    moe: Optional[NemotronHMLPConfig] = None
 
     @property
     def norm_eps(self) -> float:
@@ -76,7 +77,7 @@ class NemotronHConfig:
 
 
 def _pattern(config: Config) -> str:
-    """The layer types as a pattern of "M", "*" and "-"."""
+    """The layer types as a pattern of "M", "*", "-" and "E"."""
     if config.fields.get("layers_block_type") is not None:
         field = "layers_block_type"
         types = config.fields[field]
@@ -93,10 +94,6 @@ def _pattern(config: Config) -> str:
                           f"{limits.MAX_LAYERS}")
     pattern = ""
     for layer, kind in enumerate(types):
-        if kind in OTHER:
-            raise config.fail(field, f"layer {layer} ({shown(kind)}, "
-                              f"{OTHER[kind]}) is not supported (only "
-                              "Mamba-2, attention and MLP layers)")
         if kind not in TYPES:
             raise config.fail(field, f"layer {layer} has the unknown type "
                               f"{shown(kind)}")
@@ -149,7 +146,8 @@ def parse(config: Config) -> NemotronHConfig:
         mamba=_mamba(config, hidden, eps) if MAMBA in pattern else None,
         attention=attention.parse(config) if ATTENTION in pattern
         else None,
-        mlp=nemotron_h_mlp.parse(config) if MLP in pattern else None)
+        mlp=nemotron_h_mlp.parse(config) if MLP in pattern else None,
+        moe=nemotron_h_mlp.parse_moe(config) if MOE in pattern else None)
 
 
 def layers(c: NemotronHConfig, count: int = 0) -> List[tuple]:
@@ -160,7 +158,7 @@ def layers(c: NemotronHConfig, count: int = 0) -> List[tuple]:
                          f"{c.pattern!r} has {len(c.pattern)}")
     kinds = c.pattern[:count] if count else c.pattern
     families = {MAMBA: (mamba2, c.mamba), ATTENTION: (attention, c.attention),
-                MLP: (nemotron_h_mlp, c.mlp)}
+                MLP: (nemotron_h_mlp, c.mlp), MOE: (nemotron_h_mlp, c.moe)}
     return [families[kind] for kind in kinds]
 
 

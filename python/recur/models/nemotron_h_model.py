@@ -1,9 +1,8 @@
 """The layers of a whole Nemotron-H model (Hugging Face's
 NemotronHForCausalLM), from the fields of NemotronHConfig: the layers of
-its pattern (nemotron_h.py: Mamba-2, attention and squared-ReLU MLP
-layers, each one block with its pre-norm and residual), between the
-token embedding and the final norm (whole.py). Nemotron-3's MoE layers
-("E") are refused.
+its pattern (nemotron_h.py: Mamba-2, attention, squared-ReLU MLP and
+Nemotron-3's MoE layers, each one block with its pre-norm and residual),
+between the token embedding and the final norm (whole.py).
 """
 
 from typing import List

@@ -29,8 +29,7 @@ head, the checkpoint code's layout); builder.py writes the block's
 function.
 
 The model's layers pre-normalize with a LayerNorm (ln1, with a bias), not
-the RMSNorm of builder.py's stacks, and add a channel-mix block: only the
-block is given here (the stack constants are None).
+an RMSNorm; a whole model's add the channel mix (rwkv6_channel_mix.py).
 
 `reference` is the same block in float64 NumPy, written from the
 checkpoint's modeling code (a token loop), not from the builder.
@@ -43,7 +42,7 @@ import numpy as np
 
 from .. import expr, pieces, reference as ref
 from ..model import Function
-from . import builder
+from . import builder, rwkv6_channel_mix
 from .config import Config
 
 FAMILY = "rwkv6"
@@ -120,14 +119,21 @@ def parse(config: Config) -> Rwkv6Config:
 
 
 # For stacks (builder.py): where a layer's weights are in the checkpoint,
-# and its pre-norm, a LayerNorm (ln1, with a bias). Not in a stack: the
-# first block's pre_ln (on the embeddings) and the channel mix (ln2,
-# feed_forward) of every block.
+# and its pre-norm, a LayerNorm (ln1, with a bias). A whole model's layers
+# add the channel mix (rwkv6_channel_mix.py) under feed_forward., after
+# ln2; its first layer's pre_ln (on the embeddings) is the whole model's
+# (rwkv6_model.py).
 LAYERS_PREFIX = "rwkv.blocks"
 MIXER_PREFIX = "attention."
 PRE_NORM = "ln1.weight"
 PRE_NORM_BIAS = "ln1.bias"
 PRE_NORM_OFFSET = 0.0
+MLP_PREFIX = "feed_forward."
+MLP_NORM = "ln2.weight"
+MLP_NORM_BIAS = "ln2.bias"
+MLP_MODULE = rwkv6_channel_mix
+MATRIX_WEIGHTS = ("receptance.weight", "key.weight", "value.weight",
+                  "gate.weight", "output.weight")
 
 
 def weight_shapes(c: Rwkv6Config) -> Dict[str, tuple]:

@@ -35,7 +35,7 @@ import numpy as np
 from .. import expr, pieces, reference as ref
 from ..model import Module
 from . import (builder, fla_models, mamba, mamba2, mlp, nemotron_h_model,
-               qwen3_next, recurrent_gemma_model)
+               qwen3_next, recurrent_gemma_model, rwkv6_model)
 from .config import Config, ConfigError, read_json
 
 # The families with whole models, by model_type: each names its token
@@ -46,10 +46,14 @@ from .config import Config, ConfigError, read_json
 # whose layers are its blocks; lm_head.weight is the output projection
 # where the embeddings are not tied. A family may scale the embeddings
 # (`embedding_scale(config)`) and cap the logits (`logits_soft_cap(config)`:
-# cap tanh(logits / cap)).
+# cap tanh(logits / cap)). Its norms may be LayerNorms (RWKV-6's): a
+# FINAL_NORM_BIAS makes the final norm one (of FINAL_NORM_EPS where the
+# layers' eps is not its), and EMBEDDING_NORM and EMBEDDING_NORM_BIAS name
+# one applied to the embeddings; LM_HEAD renames lm_head.weight.
 FAMILY_MODULES = {module.MODEL_TYPE: module
                   for module in (mamba, mamba2, nemotron_h_model, qwen3_next,
-                                 recurrent_gemma_model, *fla_models.MODELS)}
+                                 recurrent_gemma_model, rwkv6_model,
+                                 *fla_models.MODELS)}
 LM_HEAD = "lm_head.weight"
 # The checkpoint dtypes (a config's `torch_dtype`, or `dtype` in newer
 # ones) and the weights' element type in the description.
@@ -82,6 +86,25 @@ class WholeModel:
     @property
     def final_norm_offset(self) -> float:
         return getattr(self.family, "FINAL_NORM_OFFSET", 0.0)
+
+    @property
+    def final_norm_bias(self) -> Optional[str]:
+        return getattr(self.family, "FINAL_NORM_BIAS", None)
+
+    @property
+    def final_norm_eps(self) -> float:
+        return getattr(self.family, "FINAL_NORM_EPS", self.norm_eps)
+
+    @property
+    def embedding_norm(self) -> Optional[tuple]:
+        """(weight, bias) of the LayerNorm on the embeddings, or None."""
+        if not hasattr(self.family, "EMBEDDING_NORM"):
+            return None
+        return self.family.EMBEDDING_NORM, self.family.EMBEDDING_NORM_BIAS
+
+    @property
+    def lm_head(self) -> str:
+        return getattr(self.family, "LM_HEAD", LM_HEAD)
 
     @property
     def hidden_size(self) -> int:
@@ -148,10 +171,14 @@ def load(model_dir: str, all_logits: bool = False) -> WholeModel:
 def weight_shapes(m: WholeModel) -> Dict[str, tuple]:
     """Checkpoint name -> shape of every weight."""
     shapes = {m.embedding: (m.vocab_size, m.hidden_size)}
+    for name in m.embedding_norm or ():
+        shapes[name] = (m.hidden_size,)
     shapes.update(builder.layers_weight_shapes(m.stack))
     shapes[m.final_norm] = (m.hidden_size,)
+    if m.final_norm_bias:
+        shapes[m.final_norm_bias] = (m.hidden_size,)
     if not m.tied:
-        shapes[LM_HEAD] = (m.vocab_size, m.hidden_size)
+        shapes[m.lm_head] = (m.vocab_size, m.hidden_size)
     return shapes
 
 
@@ -223,6 +250,10 @@ def _model_function(f, m: WholeModel, time: Optional[int],
     h = f.embed(w[m.embedding], ids)
     if m.embedding_scale != 1.0:
         h = f.map(lambda a: a * m.embedding_scale, h)
+    if m.embedding_norm:
+        norm, bias = (f.map(lambda a: a, w[name], dtype="f32")
+                      for name in m.embedding_norm)
+        h = pieces.layer_norm(f, h, norm, bias, m.norm_eps)
     h, next_states = builder.emit_layer_calls(f, m.stack, functions, h, w,
                                               states)
     if not m.all_logits:
@@ -230,8 +261,13 @@ def _model_function(f, m: WholeModel, time: Optional[int],
     norm = w[m.final_norm]
     if m.final_norm_offset or norm.dtype != "f32":
         norm = f.map(lambda a: a + m.final_norm_offset, norm, dtype="f32")
-    normed = pieces.rms_norm(f, h, norm, m.norm_eps, dtype="f32")
-    head = w[m.embedding] if m.tied else w[LM_HEAD]
+    if m.final_norm_bias:
+        normed = pieces.layer_norm(
+            f, h, norm, f.map(lambda a: a, w[m.final_norm_bias],
+                              dtype="f32"), m.final_norm_eps, dtype="f32")
+    else:
+        normed = pieces.rms_norm(f, h, norm, m.final_norm_eps, dtype="f32")
+    head = w[m.embedding] if m.tied else w[m.lm_head]
     logits = f.linear(normed, head)
     if m.soft_cap is not None:
         cap = m.soft_cap
@@ -251,13 +287,21 @@ def reference(m: WholeModel, weights: Dict[str, np.ndarray],
     if ids.size and (ids.min() < 0 or ids.max() >= m.vocab_size):
         raise ValueError("token ids outside the vocabulary")
     h = table[np.asarray(ids, dtype=np.int64)] * m.embedding_scale
+    if m.embedding_norm:
+        norm, bias = m.embedding_norm
+        h = ref.layer_norm(h, ref.to_float64(weights[norm]),
+                           ref.to_float64(weights[bias]), m.norm_eps)
     h, next_states = builder.layers_reference(m.stack, weights, h, states)
     if not m.all_logits:
         h = h[:, -1:]
-    normed = ref.rms_norm(
-        h, m.final_norm_offset + ref.to_float64(weights[m.final_norm]),
-        m.norm_eps)
-    head = table if m.tied else ref.to_float64(weights[LM_HEAD])
+    norm = m.final_norm_offset + ref.to_float64(weights[m.final_norm])
+    if m.final_norm_bias:
+        normed = ref.layer_norm(h, norm,
+                                ref.to_float64(weights[m.final_norm_bias]),
+                                m.final_norm_eps)
+    else:
+        normed = ref.rms_norm(h, norm, m.final_norm_eps)
+    head = table if m.tied else ref.to_float64(weights[m.lm_head])
     logits = normed @ head.T
     if m.soft_cap is not None:
         logits = np.tanh(logits / m.soft_cap) * m.soft_cap
@@ -277,15 +321,22 @@ def random_weights(m: WholeModel, rand) -> Dict[str, np.ndarray]:
     w = builder.random_layers_weights(m.stack, rand)
     # Small biases, as trained ones are: the blocks' test weights have
     # biases of unit scale, which across layers push every token to one.
-    w = {name: value * 0.05 if name.endswith("bias") else value
+    # (Not the routers' score biases, which only choose experts.)
+    w = {name: value * 0.05 if name.endswith("bias") and
+         not name.endswith(mlp.SCORE_BIAS) else value
          for name, value in w.items()}
     w[m.embedding] = rand.normal((m.vocab_size, m.hidden_size),
                                  scale=0.1 / m.embedding_scale)
     w[m.final_norm] = rand.uniform((m.hidden_size,), 0.8, 1.2) - \
         m.final_norm_offset
+    norms = [m.final_norm_bias] + list(m.embedding_norm or ())
+    for name in filter(None, norms):
+        w[name] = rand.normal((m.hidden_size,), scale=0.05) \
+            if name.endswith("bias") else \
+            rand.uniform((m.hidden_size,), 0.8, 1.2)
     if not m.tied:
-        w[LM_HEAD] = rand.normal((m.vocab_size, m.hidden_size),
-                                 scale=m.hidden_size ** -0.5)
+        w[m.lm_head] = rand.normal((m.vocab_size, m.hidden_size),
+                                   scale=m.hidden_size ** -0.5)
     assert set(w) == set(weight_shapes(m))
     # In the checkpoint's dtype: the values a bf16 checkpoint holds.
     return {name: ref.round_to_dtype(value, m.weight_dtype)
