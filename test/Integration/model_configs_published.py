@@ -9,7 +9,8 @@
 # support; a config of another model_type is refused; RecurrentGemma's
 # block_types saved as `_block_types` (as Hugging Face writes it) is read,
 # and a disagreeing pair refused; every whole model's directory (build
-# --verbose) likewise, RWKV-6's rescale_every listed as ignored. Nothing is compiled.
+# --verbose) likewise, RWKV-6's rescale_every listed as ignored; Kimi
+# Linear's unsupported MLA and MoE values named in one message. Nothing is compiled.
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t %recur_src
 
@@ -151,6 +152,19 @@ def unsupported_values() -> None:
     expect(status == 1 and len(lines) == 1 and "'hidden_act'" in lines[0]
            and "'rope_scaling'" in lines[0], f"whole model: {lines}")
     print(f"ok {lines[0]}")
+    # Kimi Linear's MLA and MoE: every unsupported value at once.
+    write("unsupported-kimi/config.json",
+          {**example("kimi_linear"), "mla_use_nope": False,
+           "q_lora_rank": 64, "num_expert_group": 2,
+           "moe_router_activation_func": "softmax"})
+    directory = os.path.join(WORK, "unsupported-kimi")
+    status, lines = run(["build", directory, "-o",
+                         os.path.join(directory, "model.mlir")])
+    expect(status == 1 and len(lines) == 1 and all(
+        f"'{name}'" in lines[0] for name in
+        ("mla_use_nope", "q_lora_rank", "topk_group",
+         "moe_router_activation_func")), f"kimi_linear: {lines}")
+    print(f"ok {lines[0]}")
 
 
 # The example config of each whole model's family (by model_type).
@@ -158,7 +172,7 @@ WHOLE_EXAMPLES = {
     "mamba": "mamba", "mamba2": "mamba2", "nemotron_h": "nemotron_h_model",
     "qwen3_next": "qwen3_next", "recurrent_gemma": "recurrent_gemma_hybrid",
     "gla": "gla", "retnet": "retnet", "hgrn2": "hgrn2_model",
-    "rwkv6": "rwkv6"}
+    "rwkv6": "rwkv6", "kimi_linear": "kimi_linear"}
 
 
 def whole_model() -> None:

@@ -13,7 +13,10 @@
 # changes the choice, a routed scale, a shared expert; bf16 weights) and fla's GLA, RetNet and HGRN2 (SwiGLU MLPs of
 # fla's default width; HGRN2's forget gates lifted by the model's lower
 # bounds) and RWKV-6 (time mix and channel mix blocks with LayerNorms,
-# the embeddings' pre_ln, head.weight), each from a checkpoint directory's
+# the embeddings' pre_ln, head.weight) and Kimi Linear (KDA and MLA
+# layers as linear_attn_config lays them out, a dense first MLP, then
+# mixtures of experts with DeepSeek-V3's sigmoid router and a shared
+# expert; bf16 weights), each from a checkpoint directory's
 # config.json in the published format: the prefill's logits of the last
 # position, the logits of every position (--all-logits), greedy generation
 # through the step function (the attention layers' KV caches growing)
@@ -49,7 +52,8 @@ EXAMPLES = {"mamba": ("mamba-tiny.json", True),
             "gla": ("gla-tiny.json", False),
             "retnet": ("retnet-tiny.json", False),
             "hgrn2": ("hgrn2_model-tiny.json", False),
-            "rwkv6": ("rwkv6-tiny.json", False)}
+            "rwkv6": ("rwkv6-tiny.json", False),
+            "kimi_linear": ("kimi_linear-tiny.json", False)}
 
 
 def build(model_dir: str, output: str, *flags) -> None:

@@ -61,8 +61,9 @@ none), after its mixer:
     h = h + mlp(rms_norm(h) * (PRE_NORM_OFFSET + MLP_NORM weight))
 
 (a LayerNorm with the bias MLP_NORM_BIAS where the family names one),
-with its weights under the mixer family's MLP_PREFIX. A sublayer module
-has the block interface less the reference's states as keywords:
+with its weights under the mixer family's MLP_PREFIX (or
+`mlp_prefix(mlp)` where the sublayer's kind decides). A sublayer module
+has the block interface:
 `weight_shapes`, `matrix_weights`, `random_weights`, `emit(f, c, x, w)`
 -> out and `reference(c, w, x)` -> out; one with states (RWKV-6's channel
 mix) also has `state_shapes(c)`, and its emit and reference take and
@@ -91,6 +92,15 @@ class Layer(NamedTuple):
 def mlp_module(family):
     """The module of the family's MLP sublayers (MLP_MODULE; mlp.py)."""
     return getattr(family, "MLP_MODULE", mlps)
+
+
+def mlp_prefix(family, mlp) -> str:
+    """Where the MLP sublayer `mlp` of a layer of `family` has its weights
+    (under the layer's prefix): MLP_PREFIX, or the family's
+    `mlp_prefix(mlp)` where the sublayer's kind decides."""
+    if hasattr(family, "mlp_prefix"):
+        return family.mlp_prefix(mlp)
+    return family.MLP_PREFIX
 
 
 def _mlp_state_shapes(layer: Layer) -> Dict[str, tuple]:
@@ -251,7 +261,7 @@ def _layers_own_weight_shapes(layers) -> Dict[str, tuple]:
                     (c.hidden_size,)
             for weight, shape in \
                     mlp_module(family).weight_shapes(mlp).items():
-                shapes[prefix + family.MLP_PREFIX + weight] = shape
+                shapes[prefix + mlp_prefix(family, mlp) + weight] = shape
     return shapes
 
 
@@ -351,7 +361,7 @@ def _matrix_weights(layer: Layer) -> List[str]:
         else getattr(family, "MATRIX_WEIGHTS", ())
     names = [prefix + family.MIXER_PREFIX + weight for weight in matrices]
     if layer.mlp is not None:
-        names += [prefix + family.MLP_PREFIX + weight
+        names += [prefix + mlp_prefix(family, layer.mlp) + weight
                   for weight in mlp_module(family).matrix_weights(layer.mlp)]
     return names
 
@@ -453,7 +463,7 @@ def emit_layers(f, layers, h, w, states, in_place: bool = False):
         if mlp is not None:
             out = mlp_module(family).emit(
                 f, mlp, normed(family.MLP_NORM),
-                _under(w, prefix + family.MLP_PREFIX),
+                _under(w, prefix + mlp_prefix(family, mlp)),
                 *layer_states[count:])
             if _mlp_state_shapes(each):
                 out, *mlp_next = out
@@ -500,7 +510,7 @@ def layers_reference(layers, weights: Dict[str, np.ndarray], x: np.ndarray,
             mlp_names = [f"layers_{layer}_{state}"
                          for state in _mlp_state_shapes(each)]
             out = mlp_module(family).reference(
-                mlp, _under(weights, prefix + family.MLP_PREFIX),
+                mlp, _under(weights, prefix + mlp_prefix(family, mlp)),
                 normed(family.MLP_NORM), *[states[n] for n in mlp_names])
             if mlp_names:
                 out, *mlp_next = out
@@ -538,7 +548,7 @@ def random_layers_weights(layers, rand) -> Dict[str, np.ndarray]:
         if mlp is not None:
             for leaf, value in \
                     mlp_module(family).random_weights(mlp, rand).items():
-                w[prefix + family.MLP_PREFIX + leaf] = value
+                w[prefix + mlp_prefix(family, mlp) + leaf] = value
     for name, shape in layers_weight_shapes(layers).items():
         if name not in w:          # the model-level weights
             w[name] = random_weight(rand, name, shape)

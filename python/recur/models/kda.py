@@ -37,6 +37,7 @@ from .. import expr, pieces, reference as ref
 from ..model import Function
 from . import builder, limits
 from .config import Config, ConfigError, shown
+from .mlp import MoEConfig
 
 FAMILY = "kda"
 # The model_type of its configs.
@@ -141,11 +142,21 @@ def parse(config: Config) -> KdaConfig:
 
 
 # For stacks (builder.py): where a layer's weights are in the checkpoint,
-# and its pre-norm (which multiplies by PRE_NORM_OFFSET + weight).
+# and its pre-norm (which multiplies by PRE_NORM_OFFSET + weight); in a
+# whole model (kimi_linear.py), the MLP sublayer's norm and place: the
+# mixture of experts under block_sparse_moe., a dense MLP under mlp.
 LAYERS_PREFIX = "model.layers"
 MIXER_PREFIX = "self_attn."
 PRE_NORM = "input_layernorm.weight"
 PRE_NORM_OFFSET = 0.0
+MLP_NORM = "post_attention_layernorm.weight"
+MATRIX_WEIGHTS = tuple(f"{name}.weight" for name in (
+    "q_proj", "k_proj", "v_proj", "f_a_proj", "f_b_proj", "b_proj",
+    "g_a_proj", "g_b_proj", "o_proj"))
+
+
+def mlp_prefix(mlp) -> str:
+    return "block_sparse_moe." if isinstance(mlp, MoEConfig) else "mlp."
 
 
 def weight_shapes(c: KdaConfig) -> Dict[str, tuple]:

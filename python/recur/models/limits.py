@@ -29,6 +29,8 @@ MAX_LAYERS = 1024
 # every size) has about 2^40; the largest published one about 2^28.
 MAX_ELEMENTS = 2 ** 48
 
+KIMI = "moonshotai/Kimi-Linear-48B-A3B"
+
 # Each family's size fields: (the largest value in the family's published
 # models, the model that has it). Families that read another family's
 # config class share its table (CONFIG_CLASS).
@@ -106,6 +108,22 @@ PUBLISHED: Dict[str, Dict[str, tuple]] = {
                                         "moonshotai/Kimi-Linear-48B-A3B"),
         "linear_attn_config.short_conv_kernel_size": (
             4, "moonshotai/Kimi-Linear-48B-A3B"),
+        # The whole model's MLA and MLP layers.
+        "num_attention_heads": (32, KIMI),
+        "kv_lora_rank": (512, KIMI),
+        "qk_nope_head_dim": (128, KIMI),
+        "qk_rope_head_dim": (64, KIMI),
+        "v_head_dim": (128, KIMI),
+        "intermediate_size": (9216, KIMI),
+        "moe_intermediate_size": (1024, KIMI),
+        "num_experts": (256, KIMI),
+        "num_experts_per_token": (8, KIMI),
+        "num_shared_experts": (1, KIMI),
+        "num_expert_group": (1, KIMI),
+        "topk_group": (1, KIMI),
+        "first_k_dense_replace": (1, KIMI),
+        "moe_layer_freq": (1, KIMI),
+        "routed_scaling_factor": (2.446, KIMI),
     },
     # fla-hub's checkpoints (e.g. fla-hub/gla-1.3B-100B) use fla's
     # default head counts and expansions.
@@ -173,6 +191,7 @@ PUBLISHED: Dict[str, Dict[str, tuple]] = {
 CONFIG_CLASS = {
     "attention": "nemotron_h",
     "qwen3_next": "gated_deltanet",
+    "kimi_linear": "kda",
     "qwen3_next_attention": "gated_deltanet",
     "recurrent_gemma_model": "recurrent_gemma",
     "nemotron_h_mlp": "nemotron_h",

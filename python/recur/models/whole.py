@@ -34,8 +34,9 @@ import numpy as np
 
 from .. import expr, pieces, reference as ref
 from ..model import Module
-from . import (builder, fla_models, mamba, mamba2, mlp, nemotron_h_model,
-               qwen3_next, recurrent_gemma_model, rwkv6_model)
+from . import (builder, fla_models, kimi_linear, mamba, mamba2, mlp,
+               nemotron_h_model, qwen3_next, recurrent_gemma_model,
+               rwkv6_model)
 from .config import Config, ConfigError, read_json
 
 # The families with whole models, by model_type: each names its token
@@ -53,7 +54,7 @@ from .config import Config, ConfigError, read_json
 FAMILY_MODULES = {module.MODEL_TYPE: module
                   for module in (mamba, mamba2, nemotron_h_model, qwen3_next,
                                  recurrent_gemma_model, rwkv6_model,
-                                 *fla_models.MODELS)}
+                                 kimi_linear, *fla_models.MODELS)}
 LM_HEAD = "lm_head.weight"
 # The checkpoint dtypes (a config's `torch_dtype`, or `dtype` in newer
 # ones) and the weights' element type in the description.
