@@ -172,7 +172,7 @@ WHOLE_EXAMPLES = {
     "mamba": "mamba", "mamba2": "mamba2", "nemotron_h": "nemotron_h_model",
     "qwen3_next": "qwen3_next", "recurrent_gemma": "recurrent_gemma_hybrid",
     "gla": "gla", "retnet": "retnet", "hgrn2": "hgrn2_model",
-    "rwkv6": "rwkv6", "kimi_linear": "kimi_linear"}
+    "rwkv6": "rwkv6", "kimi_linear": "kimi_linear", "qwen3_5": "qwen3_5"}
 
 
 def whole_model() -> None:

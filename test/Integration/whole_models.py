@@ -16,7 +16,9 @@
 # the embeddings' pre_ln, head.weight) and Kimi Linear (KDA and MLA
 # layers as linear_attn_config lays them out, a dense first MLP, then
 # mixtures of experts with DeepSeek-V3's sigmoid router and a shared
-# expert; bf16 weights), each from a checkpoint directory's
+# expert; bf16 weights) and Qwen3.5 (a multimodal config's text_config;
+# the Gated DeltaNet's separate projections, M-RoPE sections, names under
+# model.language_model), each from a checkpoint directory's
 # config.json in the published format: the prefill's logits of the last
 # position, the logits of every position (--all-logits), greedy generation
 # through the step function (the attention layers' KV caches growing)
@@ -53,7 +55,8 @@ EXAMPLES = {"mamba": ("mamba-tiny.json", True),
             "retnet": ("retnet-tiny.json", False),
             "hgrn2": ("hgrn2_model-tiny.json", False),
             "rwkv6": ("rwkv6-tiny.json", False),
-            "kimi_linear": ("kimi_linear-tiny.json", False)}
+            "kimi_linear": ("kimi_linear-tiny.json", False),
+            "qwen3_5": ("qwen3_5-tiny.json", False)}
 
 
 def build(model_dir: str, output: str, *flags) -> None:

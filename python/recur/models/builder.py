@@ -114,6 +114,19 @@ def _layer_state_shapes(layer: Layer) -> Dict[str, tuple]:
     return {**layer.family.state_shapes(layer.c), **_mlp_state_shapes(layer)}
 
 
+class Relocated:
+    """`family` with its layers' weights under another checkpoint prefix
+    (Qwen3.5's model.language_model.layers); every other attribute is the
+    family's."""
+
+    def __init__(self, family, layers_prefix: str):
+        self.family = family
+        self.LAYERS_PREFIX = layers_prefix
+
+    def __getattr__(self, name):
+        return getattr(self.family, name)
+
+
 def as_layers(layers) -> List[Layer]:
     """`layers` (Layers or (family, config) pairs) as Layers."""
     return [Layer(*layer) for layer in layers]

@@ -15,6 +15,11 @@ _value_head_dim, W = linear_conv_kernel_dim, per token:
     y          = rms_norm(o) * norm.weight * silu(z)  per head (hv)
     out        = out_proj(y)
 
+Qwen3.5's checkpoints (`separate_projections`) have separate projections
+instead, not grouped per key head: in_proj_qkv ([q of the nk heads | k |
+v of the nv heads], the conv's channel order), in_proj_z, in_proj_b and
+in_proj_a; the rest is the same.
+
 The recurrence is recur.linear_attention with a scalar gate and the delta
 rule. The states are the conv state [B, W - 1, 2 nk hk + nv hv] and the
 recurrent state [B, nv, hk, hv] (the checkpoint code's layout); builder.py
@@ -66,6 +71,8 @@ class GatedDeltaNetConfig:
     value_head_dim: int
     conv_kernel: int = 4
     rms_norm_eps: float = 1e-6
+    # Qwen3.5's layout: in_proj_qkv, in_proj_z, in_proj_b, in_proj_a.
+    separate_projections: bool = False
 
     @property
     def norm_eps(self) -> float:
@@ -116,18 +123,30 @@ PRE_NORM_OFFSET = 1.0
 # A whole model's layer: its MLP sublayer (mlp.py) and that one's pre-norm.
 MLP_PREFIX = "mlp."
 MLP_NORM = "post_attention_layernorm.weight"
-# The weights the block multiplies as matrices (f.linear), which a whole
-# model keeps in the checkpoint's dtype.
-MATRIX_WEIGHTS = ("in_proj_qkvz.weight", "in_proj_ba.weight",
-                  "out_proj.weight")
+
+
+def _projection_shapes(c: GatedDeltaNetConfig) -> Dict[str, tuple]:
+    """The input projections' shapes, in the checkpoint's layout."""
+    d = c.hidden_size
+    if c.separate_projections:
+        return {"in_proj_qkv.weight": (c.conv_dim, d),
+                "in_proj_z.weight": (c.value_dim, d),
+                "in_proj_b.weight": (c.num_value_heads, d),
+                "in_proj_a.weight": (c.num_value_heads, d)}
+    return {"in_proj_qkvz.weight": (2 * c.key_dim + 2 * c.value_dim, d),
+            "in_proj_ba.weight": (2 * c.num_value_heads, d)}
+
+
+def matrix_weights(c: GatedDeltaNetConfig):
+    """The weights the block multiplies as matrices (f.linear), which a
+    whole model keeps in the checkpoint's dtype."""
+    return tuple(_projection_shapes(c)) + ("out_proj.weight",)
 
 
 def weight_shapes(c: GatedDeltaNetConfig) -> Dict[str, tuple]:
     """Checkpoint name -> shape of every weight the block reads."""
     return {
-        "in_proj_qkvz.weight": (2 * c.key_dim + 2 * c.value_dim,
-                                c.hidden_size),
-        "in_proj_ba.weight": (2 * c.num_value_heads, c.hidden_size),
+        **_projection_shapes(c),
         "conv1d.weight": (c.conv_dim, 1, c.conv_kernel),
         "dt_bias": (c.num_value_heads,),
         "A_log": (c.num_value_heads,),
@@ -149,10 +168,17 @@ def random_weights(c, rand) -> Dict[str, np.ndarray]:
     return builder.random_decay_weights(weight_shapes(c), rand)
 
 
-def emit(f, c: GatedDeltaNetConfig, x, w, conv_state, state):
-    """The block's ops in `f`: (out, conv state, recurrent state)."""
-    nk, r = c.num_key_heads, c.per_key_head
-    hk, hv = c.key_head_dim, c.value_head_dim
+def _projected(f, c: GatedDeltaNetConfig, x, w):
+    """The input projections: (the conv's input [B, T, nk hk | nk hk |
+    nv hv] of q, k and v; z [B, T, nv, hv]; b, a [B, T, nv])."""
+    if c.separate_projections:
+        return (f.linear(x, w["in_proj_qkv.weight"]),
+                f.split_heads(f.linear(x, w["in_proj_z.weight"]),
+                              c.num_value_heads),
+                f.linear(x, w["in_proj_b.weight"]),
+                f.linear(x, w["in_proj_a.weight"]))
+    r, hk, hv = c.per_key_head, c.key_head_dim, c.value_head_dim
+    nk = c.num_key_heads
     # [B, T, nk, hk | hk | r hv | r hv] and [B, T, nk, r | r].
     qkvz = f.split_heads(f.linear(x, w["in_proj_qkvz.weight"]), nk)
     ba = f.split_heads(f.linear(x, w["in_proj_ba.weight"]), nk)
@@ -171,12 +197,18 @@ def emit(f, c: GatedDeltaNetConfig, x, w, conv_state, state):
     q = f.merge_heads(f.slice_last(qkvz, 0, hk))          # [B, T, nk hk]
     k = f.merge_heads(f.slice_last(qkvz, hk, hk))
     v = f.merge_heads(value_heads(2 * hk))                # [B, T, nv hv]
-    z = value_heads(2 * hk + r * hv)                      # [B, T, nv, hv]
-    b, a = gates(0), gates(r)
+    return (f.concat_last(q, k, v), value_heads(2 * hk + r * hv),
+            gates(0), gates(r))
 
+
+def emit(f, c: GatedDeltaNetConfig, x, w, conv_state, state):
+    """The block's ops in `f`: (out, conv state, recurrent state)."""
+    nk, r = c.num_key_heads, c.per_key_head
+    hk = c.key_head_dim
+    qkv, z, b, a = _projected(f, c, x, w)
     conv_w = f.merge_dims(w["conv1d.weight"], 0)          # [conv_dim, W]
-    mixed, conv_next = f.conv1d(f.concat_last(q, k, v), conv_w,
-                                state=conv_state, activation="silu")
+    mixed, conv_next = f.conv1d(qkv, conv_w, state=conv_state,
+                                activation="silu")
     q = f.slice_last(mixed, 0, c.key_dim)
     k = f.slice_last(mixed, c.key_dim, c.key_dim)
     v = f.split_heads(f.slice_last(mixed, 2 * c.key_dim, c.value_dim),
@@ -208,17 +240,24 @@ def reference(c: GatedDeltaNetConfig, weights: Dict[str, np.ndarray],
     batch, time, _ = x.shape
     nk, nv, r = c.num_key_heads, c.num_value_heads, c.per_key_head
     hk, hv = c.key_head_dim, c.value_head_dim
-    qkvz = ref.linear(x, w["in_proj_qkvz.weight"]).reshape(
-        batch, time, nk, 2 * hk + 2 * r * hv)
-    ba = ref.linear(x, w["in_proj_ba.weight"]).reshape(batch, time, nk, 2 * r)
-    q, k = qkvz[..., :hk], qkvz[..., hk:2 * hk]
-    v = qkvz[..., 2 * hk:2 * hk + r * hv].reshape(batch, time, nv, hv)
-    z = qkvz[..., 2 * hk + r * hv:].reshape(batch, time, nv, hv)
-    b = ba[..., :r].reshape(batch, time, nv)
-    a = ba[..., r:].reshape(batch, time, nv)
-    mixed = np.concatenate([q.reshape(batch, time, -1),
-                            k.reshape(batch, time, -1),
-                            v.reshape(batch, time, -1)], axis=-1)
+    if c.separate_projections:
+        mixed = ref.linear(x, w["in_proj_qkv.weight"])
+        z = ref.linear(x, w["in_proj_z.weight"]).reshape(batch, time, nv, hv)
+        b = ref.linear(x, w["in_proj_b.weight"])
+        a = ref.linear(x, w["in_proj_a.weight"])
+    else:
+        qkvz = ref.linear(x, w["in_proj_qkvz.weight"]).reshape(
+            batch, time, nk, 2 * hk + 2 * r * hv)
+        ba = ref.linear(x, w["in_proj_ba.weight"]).reshape(batch, time, nk,
+                                                           2 * r)
+        q, k = qkvz[..., :hk], qkvz[..., hk:2 * hk]
+        v = qkvz[..., 2 * hk:2 * hk + r * hv].reshape(batch, time, nv, hv)
+        z = qkvz[..., 2 * hk + r * hv:].reshape(batch, time, nv, hv)
+        b = ba[..., :r].reshape(batch, time, nv)
+        a = ba[..., r:].reshape(batch, time, nv)
+        mixed = np.concatenate([q.reshape(batch, time, -1),
+                                k.reshape(batch, time, -1),
+                                v.reshape(batch, time, -1)], axis=-1)
     mixed, conv_next = ref.conv1d(mixed, w["conv1d.weight"][:, 0, :],
                                   state=conv_state, activation="silu")
     q = mixed[..., :c.key_dim].reshape(batch, time, nk, hk)

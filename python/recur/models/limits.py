@@ -192,6 +192,7 @@ CONFIG_CLASS = {
     "attention": "nemotron_h",
     "qwen3_next": "gated_deltanet",
     "kimi_linear": "kda",
+    "qwen3_5": "gated_deltanet",
     "qwen3_next_attention": "gated_deltanet",
     "recurrent_gemma_model": "recurrent_gemma",
     "nemotron_h_mlp": "nemotron_h",

@@ -39,7 +39,7 @@ from ..model import Function
 from . import builder, gated_deltanet
 from .attention import Heads, projected, reference_attend
 from .config import Config
-from .recurrent_gemma_attention import (partial_rotary,
+from .recurrent_gemma_attention import (ROPE_FIELDS, partial_rotary,
                                         reference_partial_rotary,
                                         rope_fields)
 
@@ -67,15 +67,22 @@ class Qwen3NextAttentionConfig(Heads):
         return self.rms_norm_eps
 
 
-def parse(config: Config) -> Qwen3NextAttentionConfig:
-    """The layer's fields, checked; a ConfigError names the bad one."""
+# Qwen3.5's rope_parameters also give its M-RoPE sections, which rotate by
+# the token's position for text (its three positions are equal).
+MROPE_FIELDS = ROPE_FIELDS + ("mrope_section", "mrope_interleaved")
+
+
+def parse(config: Config, mrope: bool = False) -> Qwen3NextAttentionConfig:
+    """The layer's fields, checked; a ConfigError names the bad one. With
+    `mrope`, rope_parameters may give M-RoPE sections (Qwen3.5)."""
     heads = config.integer("num_attention_heads", 16)
     kv_heads = config.integer("num_key_value_heads", 2)
     if heads % kv_heads:
         raise config.fail("num_key_value_heads", f"({kv_heads}) must "
                           f"divide num_attention_heads ({heads})")
     head_dim = config.integer("head_dim", 256)
-    theta, factor, factor_field = rope_fields(config, 0.25)
+    theta, factor, factor_field = rope_fields(
+        config, 0.25, MROPE_FIELDS if mrope else ROPE_FIELDS)
     rotary = int(head_dim * factor)
     if rotary < 2 or rotary % 2:
         raise config.fail(factor_field, f"({factor}) gives {rotary} rotated "

@@ -87,16 +87,16 @@ class RecurrentGemmaAttentionConfig(Heads):
         return self.rms_norm_eps
 
 
-def rope_fields(config: Config, factor: float = 0.5):
+def rope_fields(config: Config, factor: float = 0.5, known=ROPE_FIELDS):
     """(rope_theta, partial_rotary_factor, the field that gave the factor)
-    from rope_parameters where it has them, else the top-level fields
-    (default 10000 and `factor`)."""
+    from rope_parameters (whose fields are `known`) where it has them, else
+    the top-level fields (default 10000 and `factor`)."""
     theta = config.number("rope_theta", 10000.0)
     factor_field = "partial_rotary_factor"
     factor = config.number(factor_field, factor)
     if config.fields.get("rope_parameters") is None:
         return theta, factor, factor_field
-    params = config.section("rope_parameters", ROPE_FIELDS)
+    params = config.section("rope_parameters", known)
     if params.text("rope_parameters.rope_type", "default") != "default":
         config.unsupported("rope_parameters", "with a rope_type other than "
                            "\"default\" is not supported")

@@ -35,7 +35,7 @@ import numpy as np
 from .. import expr, pieces, reference as ref
 from ..model import Module
 from . import (builder, fla_models, kimi_linear, mamba, mamba2, mlp,
-               nemotron_h_model, qwen3_next, recurrent_gemma_model,
+               nemotron_h_model, qwen3_5, qwen3_next, recurrent_gemma_model,
                rwkv6_model)
 from .config import Config, ConfigError, read_json
 
@@ -50,11 +50,13 @@ from .config import Config, ConfigError, read_json
 # cap tanh(logits / cap)). Its norms may be LayerNorms (RWKV-6's): a
 # FINAL_NORM_BIAS makes the final norm one (of FINAL_NORM_EPS where the
 # layers' eps is not its), and EMBEDDING_NORM and EMBEDDING_NORM_BIAS name
-# one applied to the embeddings; LM_HEAD renames lm_head.weight.
+# one applied to the embeddings; LM_HEAD renames lm_head.weight. A
+# multimodal model's family reads its language model's fields through
+# `text_config(config)` (Qwen3.5).
 FAMILY_MODULES = {module.MODEL_TYPE: module
                   for module in (mamba, mamba2, nemotron_h_model, qwen3_next,
                                  recurrent_gemma_model, rwkv6_model,
-                                 kimi_linear, *fla_models.MODELS)}
+                                 kimi_linear, qwen3_5, *fla_models.MODELS)}
 LM_HEAD = "lm_head.weight"
 # The checkpoint dtypes (a config's `torch_dtype`, or `dtype` in newer
 # ones) and the weights' element type in the description.
@@ -126,6 +128,9 @@ def parse(config: Config, family: str, all_logits: bool = False
     if model_type != family:
         raise config.fail("model_type", f"is {model_type!r}, not the "
                           f"family's {family!r}")
+    # A multimodal model's language model has its own fields (Qwen3.5).
+    if hasattr(module, "text_config"):
+        config = module.text_config(config)
     # mamba_ssm's field names where Hugging Face's are absent (Mamba).
     layers_field = "num_hidden_layers" if "num_hidden_layers" in \
         config.fields or "n_layer" not in config.fields else "n_layer"
