@@ -9,6 +9,7 @@
 #include "report.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,9 +161,39 @@ static recur_st_status readStacked(const void *source, FileOf fileOf,
   return status;
 }
 
-/* Reads one weight into a new buffer of its dtype. */
+/* The tensor data `buffer` may point at instead of a copy: the tensor its
+ * (unstacked) checkpoint name names, of exactly its dtype and shape, its
+ * data aligned to the element size; else NULL. */
+static const void *mappable(const void *source, FileOf fileOf,
+                            const recur_buffer_info *buffer) {
+  static const struct {
+    const char *name;
+    recur_st_dtype dtype;
+  } dtypes[] = {{"f32", RECUR_ST_F32}, {"bf16", RECUR_ST_BF16},
+                {"f16", RECUR_ST_F16}};
+  if (strchr(buffer->checkpoint_name, '*'))
+    return NULL;
+  const recur_st_file *file = fileOf(source, buffer->checkpoint_name);
+  const recur_st_tensor *tensor =
+      file ? recur_st_find(file, buffer->checkpoint_name) : NULL;
+  if (!tensor || tensor->rank != buffer->rank)
+    return NULL;
+  bool same = false;
+  for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; ++i)
+    same |= strcmp(buffer->dtype, dtypes[i].name) == 0 &&
+            tensor->dtype == dtypes[i].dtype;
+  for (int d = 0; same && d < buffer->rank; ++d)
+    same = tensor->shape[d] == buffer->shape[d];
+  size_t bytes = recur_dtype_bytes(buffer->dtype);
+  if (!same || (uintptr_t)tensor->data % bytes)
+    return NULL;
+  return tensor->data;
+}
+
+/* Reads one weight into a new buffer of its dtype; with `map`, points it
+ * at the file's data instead where that is `mappable`. */
 static recur_st_status loadWeight(const void *source, FileOf fileOf,
-                                  const recur_buffer_info *buffer,
+                                  const recur_buffer_info *buffer, bool map,
                                   void **slot, char *message, size_t size) {
   for (int d = 0; d < buffer->rank; ++d)
     if (buffer->shape[d] < 0)
@@ -176,6 +207,12 @@ static recur_st_status loadWeight(const void *source, FileOf fileOf,
     return recur_report(message, size, RECUR_ST_MISMATCH,
                 "weight '%s' ('%s') is %s; only f32, bf16 and f16 are read",
                 buffer->name, buffer->checkpoint_name, buffer->dtype);
+  const void *data = map ? mappable(source, fileOf, buffer) : NULL;
+  if (data) {
+    /* Read-only: the compiled functions never write their inputs. */
+    *slot = (void *)data;
+    return RECUR_ST_OK;
+  }
   int64_t count = recur_buffer_elements(buffer, NULL);
   if (count < 0 || (uint64_t)count > SIZE_MAX / sizeof(float))
     return recur_report(message, size, RECUR_ST_NO_MEMORY,
@@ -205,9 +242,26 @@ static recur_st_status loadWeight(const void *source, FileOf fileOf,
   return RECUR_ST_OK;
 }
 
+/* Frees the weights among the first `count` buffers of `function` that
+ * do not point at their file's data (with `map`, those are not copies),
+ * and sets every one to NULL. */
+static void releaseWeights(const void *source, FileOf fileOf, bool map,
+                           const recur_function_info *function,
+                           void **buffers, int count) {
+  for (int i = 0; i < count; ++i) {
+    const recur_buffer_info *buffer = &function->buffers[i];
+    if (buffer->is_output || !buffer->checkpoint_name)
+      continue;
+    if (!map || buffers[i] != mappable(source, fileOf, buffer))
+      free(buffers[i]);
+    buffers[i] = NULL;
+  }
+}
+
 /* Loads every weight of `function` from the files `fileOf` gives for its
- * checkpoint names (from `source`). */
+ * checkpoint names (from `source`), mapped where it can be with `map`. */
 static recur_st_status loadWeights(const void *source, FileOf fileOf,
+                                   bool map,
                                    const recur_function_info *function,
                                    void **buffers, char *message,
                                    size_t size) {
@@ -215,18 +269,12 @@ static recur_st_status loadWeights(const void *source, FileOf fileOf,
     const recur_buffer_info *buffer = &function->buffers[i];
     if (buffer->is_output || !buffer->checkpoint_name)
       continue;
-    recur_st_status status =
-        loadWeight(source, fileOf, buffer, &buffers[i], message, size);
+    recur_st_status status = loadWeight(source, fileOf, buffer, map,
+                                        &buffers[i], message, size);
     if (status != RECUR_ST_OK) {
       /* Only the weights this call loaded, before buffer i: the caller's
          other slots may hold anything. */
-      for (int j = 0; j < i; ++j) {
-        const recur_buffer_info *loaded = &function->buffers[j];
-        if (loaded->is_output || !loaded->checkpoint_name)
-          continue;
-        free(buffers[j]);
-        buffers[j] = NULL;
-      }
+      releaseWeights(source, fileOf, map, function, buffers, i);
       return status;
     }
   }
@@ -242,7 +290,21 @@ recur_st_status recur_load_weights(const recur_st_file *file,
                                    const recur_function_info *function,
                                    void **buffers, char *message,
                                    size_t size) {
-  return loadWeights(file, theFile, function, buffers, message, size);
+  return loadWeights(file, theFile, false, function, buffers, message, size);
+}
+
+recur_st_status recur_map_weights(const recur_st_file *file,
+                                  const recur_function_info *function,
+                                  void **buffers, char *message,
+                                  size_t size) {
+  return loadWeights(file, theFile, true, function, buffers, message, size);
+}
+
+void recur_release_weights(const recur_st_file *file,
+                           const recur_function_info *function,
+                           void **buffers) {
+  releaseWeights(file, theFile, true, function, buffers,
+                 function->buffer_count);
 }
 
 static const recur_st_file *shardOf(const void *checkpoint,
@@ -254,15 +316,26 @@ recur_st_status recur_load_checkpoint(const recur_checkpoint *checkpoint,
                                       const recur_function_info *function,
                                       void **buffers, char *message,
                                       size_t size) {
-  return loadWeights(checkpoint, shardOf, function, buffers, message, size);
+  return loadWeights(checkpoint, shardOf, false, function, buffers, message,
+                     size);
+}
+
+recur_st_status recur_map_checkpoint(const recur_checkpoint *checkpoint,
+                                     const recur_function_info *function,
+                                     void **buffers, char *message,
+                                     size_t size) {
+  return loadWeights(checkpoint, shardOf, true, function, buffers, message,
+                     size);
+}
+
+void recur_release_checkpoint(const recur_checkpoint *checkpoint,
+                              const recur_function_info *function,
+                              void **buffers) {
+  releaseWeights(checkpoint, shardOf, true, function, buffers,
+                 function->buffer_count);
 }
 
 void recur_free_weights(const recur_function_info *function, void **buffers) {
-  for (int i = 0; i < function->buffer_count; ++i) {
-    const recur_buffer_info *buffer = &function->buffers[i];
-    if (buffer->is_output || !buffer->checkpoint_name)
-      continue;
-    free(buffers[i]);
-    buffers[i] = NULL;
-  }
+  releaseWeights(NULL, NULL, false, function, buffers,
+                 function->buffer_count);
 }

@@ -15,7 +15,9 @@
 # own), and a missing shard,
 # a tensor not in the shard the index names, a shard that is a path, an
 # index that is not one, and a weight the index lacks, each with its
-# message.
+# message. recur_map_weights / recur_map_checkpoint point each weight
+# stored in its own dtype into the file (the others copied, the values the
+# same) and release only the copies.
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t %S/Inputs %recur_src %cc
 
@@ -121,6 +123,14 @@ def main():
             f"{bits:04x}" for bits in bits16(experts, "bf16")), lines[3])
         expect(lines[4] == "call: 0, y: 0.5 -2 6 12", lines[4])
         print(f"ok {stored} file: {lines[1]} / {lines[2]}")
+        # Mapped: the weight stored in its own dtype points into the file,
+        # the others (and the stacked one) are copies of the same values.
+        status, mapped = run(program, tensors, dtypes, "map")
+        own = {"f32": "w", "f16": "h", "bf16": "b"}[stored]
+        expect(status == 0 and mapped.splitlines()[:5] == lines[:5] and
+               mapped.splitlines()[5:] == [f"mapped: {own}"],
+               f"{stored} file mapped: {status} {mapped!r}")
+        print(f"ok {stored} file mapped: {mapped.splitlines()[5]}")
     # Spot checks of the expected patterns themselves (NumPy's rounding).
     expect(bits16(h, "f16") == [0x3c00, 0x3c02, 0x0010, 0x0000, 0x7c00,
                                 0xfc00], bits16(h, "f16"))
@@ -176,6 +186,13 @@ def sharded(program, tensors):
            "call: 0, y: 0.5 -2 6 12" in out.stdout,
            f"sharded: {out.returncode} {out.stdout!r}")
     print(f"ok sharded checkpoint of {len(shards)} files")
+    mapped = subprocess.run([program, directory, "map"], capture_output=True,
+                            text=True)
+    expect(mapped.returncode == 0 and
+           mapped.stdout.splitlines()[:5] == out.stdout.splitlines()[:5] and
+           mapped.stdout.splitlines()[5:] == ["mapped: w"],
+           f"sharded, mapped: {mapped.returncode} {mapped.stdout!r}")
+    print(f"ok sharded checkpoint mapped: {mapped.stdout.splitlines()[5]}")
     index = os.path.join(directory, safetensors.INDEX_NAME)
     with open(index) as f:
         good = json.load(f)

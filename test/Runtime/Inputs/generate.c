@@ -1,6 +1,7 @@
 /* For test/Runtime/generate.py: generates with the whole model `model`
  * (model.h beside the object) through recur/runtime/generate.h, its
- * weights from the checkpoint argv[1].
+ * weights mapped from the checkpoint argv[1] (recur_map_checkpoint: the
+ * checkpoint stays open while they are used).
  *   generate CHECKPOINT BATCH PROMPT TOKENS TEMPERATURE TOP_K TOP_P SEED STOP
  * PROMPT: BATCH x T ids, comma-separated; STOP: ids, comma-separated, or -.
  * Prints "ids: ..." (sequences separated by " |"), "counts: ...". */
@@ -40,11 +41,11 @@ int main(int argc, char **argv) {
     return 1;
   }
   void **weights = calloc((size_t)model_info.buffer_count, sizeof(void *));
-  recur_st_status status = recur_load_checkpoint(
+  recur_st_status status = recur_map_checkpoint(
       checkpoint, &model_info, weights, message, sizeof message);
-  recur_checkpoint_close(checkpoint);
   if (status) {
     printf("load: %s\n", message);
+    recur_checkpoint_close(checkpoint);
     return 1;
   }
   fprintf(stderr, "weights: %lld bytes\n",
@@ -83,7 +84,8 @@ int main(int argc, char **argv) {
            stats.decode_seconds);
   }
   recur_generator_free(generator);
-  recur_free_weights(&model_info, weights);
+  recur_release_checkpoint(checkpoint, &model_info, weights);
+  recur_checkpoint_close(checkpoint);
   free(weights);
   free(ids);
   free(counts);

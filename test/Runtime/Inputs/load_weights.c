@@ -9,7 +9,11 @@
  * FILE may be a checkpoint directory or its index, read through
  * recur_checkpoint_open and recur_load_checkpoint.
  *
- *   load_weights FILE [prefilled] */
+ * With "map", through recur_map_weights / recur_map_checkpoint instead,
+ * and after the call it prints the weights that point into the file's
+ * data ("mapped: NAME ..."), then releases them before closing the file.
+ *
+ *   load_weights FILE [prefilled | map] */
 
 #include "weights.h"
 
@@ -21,8 +25,10 @@
 
 int main(int argc, char **argv) {
   char message[512];
-  if (argc != 2 && !(argc == 3 && strcmp(argv[2], "prefilled") == 0))
+  if (argc != 2 && !(argc == 3 && (strcmp(argv[2], "prefilled") == 0 ||
+                                    strcmp(argv[2], "map") == 0)))
     return 2;
+  bool map = argc == 3 && strcmp(argv[2], "map") == 0;
   /* A .safetensors file through recur_load_weights; anything else (a
      checkpoint directory, an index) through recur_load_checkpoint. */
   bool single = strlen(argv[1]) > 12 &&
@@ -39,15 +45,25 @@ int main(int argc, char **argv) {
   }
   void *buffers[6] = {0};
   static float notAllocated[1];
-  if (argc == 3)
+  if (argc == 3 && !map)
     for (int i = 0; i < 6; ++i)
       buffers[i] = notAllocated;
-  status = single ? recur_load_weights(file, &model_info, buffers, message,
-                                       sizeof message)
-                  : recur_load_checkpoint(checkpoint, &model_info, buffers,
-                                          message, sizeof message);
-  recur_st_close(file);
-  recur_checkpoint_close(checkpoint);
+  if (map)
+    status = single ? recur_map_weights(file, &model_info, buffers, message,
+                                        sizeof message)
+                    : recur_map_checkpoint(checkpoint, &model_info, buffers,
+                                           message, sizeof message);
+  else
+    status = single ? recur_load_weights(file, &model_info, buffers,
+                                         message, sizeof message)
+                    : recur_load_checkpoint(checkpoint, &model_info, buffers,
+                                            message, sizeof message);
+  if (!map || status != RECUR_ST_OK) {
+    recur_st_close(file);
+    recur_checkpoint_close(checkpoint);
+    file = NULL;
+    checkpoint = NULL;
+  }
   if (status != RECUR_ST_OK) {
     printf("load: %s: %s\n", recur_st_status_name(status), message);
     for (int i = 0; i < model_info.buffer_count; ++i)
@@ -83,6 +99,29 @@ int main(int argc, char **argv) {
   printf("call: %d, y: %g %g %g %g\n", result, y[0], y[1], y[2], y[3]);
   buffers[recur_find_buffer(&model_info, "x")] = NULL;
   buffers[recur_find_buffer(&model_info, "y")] = NULL;
-  recur_free_weights(&model_info, buffers);
+  if (!map) {
+    recur_free_weights(&model_info, buffers);
+    return 0;
+  }
+  printf("mapped:");
+  for (int i = 0; i < model_info.buffer_count; ++i) {
+    const char *name = model_info.buffers[i].checkpoint_name;
+    const recur_st_file *holder =
+        !name ? NULL : single ? file : recur_checkpoint_file(checkpoint, name);
+    const recur_st_tensor *tensor = holder ? recur_st_find(holder, name)
+                                           : NULL;
+    if (tensor && buffers[i] == tensor->data)
+      printf(" %s", model_info.buffers[i].name);
+  }
+  printf("\n");
+  if (single)
+    recur_release_weights(file, &model_info, buffers);
+  else
+    recur_release_checkpoint(checkpoint, &model_info, buffers);
+  for (int i = 0; i < model_info.buffer_count; ++i)
+    if (buffers[i])
+      printf("buffer %d not released\n", i);
+  recur_st_close(file);
+  recur_checkpoint_close(checkpoint);
   return 0;
 }

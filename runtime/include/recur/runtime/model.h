@@ -100,6 +100,33 @@ recur_st_status recur_load_checkpoint(const recur_checkpoint *checkpoint,
  * (and sets them to NULL). */
 void recur_free_weights(const recur_function_info *function, void **buffers);
 
+/* As recur_load_weights / recur_load_checkpoint, but without copying where
+ * it can: a weight whose tensor has exactly the buffer's dtype and shape
+ * (not a stacked one), its data aligned to the element size, points into
+ * the file's read-only mapping (the compiled functions never write their
+ * inputs); the others are allocated and converted as those do. The memory
+ * a bf16 model takes is then its pages of the files the kernel keeps. The
+ * file or checkpoint must stay open while the buffers are used, and they
+ * are released with recur_release_weights / recur_release_checkpoint (not
+ * recur_free_weights) before it is closed. */
+recur_st_status recur_map_weights(const recur_st_file *file,
+                                  const recur_function_info *function,
+                                  void **buffers, char *message, size_t size);
+recur_st_status recur_map_checkpoint(const recur_checkpoint *checkpoint,
+                                     const recur_function_info *function,
+                                     void **buffers, char *message,
+                                     size_t size);
+
+/* Frees the copies among the buffers recur_map_weights /
+ * recur_map_checkpoint set from `file` / `checkpoint` and forgets the
+ * mapped ones (all set to NULL). */
+void recur_release_weights(const recur_st_file *file,
+                           const recur_function_info *function,
+                           void **buffers);
+void recur_release_checkpoint(const recur_checkpoint *checkpoint,
+                              const recur_function_info *function,
+                              void **buffers);
+
 #ifdef __cplusplus
 }
 #endif
