@@ -499,13 +499,14 @@ class Function:
                          f"permutation = [1, 0]")
         return result
 
-    def head_linear(self, x: Value, weight: Value,
-                    dtype: str = "f32") -> Value:
+    def head_linear(self, x: Value, weight: Value, dtype: str = "f32",
+                    transposed: bool = False) -> Value:
         """Per-head matmuls (a block-diagonal projection): x [..., H, in]
         times weight [H, in, out] (each head's own matrix, in x out as
-        torch.bmm reads it): [..., H, out], accumulated in f32."""
-        return self._contract("head_linear", x, weight,
-                              ("head", "in", "out"), dtype)
+        torch.bmm reads it), or with `transposed` weight [H, out, in] (a
+        torch Linear's per head): [..., H, out], accumulated in f32."""
+        dims = ("head", "out", "in") if transposed else ("head", "in", "out")
+        return self._contract("head_linear", x, weight, dims, dtype)
 
     def matmul(self, x: Value, weight: Value, dtype: str = "f32") -> Value:
         """x [..., in] times weight [in, out] (a plain matrix, as `x @ W`
@@ -539,12 +540,22 @@ class Function:
     def slice_last(self, x: Value, start: int, size: int) -> Value:
         """x[..., start : start + size] (a static range of the last
         dimension)."""
+        return self.slice_dim(x, len(x.shape) - 1, start, size)
+
+    def slice_dim(self, x: Value, dim: int, start: int, size: int) -> Value:
+        """The static range [start, start + size) of x's dimension `dim`
+        (a view)."""
         rank = len(x.shape)
-        if x.shape[-1] is not None and start + size > x.shape[-1]:
-            raise ValueError(f"slice [{start}, {start + size}) of {x.shape}")
-        sizes = self._leading_sizes(x) + [str(size)]
-        offsets = ["0"] * (rank - 1) + [str(start)]
-        result = Value(self._fresh("s"), x.shape[:-1] + (size,), x.dtype)
+        if x.shape[dim] is not None and start + size > x.shape[dim]:
+            raise ValueError(f"slice [{start}, {start + size}) of dim {dim} "
+                             f"of {x.shape}")
+        sizes = [self._size(x, i, False) if d is None else str(d)
+                 for i, d in enumerate(x.shape)]
+        sizes[dim] = str(size)
+        offsets = ["0"] * rank
+        offsets[dim] = str(start)
+        result = Value(self._fresh("s"), x.shape[:dim] + (size,) +
+                       x.shape[dim + 1:], x.dtype)
         self.body.append(
             f"{result.name} = tensor.extract_slice {x.name}"
             f"[{', '.join(offsets)}] [{', '.join(sizes)}] "
@@ -750,14 +761,22 @@ class Function:
 
     def split_heads(self, x: Value, heads: int) -> Value:
         """[..., heads * size] -> [..., heads, size]."""
-        width = x.shape[-1]
-        if width is None or width % heads:
-            raise ValueError(f"split_heads: {heads} heads of {x.shape}")
+        return self.split_dim(x, len(x.shape) - 1, heads)
+
+    def split_dim(self, x: Value, dim: int, parts: int) -> Value:
+        """x's dimension `dim` (static, parts * size) as two, [parts,
+        size]."""
+        width = x.shape[dim]
+        if width is None or width % parts:
+            raise ValueError(f"split_dim: {parts} parts of dim {dim} of "
+                             f"{x.shape}")
         rank = len(x.shape)
-        shape = x.shape[:-1] + (heads, width // heads)
-        sizes = self._leading_sizes(x) + [str(heads), str(width // heads)]
-        groups = [f"[{i}]" for i in range(rank - 1)] + \
-            [f"[{rank - 1}, {rank}]"]
+        shape = x.shape[:dim] + (parts, width // parts) + x.shape[dim + 1:]
+        sizes = [self._size(x, i, False) if d is None else str(d)
+                 for i, d in enumerate(x.shape)]
+        sizes[dim:dim + 1] = [str(parts), str(width // parts)]
+        groups = [f"[{i}]" for i in range(dim)] + [f"[{dim}, {dim + 1}]"] + \
+            [f"[{i + 1}]" for i in range(dim + 1, rank)]
         result = Value(self._fresh("h"), shape, x.dtype)
         self.body.append(
             f"{result.name} = tensor.expand_shape {x.name} "

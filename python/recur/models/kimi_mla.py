@@ -20,13 +20,23 @@ every published config; false is refused) and has no query
 low-rank projection (`q_lora_rank` null; else refused). kv_a_layernorm's
 eps is the modeling code's default, 1e-6 (not rms_norm_eps).
 
-The states are the KV cache of the full keys and values, k_cache [B, S,
-H, Dn + Dr] and v_cache [B, S, H, Dv], whose new entries a call returns
-(APPENDED_STATES) for the caller to append, as attention.py's. That is
-H (2 Dn + Dr + Dv) / (L + Dr) times the memory of caching the latent c
-and k_r (about 20 times at the published sizes): caching the latent and
-absorbing kv_b_proj into the query and output is not done yet.
-`reference` is the layer in float64 NumPy (attention.reference_attend).
+The state is the latent cache [B, S, 1, L + Dr]: each token's normed c
+and its k_r, whose new entries a call returns (APPENDED_STATES) for the
+caller to append, as attention.py's KV cache; L + Dr values a token and
+layer, 1/18 of the full keys and values at the published sizes. The
+compiled layer never expands it: kv_b_proj is absorbed into the query and
+the output, per head h (W_k, W_v: kv_b_proj's rows of head h's keys and
+values),
+
+    q'          = (W_k^T q_n, q_r)                       [L + Dr]
+    o'          = causal softmax attention of q' over the cache (one
+                  key/value head: keys the whole entries, values their
+                  first L), scale (Dn + Dr)^-1/2         [L]
+    o           = W_v o'                                 [Dv]
+
+which is the same function (q_n . W_k c = W_k^T q_n . c). `reference` is
+the layer in float64 NumPy as the modeling code computes it, the keys and
+values expanded from the cache (attention.reference_attend).
 """
 
 from dataclasses import dataclass
@@ -100,7 +110,7 @@ MLP_NORM = kda.MLP_NORM
 mlp_prefix = kda.mlp_prefix
 MATRIX_WEIGHTS = ("q_proj.weight", "kv_a_proj_with_mqa.weight",
                   "kv_b_proj.weight", "o_proj.weight")
-APPENDED_STATES = attention.APPENDED_STATES
+APPENDED_STATES = {"latent_cache": "latent_new"}
 
 
 def weight_shapes(c: MlaConfig) -> Dict[str, tuple]:
@@ -116,9 +126,8 @@ def weight_shapes(c: MlaConfig) -> Dict[str, tuple]:
 
 
 def state_shapes(c: MlaConfig) -> Dict[str, tuple]:
-    """The KV cache, each [B, S, H, ...] less B."""
-    return {"k_cache": ("S", c.num_heads, c.head_dim),
-            "v_cache": ("S", c.num_heads, c.v_dim)}
+    """The latent cache [B, S, 1, L + Dr] less B."""
+    return {"latent_cache": ("S", 1, c.latent_dim + c.rope_dim)}
 
 
 def random_weights(c: MlaConfig, rand) -> Dict[str, np.ndarray]:
@@ -128,54 +137,65 @@ def random_weights(c: MlaConfig, rand) -> Dict[str, np.ndarray]:
             for name, shape in weight_shapes(c).items()}
 
 
-def emit(f: Function, c: MlaConfig, x, w, k_cache, v_cache):
-    """The layer's ops in `f`: (out, new keys, new values)."""
+def emit(f: Function, c: MlaConfig, x, w, latent_cache):
+    """The layer's ops in `f`: (out, the new tokens' latent entries)."""
+    latent, rope = c.latent_dim, c.rope_dim
     q = f.split_heads(f.linear(x, w["q_proj.weight"]), c.num_heads)
     compressed = f.linear(x, w["kv_a_proj_with_mqa.weight"])
-    latent = pieces.rms_norm(f, f.slice_last(compressed, 0, c.latent_dim),
-                             w["kv_a_layernorm.weight"], LATENT_NORM_EPS)
-    kv = f.split_heads(f.linear(latent, w["kv_b_proj.weight"]), c.num_heads)
-    k = f.slice_last(kv, 0, c.nope_dim)
-    v = f.slice_last(kv, c.nope_dim, c.v_dim)
-    if c.rope_dim:
-        # The shared k_r [B, T, Dr] for every head: [B, T, H, Dr].
-        shared = f.slice_last(compressed, c.latent_dim, c.rope_dim)
-        every = f.map(lambda a, r: r, f.slice_last(q, c.nope_dim,
-                                                   c.rope_dim),
-                      (shared, (0, 1, 3)))
-        k = f.concat_last(k, every)
-    o = f.attention(q, f.concat_time(k_cache, k), f.concat_time(v_cache, v),
-                    causal=True, scale=c.scale)
-    return f.linear(f.merge_heads(o), w["o_proj.weight"]), k, v
+    new = pieces.rms_norm(f, f.slice_last(compressed, 0, latent),
+                          w["kv_a_layernorm.weight"], LATENT_NORM_EPS)
+    # kv_b_proj per head: [H, Dn + Dv, L], its key rows and value rows.
+    per_head = f.split_dim(w["kv_b_proj.weight"], 0, c.num_heads)
+    query = f.head_linear(f.slice_last(q, 0, c.nope_dim),
+                          f.slice_dim(per_head, 1, 0, c.nope_dim))
+    if rope:
+        new = f.concat_last(new, f.slice_last(compressed, latent, rope))
+        query = f.concat_last(query, f.slice_last(q, c.nope_dim, rope))
+    new = f.split_heads(new, 1)                       # [B, T, 1, L + Dr]
+    keys = f.concat_time(latent_cache, new)
+    o = f.attention(query, keys, f.slice_last(keys, 0, latent), causal=True,
+                    scale=c.scale)                    # [B, T, H, L]
+    o = f.head_linear(o, f.slice_dim(per_head, 1, c.nope_dim, c.v_dim),
+                      transposed=True)                # [B, T, H, Dv]
+    return f.linear(f.merge_heads(o), w["o_proj.weight"]), new
+
+
+def _expanded(c: MlaConfig, w, entries: np.ndarray):
+    """The keys [B, S, H, Dn + Dr] and values [B, S, H, Dv] of latent
+    entries [B, S, 1, L + Dr], as the modeling code computes them."""
+    batch, length = entries.shape[:2]
+    heads = c.num_heads
+    kv = ref.linear(entries[:, :, 0, :c.latent_dim],
+                    w["kv_b_proj.weight"]).reshape(
+        batch, length, heads, c.nope_dim + c.v_dim)
+    shared = np.broadcast_to(entries[:, :, :, c.latent_dim:],
+                             (batch, length, heads, c.rope_dim))
+    return (np.concatenate([kv[..., :c.nope_dim], shared], axis=-1),
+            kv[..., c.nope_dim:])
 
 
 def reference(c: MlaConfig, weights: Dict[str, np.ndarray], x: np.ndarray,
-              k_cache: Optional[np.ndarray] = None,
-              v_cache: Optional[np.ndarray] = None):
-    """The layer in float64 over a cache k_cache / v_cache (default
-    empty): (out, the new tokens' keys, values)."""
+              latent_cache: Optional[np.ndarray] = None):
+    """The layer in float64 over a latent cache (default empty): (out, the
+    new tokens' latent entries [B, T, 1, L + Dr])."""
     w = {name: ref.to_float64(value) for name, value in weights.items()}
     x = ref.to_float64(x)
     batch, time, _ = x.shape
     heads = c.num_heads
-    if k_cache is None:
-        k_cache = np.zeros((batch, 0, heads, c.head_dim))
-        v_cache = np.zeros((batch, 0, heads, c.v_dim))
+    if latent_cache is None:
+        latent_cache = np.zeros((batch, 0, 1, c.latent_dim + c.rope_dim))
     q = ref.linear(x, w["q_proj.weight"]).reshape(batch, time, heads, -1)
     compressed = ref.linear(x, w["kv_a_proj_with_mqa.weight"])
     latent = ref.rms_norm(compressed[..., :c.latent_dim],
                           w["kv_a_layernorm.weight"], LATENT_NORM_EPS)
-    kv = ref.linear(latent, w["kv_b_proj.weight"]).reshape(
-        batch, time, heads, c.nope_dim + c.v_dim)
-    shared = np.broadcast_to(compressed[:, :, None, c.latent_dim:],
-                             (batch, time, heads, c.rope_dim))
-    k = np.concatenate([kv[..., :c.nope_dim], shared], axis=-1)
-    v = kv[..., c.nope_dim:]
-    o = attention.reference_attend(c, q, ref.to_float64(k_cache), k,
-                                   ref.to_float64(v_cache), v)
+    new = np.concatenate([latent, compressed[..., c.latent_dim:]],
+                         axis=-1)[:, :, None]
+    k_cache, v_cache = _expanded(c, w, ref.to_float64(latent_cache))
+    k, v = _expanded(c, w, new)
+    o = attention.reference_attend(c, q, k_cache, k, v_cache, v)
     out = ref.linear(o.reshape(batch, time, heads * c.v_dim),
                      w["o_proj.weight"])
-    return out, k, v
+    return out, new
 
 
 __all__ = ["FAMILY", "MlaConfig", "parse", "weight_shapes", "state_shapes",
