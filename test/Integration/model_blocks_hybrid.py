@@ -102,6 +102,8 @@ def bad_configs():
     cases = [
         ({**base, "hybrid_override_pattern": "M*E"},
          "missing field 'n_routed_experts'"),
+        ({**base, "norm_eps": 1e-5}, "field 'norm_eps' other than "
+         "layer_norm_epsilon (1e-06) is not supported"),
         ({**base, **MOE, "hybrid_override_pattern": "M*E", "n_group": 2},
          "field 'topk_group' less than n_group (2) is not supported "
          "(grouped top-k)"),
