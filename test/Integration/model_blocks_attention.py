@@ -31,7 +31,8 @@ def bad_configs():
          "missing field 'num_attention_heads'"),
         ({**ODD, "num_attention_head": 3}, "unknown field "
          "'num_attention_head'"),
-        ({**ODD, "rope_theta": 10000.0}, "unknown field 'rope_theta'"),
+        ({**ODD, "rope_scaling": {"type": "yarn"}},
+         "unknown field 'rope_scaling'"),
         ({**ODD, "sliding_window": 128}, "field 'sliding_window' is not "
          "supported"),
         ({**ODD, "num_attention_heads": 5}, "field 'num_attention_heads' (5) "

@@ -131,7 +131,8 @@ def bad_configs():
          "'num_key_value_heads' (2) must divide num_attention_heads (3)"),
         ({**base, "sliding_window": 16}, "field 'sliding_window' is not "
          "supported"),
-        ({**base, "rope_theta": 1e4}, "unknown field 'rope_theta'"),
+        ({**base, "rope_scaling": {"type": "yarn"}},
+         "unknown field 'rope_scaling'"),
     ]
     for fields, message in cases:
         checks.check_bad_config("nemotron_h", fields, message, WORK)

@@ -118,8 +118,19 @@ def _head_dim(config: Config, heads: int) -> int:
     return hidden // heads
 
 
+def ignore_rotary_fields(config: Config) -> None:
+    """Nemotron-3's configs give rotary fields (rope_theta,
+    partial_rotary_factor) that its attention never applies: listed as
+    ignored, once."""
+    for name in ("rope_theta", "partial_rotary_factor"):
+        why = "Nemotron-H's attention applies no rotary embedding"
+        if name in config.fields and (name, why) not in config.ignored:
+            config.ignored.append((name, why))
+
+
 def parse(config: Config) -> AttentionConfig:
     """The block's fields, checked; a ConfigError names the bad one."""
+    ignore_rotary_fields(config)
     heads = config.integer("num_attention_heads")
     # A null num_key_value_heads means one per query head, as in the
     # configuration class; absent, its default (8).

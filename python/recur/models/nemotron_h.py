@@ -141,15 +141,11 @@ def parse(config: Config) -> NemotronHConfig:
     pattern = _pattern(config)
     hidden = config.integer("hidden_size")
     eps = config.number("layer_norm_epsilon", 1e-5)
-    # Nemotron-3's configs repeat the eps as norm_eps, and give rotary
-    # fields that its attention never applies (no rotary embedding).
+    # Nemotron-3's configs repeat the eps as norm_eps.
     if config.fields.get("norm_eps", eps) != eps:
         config.unsupported("norm_eps", f"other than layer_norm_epsilon "
                            f"({eps}) is not supported")
-    for name in ("rope_theta", "partial_rotary_factor"):
-        if name in config.fields:
-            config.ignored.append((name, "Nemotron-H's attention applies "
-                                   "no rotary embedding"))
+    attention.ignore_rotary_fields(config)
     return NemotronHConfig(
         pattern=pattern, hidden_size=hidden, layer_norm_epsilon=eps,
         mamba=_mamba(config, hidden, eps) if MAMBA in pattern else None,
