@@ -43,7 +43,14 @@ struct recur_generator {
   /* A call's logits (kept across calls, grown as needed). */
   float *logits_buffer;
   int64_t logits_capacity;
+  /* How the tables are called (NULL: their own `call`). */
+  recur_host_call host_call;
 };
+
+void recur_generator_set_host_call(recur_generator *generator,
+                                   recur_host_call call) {
+  generator->host_call = call;
+}
 
 static int findBuffer(const recur_function_info *function, const char *name,
                       int is_output) {
@@ -282,7 +289,8 @@ static recur_st_status call(recur_generator *g, int which,
     buffers[state->output[which]] = out;
   }
   if (status == RECUR_ST_OK) {
-    int result = function->call(dims, buffers);
+    int result = g->host_call ? g->host_call(function, dims, buffers)
+                              : function->call(dims, buffers);
     if (result != 0)
       status = recur_report(message, size, RECUR_ST_MISMATCH,
                             "%s failed with status %d: %s", function->name,

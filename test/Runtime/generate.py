@@ -7,7 +7,9 @@
 # same seed; top_k 1 is greedy whatever the temperature; a stop id ends its
 # sequence (the rest of the row -1) while the other goes on; the weights'
 # memory (recur_weights_bytes) is every weight at 2 bytes; an id outside
-# the vocabulary and an invalid sampling are refused with a message.
+# the vocabulary and an invalid sampling are refused with a message. On
+# the vulkan target too (RECUR_TEST_TARGET=vulkan: the generator calls the
+# tables through recur_vk_call_host).
 #
 # RUN: rm -rf %t && mkdir -p %t && %python %s %t %S/Inputs %recur_src %cc
 
@@ -24,6 +26,8 @@ from recur.runtime import LINK_LIBS
 from recur.testing import Inputs
 
 WORK, INPUTS, SRC, CC = sys.argv[1:5]
+# The model's target: the CPU, or vulkan (test/Vulkan/generate.test).
+TARGET = os.environ.get("RECUR_TEST_TARGET", "cpu")
 TOKENS = 6
 REPORTED = ""          # the program's stderr of the last run
 
@@ -39,15 +43,21 @@ def build(model_dir):
                    capture_output=True)
     obj = os.path.join(WORK, "model.o")
     subprocess.run([os.environ["RECUR_COMPILE"],
-                    os.path.join(WORK, "model.mlir"), "-o", obj], check=True)
-    runtime = os.path.join(os.path.dirname(os.path.dirname(
-        os.environ["RECUR_COMPILE"])), "runtime", "libRecurRuntime.a")
+                    os.path.join(WORK, "model.mlir"), "-o", obj,
+                    f"--target={TARGET}"], check=True)
+    if TARGET == "vulkan":
+        # The tables through recur_vk_call_host (recur's Vulkan runtime).
+        libs = ["-DRECUR_VULKAN", *os.environ["RECUR_VULKAN_LDFLAGS"].split(),
+                "-lm"]
+    else:
+        runtime = os.path.join(os.path.dirname(os.path.dirname(
+            os.environ["RECUR_COMPILE"])), "runtime", "libRecurRuntime.a")
+        libs = [runtime, *LINK_LIBS,
+                *os.environ.get("RECUR_RUNTIME_LDFLAGS", "").split()]
     program = os.path.join(WORK, "generate")
     subprocess.run([CC, "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", WORK,
                     "-I", os.path.join(SRC, "runtime", "include"),
-                    os.path.join(INPUTS, "generate.c"), obj, runtime,
-                    *LINK_LIBS,
-                    *os.environ.get("RECUR_RUNTIME_LDFLAGS", "").split(),
+                    os.path.join(INPUTS, "generate.c"), obj, *libs,
                     "-o", program], check=True)
     return program
 

@@ -1,7 +1,9 @@
 /* For test/Runtime/generate.py: generates with the whole model `model`
  * (model.h beside the object) through recur/runtime/generate.h, its
  * weights mapped from the checkpoint argv[1] (recur_map_checkpoint: the
- * checkpoint stays open while they are used).
+ * checkpoint stays open while they are used). Built with RECUR_VULKAN
+ * defined, for a model compiled for the vulkan target: its tables are
+ * called through recur_vk_call_host.
  *   generate CHECKPOINT BATCH PROMPT TOKENS TEMPERATURE TOP_K TOP_P SEED STOP
  * PROMPT: BATCH x T ids, comma-separated; STOP: ids, comma-separated, or -.
  * Prints "ids: ..." (sequences separated by " |"), "counts: ...". */
@@ -10,6 +12,9 @@
 #include "recur/runtime/checkpoint.h"
 #include "recur/runtime/generate.h"
 #include "recur/runtime/model.h"
+#ifdef RECUR_VULKAN
+#include "recur/vulkan_calls.h"
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +69,9 @@ int main(int argc, char **argv) {
     printf("create: %s\n", message);
     return 1;
   }
+#ifdef RECUR_VULKAN
+  recur_generator_set_host_call(generator, recur_vk_call_host);
+#endif
   int32_t *ids = malloc(sizeof(int32_t) * (size_t)(batch * tokens + 1));
   int64_t *counts = malloc(sizeof(int64_t) * (size_t)batch);
   recur_generate_stats stats;

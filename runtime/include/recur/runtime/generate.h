@@ -2,8 +2,7 @@
  *
  * Part of recur's runtime library. A whole model (python3 -m recur.models
  * build: a prefill NAME and a step NAME_step, token ids `input_ids` in,
- * `logits` out, and states) compiled for the CPU generates tokens from
- * prompt token ids: the prefill on the prompt, then one step per token,
+ * `logits` out, and states) generates tokens from prompt token ids: the prefill on the prompt, then one step per token,
  * greedily or sampling with a seed. Tokenization stays outside: ids in,
  * ids out.
  *
@@ -20,6 +19,11 @@
  * dimension "S", grows by the output PREFIX_new along dimension 1
  * (recur.models' conventions). A fresh generation starts from zero states
  * and empty caches.
+ *
+ * Tables compiled for the CPU are called as they are; for the vulkan
+ * target, set the runtime's host call (recur_generator_set_host_call(g,
+ * recur_vk_call_host), recur/vulkan_calls.h), which copies each call's
+ * buffers to the device and its outputs back.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -57,14 +61,26 @@ typedef struct recur_generate_stats {
  * `step` of one whole model, whose weights are `weights` (the buffers of
  * `prefill`'s table, as recur_load_weights or recur_load_checkpoint filled
  * them; the step's weights are found by name). The generator keeps the
- * pointer to `weights`, not a copy: they must outlive it. Only CPU-target
- * tables (their `call` takes host buffers). RECUR_ST_MISMATCH names what
- * the tables lack. */
+ * pointer to `weights`, not a copy: they must outlive it. The tables are
+ * called through their `call` (host buffers: the CPU target) until
+ * recur_generator_set_host_call says otherwise. RECUR_ST_MISMATCH names
+ * what the tables lack. */
 recur_st_status recur_generator_create(const recur_function_info *prefill,
                                        const recur_function_info *step,
                                        void *const *weights, int64_t batch,
                                        recur_generator **generator,
                                        char *message, size_t size);
+
+/* How a generator calls a table on host buffers: `function`'s entry point
+ * with the dimension values `dims` and the buffers in its table's order;
+ * 0 on success. */
+typedef int (*recur_host_call)(const recur_function_info *function,
+                               const int64_t *dims, void *const *buffers);
+
+/* Makes `generator` call its tables through `call` (recur_vk_call_host for
+ * tables of the vulkan target); NULL: their own `call` (the CPU target). */
+void recur_generator_set_host_call(recur_generator *generator,
+                                   recur_host_call call);
 
 /* Generates up to `tokens` ids for each of the generator's sequences after
  * `prompt` [batch, prompt_length] (ids in [0, vocab)) from fresh states
