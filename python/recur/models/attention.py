@@ -222,9 +222,8 @@ def reference(c: AttentionConfig, weights: Dict[str, np.ndarray],
     x = ref.to_float64(x)
     batch, time, _ = x.shape
     heads, kv_heads, dim = c.num_heads, c.num_kv_heads, c.head_dim
-    empty = np.zeros((batch, 0, kv_heads, dim))
-    k_cache = empty if k_cache is None else ref.to_float64(k_cache)
-    v_cache = empty if v_cache is None else ref.to_float64(v_cache)
+    k_cache, v_cache = reference_caches(batch, kv_heads, dim, k_cache,
+                                        v_cache)
     q = ref.linear(x, w["q_proj.weight"], w.get("q_proj.bias"))
     k = ref.linear(x, w["k_proj.weight"], w.get("k_proj.bias"))
     v = ref.linear(x, w["v_proj.weight"], w.get("v_proj.bias"))
@@ -235,6 +234,15 @@ def reference(c: AttentionConfig, weights: Dict[str, np.ndarray],
     out = ref.linear(o.reshape(batch, time, heads * dim),
                      w["o_proj.weight"], w.get("o_proj.bias"))
     return out, k, v
+
+
+def reference_caches(batch: int, kv_heads: int, dim: int, k_cache,
+                     v_cache):
+    """The KV caches of a reference in float64: the given ones, or empty
+    [B, 0, Hkv, D] where None."""
+    empty = np.zeros((batch, 0, kv_heads, dim))
+    return (empty if k_cache is None else ref.to_float64(k_cache),
+            empty if v_cache is None else ref.to_float64(v_cache))
 
 
 def reference_attend(c: Heads, q, k_cache, k, v_cache, v,
@@ -265,4 +273,5 @@ def reference_attend(c: Heads, q, k_cache, k, v_cache, v,
 
 __all__ = ["FAMILY", "KNOWN", "Heads", "AttentionConfig", "parse",
            "weight_shapes", "state_shapes", "random_weights", "emit",
-           "reference", "reference_attend", "APPENDED_STATES"]
+           "reference", "reference_attend", "reference_caches",
+           "APPENDED_STATES"]

@@ -261,21 +261,24 @@ def _layers_own_weight_shapes(layers) -> Dict[str, tuple]:
     shapes = {}
     for layer, (family, c, mlp) in enumerate(as_layers(layers)):
         prefix = layer_prefix(family, layer)
-        shapes[prefix + family.PRE_NORM] = (c.hidden_size,)
-        if _norm_bias(family, family.PRE_NORM):
-            shapes[prefix + _norm_bias(family, family.PRE_NORM)] = \
-                (c.hidden_size,)
+        shapes.update(_norm_shapes(family, family.PRE_NORM, prefix,
+                                   c.hidden_size))
         for weight, shape in family.weight_shapes(c).items():
             shapes[prefix + family.MIXER_PREFIX + weight] = shape
         if mlp is not None:
-            shapes[prefix + family.MLP_NORM] = (c.hidden_size,)
-            if _norm_bias(family, family.MLP_NORM):
-                shapes[prefix + _norm_bias(family, family.MLP_NORM)] = \
-                    (c.hidden_size,)
+            shapes.update(_norm_shapes(family, family.MLP_NORM, prefix,
+                                       c.hidden_size))
             for weight, shape in \
                     mlp_module(family).weight_shapes(mlp).items():
                 shapes[prefix + mlp_prefix(family, mlp) + weight] = shape
     return shapes
+
+
+def _norm_shapes(family, norm: str, prefix: str,
+                 size: int) -> Dict[str, tuple]:
+    """The norm `norm`'s weight and, for a LayerNorm, its bias."""
+    names = [norm, _norm_bias(family, norm)]
+    return {prefix + name: (size,) for name in names if name}
 
 
 def _norm_bias(family, norm: str):

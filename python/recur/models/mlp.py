@@ -114,7 +114,7 @@ class MoEConfig:
 SCORE_BIAS = "gate.e_score_correction_bias"
 
 
-def _gated_shapes(hidden: int, width: int, prefix: str = "",
+def _mlp_shapes(hidden: int, width: int, prefix: str = "",
                   bias: bool = False, gated: bool = True,
                   names=PROJECTIONS) -> Dict[str, tuple]:
     """The shapes of a gated MLP's projections (`names`: gate, up, down),
@@ -134,20 +134,20 @@ def _gated_shapes(hidden: int, width: int, prefix: str = "",
 def weight_shapes(c) -> Dict[str, tuple]:
     """Checkpoint name (less the sublayer's prefix) -> shape."""
     if isinstance(c, MLPConfig):
-        return _gated_shapes(c.hidden_size, c.intermediate_size,
+        return _mlp_shapes(c.hidden_size, c.intermediate_size,
                              bias=c.bias, gated=False)
     if isinstance(c, GatedMLPConfig):
-        return _gated_shapes(c.hidden_size, c.intermediate_size,
+        return _mlp_shapes(c.hidden_size, c.intermediate_size,
                              bias=c.bias)
     shapes = {"gate.weight": (c.num_experts, c.hidden_size)}
     if c.router == "sigmoid":
         shapes[SCORE_BIAS] = (c.num_experts,)
-    for name, shape in _gated_shapes(
+    for name, shape in _mlp_shapes(
             c.hidden_size, c.expert_size, f"experts.{STACKED}.",
             gated=c.gated_experts, names=c.expert_names).items():
         shapes[name] = (c.num_experts,) + shape
     if c.shared_expert_size:
-        shapes.update(_gated_shapes(c.hidden_size, c.shared_expert_size,
+        shapes.update(_mlp_shapes(c.hidden_size, c.shared_expert_size,
                                     c.shared_prefix,
                                     gated=c.gated_experts))
         if c.shared_gate:

@@ -37,7 +37,8 @@ import numpy as np
 from .. import expr, pieces, reference as ref
 from ..model import Function
 from . import builder, gated_deltanet
-from .attention import Heads, projected, reference_attend
+from .attention import (Heads, projected, reference_attend,
+                        reference_caches)
 from .config import Config
 from .recurrent_gemma_attention import (ROPE_FIELDS, partial_rotary,
                                         reference_partial_rotary,
@@ -182,9 +183,8 @@ def reference(c: Qwen3NextAttentionConfig, weights: Dict[str, np.ndarray],
     x = ref.to_float64(x)
     batch, time, _ = x.shape
     heads, kv_heads, dim = c.num_heads, c.num_kv_heads, c.head_dim
-    empty = np.zeros((batch, 0, kv_heads, dim))
-    k_cache = empty if k_cache is None else ref.to_float64(k_cache)
-    v_cache = empty if v_cache is None else ref.to_float64(v_cache)
+    k_cache, v_cache = reference_caches(batch, kv_heads, dim, k_cache,
+                                        v_cache)
     positions, position_next = ref.token_positions(position, batch, time)
     both = ref.linear(x, w["q_proj.weight"], w.get("q_proj.bias")).reshape(
         batch, time, heads, 2 * dim)

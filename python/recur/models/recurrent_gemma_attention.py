@@ -51,7 +51,8 @@ import numpy as np
 from .. import pieces, reference as ref
 from ..model import Function
 from . import attention, builder, recurrent_gemma
-from .attention import Heads, projected, reference_attend
+from .attention import (Heads, projected, reference_attend,
+                        reference_caches)
 from .config import Config
 
 FAMILY = "recurrent_gemma_attention"
@@ -252,9 +253,8 @@ def reference(c: RecurrentGemmaAttentionConfig,
     x = ref.to_float64(x)
     batch, time, _ = x.shape
     heads, kv_heads, dim = c.num_heads, c.num_kv_heads, c.head_dim
-    empty = np.zeros((batch, 0, kv_heads, dim))
-    k_cache = empty if k_cache is None else ref.to_float64(k_cache)
-    v_cache = empty if v_cache is None else ref.to_float64(v_cache)
+    k_cache, v_cache = reference_caches(batch, kv_heads, dim, k_cache,
+                                        v_cache)
     positions, position_next = ref.token_positions(position, batch, time)
     q = ref.linear(x, w["q_proj.weight"], w.get("q_proj.bias"))
     k = ref.linear(x, w["k_proj.weight"], w.get("k_proj.bias"))
