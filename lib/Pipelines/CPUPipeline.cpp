@@ -72,6 +72,11 @@ void mlir::recur::buildRecurLoweringPipeline(
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   if (options.lowering == RecurLowering::Default) {
+    // The projections as GEMMs on the weights as stored, before the
+    // register tiles of everything else.
+    RecurCPUProjectionsOptions projections;
+    projections.vectorBits = options.vectorBits;
+    pm.addNestedPass<func::FuncOp>(createRecurCPUProjections(projections));
     RecurVectorizeOptions vectorize;
     vectorize.vectorBits = options.vectorBits;
     pm.addNestedPass<func::FuncOp>(createRecurVectorize(vectorize));

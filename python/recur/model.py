@@ -473,17 +473,9 @@ class Function:
 
     def linear(self, x: Value, weight: Value, dtype: str = "f32") -> Value:
         """x [..., in] times weight [out, in] transposed (the layout of a
-        torch Linear's weight): [..., out], accumulated in f32.
-
-        Where x may hold several tokens per sequence (its dimension -2 is
-        not statically 1: a prefill) and the weight is static, the weight is
-        transposed once per call and multiplied as [in, out], so each
-        token's product reads whole rows of it (vectorized along `out`);
-        the copy costs one pass over the weight, which the tokens share. A
-        step (one token) reads the weight as it is."""
-        if len(weight.shape) == 2 and None not in weight.shape and \
-                not (len(x.shape) > 1 and x.shape[-2] == 1):
-            return self.matmul(x, self.transpose(weight), dtype=dtype)
+        torch Linear's weight): [..., out], accumulated in f32. The weight
+        is read as it is stored: the CPU target multiplies each token's row
+        by the weight's rows (`--recur-cpu-projections`), with no copy."""
         return self._contract("linear", x, weight, ("out", "in"), dtype)
 
     def transpose(self, x: Value) -> Value:

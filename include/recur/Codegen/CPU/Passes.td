@@ -146,6 +146,34 @@ def RecurStackScopes : Pass<"recur-stack-scopes", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def RecurCPUProjections : Pass<"recur-cpu-projections", "::mlir::func::FuncOp"> {
+  let summary = "A description's projections as cache-blocked GEMMs on the weight as stored";
+  let description = [{
+    Runs on tensors, before `recur-vectorize`. A linalg.generic at a
+    function's top level that multiplies activations x [..., K] by a static
+    weight [N, K] (a torch Linear's layout) into an f32 init [..., N] (the
+    op `Function.linear` writes) becomes a GEMM over the tokens flattened
+    to rows: an `scf.forall` over blocks of weight rows (threads; a block
+    of at most 512 KiB stays in L2 while every token passes), register
+    tiles of 4 token rows x 4 weight rows (then single rows with two
+    accumulators per pair), each pair a dot product along K in vector
+    registers of `vector-bits`, summed horizontally once. The weight is read
+    as stored, with unit stride: no per-call transpose or packing. bf16 and
+    f16 operands are widened in registers.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",
+           "Width of the target's vector registers in bits (128, 256 or "
+           "512)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 def RecurVectorize : Pass<"recur-vectorize", "::mlir::func::FuncOp"> {
   let summary = "Tile static linalg ops into register tiles and vectorize them";
   let description = [{

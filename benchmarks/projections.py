@@ -1,0 +1,127 @@
+"""The projections of model descriptions (`Function.linear`: x [B, T, in]
+times a torch Linear's weight [out, in]) at published sizes, against this
+machine's limits measured in the same run.
+
+    /usr/bin/python3 benchmarks/projections.py [--reps N] [--dtype f32 bf16]
+        [--time T ...] [--threads N ...] [--only NAME ...]
+
+For each shape and weight dtype: writes a description of two functions,
+`proj` on B x T tokens and `proj_step` on B x 1 (python/recur/model.py),
+compiles it with recur-compile, links benchmarks/blocks.c (the generic
+timing harness of the block benchmark) and times them with OMP_NUM_THREADS
+set. Prints, per prefill length T, the GFLOP/s of the call (2 FLOPs per
+weight per token) and its share of the FMA peak (benchmarks/fma_peak.c,
+one thread, times the threads), and for the step (decode, B = 1) the
+weight bytes read per second and their share of the bandwidth that
+reading the weight once allows (benchmarks/triad.c, one thread). The
+1-token prefill's time is shown beside the step's: the prefill form must
+not cost more for one token. Run scripts/build.sh first; RECUR_COMPILE and
+RECUR_CC override the tools.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "python"))
+sys.path.insert(0, HERE)
+
+from cpu import CC, TOOL, cpu_description, run_c  # noqa: E402
+from recur.model import Module  # noqa: E402
+from recur.runtime import LINK_LIBS  # noqa: E402
+
+# (name, in, out): projections of published models.
+SHAPES = [
+    ("mamba2-2.7b.in_proj", 2560, 10576),
+    ("mamba2-2.7b.out_proj", 5120, 2560),
+    ("qwen3-next.mlp.gate", 2048, 5120),
+    ("rwkv6-1b6.key", 2048, 2048),
+]
+BYTES = {"f32": 4, "bf16": 2, "f16": 2}
+
+
+def description(inputs: int, outputs: int, dtype: str) -> str:
+    m = Module()
+    for name, tokens in (("proj", None), ("proj_step", 1)):
+        f = m.function(name)
+        x = f.arg("x", (None, tokens, inputs),
+                  dim_names=["B", "T"] if tokens is None else ["B"])
+        w = f.arg("w", (outputs, inputs), dtype=dtype)
+        f.ret(f.linear(x, w), "y")
+    return m.to_mlir()
+
+
+def build(work: str, name: str, text: str) -> str:
+    directory = os.path.join(work, name)
+    os.makedirs(directory, exist_ok=True)
+    source = os.path.join(directory, "block.mlir")
+    with open(source, "w") as f:
+        f.write(text)
+    obj = os.path.join(directory, "block.o")
+    subprocess.run([TOOL, source, "--target=cpu", "-o", obj], check=True)
+    binary = os.path.join(directory, "proj")
+    subprocess.run([CC, "-std=c11", "-O2", "-I", directory,
+                    '-DHEADER="block.h"', "-DPREFILL=proj_info",
+                    "-DSTEP=proj_step_info", os.path.join(HERE, "blocks.c"),
+                    obj, *LINK_LIBS, "-o", binary], check=True)
+    return binary
+
+
+def measure(binary: str, time: int, reps: int, threads: int):
+    """(prefill seconds per token, step seconds) on B = 1."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    out = subprocess.run([binary, "1", str(time), str(reps), str(reps)],
+                         check=True, capture_output=True, text=True, env=env)
+    prefill, step = (float(v) * 1e-6 for v in out.stdout.split())
+    return prefill, step
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument("--dtype", nargs="*", default=["f32", "bf16"])
+    parser.add_argument("--time", type=int, nargs="*",
+                        default=[1, 16, 64, 512])
+    parser.add_argument("--threads", type=int, nargs="*", default=[1])
+    parser.add_argument("--only", nargs="*", default=None)
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="recur-proj-")
+    model, mhz, lanes = cpu_description()
+    peak = run_c(work, "fma_peak")
+    bandwidth = run_c(work, "triad")
+    print(f"cpu: {model}, {lanes} f32 lanes")
+    print(f"FMA peak, one thread: {peak:.1f} GFLOP/s; memory bandwidth "
+          f"(triad), one thread: {bandwidth:.1f} GB/s")
+    header = (f"{'projection':24} {'dtype':5} {'thr':>3} {'T':>5} "
+              f"{'us/token':>9} {'GFLOP/s':>8} {'%peak':>6}")
+    print(header)
+    for name, inputs, outputs in SHAPES:
+        if args.only and name not in args.only:
+            continue
+        flops = 2.0 * inputs * outputs
+        for dtype in args.dtype:
+            binary = build(work, f"{name}-{dtype}",
+                           description(inputs, outputs, dtype))
+            for threads in args.threads:
+                limit = peak * threads
+                step = None
+                for time in args.time:
+                    per_token, step = measure(binary, time, args.reps,
+                                              threads)
+                    rate = flops / per_token * 1e-9
+                    print(f"{name:24} {dtype:5} {threads:3} {time:5} "
+                          f"{per_token * 1e6:9.1f} {rate:8.1f} "
+                          f"{100 * rate / limit:5.1f}%")
+                weight_bytes = inputs * outputs * BYTES[dtype]
+                rate = weight_bytes / step * 1e-9
+                bound = bandwidth * threads
+                print(f"{name:24} {dtype:5} {threads:3} {'step':>5} "
+                      f"{step * 1e6:9.1f}  {rate:6.1f} GB/s of weight, "
+                      f"{100 * rate / bound:5.1f}% of {bound:.1f} GB/s")
+
+
+if __name__ == "__main__":
+    main()
