@@ -6,9 +6,9 @@
 # tile, whole tiles plus a rest, and more than one column block plus a
 # partial one (200 outputs in blocks of 84); token rows in whole tiles of
 # four plus single rows (B x T = 1, 3, 6, 10); x of rank 2, 3 and 4; f32,
-# bf16 and f16 weights with f32 or bf16 activations; the prefill and the
-# step function. Runs on the test target (the vulkan target takes its own
-# lowering of the same descriptions).
+# bf16 and f16 weights with f32 or bf16 activations; a projection of a
+# projection; the prefill and the step function. Runs on the test target
+# (the vulkan target takes its own lowering of the same descriptions).
 #
 # RUN: rm -rf %t && %python %s %t
 
@@ -32,6 +32,9 @@ def build(inputs, outputs, x_dtype, w_dtype):
     w = f.arg("w", (outputs, inputs), w_dtype)
     f.ret(f.linear(x, w), "y")
     f.ret(f.linear(x, w, dtype=x_dtype), "y_rounded")
+    # One projection's result is the next one's x.
+    w2 = f.arg("w2", (outputs, outputs), w_dtype)
+    f.ret(f.linear(f.linear(x, w), w2), "chained")
     f = m.function("step")
     x = f.arg("x", (None, 1, inputs), x_dtype, dim_names=["B"])
     w = f.arg("w", (outputs, inputs), w_dtype)
@@ -55,12 +58,16 @@ def main(workdir):
             model = compile_module(build(inputs, outputs, x_dtype, w_dtype),
                                    f"{workdir}/{name}")
             w = rand.normal((outputs, inputs), w_dtype, scale=inputs ** -0.5)
+            w2 = rand.normal((outputs, outputs), w_dtype,
+                             scale=outputs ** -0.5)
             for batch, time in ((1, 1), (1, 3), (2, 3), (2, 5)):
                 label = f"{name}.B{batch}T{time}"
                 x = rand.normal((batch, time, inputs), x_dtype)
-                out = model.run("prefill", {"x": x, "w": w},
+                out = model.run("prefill", {"x": x, "w": w, "w2": w2},
                                 {"B": batch, "T": time})
                 want = reference.linear(x, w)
+                check(f"{label}.chained", out["chained"],
+                      reference.linear(want, w2), "f32")
                 check(f"{label}.y", out["y"], want, "f32")
                 check(f"{label}.y_rounded", out["y_rounded"], want, x_dtype)
                 step = model.run("step", {"x": x[:, :1], "w": w},

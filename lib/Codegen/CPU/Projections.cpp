@@ -458,14 +458,17 @@ struct RecurCPUProjections
           << vectorBits.getValue();
       return signalPassFailure();
     }
-    SmallVector<Projection> projections;
+    // Matched again when rewritten: a projection's x may be an earlier
+    // one's result, replaced in the meantime.
+    SmallVector<linalg::GenericOp> candidates;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (std::optional<Projection> projection = matchProjection(op))
-        projections.push_back(*projection);
+      if (matchProjection(op))
+        candidates.push_back(op);
     });
     IRRewriter rewriter(&getContext());
-    for (const Projection &projection : projections)
-      rewrite(rewriter, projection, vectorBits / 32);
+    for (linalg::GenericOp op : candidates)
+      if (std::optional<Projection> projection = matchProjection(op))
+        rewrite(rewriter, *projection, vectorBits / 32);
   }
 };
 } // namespace
