@@ -46,9 +46,9 @@ def projection_flops(shapes) -> int:
     return total
 
 
-def measure(work, name, text, batch, time, reps):
-    """(prefill us per token, decode us per step) of module `text`, whose
-    functions are NAME and NAME_step."""
+def build_harness(work, name, text, prefill, step):
+    """Compiles module `text` and links benchmarks/blocks.c over its
+    functions `prefill` and `step`; returns the binary."""
     directory = os.path.join(work, name)
     os.makedirs(directory, exist_ok=True)
     source = os.path.join(directory, "block.mlir")
@@ -58,16 +58,29 @@ def measure(work, name, text, batch, time, reps):
     subprocess.run([TOOL, source, "--target=cpu", "-o", obj], check=True)
     binary = os.path.join(directory, "blocks")
     subprocess.run([CC, "-std=c11", "-O2", "-I", directory,
-                    '-DHEADER="block.h"', f"-DPREFILL={name}_info",
-                    f"-DSTEP={name}{builder.STEP_SUFFIX}_info",
-                    os.path.join(HERE, "blocks.c"), obj, *LINK_LIBS, "-o",
-                    binary], check=True)
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    out = subprocess.run([binary, str(batch), str(time), str(10 * reps + 1),
+                    '-DHEADER="block.h"', f"-DPREFILL={prefill}_info",
+                    f"-DSTEP={step}_info", os.path.join(HERE, "blocks.c"),
+                    obj, *LINK_LIBS, "-o", binary], check=True)
+    return binary
+
+
+def run_harness(binary, batch, time, steps, reps, threads=1):
+    """(prefill us per token, decode us per step) of a build_harness
+    binary on `threads` threads."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    out = subprocess.run([binary, str(batch), str(time), str(steps),
                           str(reps)], check=True, capture_output=True,
                          text=True, env=env)
     prefill, step = (float(v) for v in out.stdout.split())
     return prefill, step
+
+
+def measure(work, name, text, batch, time, reps):
+    """(prefill us per token, decode us per step) of module `text`, whose
+    functions are NAME and NAME_step."""
+    binary = build_harness(work, name, text, name,
+                           f"{name}{builder.STEP_SUFFIX}")
+    return run_harness(binary, batch, time, 10 * reps + 1, reps)
 
 
 def main() -> None:

@@ -21,7 +21,6 @@ RECUR_CC override the tools.
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -29,9 +28,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "python"))
 sys.path.insert(0, HERE)
 
-from cpu import CC, TOOL, cpu_description, run_c  # noqa: E402
+from blocks import build_harness, run_harness  # noqa: E402
+from cpu import cpu_description, run_c  # noqa: E402
 from recur.model import Module  # noqa: E402
-from recur.runtime import LINK_LIBS  # noqa: E402
 
 # (name, in, out): projections of published models.
 SHAPES = [
@@ -52,31 +51,6 @@ def description(inputs: int, outputs: int, dtype: str) -> str:
         w = f.arg("w", (outputs, inputs), dtype=dtype)
         f.ret(f.linear(x, w), "y")
     return m.to_mlir()
-
-
-def build(work: str, name: str, text: str) -> str:
-    directory = os.path.join(work, name)
-    os.makedirs(directory, exist_ok=True)
-    source = os.path.join(directory, "block.mlir")
-    with open(source, "w") as f:
-        f.write(text)
-    obj = os.path.join(directory, "block.o")
-    subprocess.run([TOOL, source, "--target=cpu", "-o", obj], check=True)
-    binary = os.path.join(directory, "proj")
-    subprocess.run([CC, "-std=c11", "-O2", "-I", directory,
-                    '-DHEADER="block.h"', "-DPREFILL=proj_info",
-                    "-DSTEP=proj_step_info", os.path.join(HERE, "blocks.c"),
-                    obj, *LINK_LIBS, "-o", binary], check=True)
-    return binary
-
-
-def measure(binary: str, time: int, reps: int, threads: int):
-    """(prefill seconds per token, step seconds) on B = 1."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    out = subprocess.run([binary, "1", str(time), str(reps), str(reps)],
-                         check=True, capture_output=True, text=True, env=env)
-    prefill, step = (float(v) * 1e-6 for v in out.stdout.split())
-    return prefill, step
 
 
 def main() -> None:
@@ -103,14 +77,15 @@ def main() -> None:
             continue
         flops = 2.0 * inputs * outputs
         for dtype in args.dtype:
-            binary = build(work, f"{name}-{dtype}",
-                           description(inputs, outputs, dtype))
+            binary = build_harness(work, f"{name}-{dtype}",
+                                   description(inputs, outputs, dtype),
+                                   "proj", "proj_step")
             for threads in args.threads:
                 limit = peak * threads
                 step = None
                 for time in args.time:
-                    per_token, step = measure(binary, time, args.reps,
-                                              threads)
+                    per_token, step = (v * 1e-6 for v in run_harness(
+                        binary, 1, time, args.reps, args.reps, threads))
                     rate = flops / per_token * 1e-9
                     print(f"{name:24} {dtype:5} {threads:3} {time:5} "
                           f"{per_token * 1e6:9.1f} {rate:8.1f} "
