@@ -8,12 +8,14 @@
 // in the layout it is stored in, each row contiguous along `in`:
 //
 //   forall column blocks (threads; a block's weight rows stay in L2)
-//     for rows of tokens, kRows at a time (then the rest, one at a time)
-//       for kColumns weight rows of the block
-//         kRows x kColumns dot products along `in`: one vector accumulator
-//         per pair, one FMA per pair and step of `lanes` inputs, every
-//         load shared by the pairs it meets; each accumulator is summed
-//         horizontally once, at the end of the row.
+//     for input blocks (a register tile's rows of x stay in L1)
+//       for rows of tokens, kRows at a time (then the rest, one at a time)
+//         for kColumns weight rows of the block
+//           kRows x kColumns dot products along `in`: one vector
+//           accumulator per pair, one FMA per pair and step of `lanes`
+//           inputs, every load shared by the pairs it meets; each
+//           accumulator is summed horizontally once per input block and
+//           added into the output.
 //
 // Both operands are read with unit stride, nothing is copied or packed per
 // call, and a single token (a decode step, or a 1-token prefill) takes the
@@ -51,8 +53,8 @@ static constexpr int64_t kColumns = 4;
 /// Independent accumulators per pair when a tile has a single token row,
 /// so that enough FMA chains are in flight.
 static constexpr int64_t kSingleRowUnroll = 2;
-/// The bytes of x and weight rows a register tile reads per input block,
-/// kept in L1.
+/// The bytes of x rows a register tile reads per input block: they stay in
+/// L1 while the tile's weight rows stream from L2.
 static constexpr int64_t kTileBytes = 24 * 1024;
 /// The bytes of weight a column block keeps in the core's L2 cache while
 /// every token row passes over it.
@@ -71,7 +73,7 @@ struct Projection {
 struct Gemm {
   Value x, weight, rows;
   int64_t inputs;
-  /// Inputs per block: a register tile's rows of both operands stay in L1.
+  /// Inputs per block: a register tile's rows of x stay in L1.
   int64_t blockInputs;
   int64_t lanes;
 };

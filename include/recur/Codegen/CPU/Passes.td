@@ -154,10 +154,11 @@ def RecurCPUProjections : Pass<"recur-cpu-projections", "::mlir::func::FuncOp"> 
     weight [N, K] (a torch Linear's layout) into an f32 init [..., N] (the
     op `Function.linear` writes) becomes a GEMM over the tokens flattened
     to rows: an `scf.forall` over blocks of weight rows (threads; a block
-    of at most 512 KiB stays in L2 while every token passes), register
-    tiles of 4 token rows x 4 weight rows (then single rows with two
-    accumulators per pair), each pair a dot product along K in vector
-    registers of `vector-bits`, summed horizontally once. The weight is read
+    of at most 512 KiB stays in L2 while every token passes), input
+    blocks whose x rows stay in L1 (24 KiB), register tiles of 4 token rows
+    x 4 weight rows (then single rows with two accumulators per pair), each
+    pair a dot product along K in vector registers of `vector-bits`,
+    summed horizontally once per input block. The weight is read
     as stored, with unit stride: no per-call transpose or packing. bf16 and
     f16 operands are widened in registers.
   }];
