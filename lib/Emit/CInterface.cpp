@@ -38,6 +38,8 @@ DictionaryAttr CInterface::toAttr(MLIRContext *context) const {
     if (!buffer.checkpointName.empty())
       fields.push_back(b.getNamedAttr(
           "checkpoint_name", b.getStringAttr(buffer.checkpointName)));
+    if (buffer.isUpdated)
+      fields.push_back(b.getNamedAttr("updated", b.getUnitAttr()));
     bufferAttrs.push_back(b.getDictionaryAttr(fields));
   }
   SmallVector<Attribute> messageAttrs;
@@ -101,6 +103,11 @@ FailureOr<CInterface> CInterface::fromAttr(Operation *op, Attribute attr) {
       if (!text || !isValidCheckpointName(text.getValue()))
         return malformed();
       buffer.checkpointName = text.str();
+    }
+    if (Attribute updated = bufferDict.get("updated")) {
+      if (!isa<UnitAttr>(updated) || buffer.isOutput)
+        return malformed();
+      buffer.isUpdated = true;
     }
     for (Attribute dim : shape) {
       if (auto size = dyn_cast<IntegerAttr>(dim))
@@ -267,7 +274,7 @@ static void writeTypeTables(llvm::raw_ostream &os) {
      << "  const char *name;\n"
      << "  const char *checkpoint_name; /* NULL when it has none */\n"
      << "  const char *dtype;           /* \"f32\", \"bf16\", \"f16\", ... */\n"
-     << "  int is_output;\n"
+     << "  int is_output; /* 0 in, 1 out, 2 in and written in place */\n"
      << "  int rank;\n"
      << "  const int64_t *shape;\n"
      << "} recur_buffer_info;\n\n"
@@ -305,7 +312,7 @@ static std::string argumentsFromArrays(const CInterface &iface,
   for (size_t i = 0; i < iface.dims.size(); ++i)
     args.push_back("dims[" + std::to_string(i) + "]");
   for (auto [index, buffer] : llvm::enumerate(iface.buffers))
-    args.push_back("(" + std::string(buffer.isOutput ? "" : "const ") +
+    args.push_back("(" + std::string(buffer.isWritten() ? "" : "const ") +
                    *getCTypeName(buffer.elementType) + " *)buffers[" +
                    std::to_string(index) + "]");
   if (!trailing.empty())
@@ -353,7 +360,7 @@ static void writeFunctionTable(StringRef name, const CInterface &iface,
       else
         writeCString(buffer.checkpointName, os);
       os << ", \"" << *getDtypeName(buffer.elementType) << "\", "
-         << (buffer.isOutput ? 1 : 0) << ", " << buffer.shape.size() << ", ";
+         << buffer.getRole() << ", " << buffer.shape.size() << ", ";
       if (buffer.shape.empty())
         os << "0";
       else
@@ -397,7 +404,7 @@ static void writeHostEntry(StringRef name, const CInterface &iface,
     dims.push_back(dim);
   }
   for (const CBuffer &buffer : iface.buffers) {
-    params.push_back((buffer.isOutput ? "" : "const ") +
+    params.push_back((buffer.isWritten() ? "" : "const ") +
                      *getCTypeName(buffer.elementType) + " *" + buffer.name);
     buffers.push_back("(void *)" + buffer.name);
   }
@@ -513,7 +520,10 @@ LogicalResult mlir::recur::writeCHeader(ModuleOp module, StringRef guard,
     for (const std::string &dim : iface.dims)
       os << " *   " << dim << ": dynamic dimension\n";
     for (const CBuffer &buffer : iface.buffers) {
-      os << " *   " << buffer.name << (buffer.isOutput ? " (out)" : " (in)")
+      os << " *   " << buffer.name
+         << (buffer.isOutput    ? " (out)"
+             : buffer.isUpdated ? " (in, updated in place)"
+                                : " (in)")
          << ": " << formatShape(buffer) << " "
          << describeElementType(buffer.elementType);
       if (!buffer.checkpointName.empty())
@@ -534,7 +544,7 @@ LogicalResult mlir::recur::writeCHeader(ModuleOp module, StringRef guard,
         return op.emitError() << "element type " << buffer.elementType
                               << " of '" << buffer.name
                               << "' has no C equivalent";
-      params.push_back((buffer.isOutput ? "" : "const ") + *cType + " *" +
+      params.push_back((buffer.isWritten() ? "" : "const ") + *cType + " *" +
                        buffer.name);
     }
     if (cuda) {

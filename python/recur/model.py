@@ -100,9 +100,11 @@ class Function:
     private: bool = False
 
     def arg(self, name: str, shape, dtype: str = "f32", dim_names=None,
-            checkpoint_name: Optional[str] = None) -> Value:
+            checkpoint_name: Optional[str] = None,
+            extra_attrs: Sequence[str] = ()) -> Value:
         """An argument; `checkpoint_name` records the tensor's name in a
-        checkpoint (in the header and the interface file)."""
+        checkpoint (in the header and the interface file); `extra_attrs`
+        are more attributes of it (MLIR text, as recur.pools writes)."""
         if dtype not in DTYPES + INDEX_DTYPES:
             raise ValueError(f"unsupported dtype {dtype}")
         value = Value(f"%{name}", tuple(shape), dtype)
@@ -115,6 +117,7 @@ class Function:
         extra = _dim_names_attr(value.shape, dim_names)
         if extra:
             attrs.append(extra)
+        attrs += extra_attrs
         self.args.append((value, attrs))
         return value
 
@@ -124,6 +127,17 @@ class Function:
         if extra:
             attrs.append(extra)
         self.results.append((value, attrs))
+
+    def update(self, arg: Value, value: Value) -> None:
+        """Returns `value` written over the argument `arg` (of its type):
+        the C interface takes `arg` as an input that the call also writes
+        in place (a state pool), with no output buffer of its own."""
+        index = next((i for i, (v, _) in enumerate(self.args) if v is arg),
+                     None)
+        if index is None or value.type != arg.type:
+            raise ValueError(f"update of {arg.name}: {value.type} is not "
+                             "written over an argument of its type")
+        self.results.append((value, [f"recur.updates = {index} : i64"]))
 
     # -- destinations ------------------------------------------------------
 

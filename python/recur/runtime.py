@@ -49,6 +49,9 @@ class Buffer:
     shape: List[object]  # ints, or dimension names
     dtype: str
     checkpoint_name: Optional[str] = None
+    # An input that the call also writes in place (a state pool): given
+    # among the inputs, returned among the outputs.
+    updated: bool = False
 
 
 @dataclass
@@ -74,7 +77,7 @@ def signatures_of(interface: dict) -> Dict[str, Signature]:
     signatures = {}
     for function in interface["functions"]:
         buffers = [Buffer(b["name"], b["output"], list(b["shape"]), b["dtype"],
-                          b.get("checkpoint_name"))
+                          b.get("checkpoint_name"), b.get("updated", False))
                    for b in function["buffers"]]
         signatures[function["name"]] = Signature(
             function["name"], list(function["dims"]), buffers,
@@ -201,7 +204,8 @@ class Library:
              dims: Optional[Dict[str, int]] = None,
              threads: Optional[int] = None) -> Dict[str, np.ndarray]:
         """Calls `function` on `inputs` (by buffer name) and returns its
-        outputs (by name, float64)."""
+        outputs (by name, float64), each updated input's new value among
+        them (the arrays of `inputs` are not written)."""
         if function not in self.signatures:
             raise KeyError(f"no function '{function}' in this library "
                            f"(it has {sorted(self.signatures)})")
@@ -221,6 +225,9 @@ class Library:
                 outputs.append((buf, array))
             else:
                 array = to_storage(inputs[buf.name], buf.dtype)
+                if buf.updated:
+                    array = array.copy()
+                    outputs.append((buf, array))
             arrays.append(array)
         args = [values[d] for d in sig.dims]
         args += [a.ctypes.data for a in arrays]  # addresses, as c_void_p

@@ -48,12 +48,32 @@ struct CBuffer {
   SmallVector<CDim> shape;
   /// The tensor's name in a checkpoint (`recur.checkpoint_name`), or empty.
   std::string checkpointName = {};
+  /// An input that the function also writes in place (a result with
+  /// `recur.updates` names it): a state pool. It is written like an output.
+  bool isUpdated = false;
+
+  /// Whether the function writes the buffer: an output or an updated input.
+  bool isWritten() const { return isOutput || isUpdated; }
+  /// The buffer's role in the tables of the header (recur_buffer_info's
+  /// is_output): 0 an input, 1 an output, 2 an input written in place.
+  int getRole() const { return isOutput ? 1 : isUpdated ? 2 : 0; }
 };
+
+/// Argument attributes of index arguments, whose values the entry checks
+/// (--recur-runtime-checks): `recur.slot_indices = "slots"` (i32 [B]):
+/// each entry is -1 or a distinct slot in [0, slots); and
+/// `recur.sequence_offsets = ["N", "B"]` (i32 [B + 1]): offsets of B
+/// packed sequences in N tokens, from 0 to N, never decreasing.
+/// --recur-buffer-abi keeps them on the exported function's arguments.
+constexpr llvm::StringLiteral kSlotIndicesAttrName = "recur.slot_indices";
+constexpr llvm::StringLiteral kSequenceOffsetsAttrName =
+    "recur.sequence_offsets";
 
 struct CInterface {
   /// Dynamic dimension names, in the order of the C arguments.
   SmallVector<std::string> dims;
-  /// Inputs first, then outputs, in the order of the C arguments.
+  /// Inputs (updated ones among them) first, then outputs, in the order of
+  /// the C arguments.
   SmallVector<CBuffer> buffers;
   /// The message of each nonzero status (status s: statusMessages[s - 1]):
   /// printf formats with two `%lld` (`%%` for a percent sign), the values

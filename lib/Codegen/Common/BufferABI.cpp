@@ -31,6 +31,9 @@ using namespace mlir;
 using namespace mlir::recur;
 
 namespace {
+/// The result attribute naming the argument that a result is written over.
+constexpr llvm::StringLiteral kUpdatesAttrName = "recur.updates";
+
 /// Builds the CInterface of one function from its tensor signature.
 class InterfaceBuilder {
 public:
@@ -211,6 +214,39 @@ struct RecurBufferABI : recur::impl::RecurBufferABIBase<RecurBufferABI> {
   /// Old name -> new name of every body.
   DenseMap<StringAttr, StringAttr> renamed;
 
+  /// For each result of `body`, the argument its `recur.updates` names
+  /// (an integer: the argument's position) or -1; fails (after an error)
+  /// unless each names a distinct argument of the result's type.
+  static FailureOr<SmallVector<int64_t>>
+  getUpdatedArguments(func::FuncOp body) {
+    FunctionType type = body.getFunctionType();
+    SmallVector<int64_t> updates;
+    for (auto [i, resultType] : llvm::enumerate(type.getResults())) {
+      Attribute attr = body.getResultAttr(i, kUpdatesAttrName);
+      if (!attr) {
+        updates.push_back(-1);
+        continue;
+      }
+      auto index = dyn_cast<IntegerAttr>(attr);
+      int64_t arg = index ? index.getInt() : -1;
+      if (arg < 0 || arg >= static_cast<int64_t>(type.getNumInputs()))
+        return body.emitError()
+               << "'" << kUpdatesAttrName << "' of result " << i << " of @"
+               << body.getSymName() << " must be the position of an argument "
+               << "(0 to " << type.getNumInputs() << " - 1), got " << attr;
+      if (type.getInput(arg) != resultType)
+        return body.emitError()
+               << "result " << i << " of @" << body.getSymName()
+               << " updates argument " << arg << " but has type " << resultType
+               << ", not the argument's " << type.getInput(arg);
+      if (llvm::is_contained(updates, arg))
+        return body.emitError() << "two results of @" << body.getSymName()
+                                << " update argument " << arg;
+      updates.push_back(arg);
+    }
+    return updates;
+  }
+
   LogicalResult exportFunction(func::FuncOp body, SymbolTable &symbols) {
     if (std::optional<std::string> why =
             whyNotCFunctionName(body.getSymName()))
@@ -218,20 +254,34 @@ struct RecurBufferABI : recur::impl::RecurBufferABIBase<RecurBufferABI> {
                               << " cannot be a C function: its name "
                               << *why;
     FunctionType type = body.getFunctionType();
+    FailureOr<SmallVector<int64_t>> updates = getUpdatedArguments(body);
+    if (failed(updates))
+      return failure();
     InterfaceBuilder builder(body);
     for (auto [i, argType] : llvm::enumerate(type.getInputs()))
       if (failed(builder.addBuffer(false, i, argType, body.getArgAttrDict(i))))
         return failure();
-    for (auto [i, resultType] : llvm::enumerate(type.getResults()))
+    SmallVector<Type> bufferTypes;
+    for (Type t : type.getInputs())
+      bufferTypes.push_back(InterfaceBuilder::getMemRefType(t));
+    // Each result goes into its own output buffer, or over the argument it
+    // updates (which becomes an input written in place).
+    SmallVector<unsigned> destinations;
+    for (auto [i, resultType] : llvm::enumerate(type.getResults())) {
+      if ((*updates)[i] >= 0) {
+        builder.iface.buffers[(*updates)[i]].isUpdated = true;
+        destinations.push_back((*updates)[i]);
+        continue;
+      }
       if (failed(builder.addBuffer(true, i, resultType,
                                    body.getResultAttrDict(i))))
         return failure();
+      destinations.push_back(bufferTypes.size());
+      bufferTypes.push_back(InterfaceBuilder::getMemRefType(resultType));
+    }
 
     std::string name = body.getSymName().str();
     OpBuilder b(body);
-    SmallVector<Type> bufferTypes;
-    for (Type t : llvm::concat<const Type>(type.getInputs(), type.getResults()))
-      bufferTypes.push_back(InterfaceBuilder::getMemRefType(t));
     // The status (CInterface.h) and the two values its check compared; all
     // 0 until --recur-runtime-checks adds checks.
     Type i32 = b.getI32Type(), i64 = b.getI64Type();
@@ -240,6 +290,12 @@ struct RecurBufferABI : recur::impl::RecurBufferABIBase<RecurBufferABI> {
         b.getFunctionType(bufferTypes, {i32, i64, i64}));
     wrapper->setAttr(CInterface::attrName,
                      builder.iface.toAttr(&getContext()));
+    // The entry checks the values of index arguments (IndexChecks.h).
+    for (unsigned i = 0; i < type.getNumInputs(); ++i)
+      for (StringRef attrName :
+           {kSlotIndicesAttrName, kSequenceOffsetsAttrName})
+        if (Attribute attr = body.getArgAttr(i, attrName))
+          wrapper.setArgAttr(i, attrName, attr);
 
     // The body keeps its code under a fresh private name; calls follow it.
     std::string bodyName = name + ".body";
@@ -257,12 +313,16 @@ struct RecurBufferABI : recur::impl::RecurBufferABIBase<RecurBufferABI> {
     for (auto [i, inputType] : llvm::enumerate(type.getInputs()))
       inputs.push_back(bufferization::ToTensorOp::create(
           b, loc, inputType, entry->getArgument(i), /*restrict=*/true,
-          /*writable=*/false));
+          /*writable=*/builder.iface.buffers[i].isUpdated));
     auto call = func::CallOp::create(b, loc, body, inputs);
-    for (auto [i, result] : llvm::enumerate(call.getResults()))
+    // An update is written over its argument's buffer, which the tensor of
+    // that argument already reads: only an output's destination is
+    // `restrict` (no other tensor reads it).
+    for (auto [result, destination] :
+         llvm::zip_equal(call.getResults(), destinations))
       bufferization::MaterializeInDestinationOp::create(
-          b, loc, Type(), result, entry->getArgument(numInputs + i),
-          /*restrict=*/true, /*writable=*/true);
+          b, loc, Type(), result, entry->getArgument(destination),
+          /*restrict=*/destination >= numInputs, /*writable=*/true);
     Value ok = arith::ConstantIntOp::create(b, loc, i32, 0);
     Value none = arith::ConstantIntOp::create(b, loc, i64, 0);
     func::ReturnOp::create(b, loc, ValueRange{ok, none, none});

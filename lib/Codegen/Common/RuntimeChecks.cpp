@@ -15,6 +15,7 @@
 
 #include "AllocationFailure.h"
 #include "ByteSizes.h"
+#include "IndexChecks.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Affine/Transforms/Transforms.h"
@@ -122,6 +123,16 @@ public:
     if (failed(addOutputChecks()))
       return failure();
     addPointerChecks();
+    // The values of index arguments, read where the entry can read them.
+    if (bufferHandles)
+      return success();
+    FailureOr<SmallVector<ValueCheck>> values = buildIndexValueChecks(
+        b, func, iface, [&](StringRef name) { return dimSize(name); },
+        prefix());
+    if (failed(values))
+      return failure();
+    for (ValueCheck &check : *values)
+      checks.push_back({check.failed, check.lhs, check.rhs, check.text});
     return success();
   }
 
@@ -212,20 +223,25 @@ private:
     return i64(getValueOrCreateConstantIndexOp(b, loc, *size));
   }
 
+  /// The i64 size of the dynamic dimension `name` of the interface (read
+  /// from the first buffer that has it).
+  Value dimSize(StringRef name) {
+    for (auto [index, buffer] : llvm::enumerate(iface.buffers)) {
+      const auto *it = llvm::find_if(
+          buffer.shape, [&](const CDim &dim) { return dim.name == name; });
+      if (it != buffer.shape.end())
+        return bufferDim(index, it - buffer.shape.begin());
+    }
+    llvm_unreachable("a dimension of the interface is in a buffer's shape");
+  }
+
   void addDimensionChecks() {
     for (const std::string &name : iface.dims) {
-      for (auto [index, buffer] : llvm::enumerate(iface.buffers)) {
-        const auto *it = llvm::find_if(
-            buffer.shape, [&](const CDim &dim) { return dim.name == name; });
-        if (it == buffer.shape.end())
-          continue;
-        Value size = bufferDim(index, it - buffer.shape.begin());
-        checks.push_back({compare(arith::CmpIPredicate::slt, size, constant(0)),
-                          size, size,
-                          prefix() + "dimension " + name +
-                              " = %lld is negative"});
-        break;
-      }
+      Value size = dimSize(name);
+      checks.push_back({compare(arith::CmpIPredicate::slt, size, constant(0)),
+                        size, size,
+                        prefix() + "dimension " + name +
+                            " = %lld is negative"});
     }
   }
 
@@ -278,7 +294,7 @@ private:
           b, loc, func.getArgument(index));
       starts.push_back(i64(pointer));
       sizes.push_back(byteSize(index));
-      if (buffer.isOutput) {
+      if (buffer.isWritten()) {
         Value written =
             compare(arith::CmpIPredicate::sgt, sizes.back(), zero);
         somethingToWrite =
@@ -310,7 +326,7 @@ private:
   void addOverlapCheck(ArrayRef<Value> starts, ArrayRef<Value> sizes) {
     SmallVector<int64_t> outputs;
     for (auto [index, buffer] : llvm::enumerate(iface.buffers))
-      if (buffer.isOutput)
+      if (buffer.isWritten())
         outputs.push_back(index);
     if (outputs.empty() || iface.buffers.size() < 2)
       return;
@@ -711,7 +727,7 @@ struct RecurRuntimeChecks
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<std::pair<func::FuncOp, CInterface>> exported;
+    SmallVector<std::pair<func::FuncOp, CInterface>, 4> exported;
     SmallVector<func::FuncOp> callees;
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       Attribute attr = func->getAttr(CInterface::attrName);

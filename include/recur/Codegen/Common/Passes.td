@@ -61,6 +61,13 @@ def RecurBufferABI : Pass<"recur-buffer-abi", "::mlir::ModuleOp"> {
     names are one C argument. A `recur.name` string attribute names an
     argument or result in the C header (default `argN` / `resultN`).
 
+    A result with `recur.updates = N` (an integer) is written over argument
+    N instead of into a buffer of its own: the argument becomes an input
+    that the call also writes in place (a non-const pointer; a state pool),
+    converted with `to_tensor ... restrict writable`, and the result is
+    materialized into it. Each such result has its argument's type and
+    names a distinct argument.
+
     The interface is recorded on the new function as `recur.c_interface`,
     which `--recur-c-wrappers` and the header writer read.
   }];

@@ -3,6 +3,7 @@
 #include "recur/Dialect/Recur/IR/RecurDialect.h"
 #include "recur/Dialect/Recur/IR/RecurLayout.h"
 #include "recur/Dialect/Recur/IR/RecurOps.h"
+#include "recur/Emit/CInterface.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -45,6 +46,7 @@ void RecurDialect::initialize() {
 
 /// Checks one `recur.*` attribute of a function argument or result.
 static LogicalResult verifyInterfaceAttribute(Operation *op, StringRef where,
+                                              bool isResult,
                                               NamedAttribute attr) {
   StringRef name = attr.getName().strref();
   if (name == "recur.name") {
@@ -70,16 +72,49 @@ static LogicalResult verifyInterfaceAttribute(Operation *op, StringRef where,
                              << attr.getValue();
     return success();
   }
-  return op->emitError() << "unknown attribute '" << name << "' on " << where
-                         << " (expected 'recur.name', 'recur.dim_names' or "
-                            "'recur.checkpoint_name')";
+  // A result written over an argument (a state pool): the argument's
+  // position, checked against the signature by --recur-buffer-abi.
+  if (name == "recur.updates" && isResult) {
+    if (!isa<IntegerAttr>(attr.getValue()))
+      return op->emitError() << "'recur.updates' of " << where
+                             << " must be an integer (an argument's "
+                                "position), got "
+                             << attr.getValue();
+    return success();
+  }
+  // Index arguments whose values the entry checks (recur.pools): slots of
+  // a pool of the named dimension, or offsets of packed sequences in a
+  // number of tokens of the named dimension.
+  if (name == kSlotIndicesAttrName && !isResult) {
+    if (!isa<StringAttr>(attr.getValue()))
+      return op->emitError() << "'" << name << "' of " << where
+                             << " must be a dimension name, got "
+                             << attr.getValue();
+    return success();
+  }
+  if (name == kSequenceOffsetsAttrName && !isResult) {
+    auto names = dyn_cast<ArrayAttr>(attr.getValue());
+    if (!names || names.size() != 2 ||
+        !llvm::all_of(names, llvm::IsaPred<StringAttr>))
+      return op->emitError() << "'" << name << "' of " << where
+                             << " must be two dimension names (the tokens, "
+                                "the sequences), got "
+                             << attr.getValue();
+    return success();
+  }
+  return op->emitError()
+         << "unknown attribute '" << name << "' on " << where
+         << " (expected 'recur.name', 'recur.dim_names', "
+            "'recur.checkpoint_name', "
+         << (isResult ? "or 'recur.updates')"
+                      : "'recur.slot_indices' or 'recur.sequence_offsets')");
 }
 
 LogicalResult RecurDialect::verifyRegionArgAttribute(Operation *op, unsigned,
                                                      unsigned argIndex,
                                                      NamedAttribute attr) {
   return verifyInterfaceAttribute(op, "argument " + std::to_string(argIndex),
-                                  attr);
+                                  /*isResult=*/false, attr);
 }
 
 LogicalResult RecurDialect::verifyRegionResultAttribute(Operation *op,
@@ -87,5 +122,5 @@ LogicalResult RecurDialect::verifyRegionResultAttribute(Operation *op,
                                                         unsigned resultIndex,
                                                         NamedAttribute attr) {
   return verifyInterfaceAttribute(op, "result " + std::to_string(resultIndex),
-                                  attr);
+                                  /*isResult=*/true, attr);
 }

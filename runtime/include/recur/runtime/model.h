@@ -37,7 +37,7 @@ typedef struct recur_buffer_info {
   const char *name;
   const char *checkpoint_name; /* NULL when it has none */
   const char *dtype;           /* "f32", "bf16", "f16", ... */
-  int is_output;
+  int is_output; /* 0 in, 1 out, 2 in and written in place */
   int rank;
   const int64_t *shape;
 } recur_buffer_info;
