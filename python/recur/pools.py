@@ -40,12 +40,14 @@ def slot_indices(f: Function, name: str = "state_indices",
                  extra_attrs=[f'recur.slot_indices = "{SLOT_DIM}"'])
 
 
-def sequence_offsets(f: Function, tokens: str, name: str = "cu_seqlens",
-                     batch: str = "B1") -> Value:
-    """The argument [B + 1] (i32) of the sequences' offsets in the packed
-    tokens, whose count is the dynamic dimension `tokens`."""
-    return f.arg(name, (None,), "i32", dim_names=[batch],
-                 extra_attrs=[f'recur.sequence_offsets = "{tokens}"'])
+def sequence_offsets(f: Function, tokens: str, sequences: str = "B",
+                     name: str = "cu_seqlens") -> Value:
+    """The argument [B + 1] (i32, its size the dimension B1) of the offsets
+    of `sequences` (a dimension name) packed sequences in tokens whose
+    count is the dimension `tokens`."""
+    return f.arg(name, (None,), "i32", dim_names=[sequences + "1"],
+                 extra_attrs=[f'recur.sequence_offsets = ["{tokens}", '
+                              f'"{sequences}"]'])
 
 
 def _slot(f: Function, indices: Value, row: str, slots: str) -> tuple:

@@ -240,12 +240,18 @@ def build(m: WholeModel, name: str) -> str:
     for function, time in ((name, None), (name + builder.STEP_SUFFIX, 1)):
         functions = builder.layer_functions(module, function, m.stack, time,
                                             m.weight_dtype)
-        _model_function(module.function(function), m, time, functions)
+        model_function(module.function(function), m, time, functions)
     return module.to_mlir()
 
 
-def _model_function(f, m: WholeModel, time: Optional[int],
-                    functions) -> None:
+def model_function(f, m: WholeModel, time: Optional[int], functions,
+                   in_place: bool = False) -> None:
+    """The model on ids [B, time] (time None: any T) as `f`, calling the
+    layer functions `functions` (builder.layer_functions). With
+    `in_place` (a private function that serving.py calls), the logits are
+    written over a last argument `logits_into` and each next state over
+    its state's argument, so that the function returns no buffer of its
+    own."""
     ids = f.arg("input_ids", (None, time), "i32",
                 dim_names=["B"] if time else ["B", "T"])
     w = {weight: f.arg(builder.arg_name(weight), shape, m.weight_dtype,
@@ -253,6 +259,8 @@ def _model_function(f, m: WholeModel, time: Optional[int],
          for weight, shape in weight_shapes(m).items()}
     states = {state: builder.state_arg(f, state, shape)
               for state, shape in state_shapes(m).items()}
+    into = f.arg("logits_into", (None, time if m.all_logits else 1,
+                                 m.vocab_size)) if in_place else None
     h = f.embed(w[m.embedding], ids)
     if m.embedding_scale != 1.0:
         h = f.map(lambda a: a * m.embedding_scale, h)
@@ -278,9 +286,11 @@ def _model_function(f, m: WholeModel, time: Optional[int],
     if m.soft_cap is not None:
         cap = m.soft_cap
         logits = f.map(lambda a: expr.tanh(a / cap) * cap, logits)
-    f.ret(logits, "logits")
+    f.ret(f.copy_into(logits, into) if in_place else logits, "logits")
     outputs = builder.layers_state_outputs(m.stack)
     for state, value in zip(states, next_states):
+        if in_place:
+            value = f.copy_into(value, states[state])
         f.ret(value, outputs[state][0])
 
 
