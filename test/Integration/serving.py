@@ -7,12 +7,13 @@
 # after each token, the pools untouched) and the acceptance of a prefix of
 # each row's drafts. The slots no row names keep their bits. Bad slot
 # indices and offsets get a status naming the entry before anything is
-# written.
+# written. Models with KV caches are refused.
 #
 # RUN: rm -rf %t && %python %s %t
 
 import json
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -60,13 +61,40 @@ def expect_status(label, model, function, inputs, words):
     raise SystemExit(f"{label}: no status")
 
 
+def build(workdir, label, fields, *flags):
+    """python3 -m recur.models build --serving, as a user runs it: the
+    description, or the CompletedProcess of a refusal."""
+    model_dir = os.path.join(workdir, label + ".checkpoint")
+    os.makedirs(model_dir)
+    with open(os.path.join(model_dir, "config.json"), "w") as f:
+        json.dump(fields, f)
+    result = subprocess.run([sys.executable, "-m", "recur.models", "build",
+                             model_dir, "--serving", *flags],
+                            capture_output=True, text=True)
+    return result.stdout if result.returncode == 0 else result
+
+
+def refusals(workdir):
+    """A model with KV caches, and --all-logits, are refused."""
+    for label, example, flags, words in (
+            ("kv_caches", "qwen3_next-tiny.json", (), "has KV caches"),
+            ("all_logits", "mamba2-tiny.json", ("--all-logits",),
+             "do not go together")):
+        with open(os.path.join(CONFIGS, example)) as f:
+            result = build(workdir, label, json.load(f), *flags)
+        if isinstance(result, str) or result.returncode != 1 or \
+                words not in result.stderr:
+            raise SystemExit(f"{label}: not refused")
+        print(f"ok refused {label}: {result.stderr.strip()}")
+
+
 def test_family(family, workdir, rand):
     with open(os.path.join(CONFIGS, EXAMPLES[family])) as f:
         fields = json.load(f)
     m = whole.parse(Config(fields, family, whole.FAMILY_MODULES[family].KNOWN),
                     family)
     assert serving.supports(m), family
-    model = compile_module(serving.build(m, "model"),
+    model = compile_module(build(workdir, family, fields),
                            os.path.join(workdir, family))
     weights = whole.random_weights(m, rand)
     w = weights_in(weights)
@@ -169,6 +197,7 @@ def bad_inputs(model, w, pool):
 
 
 def main(workdir):
+    refusals(workdir)
     rand = Inputs(seed=41)
     compiled = None
     for family in sorted(EXAMPLES):

@@ -1,7 +1,7 @@
 """python3 -m recur.models FAMILY --config config.json [--layers N]
 [--name NAME] [--verbose] -o FILE
 python3 -m recur.models build MODEL_DIR [--name NAME] [--all-logits]
-[--verbose] -o FILE
+[--serving] [--verbose] -o FILE
 
 Writes the model description of FAMILY's mixer block (or, with --layers,
 of a stack of N layers: pre-norm, mixer, residual) for the fields of
@@ -13,7 +13,8 @@ first N layers of its pattern, all of them without --layers.
 
 `build` writes the whole model (token ids in, logits out; whole.py) of
 the checkpoint directory MODEL_DIR from its config.json, whose
-`model_type` names the family.
+`model_type` names the family; --serving adds the functions of
+serving.py (pooled states, packed prompts, speculative steps).
 
 A config's fields outside its configuration class that cannot change the
 computation (config.py) are ignored; --verbose lists them.
@@ -23,7 +24,8 @@ import argparse
 import re
 import sys
 
-from . import FAMILIES, ConfigError, builder, limits, read_config, whole
+from . import (FAMILIES, ConfigError, builder, limits, read_config,
+               serving, whole)
 
 # The longest function name: a C identifier, with room for "_step".
 MAX_NAME_LENGTH = 128
@@ -91,14 +93,27 @@ def describe(family: str, config_path: str, layers: int, name):
     return builder.build_layers(stack, name), weights, fields.ignored
 
 
-def describe_model(model_dir: str, name, all_logits: bool):
+def describe_model(model_dir: str, name, all_logits: bool,
+                   serving_functions: bool = False):
     """(description text, weight shapes, ignored fields) of the whole
-    model in the checkpoint directory `model_dir`."""
+    model in the checkpoint directory `model_dir`, with the serving
+    functions (serving.py) where `serving_functions` asks."""
     m = whole.load(model_dir, all_logits)
     weights = whole.weight_shapes(m)
     check_sizes("weight", weights)
     check_sizes("state", whole.state_shapes(m))
-    return whole.build(m, name or "model"), weights, m.ignored
+    if not serving_functions:
+        return whole.build(m, name or "model"), weights, m.ignored
+    if all_logits:
+        raise ConfigError("--serving and --all-logits do not go together "
+                          "(the packed prefill gives each prompt's last "
+                          "logits)")
+    if not serving.supports(m):
+        raise ConfigError(f"--serving: the {m.family.MODEL_TYPE} model has "
+                          "KV caches, whose pools are not built yet; only "
+                          "models whose states have static shapes have "
+                          "serving functions")
+    return serving.build(m, name or "model"), weights, m.ignored
 
 
 def write(text: str, output: str) -> None:
@@ -148,13 +163,18 @@ def build_main(argv) -> int:
     parser.add_argument("--all-logits", action="store_true",
                         help="the prefill returns the logits of every "
                              "position, not only the last")
+    parser.add_argument("--serving", action="store_true",
+                        help="add NAME_pool_step, NAME_pool_prefill, "
+                             "NAME_pool_verify and NAME_pool_accept: states "
+                             "in slot pools, packed prompts, speculative "
+                             "steps (CPU target)")
     parser.add_argument("--verbose", action="store_true",
                         help="list the config's fields that are ignored")
     args = parser.parse_args(argv)
     return emit(lambda: describe_model(
         args.model_dir,
         None if args.name is None else function_name(args.name),
-        args.all_logits), args.output, args.verbose)
+        args.all_logits, args.serving), args.output, args.verbose)
 
 
 def main(argv=None) -> int:
