@@ -66,6 +66,9 @@ struct CBuffer {
 /// packed sequences in N tokens, from 0 to N, never decreasing.
 /// --recur-buffer-abi keeps them on the exported function's arguments.
 constexpr llvm::StringLiteral kSlotIndicesAttrName = "recur.slot_indices";
+/// The result attribute naming the argument (its position) that a result
+/// is written over (--recur-buffer-abi): an input updated in place.
+constexpr llvm::StringLiteral kUpdatesAttrName = "recur.updates";
 constexpr llvm::StringLiteral kSequenceOffsetsAttrName =
     "recur.sequence_offsets";
 

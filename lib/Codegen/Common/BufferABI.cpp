@@ -31,9 +31,6 @@ using namespace mlir;
 using namespace mlir::recur;
 
 namespace {
-/// The result attribute naming the argument that a result is written over.
-constexpr llvm::StringLiteral kUpdatesAttrName = "recur.updates";
-
 /// Builds the CInterface of one function from its tensor signature.
 class InterfaceBuilder {
 public:

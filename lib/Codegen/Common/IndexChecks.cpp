@@ -53,6 +53,20 @@ public:
     return arith::SelectOp::create(b, loc, isNull, index(b, 0), size);
   }
 
+  /// The loop-carried search after one more candidate: found once `seen[0]`
+  /// or `isBad`, the values of the first candidate that was bad.
+  SmallVector<Value> keepFirst(OpBuilder &at, ValueRange seen, Value isBad,
+                               Value first, Value second) {
+    Value isFirst = arith::AndIOp::create(
+        at, loc, isBad,
+        arith::XOrIOp::create(
+            at, loc, seen[0],
+            arith::ConstantIntOp::create(at, loc, at.getI1Type(), 1)));
+    return {arith::OrIOp::create(at, loc, seen[0], isBad),
+            arith::SelectOp::create(at, loc, isFirst, first, seen[1]),
+            arith::SelectOp::create(at, loc, isFirst, second, seen[2])};
+  }
+
   /// The first position p in [from, to) (indices) where `bad(at, p, value
   /// at p)` holds, with the values `report(at, p, value)` for its message.
   Found findFirst(OpBuilder &at, Value memory, Value from, Value to,
@@ -66,20 +80,10 @@ public:
         at, loc, from, to, index(at, 1), ValueRange{none, zero, zero},
         [&](OpBuilder &in, Location, Value position, ValueRange seen) {
           Value value = load(in, memory, position);
-          Value isBad = bad(in, position, value);
-          Value isFirst = arith::AndIOp::create(
-              in, loc, isBad,
-              arith::XOrIOp::create(
-                  in, loc, seen[0],
-                  arith::ConstantIntOp::create(in, loc, in.getI1Type(), 1)));
           auto [first, second] = report(in, position, value);
-          scf::YieldOp::create(
-              in, loc,
-              ValueRange{arith::OrIOp::create(in, loc, seen[0], isBad),
-                         arith::SelectOp::create(in, loc, isFirst, first,
-                                                 seen[1]),
-                         arith::SelectOp::create(in, loc, isFirst, second,
-                                                 seen[2])});
+          scf::YieldOp::create(in, loc,
+                               keepFirst(in, seen, bad(in, position, value),
+                                         first, second));
         });
     return {loop.getResult(0), loop.getResult(1), loop.getResult(2)};
   }
@@ -128,18 +132,9 @@ public:
               [&](OpBuilder &in, Value position, Value) {
                 return std::make_pair(slot, asI64(in, position));
               });
-          Value isFirst = arith::AndIOp::create(
-              at, loc, again.found,
-              arith::XOrIOp::create(
-                  at, loc, seen[0],
-                  arith::ConstantIntOp::create(at, loc, at.getI1Type(), 1)));
-          scf::YieldOp::create(
-              at, loc,
-              ValueRange{arith::OrIOp::create(at, loc, seen[0], again.found),
-                         arith::SelectOp::create(at, loc, isFirst, again.first,
-                                                 seen[1]),
-                         arith::SelectOp::create(at, loc, isFirst,
-                                                 again.second, seen[2])});
+          scf::YieldOp::create(at, loc,
+                               keepFirst(at, seen, again.found, again.first,
+                                         again.second));
         });
     checks.push_back({rows.getResult(0), rows.getResult(1), rows.getResult(2),
                       (prefix + "'" + name + "' gives slot %lld to two rows " +

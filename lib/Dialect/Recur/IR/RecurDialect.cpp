@@ -74,7 +74,7 @@ static LogicalResult verifyInterfaceAttribute(Operation *op, StringRef where,
   }
   // A result written over an argument (a state pool): the argument's
   // position, checked against the signature by --recur-buffer-abi.
-  if (name == "recur.updates" && isResult) {
+  if (name == kUpdatesAttrName && isResult) {
     if (!isa<IntegerAttr>(attr.getValue()))
       return op->emitError() << "'recur.updates' of " << where
                              << " must be an integer (an argument's "
