@@ -61,6 +61,25 @@ int64_t recur_weights_bytes(const recur_function_info *function) {
   return total;
 }
 
+void recur_pack_panels(const void *weight, size_t element_bytes,
+                       int64_t rows, int64_t inputs, int64_t panel_rows,
+                       void *panels) {
+  int64_t panelCount = (rows + panel_rows - 1) / panel_rows;
+  const char *from = weight;
+  char *to = panels;
+  for (int64_t p = 0; p < panelCount; ++p)
+    for (int64_t k = 0; k < inputs; ++k)
+      for (int64_t r = 0; r < panel_rows; ++r) {
+        int64_t n = p * panel_rows + r;
+        char *element = to + ((p * inputs + k) * panel_rows + r) * element_bytes;
+        if (n < rows)
+          memcpy(element, from + (n * inputs + k) * element_bytes,
+                 element_bytes);
+        else
+          memset(element, 0, element_bytes);
+      }
+}
+
 int recur_find_buffer(const recur_function_info *function, const char *name) {
   for (int i = 0; i < function->buffer_count; ++i)
     if (strcmp(function->buffers[i].name, name) == 0)
@@ -161,6 +180,36 @@ static recur_st_status readStacked(const void *source, FileOf fileOf,
   return status;
 }
 
+/* Reads the weight [packed_rows, shape[1]] of a buffer packed in panels
+ * (recur_pack_panels) as f32 into `values`, the buffer's elements. */
+static recur_st_status readPacked(const void *source, FileOf fileOf,
+                                  const recur_buffer_info *buffer,
+                                  float *values, char *message,
+                                  size_t size) {
+  if (buffer->rank != 3 || strchr(buffer->checkpoint_name, '*') ||
+      buffer->shape[2] < 1 ||
+      buffer->shape[0] !=
+          (buffer->packed_rows + buffer->shape[2] - 1) / buffer->shape[2])
+    return recur_report(message, size, RECUR_ST_MISMATCH,
+                        "weight '%s' ('%s'): packed rows %lld do not fit "
+                        "its panels",
+                        buffer->name, buffer->checkpoint_name,
+                        (long long)buffer->packed_rows);
+  int64_t shape[2] = {buffer->packed_rows, buffer->shape[1]};
+  float *weight = malloc((size_t)(shape[0] * shape[1]) * sizeof(float) + 1);
+  if (!weight)
+    return recur_report(message, size, RECUR_ST_NO_MEMORY,
+                        "out of memory for weight '%s'", buffer->name);
+  recur_st_status status =
+      readTensor(source, fileOf, buffer, buffer->checkpoint_name, 2, shape,
+                 weight, message, size);
+  if (status == RECUR_ST_OK)
+    recur_pack_panels(weight, sizeof(float), shape[0], shape[1],
+                      buffer->shape[2], values);
+  free(weight);
+  return status;
+}
+
 /* The tensor data `buffer` may point at instead of a copy: the tensor its
  * (unstacked) checkpoint name names, of exactly its dtype and shape, its
  * data aligned to the element size; else NULL. */
@@ -171,7 +220,7 @@ static const void *mappable(const void *source, FileOf fileOf,
     recur_st_dtype dtype;
   } dtypes[] = {{"f32", RECUR_ST_F32}, {"bf16", RECUR_ST_BF16},
                 {"f16", RECUR_ST_F16}};
-  if (strchr(buffer->checkpoint_name, '*'))
+  if (strchr(buffer->checkpoint_name, '*') || buffer->packed_rows)
     return NULL;
   const recur_st_file *file = fileOf(source, buffer->checkpoint_name);
   const recur_st_tensor *tensor =
@@ -222,7 +271,9 @@ static recur_st_status loadWeight(const void *source, FileOf fileOf,
     return recur_report(message, size, RECUR_ST_NO_MEMORY,
                 "out of memory for weight '%s'", buffer->name);
   recur_st_status status =
-      strchr(buffer->checkpoint_name, '*')
+      buffer->packed_rows
+          ? readPacked(source, fileOf, buffer, values, message, size)
+      : strchr(buffer->checkpoint_name, '*')
           ? readStacked(source, fileOf, buffer, count, values, message, size)
           : readTensor(source, fileOf, buffer, buffer->checkpoint_name,
                        buffer->rank, buffer->shape, values, message, size);

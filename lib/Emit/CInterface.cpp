@@ -40,6 +40,9 @@ DictionaryAttr CInterface::toAttr(MLIRContext *context) const {
           "checkpoint_name", b.getStringAttr(buffer.checkpointName)));
     if (buffer.isUpdated)
       fields.push_back(b.getNamedAttr("updated", b.getUnitAttr()));
+    if (buffer.packedRows)
+      fields.push_back(b.getNamedAttr(
+          "packed_rows", b.getI64IntegerAttr(buffer.packedRows)));
     bufferAttrs.push_back(b.getDictionaryAttr(fields));
   }
   SmallVector<Attribute> messageAttrs;
@@ -108,6 +111,12 @@ FailureOr<CInterface> CInterface::fromAttr(Operation *op, Attribute attr) {
       if (!isa<UnitAttr>(updated) || buffer.isOutput)
         return malformed();
       buffer.isUpdated = true;
+    }
+    if (Attribute packed = bufferDict.get("packed_rows")) {
+      auto rows = dyn_cast<IntegerAttr>(packed);
+      if (!rows || rows.getInt() < 1 || buffer.isOutput)
+        return malformed();
+      buffer.packedRows = rows.getInt();
     }
     for (Attribute dim : shape) {
       if (auto size = dyn_cast<IntegerAttr>(dim))
@@ -277,6 +286,10 @@ static void writeTypeTables(llvm::raw_ostream &os) {
      << "  int is_output; /* 0 in, 1 out, 2 in and written in place */\n"
      << "  int rank;\n"
      << "  const int64_t *shape;\n"
+     << "  /* 0, or N: a weight [N, shape[1]] packed in panels of shape[2]\n"
+     << "     rows, row n's input k at [n / shape[2]][k][n % shape[2]], the\n"
+     << "     rows past N zero (recur_pack_panels) */\n"
+     << "  int64_t packed_rows;\n"
      << "} recur_buffer_info;\n\n"
      << "typedef struct recur_function_info {\n"
      << "  const char *name;\n"
@@ -365,7 +378,7 @@ static void writeFunctionTable(StringRef name, const CInterface &iface,
         os << "0";
       else
         os << name << "_shape" << index;
-      os << "},\n";
+      os << ", " << buffer.packedRows << "},\n";
     }
     os << "};\n";
   }
@@ -528,6 +541,10 @@ LogicalResult mlir::recur::writeCHeader(ModuleOp module, StringRef guard,
          << describeElementType(buffer.elementType);
       if (!buffer.checkpointName.empty())
         os << ", checkpoint tensor '" << buffer.checkpointName << "'";
+      if (buffer.packedRows)
+        os << ", a weight [" << buffer.packedRows << ", "
+           << buffer.shape[1].size << "] packed in panels of "
+           << buffer.shape[2].size << " rows (recur_pack_panels)";
       os << "\n";
     }
     for (auto [index, message] : llvm::enumerate(iface.statusMessages))

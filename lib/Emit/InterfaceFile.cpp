@@ -33,6 +33,8 @@ LogicalResult mlir::recur::writeInterfaceFile(ModuleOp module,
                                 {"shape", std::move(shape)}};
       if (!buffer.checkpointName.empty())
         fields["checkpoint_name"] = buffer.checkpointName;
+      if (buffer.packedRows)
+        fields["packed_rows"] = buffer.packedRows;
       if (buffer.isUpdated)
         fields["updated"] = true;
       buffers.push_back(std::move(fields));

@@ -37,6 +37,28 @@ DTYPES = ("f32", "f16", "bf16")
 INDEX_DTYPES = ("i32",)
 
 
+# Rows of a panel of a packed weight (Function.arg(packed=True)).
+PANEL_ROWS = 16
+
+
+def packed_shape(shape: Sequence[int]) -> Tuple[int, int, int]:
+    """The buffer shape of a packed weight [N, K]: [ceil(N / 16), K, 16]."""
+    rows, inputs = shape
+    return (-(-rows // PANEL_ROWS), inputs, PANEL_ROWS)
+
+
+def pack_panels(weight):
+    """A NumPy weight [N, K] in panels (Function.arg(packed=True)), the
+    rows past N zero."""
+    import numpy as np
+    rows, inputs = weight.shape
+    panels = packed_shape(weight.shape)[0]
+    padded = np.zeros((panels * PANEL_ROWS, inputs), weight.dtype)
+    padded[:rows] = weight
+    return np.ascontiguousarray(
+        padded.reshape(panels, PANEL_ROWS, inputs).transpose(0, 2, 1))
+
+
 def tensor_type(shape: Sequence[Optional[int]], dtype: str) -> str:
     dims = "".join(("?" if d is None else str(d)) + "x" for d in shape)
     return f"tensor<{dims}{dtype}>"
@@ -101,12 +123,22 @@ class Function:
 
     def arg(self, name: str, shape, dtype: str = "f32", dim_names=None,
             checkpoint_name: Optional[str] = None,
-            extra_attrs: Sequence[str] = ()) -> Value:
+            extra_attrs: Sequence[str] = (), packed: bool = False) -> Value:
         """An argument; `checkpoint_name` records the tensor's name in a
         checkpoint (in the header and the interface file); `extra_attrs`
-        are more attributes of it (MLIR text, as recur.pools writes)."""
+        are more attributes of it (MLIR text, as recur.pools writes).
+
+        A `packed` weight [N, K] (static, for `linear`) is passed in panels
+        of PANEL_ROWS rows: the buffer is [ceil(N / 16), K, 16], row n's
+        input k at [n // 16, k, n % 16] (`pack_panels`), which the CPU's
+        projections read as one stream per panel. The header and the
+        interface file record `packed_rows = N`; the runtimes pack a
+        checkpoint's [N, K] tensor into it. The value returned is the
+        weight [N, K] (a linalg.unpack of the argument)."""
         if dtype not in DTYPES + INDEX_DTYPES:
             raise ValueError(f"unsupported dtype {dtype}")
+        if packed:
+            return self._packed_arg(name, shape, dtype, checkpoint_name)
         value = Value(f"%{name}", tuple(shape), dtype)
         attrs = [f'recur.name = "{name}"']
         if checkpoint_name is not None:
@@ -120,6 +152,25 @@ class Function:
         attrs += extra_attrs
         self.args.append((value, attrs))
         return value
+
+    def _packed_arg(self, name, shape, dtype, checkpoint_name) -> Value:
+        if len(shape) != 2 or None in shape or dtype not in DTYPES or \
+                min(shape) < 1:
+            raise ValueError(f"a packed argument is a static 2-D float "
+                             f"weight, not {tuple(shape)} {dtype}")
+        rows, inputs = shape
+        panels = self.arg(f"{name}.panels", packed_shape(shape), dtype,
+                          checkpoint_name=checkpoint_name,
+                          extra_attrs=[f"recur.packed_rows = {rows} : i64"])
+        self.args[-1][1][0] = f'recur.name = "{name}"'
+        weight = Value(self._fresh("unpacked"), (rows, inputs), dtype)
+        empty = self._fresh("empty")
+        self.body.append(f"{empty} = tensor.empty() : {weight.type}")
+        self.body.append(
+            f"{weight.name} = linalg.unpack {panels.name} inner_dims_pos = "
+            f"[0] inner_tiles = [{PANEL_ROWS}] into {empty} : "
+            f"{panels.type} -> {weight.type}")
+        return weight
 
     def ret(self, value: Value, name: str, dim_names=None) -> None:
         attrs = [f'recur.name = "{name}"']

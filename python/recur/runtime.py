@@ -29,6 +29,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from . import reference
+from .model import pack_panels
 
 # Element type in the interface -> NumPy storage dtype.
 STORAGE = {"f32": np.float32, "f16": np.float16, "bf16": np.uint16,
@@ -52,6 +53,9 @@ class Buffer:
     # An input that the call also writes in place (a state pool): given
     # among the inputs, returned among the outputs.
     updated: bool = False
+    # A weight [packed_rows, shape[1]] passed in panels (model.pack_panels):
+    # given to `call` as [N, K] (or already packed), packed there.
+    packed_rows: int = 0
 
 
 @dataclass
@@ -77,7 +81,8 @@ def signatures_of(interface: dict) -> Dict[str, Signature]:
     signatures = {}
     for function in interface["functions"]:
         buffers = [Buffer(b["name"], b["output"], list(b["shape"]), b["dtype"],
-                          b.get("checkpoint_name"), b.get("updated", False))
+                          b.get("checkpoint_name"), b.get("updated", False),
+                          b.get("packed_rows", 0))
                    for b in function["buffers"]]
         signatures[function["name"]] = Signature(
             function["name"], list(function["dims"]), buffers,
@@ -88,6 +93,21 @@ def signatures_of(interface: dict) -> Dict[str, Signature]:
 def load_interface(path: str) -> Dict[str, Signature]:
     """The function signatures of an interface file (FILE.json)."""
     return signatures_of(read_interface(path))
+
+
+def _packed(function: str, buf: Buffer, array) -> np.ndarray:
+    """An input as its buffer holds it: a packed weight given as [N, K] in
+    panels (model.pack_panels); every other input as it is."""
+    if not buf.packed_rows:
+        return array
+    logical = (buf.packed_rows, buf.shape[1])
+    if np.shape(array) == logical:
+        return pack_panels(np.asarray(array))
+    if np.shape(array) != tuple(buf.shape):
+        raise ValueError(f"{function}: '{buf.name}' has shape "
+                         f"{np.shape(array)}, expected {list(logical)} "
+                         f"(or packed, {buf.shape})")
+    return array
 
 
 def to_storage(array: np.ndarray, dtype: str) -> np.ndarray:
@@ -178,7 +198,7 @@ class Library:
         sig = self.signatures[function]
         values = dict(dims or {})
         for buf in sig.buffers:
-            if buf.is_output or buf.name not in inputs:
+            if buf.is_output or buf.name not in inputs or buf.packed_rows:
                 continue
             shape = np.shape(inputs[buf.name])
             if len(shape) != len(buf.shape):
@@ -224,7 +244,8 @@ class Library:
                 array = np.zeros(shape, dtype=STORAGE[buf.dtype])
                 outputs.append((buf, array))
             else:
-                array = to_storage(inputs[buf.name], buf.dtype)
+                array = to_storage(_packed(function, buf, inputs[buf.name]),
+                                   buf.dtype)
                 if buf.updated:
                     array = array.copy()
                     outputs.append((buf, array))

@@ -51,6 +51,10 @@ struct CBuffer {
   /// An input that the function also writes in place (a result with
   /// `recur.updates` names it): a state pool. It is written like an output.
   bool isUpdated = false;
+  /// A weight [packedRows, K] passed in panels (`recur.packed_rows`): the
+  /// buffer is [ceil(packedRows / P), K, P], row n's input k at
+  /// [n / P, k, n % P]; 0 for any other buffer.
+  int64_t packedRows = 0;
 
   /// Whether the function writes the buffer: an output or an updated input.
   bool isWritten() const { return isOutput || isUpdated; }
@@ -71,6 +75,8 @@ constexpr llvm::StringLiteral kSlotIndicesAttrName = "recur.slot_indices";
 constexpr llvm::StringLiteral kUpdatesAttrName = "recur.updates";
 constexpr llvm::StringLiteral kSequenceOffsetsAttrName =
     "recur.sequence_offsets";
+/// The argument attribute of a weight passed in panels: its rows N (i64).
+constexpr llvm::StringLiteral kPackedRowsAttrName = "recur.packed_rows";
 
 struct CInterface {
   /// Dynamic dimension names, in the order of the C arguments.

@@ -12,7 +12,9 @@
 //                                "dtype": "f32", "c_type": "float",
 //                                "shape": ["B", "T", 16, 64]}, ...],
 //                   (a weight also has "checkpoint_name": its tensor's
-//                   name in a checkpoint, from recur.checkpoint_name)
+//                   name in a checkpoint, from recur.checkpoint_name; a
+//                   weight passed in panels "packed_rows": its rows N; an
+//                   input written in place "updated": true)
 //                   "status_messages": ["...%lld...", ...]}, ...]}
 //
 // A shape lists static sizes as numbers and dynamic ones by their dimension

@@ -26,6 +26,9 @@
 
 #include "recur/Codegen/CPU/Passes.h"
 
+#include "GemmLoops.h"
+#include "PanelGemm.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -164,7 +167,7 @@ static std::optional<Projection> matchProjection(linalg::GenericOp op) {
 }
 
 static Value index(OpBuilder &b, Location loc, int64_t value) {
-  return arith::ConstantIndexOp::create(b, loc, value);
+  return indexConstant(b, loc, value);
 }
 
 /// `width` elements of row `row` of the 2-D `source` from column `column`,
@@ -281,20 +284,6 @@ static Value emitTile(OpBuilder &b, Location loc, const Gemm &gemm, Value out,
   return out;
 }
 
-/// `body(builder, location, iv, carried out)` for iv in [lower, upper) by
-/// `step`, carrying `out`; returns the last `out`.
-static Value forOut(OpBuilder &b, Location loc, Value lower, Value upper,
-                    int64_t step, Value out,
-                    function_ref<Value(OpBuilder &, Location, Value, Value)>
-                        body) {
-  auto loop = scf::ForOp::create(
-      b, loc, lower, upper, index(b, loc, step), ValueRange{out},
-      [&](OpBuilder &nb, Location nloc, Value iv, ValueRange carried) {
-        scf::YieldOp::create(nb, nloc, body(nb, nloc, iv, carried[0]));
-      });
-  return loop.getResult(0);
-}
-
 /// The register tiles of `rows` token rows from `row`, across the `width`
 /// outputs from `outColumn` of out (weight rows from `weightRow`), over the
 /// inputs [k0, k0 + length): kColumns weight rows at a time, every tile
@@ -312,7 +301,7 @@ static Value emitRowTiles(OpBuilder &b, Location loc, const Gemm &gemm,
   };
   int64_t whole = width / kColumns * kColumns;
   if (whole > 0)
-    out = forOut(b, loc, index(b, loc, 0), index(b, loc, whole), kColumns, out,
+    out = forCarrying(b, loc, index(b, loc, 0), index(b, loc, whole), kColumns, out,
                  [&](OpBuilder &nb, Location nloc, Value j, Value carried) {
                    return tileAt(nb, nloc, j, carried, kColumns);
                  });
@@ -330,13 +319,13 @@ static Value emitInputBlock(OpBuilder &b, Location loc, const Gemm &gemm,
   Value step = index(b, loc, kRows);
   Value wholeRows = arith::MulIOp::create(
       b, loc, arith::DivUIOp::create(b, loc, gemm.rows, step), step);
-  out = forOut(b, loc, index(b, loc, 0), wholeRows, kRows, out,
+  out = forCarrying(b, loc, index(b, loc, 0), wholeRows, kRows, out,
                [&](OpBuilder &nb, Location nloc, Value row, Value carried) {
                  return emitRowTiles(nb, nloc, gemm, carried, row, outColumn,
                                      weightRow, width, k0, length, kRows,
                                      /*unroll=*/1);
                });
-  return forOut(b, loc, wholeRows, gemm.rows, 1, out,
+  return forCarrying(b, loc, wholeRows, gemm.rows, 1, out,
                 [&](OpBuilder &nb, Location nloc, Value row, Value carried) {
                   return emitRowTiles(nb, nloc, gemm, carried, row, outColumn,
                                       weightRow, width, k0, length, 1,
@@ -351,7 +340,7 @@ static Value emitColumns(OpBuilder &b, Location loc, const Gemm &gemm,
                          int64_t width) {
   int64_t whole = gemm.inputs / gemm.blockInputs * gemm.blockInputs;
   if (whole > 0)
-    out = forOut(b, loc, index(b, loc, 0), index(b, loc, whole),
+    out = forCarrying(b, loc, index(b, loc, 0), index(b, loc, whole),
                  gemm.blockInputs, out,
                  [&](OpBuilder &nb, Location nloc, Value k0, Value carried) {
                    return emitInputBlock(nb, nloc, gemm, carried, outColumn,
@@ -392,32 +381,31 @@ static Value emitGemm(OpBuilder &b, Location loc, const Gemm &gemm,
   int64_t width = blockWidth(outputs, gemm.blockInputs,
                              getElementTypeOrSelf(gemm.weight.getType()));
   int64_t blocks = outputs / width;
-  Value columns0 = index(b, loc, 0);
-  auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(blocks)}, ValueRange{out},
-      std::nullopt);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(forall.getBody());
-    Value first = arith::MulIOp::create(b, loc, forall.getInductionVar(0),
-                                        index(b, loc, width));
-    Value shared = forall.getRegionOutArgs()[0];
-    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), first};
-    SmallVector<OpFoldResult> sizes = {gemm.rows, b.getIndexAttr(width)};
-    SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
-    Value slice = tensor::ExtractSliceOp::create(b, loc, shared, offsets,
-                                                 sizes, strides);
-    Value done = emitColumns(b, loc, gemm, slice, columns0, first, width);
-    b.setInsertionPointToStart(forall.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(b, loc, done, shared, offsets, sizes,
-                                          strides);
-  }
-  out = forall.getResult(0);
+  if (blocks > 0)
+    out = forallColumnBlocks(
+        b, loc, out, gemm.rows, blocks, width,
+        [&](OpBuilder &nb, Location nloc, Value first, Value slice) {
+          return emitColumns(nb, nloc, gemm, slice, index(nb, nloc, 0), first,
+                             width);
+        });
   if (int64_t rest = outputs % width) {
     Value first = index(b, loc, blocks * width);
     out = emitColumns(b, loc, gemm, out, first, first, rest);
   }
   return out;
+}
+
+/// The panels `weight` unpacks, when it is a linalg.unpack of [N / 16, K,
+/// 16] along dimension 0 (PanelGemm.h); null otherwise.
+static Value packedPanels(Value weight) {
+  auto unpack = weight.getDefiningOp<linalg::UnPackOp>();
+  if (!unpack || unpack.getInnerDimsPos() != ArrayRef<int64_t>{0} ||
+      unpack.getStaticInnerTiles() != ArrayRef<int64_t>{kPanelRows})
+    return Value();
+  ArrayRef<int64_t> perm = unpack.getOuterDimsPerm();
+  if (!perm.empty() && perm != ArrayRef<int64_t>{0, 1})
+    return Value();
+  return unpack.getSource();
 }
 
 /// Replaces `projection` by the GEMM over its rows of tokens flattened.
@@ -441,7 +429,11 @@ static void rewrite(RewriterBase &rewriter, const Projection &projection,
             projection.inputs,
             blockInputs(projection.inputs, lanes, getElementTypeOrSelf(x.getType())),
             lanes};
-  Value result = emitGemm(rewriter, loc, gemm, out, projection.outputs);
+  Value panels = packedPanels(projection.weight);
+  Value result =
+      panels ? emitPanelGemm(rewriter, loc, x, panels, out, projection.outputs,
+                             lanes)
+             : emitGemm(rewriter, loc, gemm, out, projection.outputs);
   Value shaped = tensor::ExpandShapeOp::create(
       rewriter, loc, initType, result, flatten,
       tensor::getMixedSizes(rewriter, loc, projection.init));

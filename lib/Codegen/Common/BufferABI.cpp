@@ -63,6 +63,20 @@ public:
     if (auto checkpoint =
             attrs ? attrs.getAs<StringAttr>("recur.checkpoint_name") : nullptr)
       buffer.checkpointName = checkpoint.str();
+    if (auto packed =
+            attrs ? attrs.getAs<IntegerAttr>(kPackedRowsAttrName) : nullptr) {
+      int64_t rows = packed.getInt();
+      if (isOutput || tensorType.getRank() != 3 ||
+          !tensorType.hasStaticShape() || rows < 1 ||
+          tensorType.getDimSize(0) !=
+              llvm::divideCeil(rows, tensorType.getDimSize(2)))
+        return func.emitError()
+               << "'" << kPackedRowsAttrName << "' of " << what << " of @"
+               << func.getSymName() << " is " << rows << ", but " << type
+               << " is not the panels [ceil(N / P), K, P] of a weight of "
+               << rows << " rows";
+      buffer.packedRows = rows;
+    }
     if (std::optional<std::string> why = whyNotCName(buffer.name))
       return func.emitError() << "'recur.name' of " << what << " of @"
                               << func.getSymName() << " is '" << buffer.name

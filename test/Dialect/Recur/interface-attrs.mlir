@@ -17,7 +17,7 @@ func.func @f(%a: tensor<?xf32>) -> (tensor<?xf32> {recur.dim_names = "S"}) {
 
 // -----
 
-// expected-error @+1 {{unknown attribute 'recur.dim_name' on argument 0 (expected 'recur.name', 'recur.dim_names', 'recur.checkpoint_name', 'recur.slot_indices' or 'recur.sequence_offsets')}}
+// expected-error @+1 {{unknown attribute 'recur.dim_name' on argument 0 (expected 'recur.name', 'recur.dim_names', 'recur.checkpoint_name', 'recur.slot_indices', 'recur.sequence_offsets' or 'recur.packed_rows')}}
 func.func @f(%a: tensor<?xf32> {recur.dim_name = ["S"]}) {
   return
 }

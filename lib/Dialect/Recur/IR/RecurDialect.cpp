@@ -92,6 +92,15 @@ static LogicalResult verifyInterfaceAttribute(Operation *op, StringRef where,
                              << attr.getValue();
     return success();
   }
+  if (name == kPackedRowsAttrName && !isResult) {
+    auto rows = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!rows || rows.getInt() < 1)
+      return op->emitError() << "'" << name << "' of " << where
+                             << " must be a positive integer (the rows of "
+                                "the packed weight), got "
+                             << attr.getValue();
+    return success();
+  }
   if (name == kSequenceOffsetsAttrName && !isResult) {
     auto names = dyn_cast<ArrayAttr>(attr.getValue());
     if (!names || names.size() != 2 ||
@@ -107,7 +116,8 @@ static LogicalResult verifyInterfaceAttribute(Operation *op, StringRef where,
          << " (expected 'recur.name', 'recur.dim_names', "
             "'recur.checkpoint_name', "
          << (isResult ? "or 'recur.updates')"
-                      : "'recur.slot_indices' or 'recur.sequence_offsets')");
+                      : "'recur.slot_indices', 'recur.sequence_offsets' or "
+                         "'recur.packed_rows')");
 }
 
 LogicalResult RecurDialect::verifyRegionArgAttribute(Operation *op, unsigned,

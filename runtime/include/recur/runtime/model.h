@@ -40,6 +40,10 @@ typedef struct recur_buffer_info {
   int is_output; /* 0 in, 1 out, 2 in and written in place */
   int rank;
   const int64_t *shape;
+  /* 0, or N: a weight [N, shape[1]] packed in panels of shape[2]
+     rows, row n's input k at [n / shape[2]][k][n % shape[2]], the
+     rows past N zero (recur_pack_panels) */
+  int64_t packed_rows;
 } recur_buffer_info;
 
 typedef struct recur_function_info {
@@ -67,11 +71,22 @@ int64_t recur_buffer_elements(const recur_buffer_info *buffer,
  * when one has a dynamic dimension or an unknown dtype. */
 int64_t recur_weights_bytes(const recur_function_info *function);
 
+/* Packs `weight` [rows, inputs] (row-major, elements of `element_bytes`)
+ * into `panels` [ceil(rows / panel_rows), inputs, panel_rows]: row n's
+ * input k at [n / panel_rows][k][n % panel_rows], the rows past `rows`
+ * zero. The layout of a buffer whose packed_rows is nonzero (rows =
+ * packed_rows, inputs = shape[1], panel_rows = shape[2]); the loaders below
+ * pack such weights themselves. */
+void recur_pack_panels(const void *weight, size_t element_bytes,
+                       int64_t rows, int64_t inputs, int64_t panel_rows,
+                       void *panels);
+
 /* The index of the buffer named `name`, or -1. */
 int recur_find_buffer(const recur_function_info *function, const char *name);
 
 /* For every input of `function` with a checkpoint name: checks that `file`
- * has that tensor with exactly the buffer's shape, allocates the buffer,
+ * has that tensor with exactly the buffer's shape (a packed weight's: [N,
+ * shape[1]], packed into the buffer), allocates the buffer,
  * and reads the tensor into it, converting F32/F16/BF16 data to the
  * buffer's dtype (f32, f16 or bf16; round to nearest even). buffers[i] is
  * set for those inputs and left alone for the others. On failure every
