@@ -14,8 +14,8 @@
 //           contiguous stream per panel), x[m, k] broadcast for each of its
 //           rows, one FMA per (row, vector)
 //
-// A tile starts from its outputs and writes them back once per input
-// block; nothing is summed across lanes. A single row (decode) takes a
+// A tile's accumulators start from zero and are added to its outputs once
+// per input block; nothing is summed across lanes. A single row (decode) takes a
 // wide tile, 8 accumulators, so that enough FMAs are in flight while the
 // weight streams through once.
 //
@@ -126,11 +126,11 @@ static Value emitTile(OpBuilder &b, Location loc, const Gemm &gemm, Value out,
   for (int64_t c = 0; c < tile.panels * vectors; ++c)
     columns.push_back(add(b, loc, firstColumn, c * gemm.lanes));
   SmallVector<bool> inBounds = {!span.masked};
-  SmallVector<Value> accumulators;
-  for (Value r : rows)
-    for (Value c : columns)
-      accumulators.push_back(vector::TransferReadOp::create(
-          b, loc, accType, out, ValueRange{r, c}, zero, inBounds));
+  // The accumulators start from zero and are added to the outputs after
+  // the loop, so that reading the outputs does not delay the first FMAs.
+  SmallVector<Value> accumulators(
+      rows.size() * columns.size(),
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(accType)));
   auto loop = scf::ForOp::create(
       b, loc, k0, add(b, loc, k0, length), indexConstant(b, loc, 1),
       accumulators,
@@ -152,11 +152,15 @@ static Value emitTile(OpBuilder &b, Location loc, const Gemm &gemm, Value out,
         scf::YieldOp::create(nb, nloc, accs);
       });
   for (int64_t r = 0; r < tile.rows; ++r)
-    for (size_t c = 0; c < columns.size(); ++c)
-      out = vector::TransferWriteOp::create(
-                b, loc, loop.getResult(r * columns.size() + c), out,
-                ValueRange{rows[r], columns[c]}, inBounds)
+    for (size_t c = 0; c < columns.size(); ++c) {
+      ValueRange at{rows[r], columns[c]};
+      Value before = vector::TransferReadOp::create(b, loc, accType, out, at,
+                                                    zero, inBounds);
+      Value after = arith::AddFOp::create(
+          b, loc, before, loop.getResult(r * columns.size() + c));
+      out = vector::TransferWriteOp::create(b, loc, after, out, at, inBounds)
                 .getResult();
+    }
   return out;
 }
 
