@@ -77,6 +77,10 @@ void mlir::recur::buildRecurLoweringPipeline(
     RecurCPUProjectionsOptions projections;
     projections.vectorBits = options.vectorBits;
     pm.addNestedPass<func::FuncOp>(createRecurCPUProjections(projections));
+  }
+  // Packed weights that no projection read in panels, as [N, K].
+  pm.addPass(createRecurLowerUnpack());
+  if (options.lowering == RecurLowering::Default) {
     RecurVectorizeOptions vectorize;
     vectorize.vectorBits = options.vectorBits;
     pm.addNestedPass<func::FuncOp>(createRecurVectorize(vectorize));

@@ -35,6 +35,8 @@ void mlir::recur::buildGPUKernelsPipeline(OpPassManager &pm,
                                           const GPUPipelineOptions &options,
                                           bool mmaStaging) {
   buildCInterfacePipeline(pm, /*bufferHandles=*/true);
+  // Packed weights as [N, K]: the GPU's matmuls read them as stored.
+  pm.addPass(createRecurLowerUnpack());
   // The GPU policy: which ops take the chunked form, with which tiles
   // (under the reference lowering, only those with no token-serial form).
   RecurGPUConfigureOptions policy;

@@ -210,6 +210,21 @@ def RecurLowerExpandShape : Pass<"recur-lower-expand-shape"> {
   ];
 }
 
+def RecurLowerUnpack : Pass<"recur-lower-unpack"> {
+  let summary = "Lower the unpacking of packed weights that no GEMM took";
+  let description = [{
+    A weight passed in panels (`recur.packed_rows`) reaches the body as a
+    `linalg.unpack` of its argument. The CPU's projections read the panels
+    themselves (`recur-cpu-projections`); any other use (another op, a
+    projection inside a loop, a GPU target) gets the weight [N, K] from
+    upstream's `linalg::lowerUnPack`: a transpose into [N / P, P, K], a
+    collapse to [N / P * P, K] and a slice of its first N rows, which every
+    target lowers. Runs on tensors.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def RecurCopyReadOnlyInits : Pass<"recur-copy-read-only-inits"> {
   let summary = "Copy read-only destinations explicitly, into tensor.empty";
   let description = [{
