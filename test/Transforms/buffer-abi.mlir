@@ -224,3 +224,19 @@ func.func @f(%a: tensor<2xf32>) -> tensor<2xf32> {
 func.func @f(%a: tensor<2xf32>) -> tensor<2xf32> attributes {recur.c_interface = {dims = [], buffers = []}} {
   return %a : tensor<2xf32>
 }
+
+// -----
+
+// A weight packed in panels must be the panels [ceil(N / P), K, P] of its
+// recur.packed_rows N.
+// expected-error @+1 {{'recur.packed_rows' of argument 0 of @f is 40, but 'tensor<2x300x16xf32>' is not the panels [ceil(N / P), K, P] of a weight of 40 rows}}
+func.func @f(%p: tensor<2x300x16xf32> {recur.packed_rows = 40 : i64}) -> tensor<2x300x16xf32> {
+  return %p : tensor<2x300x16xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'recur.packed_rows' of argument 0 must be a positive integer (the rows of the packed weight), got 0 : i64}}
+func.func @f(%p: tensor<3x300x16xf32> {recur.packed_rows = 0 : i64}) -> tensor<3x300x16xf32> {
+  return %p : tensor<3x300x16xf32>
+}

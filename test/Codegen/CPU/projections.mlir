@@ -99,3 +99,54 @@ func.func @others(%x: tensor<8x32xf32>, %w: tensor<4x32xf32>,
   } -> tensor<8x4xf32>
   return %tiled, %dynamic, %maximum : tensor<8x4xf32>, tensor<8x?xf32>, tensor<8x4xf32>
 }
+
+// -----
+
+// A weight [40, 300] packed in panels of 16 (a linalg.unpack of [3, 300,
+// 16], the last panel partial): the panel GEMM reads the panels, not the
+// unpacked weight. Two whole panels form no block of eight, so every panel
+// is in the sequential rest, its outputs past 40 masked; 300 inputs are a
+// block of 256 and a tail of 44. Main tiles of 12 rows x 2 panels (24
+// accumulators, two panel vectors and 12 broadcasts per input), middle
+// tiles of 4 rows, then single rows 8 panels wide (here the 3 there are).
+// CHECK-LABEL: func.func @packed
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x300xf32>, %[[P:[^:]*]]: tensor<3x300x16xbf16>
+// The unpack is left without uses (--recur-lower-unpack erases it).
+// CHECK: linalg.unpack
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: scf.forall
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-2: vector.transfer_read %[[P]]{{.*}} {in_bounds = [true]} : tensor<3x300x16xbf16>, vector<16xbf16>
+// CHECK: tensor.extract {{.*}} : tensor<?x300xf32>
+// CHECK: vector.broadcast %{{.*}} : f32 to vector<16xf32>
+// CHECK-COUNT-2: vector.fma
+// The outputs, masked (no in_bounds) past column 40.
+// CHECK: vector.transfer_read %{{[^ ]*}}[%{{[^]]*}}], %{{[^ ]*}} : tensor<?x40xf32>, vector<16xf32>
+// CHECK: vector.transfer_write %{{[^ ]*}}, %{{[^ ]*}}[%{{[^]]*}}] : vector<16xf32>, tensor<?x40xf32>
+// CHECK: return
+func.func @packed(%x: tensor<?x300xf32>, %p: tensor<3x300x16xbf16>)
+    -> tensor<?x40xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %rows = tensor.dim %x, %c0 : tensor<?x300xf32>
+  %empty = tensor.empty() : tensor<40x300xbf16>
+  %w = linalg.unpack %p inner_dims_pos = [0] inner_tiles = [16] into %empty
+      : tensor<3x300x16xbf16> -> tensor<40x300xbf16>
+  %init = tensor.empty(%rows) : tensor<?x40xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%init : tensor<?x40xf32>) -> tensor<?x40xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                        affine_map<(m, n, k) -> (n, k)>,
+                                        affine_map<(m, n, k) -> (m, n)>],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x300xf32>, tensor<40x300xbf16>) outs(%acc : tensor<?x40xf32>) {
+  ^bb0(%a: f32, %b: bf16, %o: f32):
+    %bw = arith.extf %b : bf16 to f32
+    %m = arith.mulf %a, %bw : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<?x40xf32>
+  return %y : tensor<?x40xf32>
+}
