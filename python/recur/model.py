@@ -540,7 +540,9 @@ class Function:
         """x [..., in] times weight [out, in] transposed (the layout of a
         torch Linear's weight): [..., out], accumulated in f32. The weight
         is read as it is stored: the CPU target multiplies each token's row
-        by the weight's rows (`--recur-cpu-projections`), with no copy."""
+        by the weight's rows (`--recur-cpu-projections`), with no copy; a
+        weight declared `packed` (Function.arg) is read in its panels by
+        outer products in registers, which runs closer to the FMA peak."""
         return self._contract("linear", x, weight, ("out", "in"), dtype)
 
     def transpose(self, x: Value) -> Value:
