@@ -13,11 +13,14 @@ demand more relative accuracy than the arithmetic around them can give. A
 wrong formula produces errors of order 1 relative, far above these bounds.
 """
 
-from typing import Dict, Sequence, Tuple
+import os
+import subprocess
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
 from . import reference
+from .runtime import LINK_LIBS
 
 F32_RTOL = 1e-4
 RTOL = {"f32": F32_RTOL, "f16": 4 * 2.0**-11, "bf16": 4 * 2.0**-8}
@@ -133,3 +136,27 @@ def check_chained(model, function: str, inputs: Dict[str, np.ndarray],
         carried = out[state_out]
     check(f"{function}.chained.{state_out}", carried, whole[state_out],
           state_dtype)
+
+
+def runtime_libraries() -> list:
+    """What a C program that calls the runtime library links with: the
+    static library beside RECUR_COMPILE's build, LINK_LIBS and
+    RECUR_RUNTIME_LDFLAGS (the sanitizers' runtime in that build)."""
+    runtime = os.path.join(os.path.dirname(os.path.dirname(
+        os.environ["RECUR_COMPILE"])), "runtime", "libRecurRuntime.a")
+    return [runtime, *LINK_LIBS,
+            *os.environ.get("RECUR_RUNTIME_LDFLAGS", "").split()]
+
+
+def build_c_program(cc: str, source: str, obj: str, work: str, src: str,
+                    output: str, libs: Optional[Sequence[str]] = None) -> str:
+    """Compiles the C program `source` (-Wall -Wextra -Werror) with the
+    header recur-compile wrote beside `obj` in `work` and the runtime's
+    headers (under the source tree `src`), links it with `obj` and `libs`
+    (default: runtime_libraries()), and returns `output`."""
+    subprocess.run([cc, "-std=c11", "-Wall", "-Wextra", "-Werror",
+                    "-I", work, "-I", os.path.join(src, "runtime", "include"),
+                    source, obj,
+                    *(runtime_libraries() if libs is None else libs),
+                    "-o", output], check=True)
+    return output

@@ -22,8 +22,7 @@ import numpy as np
 
 from recur import safetensors
 from recur.models import whole
-from recur.runtime import LINK_LIBS
-from recur.testing import Inputs
+from recur.testing import Inputs, build_c_program, runtime_libraries
 
 WORK, INPUTS, SRC, CC = sys.argv[1:5]
 # The model's target: the CPU, or vulkan (test/Vulkan/generate.test).
@@ -50,16 +49,9 @@ def build(model_dir):
         libs = ["-DRECUR_VULKAN", *os.environ["RECUR_VULKAN_LDFLAGS"].split(),
                 "-lm"]
     else:
-        runtime = os.path.join(os.path.dirname(os.path.dirname(
-            os.environ["RECUR_COMPILE"])), "runtime", "libRecurRuntime.a")
-        libs = [runtime, *LINK_LIBS,
-                *os.environ.get("RECUR_RUNTIME_LDFLAGS", "").split()]
-    program = os.path.join(WORK, "generate")
-    subprocess.run([CC, "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", WORK,
-                    "-I", os.path.join(SRC, "runtime", "include"),
-                    os.path.join(INPUTS, "generate.c"), obj, *libs,
-                    "-o", program], check=True)
-    return program
+        libs = runtime_libraries()
+    return build_c_program(CC, os.path.join(INPUTS, "generate.c"), obj, WORK,
+                           SRC, os.path.join(WORK, "generate"), libs)
 
 
 def run(program, model_dir, prompt, temperature=0.0, top_k=0, top_p=1.0,

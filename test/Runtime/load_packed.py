@@ -16,7 +16,7 @@ import numpy as np
 
 from recur import safetensors
 from recur.model import Module
-from recur.runtime import LINK_LIBS
+from recur.testing import build_c_program
 
 WORK, INPUTS, SRC, CC = sys.argv[1:5]
 # 37 outputs: two whole panels and a partial one.
@@ -45,16 +45,8 @@ def build():
         text = header.read()
     expect("a weight [37, 5] packed in panels of 16 rows" in text,
            "the header documents the packed weight")
-    runtime = os.path.join(os.path.dirname(os.path.dirname(
-        os.environ["RECUR_COMPILE"])), "runtime", "libRecurRuntime.a")
-    program = os.path.join(WORK, "load_packed")
-    subprocess.run([CC, "-std=c11", "-Wall", "-Wextra", "-Werror",
-                    "-I", WORK, "-I", os.path.join(SRC, "runtime", "include"),
-                    os.path.join(INPUTS, "load_packed.c"), obj, runtime,
-                    *LINK_LIBS,
-                    *os.environ.get("RECUR_RUNTIME_LDFLAGS", "").split(),
-                    "-o", program], check=True)
-    return program
+    return build_c_program(CC, os.path.join(INPUTS, "load_packed.c"), obj,
+                           WORK, SRC, os.path.join(WORK, "load_packed"))
 
 
 def run(program, weight, dtype, mode):

@@ -29,7 +29,7 @@ import sys
 import numpy as np
 
 from recur import reference, safetensors
-from recur.runtime import LINK_LIBS
+from recur.testing import build_c_program
 
 WORK, INPUTS, SRC, CC = sys.argv[1:5]
 B_NAME = 'odd "name" \\ ??='
@@ -45,16 +45,8 @@ def build():
     subprocess.run([os.environ["RECUR_COMPILE"],
                     os.path.join(INPUTS, "weights.mlir"), "-o", obj],
                    check=True)
-    runtime = os.path.join(os.path.dirname(os.path.dirname(
-        os.environ["RECUR_COMPILE"])), "runtime", "libRecurRuntime.a")
-    program = os.path.join(WORK, "load_weights")
-    subprocess.run([CC, "-std=c11", "-Wall", "-Wextra", "-Werror",
-                    "-I", WORK, "-I", os.path.join(SRC, "runtime", "include"),
-                    os.path.join(INPUTS, "load_weights.c"), obj, runtime,
-                    *LINK_LIBS,
-                    *os.environ.get("RECUR_RUNTIME_LDFLAGS", "").split(),
-                    "-o", program], check=True)
-    return program
+    return build_c_program(CC, os.path.join(INPUTS, "load_weights.c"), obj,
+                           WORK, SRC, os.path.join(WORK, "load_weights"))
 
 
 def run(program, tensors, dtypes=None, *flags):
