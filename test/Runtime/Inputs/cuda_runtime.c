@@ -139,8 +139,8 @@ static int failingEntry(const int64_t *dims, void *const *buffers,
 static const int64_t shiftShape[1] = {-1}; /* dims[0] */
 static const char *const shiftDims[1] = {"n"};
 static const recur_buffer_info shiftBuffers[2] = {
-    {"x", NULL, "f32", 0, 1, shiftShape},
-    {"y", NULL, "f32", 1, 1, shiftShape},
+    {"x", NULL, "f32", 0, 1, shiftShape, 0},
+    {"y", NULL, "f32", 1, 1, shiftShape, 0},
 };
 static const recur_function_info shift = {"shift",      1,    shiftDims, 2,
                                           shiftBuffers, NULL, NULL};
