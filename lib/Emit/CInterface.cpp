@@ -112,12 +112,6 @@ FailureOr<CInterface> CInterface::fromAttr(Operation *op, Attribute attr) {
         return malformed();
       buffer.isUpdated = true;
     }
-    if (Attribute packed = bufferDict.get("packed_rows")) {
-      auto rows = dyn_cast<IntegerAttr>(packed);
-      if (!rows || rows.getInt() < 1 || buffer.isOutput)
-        return malformed();
-      buffer.packedRows = rows.getInt();
-    }
     for (Attribute dim : shape) {
       if (auto size = dyn_cast<IntegerAttr>(dim))
         buffer.shape.push_back({size.getInt(), ""});
@@ -126,6 +120,18 @@ FailureOr<CInterface> CInterface::fromAttr(Operation *op, Attribute attr) {
         buffer.shape.push_back({0, dimName.str()});
       else
         return malformed();
+    }
+    // Panels [ceil(N / P), K, P] of a weight of N rows (the header prints
+    // K and P).
+    if (Attribute packed = bufferDict.get("packed_rows")) {
+      auto rows = dyn_cast<IntegerAttr>(packed);
+      if (!rows || rows.getInt() < 1 || buffer.isOutput ||
+          buffer.shape.size() != 3 ||
+          llvm::any_of(buffer.shape, [](const CDim &dim) {
+            return dim.isDynamic() || dim.size < 1;
+          }))
+        return malformed();
+      buffer.packedRows = rows.getInt();
     }
     result.buffers.push_back(std::move(buffer));
   }

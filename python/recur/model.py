@@ -137,9 +137,15 @@ class Function:
         weight [N, K] (a linalg.unpack of the argument)."""
         if dtype not in DTYPES + INDEX_DTYPES:
             raise ValueError(f"unsupported dtype {dtype}")
-        if packed:
-            return self._packed_arg(name, shape, dtype, checkpoint_name)
         value = Value(f"%{name}", tuple(shape), dtype)
+        if packed:
+            if len(shape) != 2 or None in shape or dtype not in DTYPES or \
+                    min(shape) < 1:
+                raise ValueError(f"a packed argument is a static 2-D float "
+                                 f"weight, not {tuple(shape)} {dtype}")
+            value = Value(f"%{name}.panels", packed_shape(shape), dtype)
+            extra_attrs = [*extra_attrs,
+                           f"recur.packed_rows = {shape[0]} : i64"]
         attrs = [f'recur.name = "{name}"']
         if checkpoint_name is not None:
             if any(c in checkpoint_name for c in '"\\') or \
@@ -151,19 +157,11 @@ class Function:
             attrs.append(extra)
         attrs += extra_attrs
         self.args.append((value, attrs))
-        return value
+        return self._unpacked(value, tuple(shape)) if packed else value
 
-    def _packed_arg(self, name, shape, dtype, checkpoint_name) -> Value:
-        if len(shape) != 2 or None in shape or dtype not in DTYPES or \
-                min(shape) < 1:
-            raise ValueError(f"a packed argument is a static 2-D float "
-                             f"weight, not {tuple(shape)} {dtype}")
-        rows, inputs = shape
-        panels = self.arg(f"{name}.panels", packed_shape(shape), dtype,
-                          checkpoint_name=checkpoint_name,
-                          extra_attrs=[f"recur.packed_rows = {rows} : i64"])
-        self.args[-1][1][0] = f'recur.name = "{name}"'
-        weight = Value(self._fresh("unpacked"), (rows, inputs), dtype)
+    def _unpacked(self, panels: Value, shape) -> Value:
+        """The weight `shape` [N, K] of a packed argument's panels."""
+        weight = Value(self._fresh("unpacked"), shape, panels.dtype)
         empty = self._fresh("empty")
         self.body.append(f"{empty} = tensor.empty() : {weight.type}")
         self.body.append(

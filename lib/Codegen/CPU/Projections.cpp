@@ -423,17 +423,20 @@ static void rewrite(RewriterBase &rewriter, const Projection &projection,
                                             flatten);
   Value out = tensor::CollapseShapeOp::create(rewriter, loc, projection.init,
                                               flatten);
-  Gemm gemm{x,
-            projection.weight,
-            tensor::DimOp::create(rewriter, loc, x, 0).getResult(),
-            projection.inputs,
-            blockInputs(projection.inputs, lanes, getElementTypeOrSelf(x.getType())),
-            lanes};
-  Value panels = packedPanels(projection.weight);
-  Value result =
-      panels ? emitPanelGemm(rewriter, loc, x, panels, out, projection.outputs,
-                             lanes)
-             : emitGemm(rewriter, loc, gemm, out, projection.outputs);
+  Value result;
+  if (Value panels = packedPanels(projection.weight)) {
+    result = emitPanelGemm(rewriter, loc, x, panels, out, projection.outputs,
+                           lanes);
+  } else {
+    Gemm gemm{x,
+              projection.weight,
+              tensor::DimOp::create(rewriter, loc, x, 0).getResult(),
+              projection.inputs,
+              blockInputs(projection.inputs, lanes,
+                          getElementTypeOrSelf(x.getType())),
+              lanes};
+    result = emitGemm(rewriter, loc, gemm, out, projection.outputs);
+  }
   Value shaped = tensor::ExpandShapeOp::create(
       rewriter, loc, initType, result, flatten,
       tensor::getMixedSizes(rewriter, loc, projection.init));
