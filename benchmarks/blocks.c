@@ -38,24 +38,34 @@ static int64_t elements(const recur_buffer_info *buffer, const int64_t *dims) {
   return count;
 }
 
-/* Buffers for `function` with dims (B, T): f32 only (other dtypes get
- * zeros of their size); inputs named like a state ("state", "cache")
- * are zeros, other inputs small random values. */
+/* Buffers for `function` with dims (B, T): inputs named like a state
+ * ("state", "cache") are zeros, other f32 and bf16 inputs small random
+ * values, f16 and i32 ones (token ids) zeros. */
 static void allocate(const recur_function_info *function, const int64_t *dims,
                      void **buffers) {
   for (int i = 0; i < function->buffer_count; ++i) {
     const recur_buffer_info *buffer = &function->buffers[i];
-    size_t bytes = strcmp(buffer->dtype, "f32") == 0 ? 4 : 2;
+    int f32 = strcmp(buffer->dtype, "f32") == 0;
+    int bf16 = strcmp(buffer->dtype, "bf16") == 0;
+    size_t bytes = f32 || strcmp(buffer->dtype, "i32") == 0 ? 4 : 2;
     int64_t count = elements(buffer, dims);
-    float *data = calloc(count ? (size_t)count : 1, bytes);
+    unsigned char *data = calloc(count ? (size_t)count : 1, bytes);
     if (!data) {
       fprintf(stderr, "out of memory\n");
       exit(1);
     }
     int state = strstr(buffer->name, "state") || strstr(buffer->name, "cache");
-    if (!buffer->is_output && !state && bytes == 4)
-      for (int64_t e = 0; e < count; ++e)
-        data[e] = next_uniform();
+    if (!buffer->is_output && !state && (f32 || bf16))
+      for (int64_t e = 0; e < count; ++e) {
+        float value = next_uniform();
+        uint32_t bits;
+        memcpy(&bits, &value, 4);
+        uint16_t high = (uint16_t)(bits >> 16); /* bf16: the upper half */
+        if (f32)
+          memcpy(data + 4 * e, &value, 4);
+        else
+          memcpy(data + 2 * e, &high, 2);
+      }
     buffers[i] = data;
   }
 }

@@ -27,6 +27,7 @@ compute in f32: inputs are widened and the result rounded to the output's
 type. recur.pieces builds normalizations from them.
 """
 
+import re
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
@@ -39,6 +40,8 @@ INDEX_DTYPES = ("i32",)
 
 # Rows of a panel of a packed weight (Function.arg(packed=True)).
 PANEL_ROWS = 16
+# The attribute of a packed argument: the weight's rows N.
+_PACKED_ROWS = "recur.packed_rows"
 
 
 def packed_shape(shape: Sequence[int]) -> Tuple[int, int, int]:
@@ -57,6 +60,11 @@ def pack_panels(weight):
     padded[:rows] = weight
     return np.ascontiguousarray(
         padded.reshape(panels, PANEL_ROWS, inputs).transpose(0, 2, 1))
+
+
+def _arg_name(attrs: Sequence[str]) -> str:
+    """An argument's name, from its attributes (recur.name first)."""
+    return attrs[0].split('"')[1]
 
 
 def tensor_type(shape: Sequence[Optional[int]], dtype: str) -> str:
@@ -81,6 +89,10 @@ class Value:
     name: str
     shape: Tuple[Optional[int], ...]
     dtype: str
+    # The panels of a packed weight (Function.arg(packed=True)) that this
+    # value unpacks: what a call passes for a packed parameter.
+    panels: Optional["Value"] = field(default=None, compare=False,
+                                      repr=False)
 
     @property
     def type(self) -> str:
@@ -120,6 +132,8 @@ class Function:
     # A private function: code the module's functions call (`call`), not
     # an entry point of the C interface.
     private: bool = False
+    # Value name -> how many `linear` ops read it as their weight.
+    _linear_weights: dict = field(default_factory=dict)
 
     def arg(self, name: str, shape, dtype: str = "f32", dim_names=None,
             checkpoint_name: Optional[str] = None,
@@ -134,7 +148,8 @@ class Function:
         projections read as one stream per panel. The header and the
         interface file record `packed_rows = N`; the runtimes pack a
         checkpoint's [N, K] tensor into it. The value returned is the
-        weight [N, K] (a linalg.unpack of the argument)."""
+        weight [N, K] (a linalg.unpack of the argument); passed to a
+        `call`, its panels go to a packed parameter."""
         if dtype not in DTYPES + INDEX_DTYPES:
             raise ValueError(f"unsupported dtype {dtype}")
         value = Value(f"%{name}", tuple(shape), dtype)
@@ -145,7 +160,7 @@ class Function:
                                  f"weight, not {tuple(shape)} {dtype}")
             value = Value(f"%{name}.panels", packed_shape(shape), dtype)
             extra_attrs = [*extra_attrs,
-                           f"recur.packed_rows = {shape[0]} : i64"]
+                           f"{_PACKED_ROWS} = {shape[0]} : i64"]
         attrs = [f'recur.name = "{name}"']
         if checkpoint_name is not None:
             if any(c in checkpoint_name for c in '"\\') or \
@@ -161,7 +176,7 @@ class Function:
 
     def _unpacked(self, panels: Value, shape) -> Value:
         """The weight `shape` [N, K] of a packed argument's panels."""
-        weight = Value(self._fresh("unpacked"), shape, panels.dtype)
+        weight = Value(self._fresh("unpacked"), shape, panels.dtype, panels)
         empty = self._fresh("empty")
         self.body.append(f"{empty} = tensor.empty() : {weight.type}")
         self.body.append(
@@ -541,6 +556,8 @@ class Function:
         by the weight's rows (`--recur-cpu-projections`), with no copy; a
         weight declared `packed` (Function.arg) is read in its panels by
         outer products in registers, which runs closer to the FMA peak."""
+        uses = self._linear_weights
+        uses[weight.name] = uses.get(weight.name, 0) + 1
         return self._contract("linear", x, weight, ("out", "in"), dtype)
 
     def transpose(self, x: Value) -> Value:
@@ -995,8 +1012,13 @@ class Function:
 
     def call(self, callee: "Function", args: Sequence[Value]) -> List[Value]:
         """The results of a call of the private function `callee` on
-        `args` (its arguments' types). The call is not inlined: the callee
-        is compiled once, however many calls it has."""
+        `args` (its arguments' types; for a packed parameter, a weight
+        whose panels have its type, which the call passes). The call is
+        not inlined: the callee is compiled once, however many calls it
+        has."""
+        packed = callee.packed_args()
+        args = [a.panels if _arg_name(attrs) in packed and a.panels
+                is not None else a for a, (_, attrs) in zip(args, callee.args)]
         if not callee.private or len(args) != len(callee.args) or any(
                 a.type != p.type for a, (p, _) in zip(args, callee.args)):
             raise ValueError(f"call of @{callee.name}: arguments "
@@ -1010,6 +1032,32 @@ class Function:
             f"({', '.join(v.type for v in results)})")
         return [Value(f"{name}#{i}", v.shape, v.dtype)
                 for i, v in enumerate(results)]
+
+    # -- arguments ---------------------------------------------------------
+
+    def packed_args(self) -> List[str]:
+        """The names of the arguments declared packed."""
+        return [_arg_name(attrs) for _, attrs in self.args
+                if any(a.startswith(_PACKED_ROWS) for a in attrs)]
+
+    def linear_only_args(self) -> List[str]:
+        """The names of the static 2-D float arguments that the body reads
+        only as the weights of `linear` ops (at least one): those that a
+        packed declaration would serve with no copy."""
+        names = []
+        for value, attrs in self.args:
+            reads = self._linear_weights.get(value.name, 0)
+            if reads and len(value.shape) == 2 and None not in value.shape \
+                    and value.dtype in DTYPES and \
+                    self._reads(value) == reads:
+                names.append(_arg_name(attrs))
+        return names
+
+    def _reads(self, value: Value) -> int:
+        """How many lines of the body (and the results) name `value`."""
+        name = re.compile(re.escape(value.name) + r"(?![\w$.-])")
+        lines = self.body + [v.name for v, _ in self.results]
+        return sum(1 for line in lines if name.search(line))
 
     # -- text --------------------------------------------------------------
 

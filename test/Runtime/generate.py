@@ -6,7 +6,8 @@
 # float64 reference's tokens; seeded sampling gives the same tokens for the
 # same seed; top_k 1 is greedy whatever the temperature; a stop id ends its
 # sequence (the rest of the row -1) while the other goes on; the weights'
-# memory (recur_weights_bytes) is every weight at 2 bytes; an id outside
+# memory (recur_weights_bytes) is every weight at 2 bytes (the packed
+# matrices' panels padded to 16 rows); an id outside
 # the vocabulary and an invalid sampling are refused with a message. On
 # the vulkan target too (RECUR_TEST_TARGET=vulkan: the generator calls the
 # tables through recur_vk_call_host).
@@ -101,9 +102,16 @@ def main():
            counts == [TOKENS, TOKENS],
            f"greedy: {status} {ids} {counts}, the reference {expected}")
     print(f"ok greedy {ids.tolist()} (the reference's)")
-    # recur_weights_bytes: every weight in bf16.
-    size = 2 * sum(int(np.prod(shape))
-                   for shape in whole.weight_shapes(m).values())
+    # recur_weights_bytes: every weight in bf16, a packed one in its panels
+    # (the interface file's shape, its rows padded to 16).
+    with open(os.path.join(WORK, "model.json")) as f:
+        prefill = json.load(f)["functions"][0]
+    buffers = {b["name"]: b for b in prefill["buffers"]}
+    packed = [b for b in buffers.values() if "packed_rows" in b]
+    expect(packed, "the model's matrices are packed")
+    size = 2 * sum(int(np.prod(buffers[whole.builder.arg_name(name)]
+                               ["shape"]))
+                   for name in whole.weight_shapes(m))
     expect(f"weights: {size} bytes" in REPORTED, f"{REPORTED!r}, {size}")
     print(f"ok recur_weights_bytes: {size}")
 

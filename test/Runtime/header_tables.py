@@ -2,7 +2,8 @@
 # against the interface file written beside them: a C program
 # (Inputs/print_tables.c), compiled as C and as C++, prints every table as
 # JSON, which must equal the interface file's functions (names, dims,
-# buffers with checkpoint names, dtypes, directions and shapes). Modules:
+# buffers with checkpoint names, dtypes, packed weights' rows, directions
+# and shapes). Modules:
 # Inputs/weights.mlir (f32/f16/bf16 weights, a name that needs escaping)
 # and a Nemotron-H hybrid stack from examples/configs (dims B, T and S,
 # prefill and step functions).

@@ -76,7 +76,7 @@ from typing import Dict, List, NamedTuple, Optional
 import numpy as np
 
 from .. import pieces, reference as ref
-from ..model import Module
+from ..model import Function, Module
 from . import mlp as mlps
 
 
@@ -195,16 +195,35 @@ def _functions(name: str):
 
 def build_block(family, c, name: str) -> str:
     """The family's block as a model description: NAME (prefill) and
-    NAME_step."""
+    NAME_step, each weight that the block reads only as a `linear` weight
+    declared packed (linear_weights)."""
+    packed = linear_weights(lambda f, time, packed: _block_function(
+        f, family, c, time, packed))
     m = Module()
     for function, time in _functions(name):
-        _block_function(m.function(function), family, c, time)
+        _block_function(m.function(function), family, c, time, packed)
     return m.to_mlir()
 
 
-def _block_function(f, family, c, time) -> None:
+def linear_weights(build) -> List[str]:
+    """The arguments that `build(f, time, packed)` (which writes the
+    prefill, time None, or the step, time 1, into `f`, its arguments named
+    in `packed` declared packed) reads only as `linear` weights in both
+    functions: each built once with none packed, into a function that no
+    module holds. The prefill and the step then agree on each weight's
+    layout, so that one weight buffer serves both."""
+    found = []
+    for _, time in _functions("trace"):
+        trace = Function("trace", private=True)
+        build(trace, time, ())
+        found.append(set(trace.linear_only_args()))
+    return sorted(set.intersection(*found))
+
+
+def _block_function(f, family, c, time, packed) -> None:
     x = f.arg("hidden_states", (None, time, c.hidden_size))
-    w = {weight: f.arg(arg_name(weight), shape, checkpoint_name=weight)
+    w = {weight: f.arg(arg_name(weight), shape, checkpoint_name=weight,
+                       packed=arg_name(weight) in packed)
          for weight, shape in family.weight_shapes(c).items()}
     w.update({name: f.arg(name, shape)
               for name, shape in layer_inputs(family, c).items()})
@@ -323,7 +342,9 @@ def build_layers(layers, name: str) -> str:
 
 def _layers_function(f, layers, time, hidden_size: int, functions) -> None:
     h = f.arg("hidden_states", (None, time, hidden_size))
-    w = {weight: f.arg(arg_name(weight), shape, checkpoint_name=weight)
+    packed = packed_weights(layers, functions)
+    w = {weight: f.arg(arg_name(weight), shape, checkpoint_name=weight,
+                       packed=weight in packed)
          for weight, shape in layers_weight_shapes(layers).items()}
     states = {state: state_arg(f, state, shape)
               for state, shape in layers_state_shapes(layers).items()}
@@ -332,6 +353,22 @@ def _layers_function(f, layers, time, hidden_size: int, functions) -> None:
     f.ret(h, "out")
     for state, value in zip(states, next_states):
         f.ret(value, outputs[state][0])
+
+
+def packed_weights(layers, functions) -> List[str]:
+    """The checkpoint names of the weights of `layers` that their layer
+    functions `functions` (layer_functions) take packed: what a function
+    that passes them declares packed."""
+    names = []
+    for index, (layer, function) in enumerate(zip(as_layers(layers),
+                                                  functions)):
+        first = layer_prefix(layer.family, 0)
+        prefix = layer_prefix(layer.family, index)
+        packed = function.packed_args()
+        names += [prefix + weight[len(first):]
+                  for weight in _layers_own_weight_shapes([layer])
+                  if arg_name(weight) in packed]
+    return names
 
 
 def layer_functions(module, name: str, layers, time,
@@ -348,7 +385,9 @@ def layer_functions(module, name: str, layers, time,
     `weight_dtype` (a
     checkpoint's bf16 or f16): the family's MATRIX_WEIGHTS stay so (the
     projections widen them as they multiply), the others are widened to
-    f32 once per call."""
+    f32 once per call. The weights that a layer reads only as `linear`
+    weights (linear_weights) are its packed parameters, kept in
+    `weight_dtype` too."""
     kinds: List[Layer] = []
     functions = []
     made: Dict[int, object] = {}
@@ -359,9 +398,12 @@ def layer_functions(module, name: str, layers, time,
             key = len(kinds)
             kinds.append(layer)
             suffix = "" if key == 0 else str(key)
+            packed = linear_weights(
+                lambda f, each, packed: _layer_function(f, layer, each,
+                                                        "f32", packed))
             made[key] = _layer_function(
                 module.function(f"{name}_layer{suffix}", private=True),
-                layer, time, weight_dtype)
+                layer, time, weight_dtype, packed)
         functions.append(made[key])
     return functions
 
@@ -385,20 +427,23 @@ def _matrix_weights(layer: Layer) -> List[str]:
 def _widened(f, layer: Layer, w: Dict[str, object],
              weight_dtype: str) -> Dict[str, object]:
     """The weights `w` of `layer` (by their names as layer 0) with all but
-    its matrices widened from `weight_dtype` to f32."""
+    its matrices and its packed weights widened from `weight_dtype` to
+    f32."""
     if weight_dtype == "f32":
         return w
     matrices = _matrix_weights(layer)
-    return {name: value if name in matrices
+    return {name: value if name in matrices or value.panels is not None
             else f.map(lambda a: a, value, dtype="f32")
             for name, value in w.items()}
 
 
-def _layer_function(f, layer: Layer, time, weight_dtype: str):
+def _layer_function(f, layer: Layer, time, weight_dtype: str,
+                    packed=()):
     c = layer.c
     h = f.arg("hidden_states", (None, time, c.hidden_size))
     w = _widened(f, layer, {
-        weight: f.arg(arg_name(weight), shape, weight_dtype)
+        weight: f.arg(arg_name(weight), shape, weight_dtype,
+                      packed=arg_name(weight) in packed)
         for weight, shape in _layers_own_weight_shapes([layer]).items()},
         weight_dtype)
     states = {state: state_arg(f, state, shape)

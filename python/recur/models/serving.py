@@ -91,10 +91,15 @@ def build(m: whole.WholeModel, name: str) -> str:
     return module.to_mlir()
 
 
-def _weights(f: Function, m: whole.WholeModel) -> List[Value]:
-    return [f.arg(builder.arg_name(weight), shape, m.weight_dtype,
-                  checkpoint_name=weight)
-            for weight, shape in whole.weight_shapes(m).items()]
+def _weights(f: Function, m: whole.WholeModel,
+             callee: Function) -> List[Value]:
+    """The model's weights, each packed where `callee`, the private model
+    function they are passed to, takes it packed."""
+    packed = callee.packed_args()
+    return [f.arg(name, shape, m.weight_dtype, checkpoint_name=weight,
+                  packed=name in packed)
+            for weight, shape in whole.weight_shapes(m).items()
+            for name in [builder.arg_name(weight)]]
 
 
 def _pools(f: Function, m: whole.WholeModel) -> Dict[str, Value]:
@@ -163,7 +168,7 @@ def _call_model(f: Function, callee: Function, ids: Value,
 
 def _pool_step(f: Function, m: whole.WholeModel, step: Function) -> None:
     ids = f.arg("input_ids", (None, 1), "i32", dim_names=["B"])
-    weights = _weights(f, m)
+    weights = _weights(f, m, step)
     pooled = _pools(f, m)
     indices = pools.slot_indices(f)
     states = [pools.gather_rows(f, pool, indices) for pool in pooled.values()]
@@ -222,7 +227,7 @@ def _end_loop(f: Function, values: List[Value]) -> None:
 def _pool_prefill(f: Function, m: whole.WholeModel,
                   prefill: Function) -> None:
     ids = f.arg("input_ids", (1, None), "i32", dim_names=["N"])
-    weights = _weights(f, m)
+    weights = _weights(f, m, prefill)
     pooled = _pools(f, m)
     indices = pools.slot_indices(f)
     offsets = pools.sequence_offsets(f, "N")
@@ -277,7 +282,7 @@ def _prompt(f: Function, ids: Value, start: str, length: str) -> Value:
 
 def _pool_verify(f: Function, m: whole.WholeModel, step: Function) -> None:
     ids = f.arg("input_ids", (None, None), "i32", dim_names=["B", "T"])
-    weights = _weights(f, m)
+    weights = _weights(f, m, step)
     pooled = _pools(f, m)
     indices = pools.slot_indices(f)
     states = [pools.gather_rows(f, pool, indices) for pool in pooled.values()]

@@ -254,8 +254,9 @@ def model_function(f, m: WholeModel, time: Optional[int], functions,
     own."""
     ids = f.arg("input_ids", (None, time), "i32",
                 dim_names=["B"] if time else ["B", "T"])
+    packed = packed_weights(m, functions)
     w = {weight: f.arg(builder.arg_name(weight), shape, m.weight_dtype,
-                       checkpoint_name=weight)
+                       checkpoint_name=weight, packed=weight in packed)
          for weight, shape in weight_shapes(m).items()}
     states = {state: builder.state_arg(f, state, shape)
               for state, shape in state_shapes(m).items()}
@@ -292,6 +293,14 @@ def model_function(f, m: WholeModel, time: Optional[int], functions,
         if in_place:
             value = f.copy_into(value, states[state])
         f.ret(value, outputs[state][0])
+
+
+def packed_weights(m: WholeModel, functions) -> List[str]:
+    """The weights that the model function declares packed: those that the
+    layer functions `functions` take packed, and an lm_head of its own
+    (not the embedding table), which only `linear` reads."""
+    head = [] if m.tied else [m.lm_head]
+    return builder.packed_weights(m.stack, functions) + head
 
 
 def reference(m: WholeModel, weights: Dict[str, np.ndarray],

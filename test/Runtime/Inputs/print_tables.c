@@ -43,6 +43,8 @@ int main(void) {
       }
       printf(", \"dtype\": ");
       print_string(buffer->dtype);
+      if (buffer->packed_rows)
+        printf(", \"packed_rows\": %lld", (long long)buffer->packed_rows);
       printf(", \"output\": %s, \"shape\": [",
              buffer->is_output ? "true" : "false");
       for (int d = 0; d < buffer->rank; ++d) {
