@@ -462,10 +462,23 @@ def _layer_function(f, layer: Layer, time, weight_dtype: str,
     return f
 
 
-def emit_layer_calls(f, layers, functions, h, w, states):
+def emit_layer_calls(f, layers, functions, h, w, states,
+                     writable_states: bool = False):
     """emit_layers through the layer functions `functions`
     (layer_functions), with the layers' weights `w` and states `states`
-    by their names in the calling function."""
+    by their names in the calling function. A layer function writes its
+    next states over its state arguments; unless the states are
+    `writable_states` (the caller's own to overwrite), each is first
+    copied into a fresh tensor, which empty-tensor elimination places in
+    the buffer of the result it becomes (a public function's output), so
+    that the update happens there with one copy and no temporary. The
+    states whose calls return only new entries (APPENDED_STATES, a KV
+    cache) are only read and never copied."""
+    outputs = layers_state_outputs(layers)
+    if not writable_states:
+        states = {name: value if outputs[name][1] else
+                  f.copy_into(value, f.empty(value.shape, value.dtype, value))
+                  for name, value in states.items()}
     next_states: List = []
     for index, (layer, function) in enumerate(zip(as_layers(layers),
                                                   functions)):

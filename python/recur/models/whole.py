@@ -270,7 +270,7 @@ def model_function(f, m: WholeModel, time: Optional[int], functions,
                       for name in m.embedding_norm)
         h = pieces.layer_norm(f, h, norm, bias, m.norm_eps)
     h, next_states = builder.emit_layer_calls(f, m.stack, functions, h, w,
-                                              states)
+                                              states, in_place)
     if not m.all_logits:
         h = f.last_token(h)
     norm = w[m.final_norm]
