@@ -640,7 +640,8 @@ class Function:
         """The rows of `table` [V, d] (static) that `ids` [B, T] (i32)
         pick: [B, T, d] in `dtype`. An id outside [0, V) is clamped into
         it, so the read stays inside the table (a runner refuses such ids
-        before the call: recur.models.generate)."""
+        before the call: recur.models.generate). A packed table (a tied
+        lm_head's, Function.arg(packed=True)) is read in its panels."""
         if len(table.shape) != 2 or None in table.shape or \
                 ids.dtype not in INDEX_DTYPES or len(ids.shape) != 2:
             raise ValueError(f"embed: table {table.shape} {table.dtype}, "
@@ -657,9 +658,28 @@ class Function:
         lines = [f"%i = arith.index_cast %id : {ids.dtype} to index",
                  f"%low = arith.maxsi %i, {zero} : index",
                  f"%row_index = arith.minsi %low, {last} : index",
-                 "%column = linalg.index 2 : index",
-                 f"%row = tensor.extract {table.name}[%row_index, %column] : "
-                 f"{table.type}"]
+                 "%column = linalg.index 2 : index"]
+        if table.panels is None:
+            lines.append(f"%row = tensor.extract {table.name}[%row_index, "
+                         f"%column] : {table.type}")
+        else:
+            # The panel and the lane clamped into their ranges (which they
+            # are in): the run-time checks' analysis follows maxsi and minsi
+            # but not the division, and proves the read inside from them.
+            panels = table.panels.shape[0]
+            panel_rows = self._constant(str(PANEL_ROWS), "index")
+            last_panel = self._constant(str(panels - 1), "index")
+            last_lane = self._constant(str(PANEL_ROWS - 1), "index")
+            lines += [f"%quotient = arith.divui %row_index, {panel_rows} : "
+                      f"index",
+                      f"%remainder = arith.remui %row_index, {panel_rows} : "
+                      f"index",
+                      f"%panel_low = arith.maxsi %quotient, {zero} : index",
+                      f"%panel = arith.minsi %panel_low, {last_panel} : index",
+                      f"%lane_low = arith.maxsi %remainder, {zero} : index",
+                      f"%lane = arith.minsi %lane_low, {last_lane} : index",
+                      f"%row = tensor.extract {table.panels.name}[%panel, "
+                      f"%column, %lane] : {table.panels.type}"]
         if table.dtype != dtype:
             op = "arith.extf" if table.dtype != "f32" else "arith.truncf"
             lines.append(f"%value = {op} %row : {table.dtype} to {dtype}")

@@ -2,7 +2,9 @@
 Function.arg(packed=True)) and how calls pass them: a weight is packed
 where every read of it is a `linear` weight, the prefill and the step of a
 block agree, and a stack's or a whole model's arguments are packed exactly
-where the layer functions they are passed to take them packed.
+where the layer functions they are passed to take them packed; the
+lm_head is packed, and a tied one is the embedding table, which `embed`
+reads in its panels.
 """
 
 import json
@@ -109,7 +111,13 @@ def test_whole_model_lm_head(tied):
         fields = dict(json.load(f), tie_word_embeddings=tied)
     m = whole.parse(Config(fields, "mamba2", whole.FAMILY_MODULES[
         "mamba2"].KNOWN), "mamba2")
-    public = args_of(whole.build(m, "model"), "model")
-    assert public[builder.arg_name(m.embedding)][1] is False
-    assert (builder.arg_name(m.lm_head) in public and
-            public[builder.arg_name(m.lm_head)][1]) is not tied
+    text = whole.build(m, "model")
+    public = args_of(text, "model")
+    # The lm_head is packed; a tied one is the embedding table, which
+    # `embed` then reads in its panels.
+    assert public[builder.arg_name(m.embedding)][1] is tied
+    assert (builder.arg_name(m.lm_head) in public) is not tied
+    if not tied:
+        assert public[builder.arg_name(m.lm_head)][1]
+    table = f"%{builder.arg_name(m.embedding)}.panels["
+    assert (table in text) is tied

@@ -297,10 +297,12 @@ def model_function(f, m: WholeModel, time: Optional[int], functions,
 
 def packed_weights(m: WholeModel, functions) -> List[str]:
     """The weights that the model function declares packed: those that the
-    layer functions `functions` take packed, and an lm_head of its own
-    (not the embedding table), which only `linear` reads."""
-    head = [] if m.tied else [m.lm_head]
-    return builder.packed_weights(m.stack, functions) + head
+    layer functions `functions` take packed, and the lm_head, which
+    `linear` reads. A tied lm_head is the embedding table, which `embed`
+    then reads in its panels (a row's entries 16 apart: a few rows per
+    call, where the lm_head multiplies the whole table)."""
+    head = m.embedding if m.tied else m.lm_head
+    return builder.packed_weights(m.stack, functions) + [head]
 
 
 def reference(m: WholeModel, weights: Dict[str, np.ndarray],
