@@ -215,6 +215,18 @@ def run_c(workdir, name, args=()):
     return float(out.stdout)
 
 
+def measured_limits(workdir):
+    """(FMA peak GFLOP/s, triad GB/s) of one thread, measured now and
+    printed with the CPU's name."""
+    model, _, lanes = cpu_description()
+    peak = run_c(workdir, "fma_peak")
+    bandwidth = run_c(workdir, "triad")
+    print(f"cpu: {model}, {lanes} f32 lanes")
+    print(f"FMA peak, one thread: {peak:.1f} GFLOP/s; memory bandwidth "
+          f"(triad), one thread: {bandwidth:.1f} GB/s")
+    return peak, bandwidth
+
+
 def cpu_description():
     model, mhz = platform.processor() or "unknown", None
     try:

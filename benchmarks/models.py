@@ -39,7 +39,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "python"))
 sys.path.insert(0, HERE)
 
 from blocks import build_harness, run_harness  # noqa: E402
-from cpu import cpu_description, run_c  # noqa: E402
+from cpu import measured_limits  # noqa: E402
 from recur.models import builder, whole  # noqa: E402
 from recur.models.config import Config  # noqa: E402
 
@@ -120,12 +120,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="recur-models-")
-    cpu, _, lanes = cpu_description()
-    peak = run_c(work, "fma_peak")
-    bandwidth = run_c(work, "triad")
-    print(f"cpu: {cpu}, {lanes} f32 lanes")
-    print(f"FMA peak, one thread: {peak:.1f} GFLOP/s; memory bandwidth "
-          f"(triad), one thread: {bandwidth:.1f} GB/s")
+    peak, bandwidth = measured_limits(work)
     print(f"{'model':12} {'dtype':5} {'thr':>3} {'call':8} {'tokens/s':>9} "
           f"{'ms/call':>9} {'%FMA':>6} {'%BW':>6}")
     for name in args.only or MODELS:

@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "python"))
 sys.path.insert(0, HERE)
 
 from blocks import build_harness, run_harness  # noqa: E402
-from cpu import cpu_description, run_c  # noqa: E402
+from cpu import measured_limits  # noqa: E402
 from recur.model import Module  # noqa: E402
 
 # (name, in, out): projections of published models.
@@ -69,12 +69,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=None)
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="recur-proj-")
-    model, mhz, lanes = cpu_description()
-    peak = run_c(work, "fma_peak")
-    bandwidth = run_c(work, "triad")
-    print(f"cpu: {model}, {lanes} f32 lanes")
-    print(f"FMA peak, one thread: {peak:.1f} GFLOP/s; memory bandwidth "
-          f"(triad), one thread: {bandwidth:.1f} GB/s")
+    peak, bandwidth = measured_limits(work)
     header = (f"{'projection':24} {'dtype':5} {'layout':6} {'thr':>3} "
               f"{'T':>5} "
               f"{'us/token':>9} {'GFLOP/s':>8} {'%peak':>6}")
