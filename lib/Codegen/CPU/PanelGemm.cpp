@@ -31,10 +31,12 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/TypeUtilities.h"
 
+#include <numeric>
+
 using namespace mlir;
 using namespace mlir::recur;
 
-/// Inputs per block: a main tile's rows of x (12 x 256 f32, 12 KiB) stay in
+/// Inputs per block: a main tile's rows of x (8 x 256 f32, 8 KiB) stay in
 /// L1 while its panels stream from L2.
 static constexpr int64_t kInputBlock = 256;
 /// The weight bytes of a column block's input block, kept in L2.
@@ -66,11 +68,13 @@ struct Span {
 } // namespace
 
 /// The tiles for `lanes` f32 per vector register: 24 accumulators in the
-/// main tile with 32 registers (512 bits), 12 with 16.
+/// main tile with 32 registers (512 bits), 8 rows x 3 panels (11 loads per
+/// 24 FMAs; 12 x 2 and 24 x 1, with more broadcasts, and 6 x 4, with more
+/// panel streams, measured slower), 12 with 16 registers.
 static Gemm tilesFor(Gemm gemm) {
   int64_t vectors = kPanelRows / gemm.lanes;
   int64_t budget = gemm.lanes == 16 ? 24 : 12;
-  int64_t panels = gemm.lanes == 16 ? 2 : 1;
+  int64_t panels = gemm.lanes == 16 ? 3 : 1;
   gemm.main = {budget / (panels * vectors), panels};
   gemm.middle = {gemm.main.rows / 3, panels};
   if (gemm.middle.rows < 2)
@@ -249,10 +253,10 @@ Value mlir::recur::emitPanelGemm(OpBuilder &b, Location loc, Value x,
                         panelsType.getDimSize(1), lanes, {}, {}, {}});
   int64_t panelCount = panelsType.getDimSize(0);
   int64_t fullPanels = outputs / kPanelRows;
-  // Blocks of whole single-row tiles, within kBlockBytes, and about eight
-  // of them when the panels are few, so that threads share small
-  // projections.
-  int64_t unit = gemm.single.panels;
+  // Blocks of whole main and single-row tiles, within kBlockBytes, and
+  // about eight of them when the panels are few, so that threads share
+  // small projections.
+  int64_t unit = std::lcm(gemm.single.panels, gemm.main.panels);
   int64_t elementBytes = panelsType.getElementTypeBitWidth() / 8;
   int64_t most = std::max<int64_t>(
       1, kBlockBytes / (kInputBlock * kPanelRows * elementBytes) / unit);

@@ -106,9 +106,9 @@ func.func @others(%x: tensor<8x32xf32>, %w: tensor<4x32xf32>,
 // 16], the last panel partial): the panel GEMM reads the panels, not the
 // unpacked weight. Two whole panels form no block of eight, so every panel
 // is in the sequential rest, its outputs past 40 masked; 300 inputs are a
-// block of 256 and a tail of 44. Main tiles of 12 rows x 2 panels (24
-// accumulators, two panel vectors and 12 broadcasts per input), middle
-// tiles of 4 rows, then single rows 8 panels wide (here the 3 there are).
+// block of 256 and a tail of 44. Main tiles of 8 rows x 3 panels (24
+// accumulators, three panel vectors and 8 broadcasts per input), middle
+// tiles of 2 rows, then single rows 8 panels wide (here the 3 there are).
 // CHECK-LABEL: func.func @packed
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x300xf32>, %[[P:[^:]*]]: tensor<3x300x16xbf16>
 // The unpack is left without uses (--recur-lower-unpack erases it).
@@ -119,10 +119,13 @@ func.func @others(%x: tensor<8x32xf32>, %w: tensor<4x32xf32>,
 // CHECK: scf.for
 // CHECK: scf.for
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK-COUNT-2: vector.transfer_read %[[P]]{{.*}} {in_bounds = [true]} : tensor<3x300x16xbf16>, vector<16xbf16>
+// CHECK-COUNT-3: vector.transfer_read %[[P]]{{.*}} {in_bounds = [true]} : tensor<3x300x16xbf16>, vector<16xbf16>
+// CHECK-NOT: vector.transfer_read
 // CHECK: tensor.extract {{.*}} : tensor<?x300xf32>
 // CHECK: vector.broadcast %{{.*}} : f32 to vector<16xf32>
-// CHECK-COUNT-2: vector.fma
+// CHECK-COUNT-3: vector.fma
+// CHECK-NOT: vector.fma
+// CHECK: tensor.extract {{.*}} : tensor<?x300xf32>
 // The outputs, masked (no in_bounds) past column 40.
 // CHECK: vector.transfer_read %{{[^ ]*}}[%{{[^]]*}}], %{{[^ ]*}} : tensor<?x40xf32>, vector<16xf32>
 // CHECK: vector.transfer_write %{{[^ ]*}}, %{{[^ ]*}}[%{{[^]]*}}] : vector<16xf32>, tensor<?x40xf32>

@@ -165,7 +165,7 @@ def RecurCPUProjections : Pass<"recur-cpu-projections", "::mlir::func::FuncOp"> 
     A weight that is a `linalg.unpack` of panels [ceil(N / 16), K, 16]
     (a packed argument, `recur.packed_rows`) is read in its panels instead
     (PanelGemm.cpp): blocks of panels in an `scf.forall`, 256 inputs at a
-    time, tiles of 12 rows x 2 panels (then 4 rows, then single rows 8
+    time, tiles of 8 rows x 3 panels (then 2 rows, then single rows 8
     vectors wide) whose accumulators hold outputs: per input, one load per
     panel vector, one broadcast of x per row, one FMA per pair.
   }];
