@@ -26,6 +26,8 @@
 #include "GemmLoops.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -43,6 +45,10 @@ static constexpr int64_t kInputBlock = 256;
 static constexpr int64_t kBlockBytes = 512 * 1024;
 /// Accumulators a single row's tile keeps in flight.
 static constexpr int64_t kSingleRowAccumulators = 8;
+/// How many inputs ahead of the tile's loads each panel's stream is
+/// prefetched into L1 (2 KiB of f32, 1 KiB of bf16: measured best of 8, 16,
+/// 32 and 2 KiB of bf16).
+static constexpr int64_t kPrefetchInputs = 32;
 
 namespace {
 /// A register tile: rows of tokens by panels.
@@ -135,10 +141,28 @@ static Value emitTile(OpBuilder &b, Location loc, const Gemm &gemm, Value out,
   SmallVector<Value> accumulators(
       rows.size() * columns.size(),
       arith::ConstantOp::create(b, loc, b.getZeroAttr(accType)));
+  // The panels' buffer, which the prefetches name (the reads stay on the
+  // tensor; bufferization makes both the argument's buffer).
+  auto panelsType = cast<RankedTensorType>(gemm.panels.getType());
+  Value panelsMemory = bufferization::ToBufferOp::create(
+      b, loc,
+      MemRefType::get(panelsType.getShape(), panelsType.getElementType()),
+      gemm.panels, /*readOnly=*/true);
+  Value lastInput = indexConstant(b, loc, gemm.inputs - 1);
   auto loop = scf::ForOp::create(
       b, loc, k0, add(b, loc, k0, length), indexConstant(b, loc, 1),
       accumulators,
       [&](OpBuilder &nb, Location nloc, Value k, ValueRange carried) {
+        // Each panel's stream kPrefetchInputs ahead (the last input's at
+        // the end, so that the address stays inside the panels).
+        Value ahead = arith::MinSIOp::create(
+            nb, nloc, add(nb, nloc, k, kPrefetchInputs), lastInput);
+        for (int64_t p = 0; p < tile.panels; ++p)
+          memref::PrefetchOp::create(
+              nb, nloc, panelsMemory,
+              ValueRange{add(nb, nloc, span.weightPanel, p), ahead,
+                         indexConstant(nb, nloc, 0)},
+              /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
         SmallVector<Value> weights;
         for (int64_t p = 0; p < tile.panels; ++p)
           for (int64_t v = 0; v < vectors; ++v)

@@ -108,7 +108,8 @@ func.func @others(%x: tensor<8x32xf32>, %w: tensor<4x32xf32>,
 // is in the sequential rest, its outputs past 40 masked; 300 inputs are a
 // block of 256 and a tail of 44. Main tiles of 8 rows x 3 panels (24
 // accumulators, three panel vectors and 8 broadcasts per input), middle
-// tiles of 2 rows, then single rows 8 panels wide (here the 3 there are).
+// tiles of 2 rows, then single rows 8 panels wide (here the 3 there are);
+// each tile prefetches its panels' streams into L1 ahead of its loads.
 // CHECK-LABEL: func.func @packed
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x300xf32>, %[[P:[^:]*]]: tensor<3x300x16xbf16>
 // The unpack is left without uses (--recur-lower-unpack erases it).
@@ -118,7 +119,12 @@ func.func @others(%x: tensor<8x32xf32>, %w: tensor<4x32xf32>,
 // CHECK: scf.for
 // CHECK: scf.for
 // CHECK: scf.for
+// The panels' buffer, for the prefetches.
+// CHECK: %[[M:.*]] = bufferization.to_buffer %[[P]] read_only
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// Each panel's stream 32 inputs ahead, at most the last input (299).
+// CHECK: %[[AHEAD:.*]] = arith.minsi %{{.*}}, %{{.*}} : index
+// CHECK-COUNT-3: memref.prefetch %[[M]][%{{[^,]*}}, %[[AHEAD]], %{{[^]]*}}], read, locality<3>, data
 // CHECK-COUNT-3: vector.transfer_read %[[P]]{{.*}} {in_bounds = [true]} : tensor<3x300x16xbf16>, vector<16xbf16>
 // CHECK-NOT: vector.transfer_read
 // CHECK: tensor.extract {{.*}} : tensor<?x300xf32>

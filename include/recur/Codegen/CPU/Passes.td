@@ -176,6 +176,8 @@ def RecurCPUProjections : Pass<"recur-cpu-projections", "::mlir::func::FuncOp"> 
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
     "::mlir::vector::VectorDialect",
