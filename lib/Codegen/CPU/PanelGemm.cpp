@@ -10,7 +10,8 @@
 //       for rows of tokens, a tile's rows at a time: the main tile's, then
 //         the middle one's, then single rows
 //         for the tiles of the block's panels
-//           for each input k: the tile's vectors of each panel at k (one
+//           for each input k: a prefetch of each panel's stream at
+//           k + kPrefetchInputs, the tile's vectors of each panel at k (one
 //           contiguous stream per panel), x[m, k] broadcast for each of its
 //           rows, one FMA per (row, vector)
 //

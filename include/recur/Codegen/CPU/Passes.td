@@ -167,7 +167,8 @@ def RecurCPUProjections : Pass<"recur-cpu-projections", "::mlir::func::FuncOp"> 
     (PanelGemm.cpp): blocks of panels in an `scf.forall`, 256 inputs at a
     time, tiles of 8 rows x 3 panels (then 2 rows, then single rows 8
     vectors wide) whose accumulators hold outputs: per input, one load per
-    panel vector, one broadcast of x per row, one FMA per pair.
+    panel vector, one broadcast of x per row, one FMA per pair, and a
+    prefetch of each panel's stream 32 inputs ahead.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",
