@@ -67,6 +67,11 @@ def _arg_name(attrs: Sequence[str]) -> str:
     return attrs[0].split('"')[1]
 
 
+def _is_packed(attrs: Sequence[str]) -> bool:
+    """Whether an argument's attributes declare it packed."""
+    return any(a.startswith(_PACKED_ROWS) for a in attrs)
+
+
 def tensor_type(shape: Sequence[Optional[int]], dtype: str) -> str:
     dims = "".join(("?" if d is None else str(d)) + "x" for d in shape)
     return f"tensor<{dims}{dtype}>"
@@ -1036,9 +1041,8 @@ class Function:
         whose panels have its type, which the call passes). The call is
         not inlined: the callee is compiled once, however many calls it
         has."""
-        packed = callee.packed_args()
-        args = [a.panels if _arg_name(attrs) in packed and a.panels
-                is not None else a for a, (_, attrs) in zip(args, callee.args)]
+        args = [a.panels if _is_packed(attrs) and a.panels is not None
+                else a for a, (_, attrs) in zip(args, callee.args)]
         if not callee.private or len(args) != len(callee.args) or any(
                 a.type != p.type for a, (p, _) in zip(args, callee.args)):
             raise ValueError(f"call of @{callee.name}: arguments "
@@ -1058,7 +1062,7 @@ class Function:
     def packed_args(self) -> List[str]:
         """The names of the arguments declared packed."""
         return [_arg_name(attrs) for _, attrs in self.args
-                if any(a.startswith(_PACKED_ROWS) for a in attrs)]
+                if _is_packed(attrs)]
 
     def linear_only_args(self) -> List[str]:
         """The names of the static 2-D float arguments that the body reads

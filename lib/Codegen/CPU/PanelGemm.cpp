@@ -16,9 +16,9 @@
 //           rows, one FMA per (row, vector)
 //
 // A tile's accumulators start from zero and are added to its outputs once
-// per input block; nothing is summed across lanes. A single row (decode) takes a
-// wide tile, 8 accumulators, so that enough FMAs are in flight while the
-// weight streams through once.
+// per input block; nothing is summed across lanes. A single row (decode)
+// takes a wide tile, 8 accumulators, so that enough FMAs are in flight while
+// the weight streams through once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -58,7 +58,10 @@ struct Tile {
 };
 
 struct Gemm {
-  Value x, panels, rows;
+  /// `panelsMemory` is the panels' buffer, which the prefetches name (the
+  /// reads stay on the tensor; bufferization makes both the argument's
+  /// buffer); `lastInput` the index K - 1.
+  Value x, panels, panelsMemory, lastInput, rows;
   int64_t inputs, lanes;
   /// The tiles rows are taken in: main, middle (rows 0 when there is none),
   /// single.
@@ -142,14 +145,6 @@ static Value emitTile(OpBuilder &b, Location loc, const Gemm &gemm, Value out,
   SmallVector<Value> accumulators(
       rows.size() * columns.size(),
       arith::ConstantOp::create(b, loc, b.getZeroAttr(accType)));
-  // The panels' buffer, which the prefetches name (the reads stay on the
-  // tensor; bufferization makes both the argument's buffer).
-  auto panelsType = cast<RankedTensorType>(gemm.panels.getType());
-  Value panelsMemory = bufferization::ToBufferOp::create(
-      b, loc,
-      MemRefType::get(panelsType.getShape(), panelsType.getElementType()),
-      gemm.panels, /*readOnly=*/true);
-  Value lastInput = indexConstant(b, loc, gemm.inputs - 1);
   auto loop = scf::ForOp::create(
       b, loc, k0, add(b, loc, k0, length), indexConstant(b, loc, 1),
       accumulators,
@@ -157,10 +152,10 @@ static Value emitTile(OpBuilder &b, Location loc, const Gemm &gemm, Value out,
         // Each panel's stream kPrefetchInputs ahead (the last input's at
         // the end, so that the address stays inside the panels).
         Value ahead = arith::MinSIOp::create(
-            nb, nloc, add(nb, nloc, k, kPrefetchInputs), lastInput);
+            nb, nloc, add(nb, nloc, k, kPrefetchInputs), gemm.lastInput);
         for (int64_t p = 0; p < tile.panels; ++p)
           memref::PrefetchOp::create(
-              nb, nloc, panelsMemory,
+              nb, nloc, gemm.panelsMemory,
               ValueRange{add(nb, nloc, span.weightPanel, p), ahead,
                          indexConstant(nb, nloc, 0)},
               /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
@@ -209,11 +204,12 @@ static Value emitPanelTiles(OpBuilder &b, Location loc, const Gemm &gemm,
   };
   int64_t whole = count / tile.panels * tile.panels;
   if (whole > 0)
-    out = forCarrying(b, loc, indexConstant(b, loc, 0),
-                      indexConstant(b, loc, whole), tile.panels, out,
-                      [&](OpBuilder &nb, Location nloc, Value j, Value carried) {
-                        return tileAt(nb, nloc, j, carried, tile.panels);
-                      });
+    out =
+        forCarrying(b, loc, indexConstant(b, loc, 0),
+                    indexConstant(b, loc, whole), tile.panels, out,
+                    [&](OpBuilder &nb, Location nloc, Value j, Value carried) {
+                      return tileAt(nb, nloc, j, carried, tile.panels);
+                    });
   if (count > whole)
     out = tileAt(b, loc, indexConstant(b, loc, whole), out, count - whole);
   return out;
@@ -273,9 +269,15 @@ Value mlir::recur::emitPanelGemm(OpBuilder &b, Location loc, Value x,
                                  Value panels, Value out, int64_t outputs,
                                  int64_t lanes) {
   auto panelsType = cast<RankedTensorType>(panels.getType());
-  Gemm gemm = tilesFor({x, panels,
+  int64_t inputs = panelsType.getDimSize(1);
+  Value panelsMemory = bufferization::ToBufferOp::create(
+      b, loc,
+      MemRefType::get(panelsType.getShape(), panelsType.getElementType()),
+      panels, /*readOnly=*/true);
+  Gemm gemm = tilesFor({x, panels, panelsMemory,
+                        indexConstant(b, loc, inputs - 1),
                         tensor::DimOp::create(b, loc, x, 0).getResult(),
-                        panelsType.getDimSize(1), lanes, {}, {}, {}});
+                        inputs, lanes, {}, {}, {}});
   int64_t panelCount = panelsType.getDimSize(0);
   int64_t fullPanels = outputs / kPanelRows;
   // Blocks of whole main and single-row tiles, within kBlockBytes, and

@@ -166,10 +166,6 @@ static std::optional<Projection> matchProjection(linalg::GenericOp op) {
                     weightType.getDimSize(1)};
 }
 
-static Value index(OpBuilder &b, Location loc, int64_t value) {
-  return indexConstant(b, loc, value);
-}
-
 /// `width` elements of row `row` of the 2-D `source` from column `column`,
 /// widened to f32. Reads past the row's end (the last, partial vector of a
 /// row) give zeros.
@@ -196,12 +192,13 @@ static void accumulate(OpBuilder &b, Location loc, const Gemm &gemm,
                        SmallVectorImpl<Value> &accumulators) {
   SmallVector<Value> xs, ws;
   for (int64_t r = 0; r < rows; ++r) {
-    Value row = arith::AddIOp::create(b, loc, firstRow, index(b, loc, r));
+    Value row =
+        arith::AddIOp::create(b, loc, firstRow, indexConstant(b, loc, r));
     xs.push_back(readRow(b, loc, gemm.x, row, column, gemm.lanes, inBounds));
   }
   for (int64_t c = 0; c < columns; ++c) {
     Value row =
-        arith::AddIOp::create(b, loc, firstWeightRow, index(b, loc, c));
+        arith::AddIOp::create(b, loc, firstWeightRow, indexConstant(b, loc, c));
     ws.push_back(
         readRow(b, loc, gemm.weight, row, column, gemm.lanes, inBounds));
   }
@@ -236,13 +233,13 @@ static Value emitTile(OpBuilder &b, Location loc, const Gemm &gemm, Value out,
   if (whole > 0) {
     auto loop = scf::ForOp::create(
         b, loc, place.k0,
-        arith::AddIOp::create(b, loc, place.k0, index(b, loc, whole)),
-        index(b, loc, step), accumulators,
+        arith::AddIOp::create(b, loc, place.k0, indexConstant(b, loc, whole)),
+        indexConstant(b, loc, step), accumulators,
         [&](OpBuilder &nb, Location nloc, Value k, ValueRange carried) {
           SmallVector<Value> accs(carried);
           for (int64_t u = 0; u < unroll; ++u) {
             Value column = arith::AddIOp::create(
-                nb, nloc, k, index(nb, nloc, u * gemm.lanes));
+                nb, nloc, k, indexConstant(nb, nloc, u * gemm.lanes));
             accumulate(nb, nloc, gemm, place.row, place.weightRow, rows,
                        columns, unroll, u, column, /*inBounds=*/true, accs);
           }
@@ -253,10 +250,10 @@ static Value emitTile(OpBuilder &b, Location loc, const Gemm &gemm, Value out,
   // The inputs left: whole vectors, then a partial one (the row's end)
   // read with zeros past it.
   for (int64_t k = whole; k < place.length; k += gemm.lanes)
-    accumulate(b, loc, gemm, place.row, place.weightRow, rows, columns,
-               unroll, 0,
-               arith::AddIOp::create(b, loc, place.k0, index(b, loc, k)),
-               /*inBounds=*/k + gemm.lanes <= place.length, accumulators);
+    accumulate(
+        b, loc, gemm, place.row, place.weightRow, rows, columns, unroll, 0,
+        arith::AddIOp::create(b, loc, place.k0, indexConstant(b, loc, k)),
+        /*inBounds=*/k + gemm.lanes <= place.length, accumulators);
   auto sumType = VectorType::get({columns}, b.getF32Type());
   for (int64_t r = 0; r < rows; ++r) {
     SmallVector<Value> sums;
@@ -265,11 +262,12 @@ static Value emitTile(OpBuilder &b, Location loc, const Gemm &gemm, Value out,
       for (int64_t u = 1; u < unroll; ++u)
         acc = arith::AddFOp::create(
             b, loc, acc, accumulators[(r * columns + c) * unroll + u]);
-      sums.push_back(vector::ReductionOp::create(
-          b, loc, vector::CombiningKind::ADD, acc, Value(),
-          arith::FastMathFlags::reassoc));
+      sums.push_back(
+          vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, acc,
+                                      Value(), arith::FastMathFlags::reassoc));
     }
-    Value row = arith::AddIOp::create(b, loc, place.row, index(b, loc, r));
+    Value row =
+        arith::AddIOp::create(b, loc, place.row, indexConstant(b, loc, r));
     Value sum = vector::FromElementsOp::create(b, loc, sumType, sums);
     Value before = vector::TransferReadOp::create(
         b, loc, sumType, out, ValueRange{row, place.outColumn},
@@ -301,12 +299,14 @@ static Value emitRowTiles(OpBuilder &b, Location loc, const Gemm &gemm,
   };
   int64_t whole = width / kColumns * kColumns;
   if (whole > 0)
-    out = forCarrying(b, loc, index(b, loc, 0), index(b, loc, whole), kColumns, out,
-                 [&](OpBuilder &nb, Location nloc, Value j, Value carried) {
-                   return tileAt(nb, nloc, j, carried, kColumns);
-                 });
+    out =
+        forCarrying(b, loc, indexConstant(b, loc, 0),
+                    indexConstant(b, loc, whole), kColumns, out,
+                    [&](OpBuilder &nb, Location nloc, Value j, Value carried) {
+                      return tileAt(nb, nloc, j, carried, kColumns);
+                    });
   if (width > whole)
-    out = tileAt(b, loc, index(b, loc, whole), out, width - whole);
+    out = tileAt(b, loc, indexConstant(b, loc, whole), out, width - whole);
   return out;
 }
 
@@ -316,21 +316,22 @@ static Value emitRowTiles(OpBuilder &b, Location loc, const Gemm &gemm,
 static Value emitInputBlock(OpBuilder &b, Location loc, const Gemm &gemm,
                             Value out, Value outColumn, Value weightRow,
                             int64_t width, Value k0, int64_t length) {
-  Value step = index(b, loc, kRows);
+  Value step = indexConstant(b, loc, kRows);
   Value wholeRows = arith::MulIOp::create(
       b, loc, arith::DivUIOp::create(b, loc, gemm.rows, step), step);
-  out = forCarrying(b, loc, index(b, loc, 0), wholeRows, kRows, out,
-               [&](OpBuilder &nb, Location nloc, Value row, Value carried) {
-                 return emitRowTiles(nb, nloc, gemm, carried, row, outColumn,
-                                     weightRow, width, k0, length, kRows,
-                                     /*unroll=*/1);
-               });
-  return forCarrying(b, loc, wholeRows, gemm.rows, 1, out,
-                [&](OpBuilder &nb, Location nloc, Value row, Value carried) {
-                  return emitRowTiles(nb, nloc, gemm, carried, row, outColumn,
-                                      weightRow, width, k0, length, 1,
-                                      kSingleRowUnroll);
-                });
+  out =
+      forCarrying(b, loc, indexConstant(b, loc, 0), wholeRows, kRows, out,
+                  [&](OpBuilder &nb, Location nloc, Value row, Value carried) {
+                    return emitRowTiles(nb, nloc, gemm, carried, row, outColumn,
+                                        weightRow, width, k0, length, kRows,
+                                        /*unroll=*/1);
+                  });
+  return forCarrying(
+      b, loc, wholeRows, gemm.rows, 1, out,
+      [&](OpBuilder &nb, Location nloc, Value row, Value carried) {
+        return emitRowTiles(nb, nloc, gemm, carried, row, outColumn, weightRow,
+                            width, k0, length, 1, kSingleRowUnroll);
+      });
 }
 
 /// Every output of the `width` from `outColumn` of out (weight rows from
@@ -340,16 +341,16 @@ static Value emitColumns(OpBuilder &b, Location loc, const Gemm &gemm,
                          int64_t width) {
   int64_t whole = gemm.inputs / gemm.blockInputs * gemm.blockInputs;
   if (whole > 0)
-    out = forCarrying(b, loc, index(b, loc, 0), index(b, loc, whole),
-                 gemm.blockInputs, out,
-                 [&](OpBuilder &nb, Location nloc, Value k0, Value carried) {
-                   return emitInputBlock(nb, nloc, gemm, carried, outColumn,
-                                         weightRow, width, k0,
-                                         gemm.blockInputs);
-                 });
+    out = forCarrying(
+        b, loc, indexConstant(b, loc, 0), indexConstant(b, loc, whole),
+        gemm.blockInputs, out,
+        [&](OpBuilder &nb, Location nloc, Value k0, Value carried) {
+          return emitInputBlock(nb, nloc, gemm, carried, outColumn, weightRow,
+                                width, k0, gemm.blockInputs);
+        });
   if (gemm.inputs > whole)
     out = emitInputBlock(b, loc, gemm, out, outColumn, weightRow, width,
-                         index(b, loc, whole), gemm.inputs - whole);
+                         indexConstant(b, loc, whole), gemm.inputs - whole);
   return out;
 }
 
@@ -357,10 +358,10 @@ static Value emitColumns(OpBuilder &b, Location loc, const Gemm &gemm,
 /// kBlockBytes (at least one tile), at most all of them.
 static int64_t blockWidth(int64_t outputs, int64_t inputs, Type element) {
   int64_t rowBytes = inputs * element.getIntOrFloatBitWidth() / 8;
-  int64_t width = std::max<int64_t>(1, kBlockBytes / std::max<int64_t>(
-                                                         1, rowBytes) /
-                                           kColumns) *
-                  kColumns;
+  int64_t width =
+      std::max<int64_t>(1, kBlockBytes / std::max<int64_t>(1, rowBytes) /
+                               kColumns) *
+      kColumns;
   return std::min(width, outputs);
 }
 
@@ -370,14 +371,15 @@ static int64_t blockWidth(int64_t outputs, int64_t inputs, Type element) {
 static int64_t blockInputs(int64_t inputs, int64_t lanes, Type xElement) {
   int64_t bytesPerInput = kRows * xElement.getIntOrFloatBitWidth() / 8;
   int64_t step = lanes * kSingleRowUnroll;
-  int64_t block = std::max<int64_t>(1, kTileBytes / bytesPerInput / step) * step;
+  int64_t block =
+      std::max<int64_t>(1, kTileBytes / bytesPerInput / step) * step;
   return std::min(block, inputs);
 }
 
 /// out2 [M, N] += x2 [M, K] . weight^T: column blocks in an scf.forall
 /// (each block's slice of out2 its own), then the last, partial block.
-static Value emitGemm(OpBuilder &b, Location loc, const Gemm &gemm,
-                      Value out, int64_t outputs) {
+static Value emitGemm(OpBuilder &b, Location loc, const Gemm &gemm, Value out,
+                      int64_t outputs) {
   int64_t width = blockWidth(outputs, gemm.blockInputs,
                              getElementTypeOrSelf(gemm.weight.getType()));
   int64_t blocks = outputs / width;
@@ -385,11 +387,11 @@ static Value emitGemm(OpBuilder &b, Location loc, const Gemm &gemm,
     out = forallColumnBlocks(
         b, loc, out, gemm.rows, blocks, width,
         [&](OpBuilder &nb, Location nloc, Value first, Value slice) {
-          return emitColumns(nb, nloc, gemm, slice, index(nb, nloc, 0), first,
-                             width);
+          return emitColumns(nb, nloc, gemm, slice, indexConstant(nb, nloc, 0),
+                             first, width);
         });
   if (int64_t rest = outputs % width) {
-    Value first = index(b, loc, blocks * width);
+    Value first = indexConstant(b, loc, blocks * width);
     out = emitColumns(b, loc, gemm, out, first, first, rest);
   }
   return out;

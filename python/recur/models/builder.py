@@ -362,13 +362,21 @@ def packed_weights(layers, functions) -> List[str]:
     names = []
     for index, (layer, function) in enumerate(zip(as_layers(layers),
                                                   functions)):
-        first = layer_prefix(layer.family, 0)
-        prefix = layer_prefix(layer.family, index)
         packed = function.packed_args()
-        names += [prefix + weight[len(first):]
-                  for weight in _layers_own_weight_shapes([layer])
-                  if arg_name(weight) in packed]
+        names += [weight for parameter, weight in
+                  _layer_weight_names(layer, index)
+                  if arg_name(parameter) in packed]
     return names
+
+
+def _layer_weight_names(layer: Layer, index: int) -> List[tuple]:
+    """(name as layer 0, which its layer function's parameter takes; name
+    as layer `index`) of each of `layer`'s own weights, in the layer
+    function's order."""
+    first = layer_prefix(layer.family, 0)
+    prefix = layer_prefix(layer.family, index)
+    return [(weight, prefix + weight[len(first):])
+            for weight in _layers_own_weight_shapes([layer])]
 
 
 def layer_functions(module, name: str, layers, time,
@@ -483,10 +491,8 @@ def emit_layer_calls(f, layers, functions, h, w, states,
     for index, (layer, function) in enumerate(zip(as_layers(layers),
                                                   functions)):
         family, c = layer.family, layer.c
-        first, prefix = layer_prefix(family, 0), layer_prefix(family, index)
-        suffixes = [weight[len(first):]
-                    for weight in _layers_own_weight_shapes([layer])]
-        layer_w = [w[prefix + suffix] for suffix in suffixes]
+        layer_w = [w[weight]
+                   for _, weight in _layer_weight_names(layer, index)]
         layer_states = [states[f"layers_{index}_{state}"]
                         for state in _layer_state_shapes(layer)]
         # The destinations of the new entries of appended states.

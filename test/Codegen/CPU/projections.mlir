@@ -115,12 +115,13 @@ func.func @others(%x: tensor<8x32xf32>, %w: tensor<4x32xf32>,
 // The unpack is left without uses (--recur-lower-unpack erases it).
 // CHECK: linalg.unpack
 // CHECK-NOT: linalg.generic
+// The panels' buffer, for the prefetches, once per GEMM.
+// CHECK: %[[M:.*]] = bufferization.to_buffer %[[P]] read_only
+// CHECK-NOT: linalg.generic
 // CHECK-NOT: scf.forall
 // CHECK: scf.for
 // CHECK: scf.for
 // CHECK: scf.for
-// The panels' buffer, for the prefetches.
-// CHECK: %[[M:.*]] = bufferization.to_buffer %[[P]] read_only
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // Each panel's stream 32 inputs ahead, at most the last input (299).
 // CHECK: %[[AHEAD:.*]] = arith.minsi %{{.*}}, %{{.*}} : index
